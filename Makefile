@@ -1,0 +1,82 @@
+# 信访工作管理平台 — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+PIP       := $(VENV)/bin/pip
+FLASK     := $(VENV)/bin/flask --app run
+PYBABEL   := $(VENV)/bin/pybabel
+STAMP     := $(VENV)/.installed
+HOST      ?= 127.0.0.1
+PORT      ?= 5000
+PG_PORT   ?= 54329
+PG_URL    := postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
+PYTEST_ARGS ?=
+# Debian packages the tests need: a real browser and CJK fonts for the browser journeys,
+# PostgreSQL for the second run of the suite, LibreOffice to open exported spreadsheets.
+TEST_DEB  := chromium fonts-noto-cjk postgresql postgresql-contrib libreoffice-calc-nogui
+
+.PHONY: help run install test test-sqlite test-postgres system-deps i18n i18n-compile lint \
+        bench load pg-start pg-stop clean
+
+help:
+	@echo "make run    set up everything, load the demo county on first start, serve on http://$(HOST):$(PORT)"
+	@echo "make test   install what the tests need and run the whole suite (SQLite, then PostgreSQL)"
+	@echo "make i18n   re-extract the strings and update translations/zh (then translate, make i18n-compile)"
+	@echo "make bench  benchmarks on generated data (see bench/)"
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) i18n-compile
+
+i18n-compile: $(STAMP)
+	$(PYBABEL) compile -d translations --statistics
+
+# Our strings plus Flask-AppBuilder's (its zh catalog is stale): one catalog we keep complete.
+i18n: $(STAMP)
+	$(PY) -m app.core.i18n_tools extract
+	$(PYBABEL) update -i translations/messages.pot -d translations -l zh --no-fuzzy-matching --ignore-obsolete
+	$(PY) -m app.core.i18n_tools report
+
+run: install
+	$(FLASK) xf init
+	@$(FLASK) xf logins
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+system-deps:
+	@missing=""; for p in $(TEST_DEB); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app seed tests bench config.py run.py
+
+test: system-deps install lint
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: install
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: install
+	.ci/postgres start $(PG_PORT)
+	XF_TEST_DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); status=$$?; \
+	.ci/postgres stop $(PG_PORT); exit $$status
+
+pg-start:
+	.ci/postgres start $(PG_PORT)
+	@echo "DATABASE_URL=$(PG_URL)"
+
+pg-stop:
+	.ci/postgres stop $(PG_PORT)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,237 @@
+"""Petition cases (信访件) and their petitioners.
+
+Fields follow DOMAIN.md "Petition case": channel, received time, petitioners (a case may have
+several), number of people, place (township/village), category (the three 条例 categories),
+subject (a dictionary the admin edits), title, content, demands, responsible unit, flags and
+status. The workflow's own tables (instructions, assignments, events …) live in
+`app/cases/workflow*`; this module is the record itself.
+"""
+
+from __future__ import annotations
+
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
+from sqlalchemy.orm import Session, relationship
+
+from app.core.choices import Choices
+from app.core.models import Stamped, Versioned
+from app.core.scoping import ScopeSpec
+
+# 信访工作条例 Art. 20: a collective visit sends at most five representatives; five or more
+# people petitioning together make it a collective visit (集体访).
+COLLECTIVE_THRESHOLD = 5
+
+
+class Channel(Choices):
+    LETTER = "letter", _l("Letter")
+    VISIT = "visit", _l("Visit")
+    PHONE = "phone", _l("Phone call")
+    EMAIL = "email", _l("E-mail")
+    ONLINE = "online", _l("Online")
+    REFERRED = "referred", _l("Referred from above")
+    MAILBOX = "mailbox", _l("Leader mailbox")
+
+
+class Category(Choices):
+    """The three categories of the 信访工作条例 (2022)."""
+
+    SUGGESTION = "suggestion", _l("Suggestions and opinions")
+    ACCUSATION = "accusation", _l("Reports and accusations")
+    CLAIM = "claim", _l("Appeals and claims")
+
+
+class CaseStatus(Choices):
+    REGISTERED = "registered", _l("Registered")
+    ACCEPTED = "accepted", _l("Accepted")
+    NOT_ACCEPTED = "not_accepted", _l("Not accepted")
+    PROPOSED = "proposed", _l("Proposal drafted")
+    INSTRUCTED = "instructed", _l("Instructed")
+    ASSIGNED = "assigned", _l("Assigned")
+    HANDLING = "handling", _l("Being handled")
+    IN_REVIEW = "in_review", _l("Awaiting review")
+    APPROVED = "approved", _l("Approved, awaiting reply")
+    REPLIED = "replied", _l("Replied")
+    CLOSED = "closed", _l("Closed")
+    MERGED = "merged", _l("Merged")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        CaseStatus.REGISTERED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.PROPOSED,
+        CaseStatus.INSTRUCTED,
+        CaseStatus.ASSIGNED,
+        CaseStatus.HANDLING,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.APPROVED,
+    }
+)
+
+
+class Subject(Model):
+    """The subject dictionary (征地拆迁, 劳动社保 …) the administrator edits."""
+
+    __tablename__ = "subject"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(50), nullable=False, unique=True)
+    sort_order = Column(Integer, nullable=False, default=0)
+    active = Column(Boolean, nullable=False, default=True)
+
+    def __repr__(self) -> str:
+        return self.name or ""
+
+
+class CaseNumberSequence(Model):
+    """The last number handed out per year; incremented atomically (see numbering.py)."""
+
+    __tablename__ = "case_number_sequence"
+
+    year = Column(Integer, primary_key=True, autoincrement=False)
+    last_value = Column(Integer, nullable=False, default=0)
+
+
+class Case(Stamped, Versioned, Model):
+    __tablename__ = "petition_case"
+    __scope__ = ScopeSpec(
+        township="township_id", village="village_id", units=("responsible_unit_id",)
+    )
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_petition_case_number"),
+        Index("ix_case_township_received", "township_id", "received_at"),
+        Index("ix_case_received", "received_at"),
+        Index("ix_case_status_received", "status", "received_at"),
+        Index("ix_case_unit_received", "responsible_unit_id", "received_at"),
+        Index("ix_case_category", "category"),
+        Index("ix_case_subject", "subject_id"),
+        Index("ix_case_village", "village_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(24), nullable=False)
+    channel = Column(String(16), nullable=False, info={"choices": Channel})
+    received_at = Column(DateTime, nullable=False)
+    township_id = Column(Integer, ForeignKey("org_unit.id"), nullable=False)
+    village_id = Column(Integer, ForeignKey("org_unit.id"), nullable=True)
+    responsible_unit_id = Column(Integer, ForeignKey("org_unit.id"), nullable=True)
+    category = Column(String(16), nullable=False, info={"choices": Category})
+    subject_id = Column(Integer, ForeignKey("subject.id"), nullable=True)
+    title = Column(String(200), nullable=False)
+    content = Column(Text, nullable=False)
+    demands = Column(Text, nullable=True)
+    people_count = Column(Integer, nullable=False, default=1)
+    is_collective = Column(Boolean, nullable=False, default=False)
+    is_repeat = Column(Boolean, nullable=False, default=False)
+    skips_levels = Column(Boolean, nullable=False, default=False)
+    status = Column(
+        String(16), nullable=False, default=CaseStatus.REGISTERED.value, info={"choices": CaseStatus}
+    )
+    # Kept in step with the petitioner rows on every flush (see `_sync_case_fields`): lists and
+    # exports show names without a query per row.
+    petitioner_names = Column(String(200), nullable=False, default="")
+
+    township = relationship("OrgUnit", foreign_keys=[township_id], lazy="joined")
+    village = relationship("OrgUnit", foreign_keys=[village_id])
+    responsible_unit = relationship("OrgUnit", foreign_keys=[responsible_unit_id])
+    subject = relationship("Subject", lazy="joined")
+    petitioners = relationship(
+        "Petitioner",
+        back_populates="case",
+        cascade="all, delete-orphan",
+        order_by="Petitioner.sort_order, Petitioner.id",
+    )
+
+    def __repr__(self) -> str:
+        return self.number or ""
+
+    @property
+    def status_label(self) -> str:
+        return CaseStatus.label_of(self.status)
+
+
+
+class Petitioner(Model):
+    """A person who petitions in a case. Personal data: masked outside the case's handlers."""
+
+    __tablename__ = "petitioner"
+    __scope__ = ScopeSpec(parent=("case_id", "Case"))
+    __table_args__ = (
+        Index("ix_petitioner_case", "case_id"),
+        Index("ix_petitioner_id_number", "id_number"),
+        Index("ix_petitioner_phone", "phone"),
+        Index("ix_petitioner_name", "name"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("petition_case.id", ondelete="CASCADE"), nullable=False)
+    name = Column(String(50), nullable=False)
+    id_number = Column(String(18), nullable=True)
+    phone = Column(String(24), nullable=True)
+    address = Column(String(200), nullable=True)
+    sort_order = Column(Integer, nullable=False, default=0)
+
+    case = relationship("Case", back_populates="petitioners")
+
+    def __repr__(self) -> str:
+        return self.name or ""
+
+
+def summarize_petitioners(case: Case) -> str:
+    names = "、".join(p.name for p in case.petitioners if p.name)
+    return names if len(names) <= 200 else names[:197] + "…"
+
+
+@event.listens_for(Session, "before_flush")
+def _sync_case_fields(session: Session, flush_context, instances) -> None:  # noqa: ARG001
+    """Derived fields, whichever way a case is written (form, API, import, seed).
+
+    A new case gets its number; the collective flag follows the number of people (Art. 20);
+    the petitioner summary follows the rows.
+    """
+    from app.cases.numbering import next_case_number
+    from app.core.models import now
+
+    cases: dict[int, Case] = {}
+    summaries: dict[int, Case] = {}
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Case):
+            cases[id(obj)] = obj
+            state = inspect(obj)
+            if state.pending or state.attrs.petitioners.history.has_changes():
+                summaries[id(obj)] = obj
+        elif isinstance(obj, Petitioner) and obj.case is not None:
+            summaries[id(obj.case)] = obj.case
+            cases[id(obj.case)] = obj.case
+    for case in cases.values():
+        if case in session.deleted:
+            continue
+        if id(case) in summaries:
+            summary = summarize_petitioners(case)
+            if case.petitioner_names != summary:
+                case.petitioner_names = summary
+        if case.people_count is None or case.people_count < 1:
+            case.people_count = max(1, len(case.petitioners))
+        collective = case.people_count >= COLLECTIVE_THRESHOLD
+        if case.is_collective != collective:
+            case.is_collective = collective
+    # Numbers in registration order (a batch registered together keeps its order).
+    unnumbered = sorted(
+        (c for c in cases.values() if not c.number and c not in session.deleted),
+        key=lambda c: c.created_at or now(),
+    )
+    for case in unnumbered:
+        case.number = next_case_number(session, (case.created_at or now()).year)

@@ -1,0 +1,1 @@
+"""Shared mechanisms every area uses: scoping, choices, validation, privacy, database set-up."""

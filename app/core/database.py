@@ -1,0 +1,72 @@
+"""Database set-up shared by every engine: SQLite pragmas and its transaction mode.
+
+SQLite is the default database (a file, nothing to install). Two things make it behave under
+several clerks and several app processes:
+
+- WAL journal, foreign keys on, a busy timeout so writers queue instead of failing at once;
+- write requests start their transaction with ``BEGIN IMMEDIATE``. pysqlite otherwise opens a
+  deferred transaction that reads first and upgrades to a write lock later; in WAL mode that
+  upgrade fails outright (SQLITE_BUSY_SNAPSHOT) when another process committed in between, and
+  no busy timeout helps. Taking the write lock up front makes concurrent writers wait their turn.
+  (This is SQLAlchemy's documented pysqlite recipe: driver autocommit + our own BEGIN.)
+PostgreSQL needs none of this.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_force_immediate: ContextVar[bool] = ContextVar("xf_force_immediate", default=False)
+
+
+def _wants_write_lock() -> bool:
+    if _force_immediate.get():
+        return True
+    return has_request_context() and request.method in _WRITE_METHODS
+
+
+@contextmanager
+def write_transactions() -> Iterator[None]:
+    """Inside this block every new SQLite transaction takes the write lock up front.
+
+    For code that writes outside a POST request: CLI commands, background jobs, and GET pages
+    that must record something (an audit entry for viewing personal data).
+    """
+    token = _force_immediate.set(True)
+    try:
+        yield
+    finally:
+        _force_immediate.reset(token)
+
+
+@event.listens_for(Engine, "connect")
+def _on_connect(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event below emit BEGIN; pysqlite's own implicit BEGIN is off.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _on_begin(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def is_sqlite(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "sqlite"

@@ -1,0 +1,114 @@
+"""Domain errors and the localised error pages.
+
+Rules raise `DomainError` (optionally naming a form field); views turn it into a message next
+to the field or a flash, the API into a JSON error with a stable code. Flask-AppBuilder's own
+403 is a bare English page: ours are Chinese and never show a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule refused an operation. `message` is already translated for the user."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class StaleRecordError(DomainError):
+    """Someone else saved the record after this user loaded it (optimistic lock)."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or gettext(
+                "This record was changed by someone else after you opened it. "
+                "Your changes were not saved: reload the page to see the current version."
+            ),
+            code="conflict",
+        )
+
+
+_TITLES = {
+    400: "Bad request",
+    403: "Access denied",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "File too large",
+    429: "Too many requests",
+    500: "Internal error",
+}
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (gettext("Bad request"), gettext("The request could not be understood.")),
+        403: (
+            gettext("Access denied"),
+            gettext("You do not have permission to open this page or do this operation."),
+        ),
+        404: (
+            gettext("Not found"),
+            gettext("The page or record does not exist, or is outside your area."),
+        ),
+        405: (gettext("Method not allowed"), gettext("This operation is not allowed here.")),
+        413: (gettext("File too large"), gettext("The uploaded file exceeds the size limit.")),
+        429: (
+            gettext("Too many requests"),
+            gettext("Too many attempts in a short time. Please wait a moment and try again."),
+        ),
+        500: (
+            gettext("Internal error"),
+            gettext("Something went wrong on our side. The error has been logged."),
+        ),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def render_error(status: int):
+    title, text = _messages().get(status, _messages()[500])
+    if _wants_json():
+        return jsonify({"code": f"http_{status}", "message": text}), status
+    appbuilder = current_app.extensions.get("appbuilder")
+    page = render_template(
+        "xf/error.html",
+        status=status,
+        title=title,
+        text=text,
+        appbuilder=appbuilder,
+        base_template=appbuilder.base_template if appbuilder else "appbuilder/baselayout.html",
+    )
+    return page, status
+
+
+def init_error_pages(app: Flask) -> None:
+    """Register the Chinese 4xx/5xx pages (JSON under /api/)."""
+
+    def handle_http(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return render_error(exc.code)
+
+    def handle_unexpected(exc: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(500)
+
+    app.register_error_handler(HTTPException, handle_http)
+    if not app.config.get("PROPAGATE_EXCEPTIONS"):
+        app.register_error_handler(Exception, handle_unexpected)

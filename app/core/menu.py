@@ -1,0 +1,34 @@
+"""Menu categories, in the order a county office works: petitions first, administration last."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+# key → (menu name, label, icon). Names are stable identifiers (they name permissions).
+CATEGORIES: dict[str, tuple[str, Any, str]] = {
+    "cases": ("Petitions", _l("Petitions"), "fa-envelope-open-text"),
+    "ledgers": ("Ledgers", _l("Ledgers"), "fa-book"),
+    "mediation": ("Mediation", _l("Mediation"), "fa-handshake"),
+    "leaders": ("Leaders", _l("Leaders"), "fa-user-tie"),
+    "supervision": ("Supervision", _l("Supervision"), "fa-bell"),
+    "reports": ("Reports", _l("Reports"), "fa-chart-bar"),
+    "admin": ("Administration", _l("Administration"), "fa-cogs"),
+}
+
+
+def add_menu_view(
+    appbuilder: Any, view: Any, name: str, label: Any, category: str, icon: str = ""
+) -> Any:
+    """Register `view` as a menu item under one of CATEGORIES."""
+    cat_name, cat_label, cat_icon = CATEGORIES[category]
+    return appbuilder.add_view(
+        view,
+        name,
+        label=label,
+        icon=icon,
+        category=cat_name,
+        category_label=cat_label,
+        category_icon=cat_icon,
+    )

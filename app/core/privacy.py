@@ -1,0 +1,38 @@
+"""Masking of personal data (DOMAIN.md "Privacy"): ID numbers and phones outside the case page.
+
+`3201**********1234` and `138****5678`: enough to tell people apart in a list, not enough to
+identify or call them. Full values are shown only where the user handles the case.
+"""
+
+from __future__ import annotations
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    digits = value
+    if len(digits) == 11 and digits.isdigit():
+        return digits[:3] + "****" + digits[-4:]
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep = 4
+    return digits[: max(0, len(digits) - keep - 4)] + "****" + digits[-keep:]
+
+
+def mask_name(value: str | None) -> str:
+    """张三 → 张*, 欧阳小明 → 欧**明: for public pages only."""
+    if not value:
+        return ""
+    if len(value) == 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]

@@ -1,0 +1,261 @@
+"""Who sees which records — the one scoping mechanism every view, API, action and export uses.
+
+A user's `Scope` follows from their org unit and roles (DOMAIN.md "Who uses the product"):
+
+- 系统管理员, and anyone attached to the county itself, the 信访局 or the 督查室: the whole county;
+- a township's (or a township office's) users: that township and its villages;
+- a village's users: that village;
+- a unit's 承办人 — and every user of a county department or the 纪委 — only what is assigned to
+  their unit.
+
+A scoped model declares where its place and unit live with ``__scope__ = ScopeSpec(...)``, and
+`scope_clause(Model, scope)` turns the two into one SQL condition. Lists, look-ups by id,
+bulk actions, search dropdowns, exports and the API all go through `scope_clause`, so a record
+outside the scope is never found at all (a 404, not a 403 that confirms it exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import g, has_request_context
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the org tree a user may see."""
+
+    everything: bool = False
+    township_ids: frozenset[int] = frozenset()
+    village_ids: frozenset[int] = frozenset()
+    unit_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def all(cls) -> Scope:
+        return cls(everything=True)
+
+    @classmethod
+    def none(cls) -> Scope:
+        return cls()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.township_ids or self.village_ids or self.unit_ids)
+
+    def covers_place(self, township_id: int | None, village_id: int | None = None) -> bool:
+        """May a record placed here be seen (or created) by this user?"""
+        if self.everything:
+            return True
+        if township_id is not None and township_id in self.township_ids:
+            return True
+        return village_id is not None and village_id in self.village_ids
+
+    @property
+    def default_township_id(self) -> int | None:
+        """The township new records get when the user does not choose one."""
+        if len(self.township_ids) == 1:
+            return next(iter(self.township_ids))
+        return None
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """Where a model keeps its place and its responsible unit(s).
+
+    township / village: columns holding the 属地 township and village (org_unit ids);
+    org_unit: a column holding any org unit (a user's, a committee's): scoped through the
+      unit's own township/village, or the unit itself for unit-scoped users;
+    units: columns holding responsible/assigned unit ids (属事), seen by unit-scoped users;
+    unit_clause: for richer assignment (co-units, transfers) — a function (model, unit_ids)
+      returning a SQL condition, used in addition to `units`;
+    parent: for child records (a case's petitioners, instructions, events …): the foreign-key
+      column and the parent model's class name — the child is visible when its parent is.
+    """
+
+    township: str | None = None
+    village: str | None = None
+    org_unit: str | None = None
+    units: tuple[str, ...] = ()
+    unit_clause: Callable[[Any, frozenset[int]], ColumnElement] | None = field(
+        default=None, compare=False
+    )
+    parent: tuple[str, str] | None = None
+
+
+def scope_for_user(user: Any) -> Scope:
+    """Compute the scope of an authenticated user (see the module docstring for the rules)."""
+    from app.org.models import COUNTY_WIDE_KINDS, OrgKind
+    from app.security.roles import RoleName
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Scope.none()
+    roles = {role.name for role in user.roles}
+    if RoleName.ADMIN in roles:
+        return Scope.all()
+    org = getattr(user, "org_unit", None)
+    if org is None or not roles:
+        return Scope.none()
+    kind = OrgKind(org.kind)
+    if kind in COUNTY_WIDE_KINDS:
+        return Scope.all()
+
+    # Handlers see what is assigned to their unit; the other roles see their place.
+    sees_place = bool(roles - {RoleName.HANDLER})
+    units = frozenset({org.id})
+    if kind == OrgKind.TOWNSHIP:
+        return Scope(township_ids=frozenset({org.id}) if sees_place else frozenset(), unit_ids=units)
+    if kind in (OrgKind.VILLAGE, OrgKind.HAMLET):
+        villages = frozenset({org.village_id}) if sees_place and org.village_id else frozenset()
+        return Scope(village_ids=villages, unit_ids=units)
+    if kind == OrgKind.OFFICE and sees_place and org.township_id:
+        # A township office's clerks and leaders work for the township.
+        return Scope(township_ids=frozenset({org.township_id}), unit_ids=units)
+    return Scope(unit_ids=units)
+
+
+def current_scope() -> Scope:
+    """The scope of the user of this request (API key, JWT or session), cached per request."""
+    if not has_request_context():
+        return Scope.none()
+    cached = getattr(g, "_xf_scope", None)
+    if cached is not None:
+        return cached
+    scope = scope_for_user(current_actor())
+    g._xf_scope = scope
+    return scope
+
+
+def current_actor() -> Any:
+    """The authenticated user behind this request, whichever way they authenticated."""
+    user = getattr(g, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user
+    try:
+        from flask_appbuilder.security.manager import current_user_jwt
+
+        if current_user_jwt:
+            return current_user_jwt._get_current_object()
+    except Exception:  # noqa: S110 — no JWT in this request
+        pass
+    return None
+
+
+def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
+    """The SQL condition selecting the rows of `model` inside `scope` (default: the request's)."""
+    from app.org.models import OrgUnit
+
+    spec: ScopeSpec | None = getattr(model, "__scope__", None)
+    if spec is None:
+        raise TypeError(f"{model.__name__} has no __scope__; it cannot be served scoped")
+    scope = current_scope() if scope is None else scope
+    if scope.everything:
+        return true()
+    if spec.parent is not None:
+        column_name, parent_name = spec.parent
+        parent = model.registry._class_registry[parent_name]
+        return getattr(model, column_name).in_(
+            select(parent.id).where(scope_clause(parent, scope))
+        )
+    clauses: list[ColumnElement] = []
+    if spec.township and scope.township_ids:
+        clauses.append(getattr(model, spec.township).in_(scope.township_ids))
+    if spec.village and scope.village_ids:
+        clauses.append(getattr(model, spec.village).in_(scope.village_ids))
+    if spec.org_unit:
+        column = getattr(model, spec.org_unit)
+        unit_filters: list[ColumnElement] = []
+        if scope.township_ids:
+            unit_filters.append(OrgUnit.township_id.in_(scope.township_ids))
+        if scope.village_ids:
+            unit_filters.append(OrgUnit.village_id.in_(scope.village_ids))
+        if scope.unit_ids:
+            unit_filters.append(OrgUnit.id.in_(scope.unit_ids))
+        if unit_filters:
+            clauses.append(column.in_(select(OrgUnit.id).where(or_(*unit_filters))))
+    if scope.unit_ids:
+        for name in spec.units:
+            clauses.append(getattr(model, name).in_(scope.unit_ids))
+        if spec.unit_clause is not None:
+            clauses.append(spec.unit_clause(model, scope.unit_ids))
+    if not clauses:
+        return false()
+    return or_(*clauses) if len(clauses) > 1 else clauses[0]
+
+
+def scoped_select(model: Any, scope: Scope | None = None):
+    """`select(model)` restricted to the scope: the starting point for any custom query."""
+    return select(model).where(scope_clause(model, scope))
+
+
+def get_scoped(model: Any, pk: Any, scope: Scope | None = None) -> Any:
+    """Load one record by primary key if it is inside the scope, else None."""
+    from app.extensions import db
+
+    if pk is None:
+        return None
+    try:
+        pk_value = int(pk)
+    except (TypeError, ValueError):
+        return None
+    stmt = scoped_select(model, scope).where(model.id == pk_value)
+    return db.session.execute(stmt).scalars().first()
+
+
+class ScopeFilter(BaseFilter):
+    """Flask-AppBuilder filter applying `scope_clause` — put it in every view's base_filters."""
+
+    name = "scope"
+
+    def apply(self, query, value):  # noqa: ARG002 — the value is the request's scope
+        return query.filter(scope_clause(self.model))
+
+
+class OrgChoiceFilter(BaseFilter):
+    """Restrict an org-unit select box: `value` names what may be chosen.
+
+    "township": townships inside the scope; "village": villages inside the scope;
+    "responsible": units that can be responsible for a case (all county departments and
+    offices plus townships/offices inside the scope); "any": places and units in the scope.
+    """
+
+    name = "org choice"
+
+    def apply(self, query, value):
+        from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+
+        scope = current_scope()
+        query = query.filter(OrgUnit.active.is_(True))
+        if value == "township":
+            query = query.filter(OrgUnit.kind == OrgKind.TOWNSHIP.value)
+            if not scope.everything:
+                allowed = set(scope.township_ids)
+                query = query.filter(OrgUnit.id.in_(allowed) if allowed else false())
+        elif value == "village":
+            query = query.filter(OrgUnit.kind == OrgKind.VILLAGE.value)
+            if not scope.everything:
+                query = query.filter(
+                    or_(
+                        OrgUnit.township_id.in_(scope.township_ids),
+                        OrgUnit.id.in_(scope.village_ids),
+                    )
+                )
+        elif value == "responsible":
+            kinds = [k.value for k in RESPONSIBLE_KINDS]
+            query = query.filter(OrgUnit.kind.in_(kinds))
+            if not scope.everything:
+                # County-level units are open to everyone; township-level ones to their township.
+                query = query.filter(
+                    or_(
+                        OrgUnit.township_id.is_(None),
+                        OrgUnit.township_id.in_(scope.township_ids),
+                        OrgUnit.id.in_(scope.unit_ids),
+                    )
+                )
+        else:
+            query = query.filter(scope_clause(OrgUnit, scope))
+        return query.order_by(OrgUnit.sort_order, OrgUnit.id)

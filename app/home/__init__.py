@@ -1,0 +1,1 @@
+"""The home page: what awaits the user, and the figures of their area."""

@@ -1,0 +1,9 @@
+"""Every model, imported in one place: what Alembic and the app see as the schema."""
+
+from flask_appbuilder import Model
+
+from app.cases.models import Case, CaseNumberSequence, Petitioner, Subject  # noqa: F401
+from app.org.models import OrgUnit  # noqa: F401
+from app.security.models import AppUser  # noqa: F401
+
+metadata = Model.metadata

@@ -1,0 +1,16 @@
+"""Which areas the app serves: each area's `register_views` adds its menus and views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.cases import views as cases
+from app.org import views as org
+
+AREAS = (cases, org)
+
+
+def init_views(appbuilder: Any) -> None:
+    """Register every area's views (the security views come with the security manager)."""
+    for area in AREAS:
+        area.register_views(appbuilder)

@@ -1,0 +1,116 @@
+"""The roles and what each may do — the one declarative definition, synchronised at start-up.
+
+Permissions are named by *view groups* rather than scattered strings: each area registers its
+views under a group name (`register_view_group`), and a role is a mapping from group to an
+access level. `sync_roles()` writes exactly this into Flask-AppBuilder's role tables, so the
+role list in the admin UI always shows the truth and nobody edits it by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+
+class RoleName:
+    ADMIN = "系统管理员"
+    TOWNSHIP_ADMIN = "乡镇管理员"
+    CLERK = "登记员"
+    HANDLER = "承办人"
+    LEADER = "领导"
+    SUPERVISOR = "督查员"
+    MANAGER = "管理者"
+
+    ALL = (ADMIN, TOWNSHIP_ADMIN, CLERK, HANDLER, LEADER, SUPERVISOR, MANAGER)
+    # Roles a 乡镇管理员 may grant inside their township.
+    GRANTABLE_BY_TOWNSHIP_ADMIN = (CLERK, HANDLER, LEADER, SUPERVISOR, MANAGER)
+
+
+ROLE_DESCRIPTIONS = {
+    RoleName.ADMIN: _l("County IT / petition bureau administrator: org tree, users, rules"),
+    RoleName.TOWNSHIP_ADMIN: _l("Manages users and role grants inside one township"),
+    RoleName.CLERK: _l("Registers petitions, sweeps and mediation records"),
+    RoleName.HANDLER: _l("Handles cases assigned to their unit"),
+    RoleName.LEADER: _l("Reads and instructs, approves extensions and replies, takes cases"),
+    RoleName.SUPERVISOR: _l("Watches deadlines, issues supervision orders and accountability"),
+    RoleName.MANAGER: _l("Reads dashboards and reports, exports lists"),
+}
+
+# Access levels: sets of Flask-AppBuilder permission names on a view.
+READ = frozenset({"can_list", "can_show", "menu_access"})
+EXPORT = frozenset({"can_export"})
+CREATE = frozenset({"can_add"})
+EDIT = frozenset({"can_edit"})
+DELETE = frozenset({"can_delete"})
+WRITE = READ | CREATE | EDIT
+FULL = WRITE | DELETE
+
+
+@dataclass
+class ViewGroup:
+    """A named set of views that roles are granted together (e.g. "cases", "org_admin")."""
+
+    name: str
+    views: set[str] = field(default_factory=set)
+    menus: set[str] = field(default_factory=set)
+
+
+VIEW_GROUPS: dict[str, ViewGroup] = {}
+
+
+def register_view_group(group: str, *view_names: str, menus: tuple[str, ...] = ()) -> None:
+    """Record that `view_names` (FAB class permission names) belong to `group`."""
+    entry = VIEW_GROUPS.setdefault(group, ViewGroup(group))
+    entry.views.update(view_names)
+    entry.menus.update(menus)
+
+
+# role → group → permissions. A permission not in a view's own base_permissions is ignored,
+# so READ on a view without can_show simply grants can_list. Action permissions (FAB names
+# them without the can_ prefix, e.g. "muldelete") are listed explicitly where granted.
+ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    RoleName.TOWNSHIP_ADMIN: {
+        "home": READ,
+        "users": WRITE | frozenset({"resetpasswords", "this_form_get", "this_form_post"}),
+        "org": READ,
+        "cases": READ,
+        "dictionaries": READ,
+    },
+    RoleName.CLERK: {
+        "home": READ,
+        "org": READ,
+        "cases": WRITE | EXPORT,
+        "dictionaries": READ,
+    },
+    RoleName.HANDLER: {
+        "home": READ,
+        "cases": READ,
+        "dictionaries": READ,
+    },
+    RoleName.LEADER: {
+        "home": READ,
+        "org": READ,
+        "cases": READ | EXPORT,
+        "dictionaries": READ,
+    },
+    RoleName.SUPERVISOR: {
+        "home": READ,
+        "org": READ,
+        "cases": READ | EXPORT,
+        "dictionaries": READ,
+    },
+    RoleName.MANAGER: {
+        "home": READ,
+        "org": READ,
+        "cases": READ | EXPORT,
+        "dictionaries": READ,
+    },
+}
+
+# Every authenticated user, whatever their role, may do these (own password, own profile).
+SELF_SERVICE = {
+    "ResetMyPasswordView": frozenset({"can_this_form_get", "can_this_form_post"}),
+    "UserInfoEditView": frozenset({"can_this_form_get", "can_this_form_post"}),
+    "AppUserView": frozenset({"can_userinfo", "resetmypassword", "userinfoedit"}),
+}

@@ -1,0 +1,176 @@
+"""User administration, scoped: a 乡镇管理员 manages only their township's users.
+
+Flask-AppBuilder's user views assume one global administrator. Here a township administrator
+creates and edits users of their own township and grants only the non-admin roles, and
+FAB's password-reset form (which takes any user id from the query string) is scoped too.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.views import (
+    ResetPasswordView,
+    RoleModelView,
+    UserDBModelView,
+)
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import false
+
+from app.core.errors import DomainError
+from app.core.scoping import ScopeFilter, current_scope, get_scoped
+from app.core.views import ScopedModelView
+from app.security.roles import RoleName
+
+
+class GrantableRoleFilter(BaseFilter):
+    """Roles the current user may hand out: all for 系统管理员, the non-admin ones otherwise."""
+
+    name = "grantable roles"
+
+    def apply(self, query, value):  # noqa: ARG002
+        names = {r.name for r in getattr(g.user, "roles", [])}
+        if RoleName.ADMIN in names:
+            return query.filter(self.model.name.in_(RoleName.ALL))
+        if RoleName.TOWNSHIP_ADMIN in names:
+            return query.filter(self.model.name.in_(RoleName.GRANTABLE_BY_TOWNSHIP_ADMIN))
+        return query.filter(false())
+
+
+class AppUserView(ScopedModelView, UserDBModelView):
+    """The user list, scoped through the user's org unit."""
+
+    permission_group = "users"
+    route_base = "/users"
+    base_filters = [["id", ScopeFilter, None]]
+    org_choice_columns = {"org_unit": "any"}
+
+    list_title = _l("Users")
+    show_title = _l("User")
+    add_title = _l("Add user")
+    edit_title = _l("Edit user")
+
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "org_unit": _l("Org unit"),
+        "roles": _l("Roles"),
+        "first_name": _l("Given name"),
+        "last_name": _l("Family name"),
+        "username": _l("Login name"),
+    }
+    list_columns = ["last_name", "first_name", "username", "org_unit", "roles", "active", "last_login"]
+    search_columns = ["first_name", "last_name", "username", "email", "active", "roles", "org_unit"]
+    add_columns = [
+        "last_name", "first_name", "username", "org_unit", "active", "email", "roles",
+        "password", "conf_password",
+    ]
+    edit_columns = ["last_name", "first_name", "username", "org_unit", "active", "email", "roles"]
+    show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "org_unit", "active", "roles", "login_count"]}),
+        (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"], "expanded": True}),
+        (
+            _l("Audit Info"),
+            {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"], "expanded": False},
+        ),
+    ]
+    user_show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "org_unit", "roles", "login_count"]}),
+        (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"], "expanded": True}),
+    ]
+    add_form_query_rel_fields = {"roles": [["name", GrantableRoleFilter, None]]}
+    edit_form_query_rel_fields = {"roles": [["name", GrantableRoleFilter, None]]}
+    description_columns = {
+        "org_unit": _l("The township, village or unit this person works in; it decides what they see"),
+    }
+
+    def validate_item(self, item, is_new: bool) -> None:
+        scope = current_scope()
+        if item.org_unit is None and not scope.everything:
+            raise DomainError(gettext("Choose the org unit this user works in"), field="org_unit")
+        names = {r.name for r in g.user.roles}
+        if RoleName.ADMIN not in names:
+            forbidden = {r.name for r in item.roles} - set(RoleName.GRANTABLE_BY_TOWNSHIP_ADMIN)
+            if forbidden:
+                raise DomainError(
+                    gettext("You may not grant the role %(role)s", role="、".join(sorted(forbidden))),
+                    field="roles",
+                )
+
+    def pre_update(self, item) -> None:
+        super().pre_update(item)
+        if item.id == g.user.id and not item.active:
+            raise DomainError(gettext("You cannot deactivate your own account"), field="active")
+
+    def pre_delete(self, item) -> None:
+        if item.id == g.user.id:
+            raise DomainError(gettext("You cannot delete your own account"))
+
+    @expose("/userinfo/")
+    @has_access
+    def userinfo(self):
+        # One's own profile is always visible, whatever the scope.
+        actions = {
+            "resetmypassword": self.actions.get("resetmypassword"),
+            "userinfoedit": self.actions.get("userinfoedit"),
+        }
+        item = self.datamodel.get(g.user.id)
+        widgets = self._get_show_widget(
+            g.user.id, item, actions=actions, show_fieldsets=self.user_show_fieldsets
+        )
+        self.update_redirect()
+        return self.render_template(
+            self.show_template, title=_l("Your user information"), widgets=widgets
+        )
+
+
+class ScopedResetPasswordView(ResetPasswordView):
+    """FAB's reset form takes the user id from the query string; only scoped ids are accepted."""
+
+    permission_group = "users"
+    form_title = _l("Reset password")
+    message = _l("Password changed")
+
+    def _target(self):
+        from app.security.models import AppUser
+
+        user = get_scoped(AppUser, request.args.get("pk"))
+        if user is None:
+            abort(404)
+        return user
+
+    @expose("/form", methods=["GET"])
+    @has_access
+    def this_form_get(self):
+        self._target()
+        return super().this_form_get()
+
+    @expose("/form", methods=["POST"])
+    @has_access
+    def this_form_post(self):
+        self._target()
+        return super().this_form_post()
+
+    def form_post(self, form):
+        user = self._target()
+        self.appbuilder.sm.reset_password(user.id, form.password.data)
+        flash(str(self.message), "info")
+        return redirect(url_for("AppUserView.show", pk=user.id))
+
+
+class ReadOnlyRoleView(RoleModelView):
+    """Roles come from code (app/security/roles.py) and are synchronised at start-up."""
+
+    permission_group = "roles"
+    list_title = _l("Roles")
+    show_title = _l("Role")
+    base_permissions = ["can_list", "can_show"]
+    list_columns = ["name"]
+    show_columns = ["name", "permissions"]
+    label_columns = {"name": _l("Name"), "permissions": _l("Permissions")}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.actions = {}

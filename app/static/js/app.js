@@ -1,0 +1,51 @@
+/* Small behaviours of the admin pages. No external libraries beyond FAB's jQuery. */
+(function ($) {
+  "use strict";
+
+  // Petitioner rows on the case form: add a row by cloning the last one with the next index.
+  function renumber($row, index) {
+    $row.find("input, select, textarea").each(function () {
+      var name = this.name.replace(/^petitioners-\d+-/, "petitioners-" + index + "-");
+      this.name = name;
+      this.id = name;
+    });
+  }
+  $(document).on("click", "#add-petitioner", function () {
+    var $body = $("#petitioner-rows tbody");
+    var $rows = $body.find("tr.xf-petitioner-row");
+    var $clone = $rows.last().clone();
+    $clone.find("input").val("");
+    $clone.find(".help-block").remove();
+    $clone.find(".has-error").removeClass("has-error");
+    var next = 0;
+    $rows.find("input").each(function () {
+      var m = /^petitioners-(\d+)-/.exec(this.name);
+      if (m) { next = Math.max(next, parseInt(m[1], 10) + 1); }
+    });
+    renumber($clone, next);
+    $body.append($clone);
+    $clone.find("input[type=text]").first().trigger("focus");
+  });
+  $(document).on("click", ".xf-remove-row", function () {
+    var $rows = $("#petitioner-rows tbody tr.xf-petitioner-row");
+    var $row = $(this).closest("tr");
+    if ($rows.length > 1) { $row.remove(); } else { $row.find("input").val(""); }
+  });
+
+  // A form is submitted once: a double click on "save" must not register a case twice.
+  // (Disabled after the browser has collected the form data, so named buttons still count.)
+  $(document).on("submit", "form[method=post], form[method=POST]", function () {
+    var $form = $(this);
+    if ($form.data("xf-submitted")) { return false; }
+    $form.data("xf-submitted", true);
+    setTimeout(function () {
+      $form.find("button[type=submit], input[type=submit]").prop("disabled", true);
+    }, 0);
+    return true;
+  });
+  // Coming back with the browser's back button must not leave the buttons disabled.
+  $(window).on("pageshow", function () {
+    $("form").removeData("xf-submitted")
+      .find("button[type=submit], input[type=submit]").prop("disabled", false);
+  });
+})(jQuery);

@@ -1,0 +1,116 @@
+"""Configuration defaults, read from the environment.
+
+Everything a deployment changes comes from environment variables; nothing secret is committed.
+`XF_ENV=production` turns the demo conveniences off: a missing SECRET_KEY is then an error.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("XF_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url() -> str:
+    """DATABASE_URL if set (PostgreSQL via psycopg 3), else a SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'xinfang.db'}"
+    # Accept the usual libpq-style URL and route it to psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(env: str) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise RuntimeError("SECRET_KEY must be set when XF_ENV=production")
+    # Demo/development: a random key kept in the instance folder so sessions survive restarts.
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+XF_ENV = os.environ.get("XF_ENV", "demo")
+
+# --- Application -----------------------------------------------------------------------------
+APP_NAME = "信访工作管理平台"
+APP_ICON = ""
+SECRET_KEY = secret_key(XF_ENV)
+DEMO_MODE = XF_ENV != "production"
+
+# --- Database --------------------------------------------------------------------------------
+SQLALCHEMY_DATABASE_URI = database_url()
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+# Alembic owns the schema: Flask-AppBuilder must not create tables behind its back, and
+# permissions are synchronised by `flask xf sync-roles` after migrations, not at import time.
+FAB_CREATE_DB = False
+FAB_UPDATE_PERMS = False
+
+# --- Authentication and session ----------------------------------------------------------------
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "系统管理员"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+FAB_PASSWORD_HASH_METHOD = os.environ.get("FAB_PASSWORD_HASH_METHOD", "scrypt")
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+SESSION_REFRESH_EACH_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Behind HTTPS in production the cookie must not travel in clear text.
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", XF_ENV == "production")
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+
+# --- Language ------------------------------------------------------------------------------------
+BABEL_DEFAULT_LOCALE = "zh"
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+# --- Flask-AppBuilder ------------------------------------------------------------------------------
+FAB_BASE_TEMPLATE = "xf/base.html"
+FAB_INDEX_VIEW = "app.home.views.HomeView"
+FAB_SECURITY_MANAGER_CLASS = "app.security.manager.AppSecurityManager"
+FAB_API_SWAGGER_UI = True
+FAB_ADD_SECURITY_API = False
+FAB_API_MAX_PAGE_SIZE = 200
+# Our own localised 403/404/500 pages replace Flask-AppBuilder's plain English ones.
+FAB_API_SHOW_STACKTRACE = False
+
+# --- Uploads and imports -------------------------------------------------------------------------
+UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
+MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
+
+# --- Domain defaults ------------------------------------------------------------------------------
+# The case number prefix: XF2026-000123.
+CASE_NUMBER_PREFIX = os.environ.get("CASE_NUMBER_PREFIX", "XF")

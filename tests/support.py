@@ -1,0 +1,71 @@
+"""Helpers shared by the tests: logging in, building form posts, reading pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from seed.data import DEMO_PASSWORD
+
+Client = FlaskClient
+
+__all__ = ["DEMO_PASSWORD", "Client", "case_form", "form_errors", "login", "page_text", "valid_id_number"]
+
+
+def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> None:
+    response = client.post("/login/", data={"username": username, "password": password})
+    assert response.status_code == 302, f"login as {username} failed: {response.status_code}"
+    assert "/login" not in response.headers.get("Location", ""), f"login as {username} refused"
+
+
+def page_text(response: Any) -> str:
+    """The visible text of an HTML response, tags stripped and entities decoded."""
+    body = response.get_data(as_text=True)
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", body, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def form_errors(response: Any) -> list[str]:
+    """The messages shown next to form fields (and danger flashes) on a page."""
+    body = response.get_data(as_text=True)
+    found = re.findall(
+        r'class="(?:help-block xf-field-error|alert alert-danger[^"]*)"[^>]*>(.*?)</(?:span|div)>',
+        body,
+        flags=re.S,
+    )
+    return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", f))).strip() for f in found]
+
+
+def valid_id_number(birth: str = "19800101", seq: str = "123") -> str:
+    from app.core.validators import id_number_checksum
+
+    first17 = f"230101{birth}{seq}"
+    return first17 + id_number_checksum(first17)
+
+
+def case_form(township_id: int, subject_id: int | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid case registration form post (one petitioner), overridable field by field."""
+    data: dict[str, Any] = {
+        "channel": "visit",
+        "received_at": (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+        "category": "claim",
+        "subject": str(subject_id) if subject_id else "__None",
+        "title": "反映村道施工长期停工",
+        "content": "村里通往镇上的水泥路停工半年，雨天无法通行。",
+        "demands": "尽快恢复施工",
+        "people_count": "1",
+        "township": str(township_id),
+        "village": "__None",
+        "responsible_unit": "__None",
+        "petitioners-0-name": "王小明",
+        "petitioners-0-id_number": valid_id_number(),
+        "petitioners-0-phone": "13812345678",
+        "petitioners-0-address": "城关镇红旗村",
+        "petitioners-0-id": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
