@@ -248,7 +248,13 @@ class ScopedModelView(ModelView):
         """Cross-field and database-backed rules; raise DomainError(message, field=…)."""
 
     def prefill_add_form(self, form: Any) -> None:
-        """Defaults shown on an empty add form (e.g. "received now")."""
+        """Defaults shown on an empty add form: the creator's township, "received now" …"""
+        column = self.default_township_column
+        township_id = current_scope().default_township_id
+        if column and township_id is not None and hasattr(form, column):
+            from app.org.models import OrgUnit
+
+            getattr(form, column).data = db.session.get(OrgUnit, township_id)
 
     def _apply_place_default(self, item: Any) -> None:
         column = self.default_township_column
