@@ -3,6 +3,20 @@
 from flask_appbuilder import Model
 
 from app.cases.models import Case, CaseNumberSequence, Petitioner, Subject  # noqa: F401
+from app.cases.workflow_models import (  # noqa: F401
+    Assignment,
+    CaseEvent,
+    CaseReview,
+    Extension,
+    FollowUp,
+    Instruction,
+    JointReview,
+    JointReviewUnit,
+    Pause,
+    ProgressReport,
+    Recusal,
+)
+from app.deadlines.models import DeadlineRule, HolidayOverride  # noqa: F401
 from app.org.models import OrgUnit  # noqa: F401
 from app.security.models import AppUser  # noqa: F401
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from app.cases import views as cases
+from app.deadlines import views as deadlines
 from app.org import views as org
 
-AREAS = (cases, org)
+AREAS = (cases, org, deadlines)
 
 
 def init_views(appbuilder: Any) -> None:

@@ -45,6 +45,8 @@ EDIT = frozenset({"can_edit"})
 DELETE = frozenset({"can_delete"})
 WRITE = READ | CREATE | EDIT
 FULL = WRITE | DELETE
+# Taking workflow steps on the case page (which steps: app/cases/workflow.py decides by role).
+STEP = frozenset({"can_step"})
 
 
 @dataclass
@@ -80,18 +82,18 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     RoleName.CLERK: {
         "home": READ,
         "org": READ,
-        "cases": WRITE | EXPORT,
+        "cases": WRITE | EXPORT | STEP | frozenset({"bulk_assign"}),
         "dictionaries": READ,
     },
     RoleName.HANDLER: {
         "home": READ,
-        "cases": READ,
+        "cases": READ | STEP,
         "dictionaries": READ,
     },
     RoleName.LEADER: {
         "home": READ,
         "org": READ,
-        "cases": READ | EXPORT,
+        "cases": READ | EXPORT | STEP,
         "dictionaries": READ,
     },
     RoleName.SUPERVISOR: {
