@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.cases import workflow
 from app.cases.models import Case, Category, Petitioner, Satisfaction
+from app.cases.models import CaseStatus as S
 from app.cases.workflow_models import (
     IMMUTABLE,
     Assignment,
@@ -30,7 +31,6 @@ from app.cases.workflow_models import (
     JointReviewUnit,
     Pause,
 )
-from app.cases.models import CaseStatus as S
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import DeadlinePolicy
 from app.org.models import OrgKind, OrgUnit

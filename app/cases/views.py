@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import inspect, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import workflow
@@ -44,6 +45,8 @@ from app.core.validators import MaxLength, NotInFuture, normalize_id_number, nor
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
 from app.org.models import OrgKind, OrgUnit
+
+log = logging.getLogger(__name__)
 
 CASE_LABELS = {
     "number": _l("Case number"),
@@ -501,8 +504,10 @@ class CaseView(ScopedModelView):
             db.session.rollback()
             flash(exc.message, "info")
             return redirect(url_for(".show", pk=case.id))
-        except (DomainError, StaleDataError, IntegrityError) as exc:
+        except (DomainError, SQLAlchemyError) as exc:
             db.session.rollback()
+            if not isinstance(exc, DomainError | StaleDataError | IntegrityError):
+                log.exception("Step %s on case %s failed", step, pk)
             if not isinstance(exc, DomainError):
                 exc = StaleRecordError(
                     gettext(
@@ -591,8 +596,10 @@ class CaseView(ScopedModelView):
                     case, "assign", g.user, expected_version=versions.get(str(case.id)), **fields
                 )
             db.session.commit()
-        except (DomainError, StaleDataError) as exc:
+        except (DomainError, SQLAlchemyError) as exc:
             db.session.rollback()
+            if not isinstance(exc, DomainError | StaleDataError):
+                log.exception("Bulk assignment failed")
             message = exc.message if isinstance(exc, DomainError) else StaleRecordError().message
             failed = current
             fresh = [self.get_scoped_item(pk) for pk in ids]

@@ -28,6 +28,7 @@ A clerk acts on cases of their place, a handler on cases of their unit, a leader
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -1249,6 +1250,9 @@ def get_step(code: str) -> Step:
         raise DomainError(gettext("Unknown step.")) from None
 
 
+_TOKEN_RE = re.compile(r"^[0-9A-Za-z_-]{8,64}$")
+
+
 class AlreadyApplied(DomainError):
     """The same form was submitted twice (a double click): it was applied the first time."""
 
@@ -1296,6 +1300,8 @@ def apply_step(
     rolls back its transaction on any error.
     """
     step_def = get_step(step_code)
+    if token is not None and not _TOKEN_RE.match(token):
+        token = None  # not one of our forms' tokens: no double-submit protection, no error
     session = object_session(case)
     if session is None:
         raise ValueError("apply_step needs a case attached to a session")

@@ -106,9 +106,9 @@ class CaseEvent(Model):
     occurred_at = Column(DateTime, nullable=False)  # when it happened (may be recorded later)
     recorded_at = Column(DateTime, nullable=False)  # when it was entered
     text = Column(Text, nullable=True)
-    details = Column(JSON, nullable=True)  # what the step set: unit, deadline, rating …
+    details = Column(JSON(none_as_null=True), nullable=True)  # what the step set: unit, deadline …
     # The form's one-time token: a double-clicked step is recognised and applied once.
-    token = Column(String(40), nullable=True)
+    token = Column(String(64), nullable=True)
 
     case = relationship("Case", back_populates="events")
 

@@ -97,7 +97,7 @@ def upgrade():
     sa.Column('recorded_at', sa.DateTime(), nullable=False),
     sa.Column('text', sa.Text(), nullable=True),
     sa.Column('details', sa.JSON(), nullable=True),
-    sa.Column('token', sa.String(length=40), nullable=True),
+    sa.Column('token', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['ab_user.id'], ),
     sa.ForeignKeyConstraint(['case_id'], ['petition_case.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
