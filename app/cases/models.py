@@ -145,8 +145,11 @@ class Case(Stamped, Versioned, Model):
         Index("ix_case_status_next_due", "status", "next_due_at"),
         Index("ix_case_township_status_due", "township_id", "status", "next_due_at"),
         Index("ix_case_unit_status_due", "responsible_unit_id", "status", "next_due_at"),
-        Index("ix_case_repeat_of", "repeat_of_id"),
-        Index("ix_case_merged_into", "merged_into_id"),
+        # Partial: few cases repeat or are merged; the index stays small and quick to build.
+        Index("ix_case_repeat_of", "repeat_of_id", sqlite_where=text("repeat_of_id IS NOT NULL"),
+              postgresql_where=text("repeat_of_id IS NOT NULL")),
+        Index("ix_case_merged_into", "merged_into_id", sqlite_where=text("merged_into_id IS NOT NULL"),
+              postgresql_where=text("merged_into_id IS NOT NULL")),
     )
 
     id = Column(Integer, primary_key=True)

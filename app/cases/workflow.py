@@ -824,7 +824,7 @@ def _submit_findings(ctx: StepContext) -> None:
 
 
 @step(
-    label=_l("Approve"),
+    label=_l("Approve findings"),
     roles={LEADER},
     from_states={S.IN_REVIEW},
     to_state=S.APPROVED,
