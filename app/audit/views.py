@@ -1,0 +1,305 @@
+"""The audit log for the administrator: filter, read one entry's changes, export.
+
+Read-only by construction: the view has no add/edit/delete permissions at all (not even the
+系统管理员, who otherwise gets every permission, can be granted what does not exist), and the
+model refuses updates and deletes at the ORM and database level.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, request, send_file
+from flask_appbuilder import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from app.audit.models import AuditEntry, AuditKind
+from app.audit.record import record_export
+from app.core.display import display
+from app.core.views import QuickSearch, ScopedModelView
+from app.extensions import db
+
+EXPORT_MAX_ROWS = 100_000
+
+# Tables without a view of their own (or whose view names them too loosely).
+_TABLE_LABELS: dict[str, Any] = {
+    "ab_user": _l("User"),
+    "ab_role": _l("Role"),
+    "ab_permission": _l("Permission"),
+    "ab_view_menu": _l("View or menu"),
+    "ab_permission_view": _l("Permission on a view"),
+    "ab_api_key": _l("API key"),
+    "case_attachment": _l("Case attachment"),
+}
+_DETAIL_LABELS: dict[str, Any] = {
+    "reason": _l("Reason"),
+    "failures": _l("Failed attempts in a row"),
+    "locked": _l("Account locked"),
+    "fields": _l("Fields shown"),
+    "note": _l("Note"),
+    "list": _l("List"),
+    "filters": _l("Filters"),
+    "rows": _l("Rows"),
+    "format": _l("Format"),
+    "bulk": _l("Bulk change"),
+    "values": _l("Values set"),
+    "where": _l("Condition"),
+}
+
+
+def _views_by_table() -> dict[str, Any]:
+    from flask import current_app
+
+    found: dict[str, Any] = {}
+    for view in current_app.appbuilder.baseviews:
+        datamodel = getattr(view, "datamodel", None)
+        table = getattr(getattr(datamodel, "obj", None), "__tablename__", None)
+        if table and table not in found:
+            found[table] = view
+    return found
+
+
+def table_label(table: str | None) -> str:
+    if not table:
+        return ""
+    if table in _TABLE_LABELS:
+        return str(_TABLE_LABELS[table])
+    view = _views_by_table().get(table)
+    title = getattr(view, "show_title", None) if view is not None else None
+    return str(title) if title else table
+
+
+def field_label(table: str | None, field: str) -> str:
+    view = _views_by_table().get(table or "")
+    labels = getattr(view, "label_columns", None) or {}
+    label = labels.get(field)
+    if label is None and field.endswith("_id"):
+        label = labels.get(field[:-3])
+    return str(label) if label is not None else field
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(display(v)) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return str(display(value))
+
+
+def render_details(entry: AuditEntry) -> Markup:
+    """The entry's particulars as a small table (every value escaped)."""
+    data = entry.details_data
+    if not data:
+        return Markup("")
+    change_kinds = {AuditKind.CREATE, AuditKind.UPDATE, AuditKind.DELETE, AuditKind.PERMISSION}
+    rows: list[str] = []
+    if entry.kind in change_kinds and not data.get("bulk"):
+        field, before, after = gettext("Field"), gettext("Before"), gettext("After")
+        head = f"<tr><th>{escape(field)}</th><th>{escape(before)}</th><th>{escape(after)}</th></tr>"
+        for field, change in data.items():
+            label = escape(field_label(entry.model, field))
+            if isinstance(change, dict) and ("added" in change or "removed" in change):
+                before = escape(gettext("Removed: %(items)s", items=_cell(change.get("removed", []))) if change.get("removed") else "")
+                after = escape(gettext("Added: %(items)s", items=_cell(change.get("added", []))) if change.get("added") else "")
+            elif isinstance(change, dict):
+                before = escape(_cell(change.get("old")))
+                after = escape(_cell(change.get("new")))
+            else:
+                before, after = Markup(""), escape(_cell(change))
+            rows.append(f"<tr><td>{label}</td><td>{before}</td><td>{after}</td></tr>")
+    else:
+        head = ""
+        for key, value in data.items():
+            label = escape(str(_DETAIL_LABELS.get(key, key)))
+            rows.append(f"<tr><th>{label}</th><td>{escape(_cell(value))}</td></tr>")
+    # Every piece of data above went through escape(); only our own tags are left raw.
+    return Markup(  # noqa: S704
+        '<table class="table table-condensed table-bordered xf-audit-details">'
+        + head
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _kind_clause(value: str):
+    return AuditEntry.kind == value if value in AuditKind.codes() else None
+
+
+def _date_clause(value: str, after: bool):
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        return None
+    return AuditEntry.at >= day if after else AuditEntry.at < day + timedelta(days=1)
+
+
+def _model_choices() -> list[tuple[str, str]]:
+    tables = sorted(set(_views_by_table()) | set(_TABLE_LABELS))
+    return sorted(((t, table_label(t)) for t in tables), key=lambda pair: pair[1])
+
+
+QUICK_SEARCH = (
+    QuickSearch("kind", _l("Kind"), _kind_clause, kind="select", choices=AuditKind.choices),
+    QuickSearch(
+        "username", _l("Login name"), lambda v: AuditEntry.username == v.strip(), width=2
+    ),
+    QuickSearch(
+        "model", _l("Record type"), lambda v: AuditEntry.model == v, kind="select",
+        choices=_model_choices,
+    ),
+    QuickSearch("record", _l("Record ID"), lambda v: AuditEntry.record_id == v.strip(), width=1),
+    QuickSearch("from", _l("From"), lambda v: _date_clause(v, True), kind="date"),
+    QuickSearch("to", _l("To"), lambda v: _date_clause(v, False), kind="date"),
+)
+
+
+class AuditEntryView(ScopedModelView):
+    """系统管理员 only (group "audit" is granted to no other role)."""
+
+    datamodel = SQLAInterface(AuditEntry)
+    permission_group = "audit"
+    route_base = "/audit"
+    base_filters = []  # county-wide by nature; access is limited by the permission instead
+    base_permissions = ["can_list", "can_show", "can_export"]
+    list_template = "xf/audit/list.html"
+    list_title = _l("Audit log")
+    show_title = _l("Audit entry")
+    label_columns = {
+        "at": _l("Time"),
+        "kind": _l("Kind"),
+        "username": _l("Login name"),
+        "user_id": _l("User ID"),
+        "org_unit_id": _l("Org unit ID"),
+        "model": _l("Record type"),
+        "record_id": _l("Record ID"),
+        "summary": _l("Record"),
+        "details": _l("Details"),
+        "method": _l("Method"),
+        "path": _l("Address"),
+        "ip": _l("Client address"),
+    }
+    list_columns = ["at", "kind", "username", "model", "record_id", "summary", "ip"]
+    show_columns = [
+        "at", "kind", "username", "user_id", "org_unit_id", "model", "record_id", "summary",
+        "method", "path", "ip",
+    ]
+    search_columns = ["at", "kind", "username", "model", "record_id", "path", "ip"]
+    order_columns = ["at", "kind", "username"]
+    base_order = ("id", "desc")
+    page_size = 50
+    formatters_columns = {"model": table_label}
+    quick_search = QUICK_SEARCH
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self.get_scoped_item(pk)
+        widgets = self._get_show_widget(pk, item)
+        self.update_redirect()
+        return self.render_template(
+            "xf/audit/show.html",
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            details=render_details(item),
+            item=item,
+        )
+
+    @expose("/export", methods=["POST"])
+    @has_access
+    def export(self):
+        """The entries matching the quick-search filters, newest first, as an Excel file."""
+        filters = {
+            q.name: request.form.get(f"q_{q.name}", "").strip()
+            for q in self.quick_search
+            if request.form.get(f"q_{q.name}", "").strip()
+        }
+        clauses = []
+        for q in self.quick_search:
+            if q.name in filters:
+                clause = q.build(filters[q.name])
+                if clause is not None:
+                    clauses.append(clause)
+        stmt = select(AuditEntry).where(*clauses).order_by(AuditEntry.id.desc()).limit(EXPORT_MAX_ROWS)
+        entries = db.session.execute(stmt.execution_options(yield_per=2000)).scalars()
+        content, count = _workbook(entries)
+        record_export(
+            gettext("Audit log"), filters=filters, row_count=count, model=AuditEntry.__tablename__
+        )
+        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        return send_file(
+            io.BytesIO(content),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            as_attachment=True,
+            download_name=f"{gettext('Audit log')}-{stamp}.xlsx",
+        )
+
+    # Entries are written by the system only. (The permission names keep FAB's list page
+    # asking "may the user add/edit/delete?" — the answer is always no.)
+    @expose("/add", methods=["GET", "POST"])
+    @permission_name("add")
+    def add(self):
+        abort(404)
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @permission_name("edit")
+    def edit(self, pk):  # noqa: ARG002
+        abort(404)
+
+    @expose("/delete/<pk>", methods=["GET", "POST"])
+    @permission_name("delete")
+    def delete(self, pk):  # noqa: ARG002
+        abort(404)
+
+
+def _workbook(entries) -> tuple[bytes, int]:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet(gettext("Audit log")[:31])
+    bold = book.add_format({"bold": True, "bg_color": "#eef2f7"})
+    headers = [
+        gettext("Time"), gettext("Kind"), gettext("Login name"), gettext("Record type"),
+        gettext("Record ID"), gettext("Record"), gettext("Details"), gettext("Method"),
+        gettext("Address"), gettext("Client address"),
+    ]
+    widths = [19, 14, 14, 16, 10, 28, 60, 8, 30, 16]
+    for col, (header, width) in enumerate(zip(headers, widths, strict=True)):
+        sheet.write_string(0, col, header, bold)
+        sheet.set_column(col, col, width)
+    count = 0
+    for count, entry in enumerate(entries, start=1):
+        values = [
+            entry.at.strftime("%Y-%m-%d %H:%M:%S") if entry.at else "",
+            AuditKind.label_of(entry.kind),
+            entry.username or "",
+            table_label(entry.model),
+            entry.record_id or "",
+            entry.summary or "",
+            json.dumps(entry.details_data, ensure_ascii=False) if entry.details else "",
+            entry.method or "",
+            entry.path or "",
+            entry.ip or "",
+        ]
+        for col, value in enumerate(values):
+            # write_string: a value starting with "=" stays text, never a formula.
+            sheet.write_string(count, col, str(value))
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue(), count
+
+
+def register_views(appbuilder) -> None:
+    from app.core.menu import add_menu_view
+
+    add_menu_view(appbuilder, AuditEntryView, "AuditLog", _l("Audit log"), "admin", "fa-clipboard-list")
+
