@@ -38,6 +38,13 @@ _TABLE_LABELS: dict[str, Any] = {
     "ab_permission_view": _l("Permission on a view"),
     "ab_api_key": _l("API key"),
     "case_attachment": _l("Case attachment"),
+    "petitioner": _l("Petitioner"),
+}
+# Field names inside details that are not columns of the entry's own table.
+_FIELD_LABELS: dict[str, Any] = {
+    "id_number": _l("ID number"),
+    "phone": _l("Phone"),
+    "address": _l("Address"),
 }
 _DETAIL_LABELS: dict[str, Any] = {
     "reason": _l("Reason"),
@@ -86,6 +93,15 @@ def field_label(table: str | None, field: str) -> str:
     return str(label) if label is not None else field
 
 
+def _org_unit_name(org_unit_id: int | None) -> str:
+    if org_unit_id is None:
+        return ""
+    from app.org.models import OrgUnit
+
+    unit = db.session.get(OrgUnit, org_unit_id)
+    return unit.name if unit is not None else str(org_unit_id)
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(display(v)) for v in value)
@@ -119,6 +135,8 @@ def render_details(entry: AuditEntry) -> Markup:
         head = ""
         for key, value in data.items():
             label = escape(str(_DETAIL_LABELS.get(key, key)))
+            if key == "fields" and isinstance(value, list):
+                value = [str(_FIELD_LABELS.get(f) or field_label(entry.model, f)) for f in value]
             rows.append(f"<tr><th>{label}</th><td>{escape(_cell(value))}</td></tr>")
     # Every piece of data above went through escape(); only our own tags are left raw.
     return Markup(  # noqa: S704
@@ -177,13 +195,13 @@ class AuditEntryView(ScopedModelView):
         "kind": _l("Kind"),
         "username": _l("Login name"),
         "user_id": _l("User ID"),
-        "org_unit_id": _l("Org unit ID"),
+        "org_unit_id": _l("Org unit"),
         "model": _l("Record type"),
         "record_id": _l("Record ID"),
         "summary": _l("Record"),
         "details": _l("Details"),
         "method": _l("Method"),
-        "path": _l("Address"),
+        "path": _l("Page address"),
         "ip": _l("Client address"),
     }
     list_columns = ["at", "kind", "username", "model", "record_id", "summary", "ip"]
@@ -195,7 +213,7 @@ class AuditEntryView(ScopedModelView):
     order_columns = ["at", "kind", "username"]
     base_order = ("id", "desc")
     page_size = 50
-    formatters_columns = {"model": table_label}
+    formatters_columns = {"model": table_label, "org_unit_id": _org_unit_name}
     quick_search = QUICK_SEARCH
 
     @expose("/show/<pk>", methods=["GET"])
@@ -270,7 +288,7 @@ def _workbook(entries) -> tuple[bytes, int]:
     headers = [
         gettext("Time"), gettext("Kind"), gettext("Login name"), gettext("Record type"),
         gettext("Record ID"), gettext("Record"), gettext("Details"), gettext("Method"),
-        gettext("Address"), gettext("Client address"),
+        gettext("Page address"), gettext("Client address"),
     ]
     widths = [19, 14, 14, 16, 10, 28, 60, 8, 30, 16]
     for col, (header, width) in enumerate(zip(headers, widths, strict=True)):
