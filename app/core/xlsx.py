@@ -109,7 +109,7 @@ def write(path: str, sheet_name: str, headers: list[str], rows: Iterable[list[An
                 ).encode()
             )
             chunk: list[str] = []
-            for count, row in enumerate(rows, start=1):
+            for count, row in enumerate(rows, start=1):  # noqa: B007 — count is returned
                 chunk.append("<row>" + "".join(map(_cell, row)) + "</row>")
                 if len(chunk) == 2000:
                     sheet.write("".join(chunk).encode())
