@@ -45,7 +45,7 @@ i18n: $(STAMP)
 
 run: install
 	$(FLASK) xf init
-	@$(FLASK) xf logins
+	@$(FLASK) xf logins --url http://$(HOST):$(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 system-deps:
