@@ -16,9 +16,9 @@ import os
 
 from flask import Flask
 from flask_appbuilder import AppBuilder, ModelView
+from flask_appbuilder.models.sqla.base import SQLA
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.models.sqla.base import SQLA
 
 TOWNSHIP_ID = int(os.environ.get("BENCH_TOWNSHIP_ID", "0"))
 
