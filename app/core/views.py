@@ -38,7 +38,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
-from wtforms import BooleanField, HiddenField, SelectField
+from wtforms import BooleanField, DateField, DateTimeLocalField, HiddenField, SelectField
+from wtforms import DateField as WTFDateField
+from wtforms import DateTimeField as WTFDateTimeField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
@@ -81,6 +83,30 @@ class QuickSearch:
 
     def options(self) -> list[tuple[str, str]]:
         return self.choices() if self.choices else []
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """<input type="datetime-local">; also accepts "2026-01-02 09:30[:00]" typed or posted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"])
+        super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        return self.data.strftime("%Y-%m-%dT%H:%M") if self.data else super()._value()
+
+    def __call__(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("class", "form-control")
+        return super().__call__(**kwargs)
+
+
+class LocalDateField(DateField):
+    """<input type="date">, localised by the browser."""
+
+    def __call__(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("class", "form-control")
+        kwargs.setdefault("type", "date")
+        return super().__call__(**kwargs)
 
 
 class ChoiceField(SelectField):
@@ -454,13 +480,21 @@ def _polish_form(form_class: Any) -> None:
     """Fix what FAB's form generator gets wrong for us, before any form is instantiated.
 
     - A non-nullable Boolean column gets InputRequired, so an unticked box would be refused;
-    - an optional relation's blank option shows as "__None" in the select box.
+    - an optional relation's blank option shows as "__None" in the select box;
+    - date/time columns get a jQuery date picker in English that drops the time of a datetime:
+      the browser's own date and time inputs are localised and keep the time.
     """
     for name in dir(form_class):
         unbound = getattr(form_class, name, None)
         if not isinstance(unbound, UnboundField):
             continue
-        if issubclass(unbound.field_class, BooleanField):
+        if unbound.field_class is WTFDateTimeField:
+            unbound.field_class = LocalDateTimeField
+            unbound.kwargs.pop("widget", None)
+        elif unbound.field_class is WTFDateField:
+            unbound.field_class = LocalDateField
+            unbound.kwargs.pop("widget", None)
+        elif issubclass(unbound.field_class, BooleanField):
             unbound.kwargs["validators"] = [
                 v for v in unbound.kwargs.get("validators", []) or []
                 if not isinstance(v, InputRequired | DataRequired)
