@@ -59,8 +59,12 @@ def init_database(app: Flask) -> None:
 
 
 def init_audit(app: Flask) -> None:  # noqa: ARG001 — the listeners are global, like the models
-    """The audit log: every create/update/delete of every model is recorded at flush time."""
+    """The audit log: every change recorded at flush time, every list export when it is done."""
     from app.audit import capture  # noqa: F401 — registers the session and mapper listeners
+    from app.audit.record import on_export_done
+    from app.core.export import export_done
+
+    export_done.connect(on_export_done)
 
 
 def init_security_headers(app: Flask) -> None:

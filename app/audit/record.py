@@ -62,18 +62,48 @@ def record_export(
     filters: Mapping[str, Any] | None = None,
     file_format: str = "xlsx",
     model: str | None = None,
+    user: Any = None,
 ) -> None:
-    """Log an export: which list (a readable name), the filters applied, how many rows."""
+    """Log an export: which list (a readable name), the filters applied, how many rows.
+
+    Exports made through `ScopedModelView.export` are logged already (the `export_done`
+    signal); call this for exports and reports built by hand.
+    """
     record_event(
         AuditKind.EXPORT,
         model=model,
         summary=list_name,
         details={
             "list": list_name,
-            "filters": {str(k): plain(v) for k, v in (filters or {}).items()},
+            "filters": _clean_filters(filters or {}),
             "rows": int(row_count),
             "format": file_format,
         },
+        user=user,
+    )
+
+
+def _clean_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Query-string filters as a reader wants them: no empty values, single values unwrapped."""
+    cleaned: dict[str, Any] = {}
+    for key, value in filters.items():
+        values = [v for v in (value if isinstance(value, list | tuple) else [value]) if v not in ("", None)]
+        if values:
+            cleaned[str(key)] = plain(values[0] if len(values) == 1 else values)
+    return cleaned
+
+
+def on_export_done(sender: Any, *, user: Any = None, title: str = "", fmt: str = "",
+                   filters: Mapping[str, Any] | None = None, rows: int = 0, **_: Any) -> None:
+    """Receiver of `app.core.export.export_done`: every list export becomes an entry."""
+    datamodel = getattr(sender, "datamodel", None)
+    record_export(
+        title,
+        row_count=rows,
+        filters=filters,
+        file_format=fmt,
+        model=getattr(getattr(datamodel, "obj", None), "__tablename__", None),
+        user=user,
     )
 
 

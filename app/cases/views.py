@@ -250,6 +250,7 @@ class CaseView(ScopedModelView):
     show_template = "xf/cases/show.html"
 
     def prefill_add_form(self, form) -> None:
+        super().prefill_add_form(form)
         form.received_at.data = now()
 
     def prefill_form(self, form, pk) -> None:

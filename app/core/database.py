@@ -68,6 +68,10 @@ _WRITE_LOCK = "xf_write_lock"
 def _on_begin(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
         return
+    # An engine opened with isolation_level="AUTOCOMMIT" (flagged so, e.g. a test's observer
+    # session) runs every statement on its own: no transaction to begin.
+    if connection.get_execution_options().get("xf_autocommit"):
+        return
     immediate = _wants_write_lock()
     # Remembered per transaction, so code that must write at once (the audit log) knows
     # whether this connection already holds the database's single write lock.

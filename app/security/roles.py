@@ -37,6 +37,10 @@ ROLE_DESCRIPTIONS = {
     RoleName.MANAGER: _l("Reads dashboards and reports, exports lists"),
 }
 
+# Roles that handle cases see petitioners' full ID numbers and phones where they handle them
+# (and in their exports); everyone else sees them masked (DOMAIN.md "Privacy").
+PERSONAL_DATA_ROLES = frozenset({RoleName.CLERK, RoleName.HANDLER})
+
 # Access levels: sets of Flask-AppBuilder permission names on a view.
 READ = frozenset({"can_list", "can_show", "menu_access"})
 EXPORT = frozenset({"can_export"})

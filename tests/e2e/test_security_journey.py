@@ -22,8 +22,8 @@ def submit_login(page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/login/")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 def logout(page, base: str) -> None:
@@ -47,8 +47,8 @@ def test_locked_account_is_unlocked_by_the_township_administrator(page, live_ser
     row.locator("input.action_check").check()
     page.click("text=操作")  # FAB's actions dropdown
     page.click("a.unlock_menu_item")
-    page.click("#modal-confirm-ok")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#modal-confirm-ok")
     assert "已解锁 1 个账号" in page.inner_text(".alert-success")
     assert untranslated_words(page) == []
     logout(page, base)
@@ -81,8 +81,8 @@ def test_attachment_and_audit_log_under_csp(page, live_server, tmp_path):
     photo.write_bytes(PNG)
     page.set_input_files("#file", str(photo))
     page.fill("#description", "施工现场")
-    page.click("#upload-submit")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#upload-submit")
     assert "已上传附件" in page.inner_text(".alert-success")
     assert "现场照片.png" in page.inner_text("table.xf-attachments")
     assert untranslated_words(page) == []
@@ -113,7 +113,7 @@ def test_attachment_and_audit_log_under_csp(page, live_server, tmp_path):
     assert number in rows.first.inner_text() and "查看个人信息" in rows.first.inner_text()
     assert untranslated_words(page) == []
     with page.expect_download() as export_info:
-        page.click("#audit-export button")
+        page.click("#export-xlsx")
     assert export_info.value.suggested_filename.endswith(".xlsx")
     assert Path(export_info.value.path()).read_bytes()[:2] == b"PK"
     rows.first.locator("a[href*='/audit/show/']").click()
