@@ -1,9 +1,8 @@
-"""Reading the database between requests without sharing the requests' app context.
+"""A short session on the app under test, opened and closed between requests.
 
-The `db_session` fixture keeps an app context pushed for the whole test; Flask then runs every
-test-client request inside that same context, so `g` (the logged-in user, the cached scope)
-and the SQLAlchemy session are shared by all clients of the test — a request by `clerk2` can
-see `clerk`'s cached identity. Tests that use several logins open a short context instead.
+For tests that build their own app (special configuration) and so cannot use the `db_session`
+fixture, and for arranging data in a real transaction (the fixture's session is autocommit).
+The context is closed before the next request, so requests never share it.
 """
 
 from __future__ import annotations
