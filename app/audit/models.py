@@ -2,7 +2,9 @@
 
 Append-only. The ORM refuses to update or delete entries (`app.audit.capture`), and the
 migration adds database triggers that refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE)
-for anyone going around the ORM. Nothing in the product offers to edit an entry.
+for anyone going around the ORM. Nothing in the product offers to edit an entry. (A later
+migration that rebuilds this table on SQLite — batch mode copies it — must create the triggers
+again: see `create_append_only_triggers` in migration 42a3253873bf.)
 
 Entries keep the actor's id, login name and org unit as they were at the time and have no
 foreign keys: a user or record deleted later must not take its history with it.
