@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 TEST_DEB  := chromium fonts-noto-cjk postgresql postgresql-contrib libreoffice-calc-nogui
 
 .PHONY: help run install test test-sqlite test-postgres system-deps i18n i18n-compile lint \
-        bench load pg-start pg-stop clean
+        security bench load pg-start pg-stop clean
 
 help:
 	@echo "make run    set up everything, load the demo county on first start, serve on http://$(HOST):$(PORT)"
@@ -59,7 +59,11 @@ system-deps:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app seed tests bench config.py run.py
 
-test: system-deps install lint
+# Static security check of our code: any high-severity finding fails the build.
+security: $(STAMP)
+	$(VENV)/bin/bandit -r app seed config.py run.py --quiet --severity-level high
+
+test: system-deps install lint security
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 

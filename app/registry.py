@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.attachments import views as attachments
+from app.audit import views as audit
 from app.cases import views as cases
 from app.org import views as org
 
-AREAS = (cases, org)
+AREAS = (cases, attachments, org, audit)
 
 
 def init_views(appbuilder: Any) -> None:

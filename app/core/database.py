@@ -61,6 +61,9 @@ def _on_connect(dbapi_connection, connection_record) -> None:  # noqa: ARG001
     cursor.close()
 
 
+_WRITE_LOCK = "xf_write_lock"
+
+
 @event.listens_for(Engine, "begin")
 def _on_begin(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
@@ -69,7 +72,26 @@ def _on_begin(connection: Connection) -> None:
     # session) runs every statement on its own: no transaction to begin.
     if connection.get_execution_options().get("xf_autocommit"):
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+    immediate = _wants_write_lock()
+    # Remembered per transaction, so code that must write at once (the audit log) knows
+    # whether this connection already holds the database's single write lock.
+    connection.info[_WRITE_LOCK] = immediate
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def note_write(connection: Connection) -> None:
+    """Record that this transaction has written (so it holds the write lock even if deferred)."""
+    if connection.dialect.name == "sqlite":
+        connection.info[_WRITE_LOCK] = True
+
+
+def holds_write_lock(connection: Connection) -> bool:
+    """Does this connection's open SQLite transaction hold the write lock? (Never on PostgreSQL.)"""
+    return (
+        connection.dialect.name == "sqlite"
+        and connection.in_transaction()
+        and bool(connection.info.get(_WRITE_LOCK))
+    )
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:
