@@ -11,7 +11,9 @@ STAMP     := $(VENV)/.installed
 HOST      ?= 127.0.0.1
 PORT      ?= 5000
 PG_PORT   ?= 54329
-PG_URL    := postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
+# The suite's own throw-away server, apart from a developer's server on PG_PORT.
+PG_TEST_PORT ?= 54331
+PG_TEST_URL  := postgresql://postgres@127.0.0.1:$(PG_TEST_PORT)/postgres
 PYTEST_ARGS ?=
 # Debian packages the tests need: a real browser and CJK fonts for the browser journeys,
 # PostgreSQL for the second run of the suite, LibreOffice to open exported spreadsheets.
@@ -71,9 +73,9 @@ test-sqlite: install
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 test-postgres: install
-	.ci/postgres start $(PG_PORT)
-	XF_TEST_DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); status=$$?; \
-	.ci/postgres stop $(PG_PORT); exit $$status
+	.ci/postgres start $(PG_TEST_PORT)
+	XF_TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); status=$$?; \
+	.ci/postgres stop $(PG_TEST_PORT); exit $$status
 
 DB ?= sqlite
 SCALE ?= 1000000
@@ -83,7 +85,7 @@ bench: install
 
 pg-start:
 	.ci/postgres start $(PG_PORT)
-	@echo "DATABASE_URL=$(PG_URL)"
+	@echo "DATABASE_URL=postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres"
 
 pg-stop:
 	.ci/postgres stop $(PG_PORT)

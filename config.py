@@ -97,6 +97,9 @@ REMEMBER_COOKIE_SAMESITE = "Lax"
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
 
+# Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+
 # --- Language ------------------------------------------------------------------------------------
 BABEL_DEFAULT_LOCALE = "zh"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -32,10 +32,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def init_config(app: Flask, test_config: dict[str, Any] | None) -> None:
-    """Defaults from config.py (themselves read from the environment), then test overrides."""
+    """Defaults from config.py (themselves read from the environment), then test overrides.
+
+    Behind a reverse proxy (PROXY_HOPS > 0) the client address, scheme and host come from its
+    X-Forwarded-* headers — rate limits and the audit log must see the real client.
+    """
     app.config.from_object(default_config)
     if test_config:
         app.config.update(test_config)
+    hops = int(app.config.get("PROXY_HOPS", 0) or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def init_logging(app: Flask) -> None:

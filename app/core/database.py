@@ -18,8 +18,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -30,7 +31,21 @@ _force_immediate: ContextVar[bool] = ContextVar("xf_force_immediate", default=Fa
 def _wants_write_lock() -> bool:
     if _force_immediate.get():
         return True
-    return has_request_context() and request.method in _WRITE_METHODS
+    if not has_request_context() or request.method not in _WRITE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, READS_ONLY, False)
+
+
+READS_ONLY = "_xf_reads_only"
+
+
+def reads_only(view: Any) -> Any:
+    """Mark a POST view that only reads (an export): its transaction does not take SQLite's
+    write lock up front, so a long read does not block every writer — and an audit entry
+    written meanwhile on another connection does not wait for it."""
+    setattr(view, READS_ONLY, True)
+    return view
 
 
 @contextmanager

@@ -46,6 +46,8 @@
   // (Disabled after the browser has collected the form data, so named buttons still count.)
   $(document).on("submit", "form[method=post], form[method=POST]", function () {
     var $form = $(this);
+    // Downloads (exports) stay on the page: those forms may be sent again.
+    if ($form.is("[data-no-lock]")) { return true; }
     if ($form.data("xf-submitted")) { return false; }
     $form.data("xf-submitted", true);
     setTimeout(function () {
