@@ -2,6 +2,8 @@
 
 from flask_appbuilder import Model
 
+from app.attachments.models import CaseAttachment  # noqa: F401
+from app.audit.models import AuditEntry  # noqa: F401
 from app.cases.models import Case, CaseNumberSequence, Petitioner, Subject  # noqa: F401
 from app.cases.workflow_models import (  # noqa: F401
     Assignment,

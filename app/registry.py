@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.attachments import views as attachments
+from app.audit import views as audit
 from app.cases import views as cases
 from app.deadlines import views as deadlines
 from app.org import views as org
 
-AREAS = (cases, org, deadlines)
+AREAS = (cases, attachments, org, audit, deadlines)
 
 
 def init_views(appbuilder: Any) -> None:

@@ -115,6 +115,11 @@ def step_forms(case: Case, actor: Any, failed: str | None = None,
 
 
 def petitioner_rows(case: Case, full: bool) -> list[dict[str, str]]:
+    if full and case.petitioners:
+        # Every full view of personal data is logged (app/audit/record.py).
+        from app.audit.record import record_personal_data_view
+
+        record_personal_data_view(case, fields=("id_number", "phone"))
     return [
         {
             "name": p.name,

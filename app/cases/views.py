@@ -17,6 +17,7 @@ from sqlalchemy import inspect, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.audit.record import record_personal_data_view
 from app.cases import workflow
 from app.cases.case_page import (
     may_see_personal_data,
@@ -234,8 +235,8 @@ class CaseView(ScopedModelView):
         "category",
         "subject",
         "title",
-        "status",
         "next_due_at",
+        "status",
     ]
     order_columns = ["number", "received_at", "status", "next_due_at"]
     formatters_columns = {"next_due_at": lambda due: _due_cell(due)}
@@ -312,6 +313,12 @@ class CaseView(ScopedModelView):
     def prefill_add_form(self, form) -> None:
         super().prefill_add_form(form)
         form.received_at.data = now()
+
+    def prefill_form(self, form, pk) -> None:
+        # The edit form shows the petitioners' ID numbers and phones in full: log it (issue 10).
+        case = self.datamodel.get(pk)
+        if case is not None and case.petitioners:
+            record_personal_data_view(case, fields=("id_number", "phone"), note="edit form")
 
     def validate_item(self, item: Case, is_new: bool) -> None:
         # Before the flush only the relationships are set, not the *_id columns.

@@ -39,17 +39,35 @@ def init(demo: bool) -> None:
             click.echo("demo county loaded")
 
 
-@xf.command("logins")
+@xf.command("unlock")
+@click.argument("username")
 @with_appcontext
-def logins() -> None:
+def unlock(username: str) -> None:
+    """Lift the lockout of USERNAME (after too many wrong passwords)."""
+    from app.core.database import write_transactions
+    from app.extensions import db
+
+    sm = current_app.appbuilder.sm
+    with write_transactions():
+        user = sm.find_user(username=username)
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        sm.unlock_user(user)
+        db.session.commit()
+    click.echo(f"{username} unlocked")
+
+
+@xf.command("logins")
+@click.option("--url", default="http://127.0.0.1:5000", help="Where the app is served.")
+@with_appcontext
+def logins(url: str) -> None:
     """Print the demo logins (only in demo mode)."""
     from seed.data import DEMO_PASSWORD
     from seed.demo import demo_logins
 
     if not current_app.config.get("DEMO_MODE"):
         return
-    host = "http://127.0.0.1:5000"
-    click.echo(f"\n  信访工作管理平台 — {host}\n  Demo logins (password {DEMO_PASSWORD}):")
+    click.echo(f"\n  信访工作管理平台 — {url}\n  Demo logins (password {DEMO_PASSWORD}):")
     for login, role, org in demo_logins():
         click.echo(f"    {login:<18} {role:<6} {org}")
     click.echo("")

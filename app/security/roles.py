@@ -37,6 +37,10 @@ ROLE_DESCRIPTIONS = {
     RoleName.MANAGER: _l("Reads dashboards and reports, exports lists"),
 }
 
+# Roles that handle cases see petitioners' full ID numbers and phones where they handle them
+# (and in their exports); everyone else sees them masked (DOMAIN.md "Privacy").
+PERSONAL_DATA_ROLES = frozenset({RoleName.CLERK, RoleName.HANDLER})
+
 # Access levels: sets of Flask-AppBuilder permission names on a view.
 READ = frozenset({"can_list", "can_show", "menu_access"})
 EXPORT = frozenset({"can_export"})
@@ -74,7 +78,7 @@ def register_view_group(group: str, *view_names: str, menus: tuple[str, ...] = (
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     RoleName.TOWNSHIP_ADMIN: {
         "home": READ,
-        "users": WRITE | frozenset({"resetpasswords", "can_this_form_get", "can_this_form_post"}),
+        "users": WRITE | frozenset({"resetpasswords", "can_this_form_get", "can_this_form_post", "unlock"}),
         "org": READ,
         "cases": READ,
         "dictionaries": READ,

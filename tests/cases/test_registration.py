@@ -82,7 +82,8 @@ def test_bad_input_is_refused_beside_the_field_and_nothing_saved(
     # The input comes back in the form.
     body = response.get_data(as_text=True)
     if value and field != "people_count":
-        assert value[:30] in body
+        kept = value[:10] if field == "received_at" else value[:30]
+        assert kept in body
 
 
 def test_valid_id_number_with_x_checksum_is_accepted(clerk_client, db_session):

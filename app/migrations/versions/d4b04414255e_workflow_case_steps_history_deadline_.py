@@ -6,7 +6,7 @@ removing a mistaken registration takes its history with it). The deadline rules 
 the 信访工作条例's defaults (app/deadlines/models.py DEFAULT_RULES).
 
 Revision ID: d4b04414255e
-Revises: b2668c282f11
+Revises: 42a3253873bf
 Create Date: 2026-11-23 14:14:27.643981
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4b04414255e'
-down_revision = 'b2668c282f11'
+down_revision = '42a3253873bf'
 branch_labels = None
 depends_on = None
 
@@ -305,12 +305,16 @@ _REFUSE = "case history is append-only"
 
 
 def _append_only_history():
+    """Also called by any later migration that rebuilds case_event on SQLite (batch mode copies
+    the table and loses its triggers)."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"""
             CREATE FUNCTION case_event_append_only() RETURNS trigger AS $$
             BEGIN
-              IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM petition_case WHERE id = OLD.case_id) THEN
-                RETURN OLD;
+              IF TG_OP = 'DELETE' THEN
+                IF NOT EXISTS (SELECT 1 FROM petition_case WHERE id = OLD.case_id) THEN
+                  RETURN OLD;
+                END IF;
               END IF;
               RAISE EXCEPTION '{_REFUSE}';
             END $$ LANGUAGE plpgsql
@@ -318,6 +322,10 @@ def _append_only_history():
         op.execute("""
             CREATE TRIGGER case_event_append_only BEFORE UPDATE OR DELETE ON case_event
             FOR EACH ROW EXECUTE FUNCTION case_event_append_only()
+        """)
+        op.execute("""
+            CREATE TRIGGER case_event_no_truncate BEFORE TRUNCATE ON case_event
+            FOR EACH STATEMENT EXECUTE FUNCTION case_event_append_only()
         """)
     else:
         op.execute(f"""
@@ -365,6 +373,7 @@ def _default_rules():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS case_event_no_truncate ON case_event")
         op.execute("DROP TRIGGER IF EXISTS case_event_append_only ON case_event")
         op.execute("DROP FUNCTION IF EXISTS case_event_append_only()")
     else:

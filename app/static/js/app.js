@@ -32,11 +32,23 @@
     if ($rows.length > 1) { $row.remove(); } else { $row.find("input").val(""); }
   });
 
+  // Destructive forms ask first (the message is on the form: data-confirm="…").
+  $(document).on("submit", "form[data-confirm]", function (event) {
+    if (!window.confirm($(this).data("confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return false;
+    }
+    return true;
+  });
+
   // A form is submitted once: a double click on "save" must not register a case twice.
   // (Disabled after the browser has collected the form data, so named buttons still count.)
   // Steps that cannot be undone ask first (data-confirm on the form).
   $(document).on("submit", "form[method=post], form[method=POST]", function () {
     var $form = $(this);
+    // Downloads (exports) stay on the page: those forms may be sent again.
+    if ($form.is("[data-no-lock]")) { return true; }
     if ($form.data("xf-submitted")) { return false; }
     var question = $form.attr("data-confirm");
     if (question && !window.confirm(question)) { return false; }
@@ -77,3 +89,17 @@
     repeatTimer = setTimeout(refreshRepeats, 300);
   });
 })(jQuery);
+
+// Flask-AppBuilder's action script alerts in English ("No row selected"): say it in the page's
+// language (the text comes from the catalog via a data attribute on <body>).
+(function () {
+  "use strict";
+  if (typeof window.ab_alert !== "function") { return; }
+  var original = window.ab_alert;
+  window.ab_alert = function (text) {
+    if (text === "No row selected" && document.body.dataset.msgNoRow) {
+      text = document.body.dataset.msgNoRow;
+    }
+    return original(text);
+  };
+})();
