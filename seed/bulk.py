@@ -6,6 +6,12 @@ subjects, matters, channel mix, statuses by age, one to three petitioners with v
 numbers), numbered from the same per-year counter, so the app treats them as real cases.
 Secondary indexes are dropped during the load and rebuilt after it (much faster than
 maintaining them row by row), then the planner statistics are refreshed.
+
+Each case also gets the workflow's denormalised columns, consistent with its status (accepted,
+assigned, replied, followed up, closed; deadlines by the default rules on the county's working
+calendar; some late, extended, redone or transferred), so reports and work queues have real
+figures to compute. The step-by-step history (case_event and the step tables) is not generated
+here: the demo county has it; a million cases of it would only slow the load.
 """
 
 from __future__ import annotations
@@ -132,11 +138,16 @@ def _workflow(status: CaseStatus, received: datetime, registered: datetime, now:
         next_due = dl.due(last, 30)
     else:
         next_due = None
+    # Times as text, converted here: the database driver's own datetime adapter is a Python
+    # call per value, and a million cases carry a dozen times each.
     return (
-        accept_due, accepted, refusal, instructions, assigned, due, due_kind, extension_days > 0,
-        # The reply text is left out: a million paragraphs only slow the load down.
-        extension_days, False, 0, None, replied, followed, satisfaction, closed, closure, redo,
-        transfer, review, None, next_due, last,
+        accept_due.isoformat(" "), accepted and accepted.isoformat(" "), refusal, instructions,
+        assigned and assigned.isoformat(" "), due and due.isoformat(" "), due_kind,
+        extension_days > 0, extension_days, False, 0,
+        None,  # the reply text: a million paragraphs would only slow the load down
+        replied and replied.isoformat(" "), followed and followed.isoformat(" "), satisfaction,
+        closed and closed.isoformat(" "), closure, redo, transfer, review, None,
+        next_due and next_due.isoformat(" "), last.isoformat(" "),
     )
 
 
@@ -252,10 +263,10 @@ def generate(count: int, years: float = 3.0, seed: int = 7, progress: Callable[[
             year = received.year
             case = (
                 case_id, f"{prefix}{year}-{next(numbers[year]):06d}",
-                pick(channel_codes), received, town_id, village_id, responsible,
+                pick(channel_codes), received.isoformat(" "), town_id, village_id, responsible,
                 category, sid, shown_title, content, demands, people,
                 people >= 5, r() < 0.08, r() < 0.03, status.value, "、".join(names), 1,
-                registered, flow[-1], *flow,
+                registered.isoformat(" "), flow[-1], *flow,
             )
             yield case, persons
 
@@ -280,6 +291,7 @@ def _load_sqlite(rows: Iterator[tuple[tuple, list[tuple]]], count: int,
         # A large page cache and in-memory sort space: rebuilding the indexes sorts a million rows.
         cur.execute("PRAGMA cache_size=-262144")
         cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA threads=4")  # the index rebuild may sort on several cores
         case_sql = (f"INSERT INTO petition_case ({', '.join(CASE_COLUMNS)}) "
                     f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})")
         person_sql = (f"INSERT INTO petitioner ({', '.join(PETITIONER_COLUMNS)}) "
@@ -308,6 +320,7 @@ def _load_sqlite(rows: Iterator[tuple[tuple, list[tuple]]], count: int,
 
         for ix in dropped:
             cur.execute(str(CreateIndex(ix).compile(engine)))
+        cur.execute("PRAGMA analysis_limit=1000")  # sampled statistics: enough for the planner
         cur.execute("ANALYZE")
         cur.execute("PRAGMA synchronous=NORMAL")
         raw.commit()
