@@ -1536,6 +1536,21 @@ def _place_only(scope: Scope) -> Scope:
                  village_ids=scope.village_ids)
 
 
+def scope_and(scope: Scope, condition: ColumnElement) -> ColumnElement:
+    """`scope_clause(Case, scope) AND condition`, with the condition repeated inside each part
+    of the scope (place / unit). Each part can then use its (place or unit, status,
+    next_due_at) index: a township's 400,000 cases are not read to find its 50 most urgent."""
+    if scope.everything:
+        return condition
+    parts = []
+    place = _place_only(scope)
+    if place.township_ids or place.village_ids:
+        parts.append(and_(scope_clause(Case, place), condition))
+    if scope.unit_ids:
+        parts.append(and_(scope_clause(Case, Scope(unit_ids=scope.unit_ids)), condition))
+    return or_(*parts) if parts else false()
+
+
 def queue_clause(actor: Any) -> ColumnElement:
     """SQL condition: the cases waiting for `actor` to act (their 待办), from the step table."""
     roles = _roles(actor)
@@ -1543,23 +1558,24 @@ def queue_clause(actor: Any) -> ColumnElement:
     parts: list[ColumnElement] = []
     for role in sorted(roles & {CLERK, HANDLER, LEADER}):
         states: set[str] = set()
-        extra: list[ColumnElement] = []
+        # Each condition starts with a status list, so that an index on status can serve it.
+        waiting: list[ColumnElement] = []
         for s in STEPS.values():
             if role not in s.roles or not s.queue:
                 continue
             if s.queue_clause is not None:
-                extra.append(and_(Case.status.in_([x.value for x in s.from_states]), s.queue_clause()))
+                waiting.append(and_(Case.status.in_(sorted(x.value for x in s.from_states)), s.queue_clause()))
             else:
                 states.update(x.value for x in s.waits_in)
-        waiting = or_(Case.status.in_(sorted(states)), *extra) if extra else Case.status.in_(sorted(states))
-        if role == HANDLER:
-            unit_id = getattr(actor, "org_unit_id", None)
-            where = Case.responsible_unit_id == unit_id if unit_id else false()
-        elif role == CLERK:
-            where = scope_clause(Case, _place_only(scope))
-        else:
-            where = scope_clause(Case, scope)
-        parts.append(and_(where, waiting))
+        waiting.insert(0, Case.status.in_(sorted(states)))
+        for condition in waiting:
+            if role == HANDLER:
+                unit_id = getattr(actor, "org_unit_id", None)
+                parts.append(and_(Case.responsible_unit_id == unit_id, condition) if unit_id else false())
+            elif role == CLERK:
+                parts.append(scope_and(_place_only(scope), condition))
+            else:
+                parts.append(scope_and(scope, condition))
     if not parts:
         return false()
     recused = select(Recusal.case_id).where(Recusal.user_id == actor.id)

@@ -10,28 +10,32 @@ from flask_appbuilder import IndexView, expose
 from sqlalchemy import case, func, select
 
 from app.cases.case_page import urgency_badge
-from app.cases.models import Case, CaseStatus
-from app.cases.workflow import queue_clause
+from app.cases.models import OPEN_STATUSES, Case, CaseStatus
+from app.cases.workflow import queue_clause, scope_and
 from app.core.calendar import near_boundary
 from app.core.models import now
-from app.core.scoping import scope_clause
+from app.core.scoping import current_scope, scope_clause
 from app.deadlines.policy import current_policy
 from app.extensions import db
 
 QUEUE_SIZE = 50
 
 
-def deadline_counts(where, moment, warn_days: int) -> tuple[int, int, int]:
-    """(total, 临期, 超期) of the cases matching `where`, in one query."""
+# Statuses in which a case can carry a deadline (next_due_at): the index-friendly filter.
+DEADLINE_STATUSES = sorted(s.value for s in OPEN_STATUSES)
+
+
+def deadline_counts(where, moment, warn_days: int) -> tuple[int, int]:
+    """(临期, 超期) among the cases matching `where`: only rows due before the 临期 boundary
+    are read (the where clause should let an index on next_due_at find them)."""
     boundary = near_boundary(moment, warn_days)
-    total, near, overdue = db.session.execute(
+    near, overdue = db.session.execute(
         select(
-            func.count(),
-            func.coalesce(func.sum(case(((Case.next_due_at >= moment) & (Case.next_due_at < boundary), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Case.next_due_at >= moment, 1), else_=0)), 0),
             func.coalesce(func.sum(case((Case.next_due_at < moment, 1), else_=0)), 0),
-        ).where(where)
+        ).where(where, Case.next_due_at < boundary)
     ).one()
-    return int(total), int(near), int(overdue)
+    return int(near), int(overdue)
 
 
 class HomeView(IndexView):
@@ -47,13 +51,17 @@ class HomeView(IndexView):
         moment = now()
         warn_days = current_policy().warn_days
         waiting = queue_clause(user)
-        queue_total, queue_near, queue_overdue = deadline_counts(waiting, moment, warn_days)
-        queue = db.session.execute(
-            select(Case)
+        queue_total = db.session.execute(select(func.count()).where(waiting)).scalar() or 0
+        queue_near, queue_overdue = deadline_counts(waiting, moment, warn_days)
+        # The ids first (the queue indexes cover status, deadline and id), then those rows only.
+        ids = db.session.execute(
+            select(Case.id)
             .where(waiting)
-            .order_by(Case.next_due_at.asc().nulls_last(), Case.received_at)
+            .order_by(Case.next_due_at.asc().nulls_last(), Case.id)
             .limit(QUEUE_SIZE)
         ).scalars().all()
+        loaded = {c.id: c for c in db.session.execute(select(Case).where(Case.id.in_(ids))).scalars()}
+        queue = [loaded[i] for i in ids if i in loaded]
         rows = [(c, *urgency_badge(c.next_due_at, moment)) for c in queue]
 
         area = scope_clause(Case)
@@ -63,7 +71,9 @@ class HomeView(IndexView):
             ).all()
         )
         status_counts = [(s, counts.get(s.value, 0)) for s in CaseStatus]
-        _, area_near, area_overdue = deadline_counts(area, moment, warn_days)
+        area_near, area_overdue = deadline_counts(
+            scope_and(current_scope(), Case.status.in_(DEADLINE_STATUSES)), moment, warn_days
+        )
         return self.render_template(
             self.index_template,
             status_counts=status_counts,
