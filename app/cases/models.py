@@ -141,8 +141,9 @@ class Case(Stamped, Versioned, Model):
         Index("ix_case_category", "category"),
         Index("ix_case_subject", "subject_id"),
         Index("ix_case_village", "village_id"),
-        # Work queues: what awaits action, by status and place/unit, soonest deadline first.
-        Index("ix_case_status_next_due", "status", "next_due_at"),
+        # Work queues: what awaits action, by place/unit and status, soonest deadline first.
+        # (County-wide queues filter on ix_case_status_received: an index on status alone
+        # serves them as well, and every index costs the million-case load time.)
         Index("ix_case_township_status_due", "township_id", "status", "next_due_at"),
         Index("ix_case_unit_status_due", "responsible_unit_id", "status", "next_due_at"),
         # Partial: few cases repeat or are merged; the index stays small and quick to build.
