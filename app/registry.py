@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.cases import import_view as case_import
 from app.cases import views as cases
+from app.ledgers import views as ledgers
+from app.mediation import views as mediation
 from app.org import views as org
 
-AREAS = (cases, org)
+AREAS = (cases, case_import, ledgers, mediation, org)
 
 
 def init_views(appbuilder: Any) -> None:
