@@ -1,0 +1,3 @@
+"""Mediation tests act as several users: see tests/ledgers/support.db_session."""
+
+from tests.ledgers.support import db_session  # noqa: F401
