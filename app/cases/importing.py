@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from app.cases.models import (
     COLLECTIVE_THRESHOLD,
@@ -162,7 +162,9 @@ class CaseImport(ImportSpec):
                 "created_by_id": ctx.user_id,
                 "updated_by_id": ctx.user_id,
             })
-        ids = list(session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), cases))
+        # Core inserts keep the batches whole (see app/ledgers/importing.py).
+        table = Case.__table__
+        ids = list(session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), cases))
         people = []
         for row, case_id in zip(rows, ids, strict=True):
             v = row.values
@@ -175,7 +177,7 @@ class CaseImport(ImportSpec):
                     "address": (v.get("address") or None) if position == 0 else None,
                 })
         if people:
-            session.execute(insert(Petitioner), people)
+            session.execute(Petitioner.__table__.insert(), people)
         return ids
 
 

@@ -66,7 +66,8 @@ class ImportView(BaseView):
     def _max_bytes(self) -> int:
         return int(current_app.config.get("MAX_CONTENT_LENGTH") or 10 * 1024 * 1024)
 
-    def _page(self, error: str | None = None, status: int = 200):
+    def _page(self, error: str | None = None):
+        """The import page; a refused upload shows it again with the reason (200, like a form)."""
         jobs = db.session.execute(
             select(ImportJob)
             .where(ImportJob.spec == self.spec.name, ImportJob.created_by_id == g.user.id)
@@ -83,7 +84,7 @@ class ImportView(BaseView):
             max_mb=_mb(self._max_bytes()),
             status_label=JobStatus.label_of,
         )
-        return page, status
+        return page
 
     @expose("/")
     @has_access
@@ -107,13 +108,13 @@ class ImportView(BaseView):
         try:
             upload = request.files.get("file")
         except RequestEntityTooLarge:
-            return self._page(gettext("The file is larger than %(mb)s MB.", mb=_mb(max_bytes)), 413)
+            return self._page(gettext("The file is larger than %(mb)s MB.", mb=_mb(max_bytes)))
         if upload is None or not upload.filename:
-            return self._page(gettext("Choose the filled-in .xlsx file first."), 400)
+            return self._page(gettext("Choose the filled-in .xlsx file first."))
         data = upload.read(max_bytes + 1)
         error = check_upload(self.spec, data, max_bytes)
         if error:
-            return self._page(error, 400)
+            return self._page(error)
         user = g.user
         job = ImportJob(
             spec=self.spec.name,

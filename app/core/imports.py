@@ -706,7 +706,9 @@ def check_upload(spec: ImportSpec, data: bytes, max_bytes: int) -> str | None:
 
 def _mb(size: int) -> str:
     value = size / 1024 / 1024
-    return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+    if value.is_integer():
+        return f"{value:.0f}"
+    return f"{value:.1f}" if value >= 1 else f"{value:.2f}"
 
 
 # --- parsing and saving ---------------------------------------------------------------------------

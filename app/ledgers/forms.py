@@ -107,7 +107,3 @@ class CloseOutDecideForm(FlaskForm):
     decision = HiddenField()
     note = TextAreaField(_l("Opinion"), validators=[Optional(), MaxLength(2000)])
 
-
-def party_case_number(party: Any) -> str:
-    """The case number shown in a party row when the form is re-displayed."""
-    return getattr(party, "case_number_input", None) or (party.case.number if party.case is not None else "")

@@ -13,7 +13,6 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert
 
 from app.core.errors import DomainError
 from app.core.imports import (
@@ -227,9 +226,10 @@ class LedgerImport(ImportSpec):
                 "created_by_id": ctx.user_id,
                 "updated_by_id": ctx.user_id,
             })
-        ids = list(session.scalars(
-            insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True), entries
-        ))
+        # Core inserts: the ORM's bulk insert splits into one statement per row as soon as rows
+        # differ in which values are None (10,000 rows: 14 s instead of 1 s on PostgreSQL).
+        table = LedgerEntry.__table__
+        ids = list(session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), entries))
         parties, changes, notes = [], [], []
         for row, entry_id in zip(rows, ids, strict=True):
             v = row.values
@@ -248,7 +248,7 @@ class LedgerImport(ImportSpec):
                               "created_at": ctx.now, "created_by_id": ctx.user_id})
         for model, batch in ((LedgerParty, parties), (LevelChange, changes), (ProgressNote, notes)):
             if batch:
-                session.execute(insert(model), batch)
+                session.execute(model.__table__.insert(), batch)
         return ids
 
 

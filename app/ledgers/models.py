@@ -193,6 +193,11 @@ class LedgerParty(Model):
     def __repr__(self) -> str:
         return self.name or ""
 
+    @property
+    def case_number(self) -> str:
+        """The linked case's number (what the entry form shows in the party's row)."""
+        return self.case.number if self.case is not None else ""
+
 
 def summarize_parties(entry: LedgerEntry) -> str:
     names = "、".join(p.name for p in entry.parties if p.name)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -377,7 +376,8 @@ def rollup(
 
     County scope without a township: one row per township (its villages' weekly reports plus
     its own half-monthly ones) and one for the county departments. With a township: one row per
-    village plus the township's own row. Expected = reporting units × periods already due.
+    village plus the township's own row. Due = reporting units × periods whose cut-off has passed;
+    filed, zero and late count the reports for those periods; disputes found count every report.
     """
     moment = moment or now()
     all_rules = rules(session)
@@ -423,7 +423,6 @@ def rollup(
         level = KIND_LEVELS[kind]
         row_for(key).expected += count * len(due_starts[level])
 
-    filed_due: dict[int | None, int] = defaultdict(int)
     stats = session.execute(
         select(
             group_report, SweepReport.org_level, SweepReport.period_start, func.count(),
@@ -436,15 +435,16 @@ def rollup(
     ).all()
     for key, level, start, count, zero, late, entries, people in stats:
         row = row_for(key)
-        row.filed += count
-        row.zero += int(zero or 0)
-        row.late += int(late or 0)
+        # Disputes found count in every report; the filing figures only where a report was due,
+        # so that due = filed + missing.
         row.entries_found += int(entries or 0)
         row.people += int(people or 0)
         if start in due_starts.get(level, set()):
-            filed_due[key] += count
-    for key, row in rows.items():
-        row.missing = max(0, row.expected - filed_due.get(key, 0))
+            row.filed += count
+            row.zero += int(zero or 0)
+            row.late += int(late or 0)
+    for row in rows.values():
+        row.missing = max(0, row.expected - row.filed)
 
     names = dict(
         session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_([k for k in rows if k] or [-1]))).all()

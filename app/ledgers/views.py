@@ -353,7 +353,8 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
             else:
                 flash(success, "success")
                 return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
-        return self._show_page(item, 400, **{form_name: form, "open_panel": form_name})
+        # 200, like the generated forms: the page is the answer, with the message next to the field.
+        return self._show_page(item, **{form_name: form, "open_panel": form_name})
 
     @expose("/note/<pk>", methods=["POST"])
     @has_access
@@ -586,7 +587,7 @@ class SweepStatusView(BaseView):
         candidates = sweeps.candidate_entries(db.session, unit, period)
         if request.method == "GET":
             chosen = {e.id for e in candidates}
-        page = self.render_template(
+        return self.render_template(
             "xf/ledgers/sweep_file.html",
             title=gettext("File a sweep report"),
             unit=unit,
@@ -598,7 +599,6 @@ class SweepStatusView(BaseView):
             level_label=ListLevel.label_of,
             add_url=url_for("LedgerEntryView.add"),
         )
-        return page, (400 if error else 200)
 
 
 class SweepRollupView(BaseView):

@@ -227,7 +227,7 @@ class CommitteeView(ShowsEveryProblem, ScopedModelView):
         "org_unit": _l("Org unit"),
         "director": _l("Director"),
         "phone": _l("Phone"),
-        "active": _l("In service"),
+        "active": _l("In operation"),
         "records_total": _l("Mediations"),
         "records_success": _l("Succeeded"),
         "records_failed": _l("Failed"),

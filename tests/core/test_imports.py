@@ -143,7 +143,7 @@ def test_bad_files_are_refused_before_anything_is_read(clerk_client, db_session)
     jobs = db_session.execute(select(func.count()).select_from(ImportJob)).scalar()
     for label, (data, expected) in cases.items():
         response = upload(clerk_client, URL, data)
-        assert response.status_code == 400, label
+        assert response.status_code == 200, label
         assert expected in page_text(response), (label, page_text(response)[:300])
     db_session.rollback()
     assert db_session.execute(select(func.count()).select_from(ImportJob)).scalar() == jobs
@@ -156,8 +156,8 @@ def test_oversized_upload_is_refused_with_the_limit(database_uri):
     data = workbook(client, URL, [row(description=secrets.token_hex(5000)) for _ in range(6)])
     assert len(data) > 20 * 1024
     response = upload(client, URL, data)
-    assert response.status_code == 413
-    assert "0.02 MB" in page_text(response) or "MB" in page_text(response)
+    assert response.status_code == 200
+    assert "文件超过 0.02 MB 上限" in page_text(response)
 
 
 def test_a_job_is_only_shown_to_who_uploaded_it(app, clerk_client, clerk2_client, client_as, db_session):

@@ -67,7 +67,7 @@ def test_bad_input_is_refused_with_messages_and_nothing_saved(clerk_client, admi
 def test_leader_raises_level_with_reason_and_history_is_kept(leader_client, clerk_client, db_session):
     entry = make_entry(db_session)
     response = leader_client.post(f"/ledgers/entries/level/{entry.id}", data={"level": "3", "reason": ""})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert any("理由" in e for e in form_errors(response))
     response = leader_client.post(
         f"/ledgers/entries/level/{entry.id}", data={"level": "3", "reason": "当事人扬言越级上访"}
@@ -79,7 +79,7 @@ def test_leader_raises_level_with_reason_and_history_is_kept(leader_client, cler
     assert [(c.from_level, c.to_level, c.reason) for c in entry.level_changes][-1] == ("2", "3", "当事人扬言越级上访")
     # Level 1 is only for resolved disputes.
     response = leader_client.post(f"/ledgers/entries/level/{entry.id}", data={"level": "1", "reason": "已平息"})
-    assert response.status_code == 400
+    assert any("先登记化解" in e for e in form_errors(response)), form_errors(response)
     # A clerk records, but does not change levels.
     assert clerk_client.post(
         f"/ledgers/entries/level/{entry.id}", data={"level": "2", "reason": "x"}
@@ -108,7 +108,7 @@ def test_progress_notes_are_dated_and_not_in_the_future(clerk_client, db_session
     entry = make_entry(db_session)
     future = (date.today() + timedelta(days=1)).isoformat()
     response = clerk_client.post(f"/ledgers/entries/note/{entry.id}", data={"noted_on": future, "text": "回访"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert form_errors(response)
     response = clerk_client.post(f"/ledgers/entries/note/{entry.id}", data={
         "noted_on": date.today().isoformat(), "text": "入户回访，当事人情绪稳定",
@@ -118,3 +118,36 @@ def test_progress_notes_are_dated_and_not_in_the_future(clerk_client, db_session
     entry = db_session.get(LedgerEntry, entry.id)
     assert [n.text for n in entry.notes] == ["入户回访，当事人情绪稳定"]
     assert entry.last_progress_on == date.today()
+
+
+def test_a_party_is_linked_to_the_case_they_brought_and_stays_linked_on_edit(clerk_client, db_session):
+    from app.cases.models import Case
+
+    town, village = org(db_session, "城关镇"), org(db_session, "红旗村")
+    case = db_session.execute(select(Case).where(Case.township_id == town.id)).scalars().first()
+    petitioner = case.petitioners[0]
+    data = entry_form(town.id, village.id, **{"parties-0-name": petitioner.name,
+                                              "parties-0-case_number": case.number})
+    assert clerk_client.post("/ledgers/entries/add", data=data).status_code == 302
+    db_session.rollback()
+    entry = db_session.execute(select(LedgerEntry).order_by(LedgerEntry.id.desc())).scalars().first()
+    party = entry.parties[0]
+    assert (party.case_id, party.petitioner_id) == (case.id, petitioner.id)
+    form = clerk_client.get(f"/ledgers/entries/edit/{entry.id}").get_data(as_text=True)
+    assert f'value="{case.number}"' in form
+    # Saving the edit form unchanged keeps the link.
+    data = entry_form(town.id, village.id, **{
+        "title": "改过的标题", "parties-0-id": str(party.id), "parties-0-name": petitioner.name,
+        "parties-0-case_number": case.number, "parties-1-id": str(entry.parties[1].id),
+        "row_version": str(entry.version),
+    })
+    response = clerk_client.post(f"/ledgers/entries/edit/{entry.id}", data=data)
+    assert response.status_code == 302, form_errors(response)
+    db_session.rollback()
+    entry = db_session.get(LedgerEntry, entry.id)
+    assert entry.title == "改过的标题" and entry.parties[0].case_id == case.id
+    # A number from another township is refused.
+    other = db_session.execute(select(Case).where(Case.township_id == org(db_session, "河东镇").id)).scalars().first()
+    response = clerk_client.post("/ledgers/entries/add", data=entry_form(
+        town.id, village.id, **{"parties-0-case_number": other.number}))
+    assert any(other.number in e for e in form_errors(response)), form_errors(response)

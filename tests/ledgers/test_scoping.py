@@ -98,3 +98,31 @@ def test_sweep_status_shows_only_units_in_the_area(clerk2_client):
     page = clerk2_client.get("/sweeps/?level=village").get_data(as_text=True)
     assert 'data-unit="沿河村"' in page
     assert 'data-unit="红旗村"' not in page
+
+
+def test_child_rows_follow_their_entry(app, db_session):
+    """Parties, notes, level changes and close-out requests are scoped through their entry."""
+    from app.core.scoping import Scope, scoped_select
+    from app.ledgers.models import CloseOutRequest, LedgerParty, LevelChange, ProgressNote
+
+    entry = make_entry(db_session, parties=[("城关镇当事人", None, None)])
+    entry.notes.append(ProgressNote(noted_on=date.today(), text="回访"))
+    entry.closeout_requests.append(CloseOutRequest(reason="申请"))
+    db_session.commit()
+    own = Scope(township_ids=frozenset({entry.township_id}))
+    other = Scope(township_ids=frozenset({org(db_session, "河东镇").id}))
+    with app.app_context():
+        for model in (LedgerParty, LevelChange, ProgressNote, CloseOutRequest):
+            def ids(scope, model=model):
+                stmt = scoped_select(model, scope).where(model.entry_id == entry.id)
+                return db_session.execute(stmt).scalars().all()
+
+            assert ids(own), model.__name__
+            assert ids(other) == [], model.__name__
+
+
+def test_sweep_periods_are_for_the_administrator(clerk_client, leader_client, admin_client):
+    assert clerk_client.get("/sweeps/rules/list/").status_code == 403
+    assert leader_client.get("/sweeps/rules/list/").status_code == 403
+    page = admin_client.get("/sweeps/rules/list/").get_data(as_text=True)
+    assert "每周" in page and "每半月" in page and "16:00" in page
