@@ -45,7 +45,7 @@ i18n: $(STAMP)
 
 run: install
 	$(FLASK) xf init
-	@$(FLASK) xf logins
+	@$(FLASK) xf logins --url http://$(HOST):$(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 system-deps:
@@ -70,6 +70,12 @@ test-postgres: install
 	.ci/postgres start $(PG_PORT)
 	XF_TEST_DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); status=$$?; \
 	.ci/postgres stop $(PG_PORT); exit $$status
+
+DB ?= sqlite
+SCALE ?= 1000000
+bench: install
+	@if [ "$(DB)" = postgres ]; then .ci/postgres start $(PG_PORT); fi
+	BENCH_PG_URL=postgresql://postgres@127.0.0.1:$(PG_PORT)/xf_bench $(PY) bench/run.py --db $(DB) --scale $(SCALE)
 
 pg-start:
 	.ci/postgres start $(PG_PORT)

@@ -125,12 +125,27 @@ def app(database_uri: str):
 
 
 @pytest.fixture
-def db_session(app):
-    """The app's session inside an app context, for arranging and checking data directly."""
+def db_session(database_uri: str):
+    """A session for arranging and checking data directly, beside the app under test.
+
+    It belongs to a second app instance on the same database, in autocommit mode: every read
+    sees what the app's requests have committed (no stale snapshot), and the app's requests keep
+    their own app context and transaction exactly as in production — sharing one app context
+    would make consecutive test requests share one session and one open transaction.
+    """
     from app.extensions import db
 
-    with app.app_context():
+    observer = make_app(
+        database_uri,
+        SQLALCHEMY_ENGINE_OPTIONS={
+            "isolation_level": "AUTOCOMMIT",
+            "execution_options": {"xf_autocommit": True},
+        },
+    )
+    with observer.app_context():
         yield db.session
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

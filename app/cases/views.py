@@ -249,6 +249,7 @@ class CaseView(ScopedModelView):
     show_template = "xf/cases/show.html"
 
     def prefill_add_form(self, form) -> None:
+        super().prefill_add_form(form)
         form.received_at.data = now()
 
     def validate_item(self, item: Case, is_new: bool) -> None:

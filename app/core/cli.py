@@ -40,16 +40,16 @@ def init(demo: bool) -> None:
 
 
 @xf.command("logins")
+@click.option("--url", default="http://127.0.0.1:5000", help="Where the app is served.")
 @with_appcontext
-def logins() -> None:
+def logins(url: str) -> None:
     """Print the demo logins (only in demo mode)."""
     from seed.data import DEMO_PASSWORD
     from seed.demo import demo_logins
 
     if not current_app.config.get("DEMO_MODE"):
         return
-    host = "http://127.0.0.1:5000"
-    click.echo(f"\n  信访工作管理平台 — {host}\n  Demo logins (password {DEMO_PASSWORD}):")
+    click.echo(f"\n  信访工作管理平台 — {url}\n  Demo logins (password {DEMO_PASSWORD}):")
     for login, role, org in demo_logins():
         click.echo(f"    {login:<18} {role:<6} {org}")
     click.echo("")

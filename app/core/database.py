@@ -65,6 +65,10 @@ def _on_connect(dbapi_connection, connection_record) -> None:  # noqa: ARG001
 def _on_begin(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
         return
+    # An engine opened with isolation_level="AUTOCOMMIT" (flagged so, e.g. a test's observer
+    # session) runs every statement on its own: no transaction to begin.
+    if connection.get_execution_options().get("xf_autocommit"):
+        return
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 

@@ -134,7 +134,8 @@ def current_actor() -> Any:
     """The authenticated user behind this request, whichever way they authenticated."""
     user = getattr(g, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):
-        return user
+        # g.user is Flask-Login's proxy: hand out the real object (it outlives the request).
+        return user._get_current_object() if hasattr(user, "_get_current_object") else user
     try:
         from flask_appbuilder.security.manager import current_user_jwt
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -38,13 +38,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
-from wtforms import BooleanField, HiddenField, SelectField
+from wtforms import BooleanField, DateField, DateTimeLocalField, HiddenField, SelectField
+from wtforms import DateField as WTFDateField
+from wtforms import DateTimeField as WTFDateTimeField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from app.core import export as exporting
 from app.core.choices import Choices
 from app.core.errors import DomainError, StaleRecordError
-from app.core.scoping import OrgChoiceFilter, ScopeFilter, current_scope
+from app.core.scoping import OrgChoiceFilter, ScopeFilter, current_actor, current_scope
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,30 @@ class QuickSearch:
 
     def options(self) -> list[tuple[str, str]]:
         return self.choices() if self.choices else []
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """<input type="datetime-local">; also accepts "2026-01-02 09:30[:00]" typed or posted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"])
+        super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        return self.data.strftime("%Y-%m-%dT%H:%M") if self.data else super()._value()
+
+    def __call__(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("class", "form-control")
+        return super().__call__(**kwargs)
+
+
+class LocalDateField(DateField):
+    """<input type="date">, localised by the browser."""
+
+    def __call__(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("class", "form-control")
+        kwargs.setdefault("type", "date")
+        return super().__call__(**kwargs)
 
 
 class ChoiceField(SelectField):
@@ -240,7 +267,56 @@ class ScopedModelView(ModelView):
             widgets=widgets,
             quick_search=self.quick_search,
             quick_values=self.quick_search_values(),
+            can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name),
+            export_endpoint=f"{self.endpoint}.export",
         )
+
+    # --- export: the list as the user sees it, to .csv / .xlsx -----------------------------
+
+    export_columns: Sequence[str] | None = None  # default: list_columns
+
+    def export_query(self, columns: Sequence[exporting.ExportColumn], joins: Sequence[Any]) -> Any:
+        """The list's query — scope, FAB filters, quick search, sort — selecting `columns`."""
+        get_filter_args(self._filters)
+        filters = self._filters.get_joined_filters(self._base_filters)
+        for clause in self.quick_search_clauses():
+            filters.add_filter("id", ClauseFilter, clause)
+        model = self.datamodel.obj
+        order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
+        query = filters.apply_all(db.session.query(model))
+        query = self.datamodel.apply_order_by(query, order[0], order[1])
+        query = query.order_by(model.id.desc() if order[1] == "desc" else model.id)
+        for alias, on_clause in joins:
+            query = query.outerjoin(alias, on_clause)
+        return query.with_entities(*[c.expression for c in columns])
+
+    def may_export_personal_data(self) -> bool:
+        """Full ID numbers and phones in exports only for roles that handle cases."""
+        from app.security.roles import PERSONAL_DATA_ROLES
+
+        return bool({r.name for r in g.user.roles} & PERSONAL_DATA_ROLES)
+
+    @expose("/export/<fmt>")
+    @has_access
+    def export(self, fmt: str):
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        names = list(self.export_columns or self.list_columns)
+        columns, joins = exporting.export_columns(self.datamodel.obj, names, self.label_columns)
+        rows = exporting.rows_of(self.export_query(columns, joins), columns, self.may_export_personal_data())
+        title = str(self.list_title)
+        headers = [c.header for c in columns]
+        arguments = request.args.to_dict(flat=False)
+        user = current_actor()
+
+        def done(count: int) -> None:
+            exporting.export_done.send(
+                self, user=user, title=title, fmt=fmt, filters=arguments, rows=count
+            )
+
+        if fmt == "csv":
+            return exporting.csv_response(title, headers, rows, done)
+        return exporting.xlsx_response(title, headers, rows, done)
 
     # --- add / edit that never lose input and never half-save ------------------------------
 
@@ -248,7 +324,13 @@ class ScopedModelView(ModelView):
         """Cross-field and database-backed rules; raise DomainError(message, field=…)."""
 
     def prefill_add_form(self, form: Any) -> None:
-        """Defaults shown on an empty add form (e.g. "received now")."""
+        """Defaults shown on an empty add form: the creator's township, "received now" …"""
+        column = self.default_township_column
+        township_id = current_scope().default_township_id
+        if column and township_id is not None and hasattr(form, column):
+            from app.org.models import OrgUnit
+
+            getattr(form, column).data = db.session.get(OrgUnit, township_id)
 
     def _apply_place_default(self, item: Any) -> None:
         column = self.default_township_column
@@ -398,13 +480,21 @@ def _polish_form(form_class: Any) -> None:
     """Fix what FAB's form generator gets wrong for us, before any form is instantiated.
 
     - A non-nullable Boolean column gets InputRequired, so an unticked box would be refused;
-    - an optional relation's blank option shows as "__None" in the select box.
+    - an optional relation's blank option shows as "__None" in the select box;
+    - date/time columns get a jQuery date picker in English that drops the time of a datetime:
+      the browser's own date and time inputs are localised and keep the time.
     """
     for name in dir(form_class):
         unbound = getattr(form_class, name, None)
         if not isinstance(unbound, UnboundField):
             continue
-        if issubclass(unbound.field_class, BooleanField):
+        if unbound.field_class is WTFDateTimeField:
+            unbound.field_class = LocalDateTimeField
+            unbound.kwargs.pop("widget", None)
+        elif unbound.field_class is WTFDateField:
+            unbound.field_class = LocalDateField
+            unbound.kwargs.pop("widget", None)
+        elif issubclass(unbound.field_class, BooleanField):
             unbound.kwargs["validators"] = [
                 v for v in unbound.kwargs.get("validators", []) or []
                 if not isinstance(v, InputRequired | DataRequired)

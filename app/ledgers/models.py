@@ -178,8 +178,9 @@ class LedgerParty(Model):
     id = Column(Integer, primary_key=True)
     entry_id = Column(Integer, ForeignKey("ledger_entry.id", ondelete="CASCADE"), nullable=False)
     name = Column(String(50), nullable=False)
-    id_number = Column(String(18), nullable=True)
-    phone = Column(String(24), nullable=True)
+    # "personal": masked in exports for roles that do not handle cases (app/core/export.py).
+    id_number = Column(String(18), nullable=True, info={"personal": "id_number"})
+    phone = Column(String(24), nullable=True, info={"personal": "phone"})
     address = Column(String(200), nullable=True)
     # Optional links to the petition records of the same person.
     case_id = Column(Integer, ForeignKey("petition_case.id", ondelete="SET NULL"), nullable=True)

@@ -177,6 +177,12 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
         "number", "found_on", "township", "village", "title", "dispute_type", "parties_summary",
         "level", "status", "responsible_unit",
     ]
+    # Exports take real columns (the ledger number is a property of the id).
+    export_columns = [
+        "found_on", "township", "village", "hamlet", "place_detail", "title", "dispute_type", "parties_summary",
+        "people_count", "responsible_unit", "responsible_person", "measures", "level", "status", "resolved_on",
+        "closed_on", "last_progress_on",
+    ]
     order_columns = ["found_on", "level", "status"]
     base_order = ("found_on", "desc")
     page_size = 20
@@ -452,6 +458,8 @@ class SweepReportView(ScopedModelView):
     }
     list_columns = ["unit_name", "org_level", "period_label", "is_zero", "entries_found", "people_involved",
                     "submitted_at", "is_late"]
+    export_columns = ["unit_name", "org_level", "period_start", "period_end", "due_at", "is_zero", "entries_found",
+                      "people_involved", "summary", "submitted_at", "is_late"]
     show_columns = ["unit_name", "org_level", "period_start", "period_end", "due_at", "is_zero", "entries_found",
                     "people_involved", "summary", "submitted_at", "is_late", "created_by"]
     order_columns = ["submitted_at", "entries_found"]

@@ -86,6 +86,9 @@ class MediationRecordView(ShowsEveryProblem, ScopedModelView):
     label_columns = RECORD_LABELS
     list_columns = ["applied_on", "title", "committee", "township", "parties", "mediator_names", "outcome",
                     "concluded_on"]
+    export_columns = ["applied_on", "title", "dispute_type", "committee", "township", "village", "parties",
+                      "case_number", "method", "mediator_names", "mediated_on", "outcome", "concluded_on", "referral",
+                      "honoured"]
     order_columns = ["applied_on", "concluded_on", "outcome"]
     base_order = ("applied_on", "desc")
     page_size = 20
@@ -235,6 +238,8 @@ class CommitteeView(ShowsEveryProblem, ScopedModelView):
     }
     list_columns = ["name", "kind", "org_unit", "director", "records_total", "records_success", "records_failed",
                     "resolution_rate_text", "active"]
+    export_columns = ["name", "kind", "org_unit", "director", "phone", "records_total", "records_success",
+                      "records_failed", "active"]
     add_columns = edit_columns = ["name", "kind", "org_unit", "director", "phone", "active"]
     show_columns = ["name", "kind", "org_unit", "director", "phone", "active"]
     order_columns = ["name", "records_total"]

@@ -37,6 +37,10 @@ ROLE_DESCRIPTIONS = {
     RoleName.MANAGER: _l("Reads dashboards and reports, exports lists"),
 }
 
+# Roles that handle cases see petitioners' full ID numbers and phones where they handle them
+# (and in their exports); everyone else sees them masked (DOMAIN.md "Privacy").
+PERSONAL_DATA_ROLES = frozenset({RoleName.CLERK, RoleName.HANDLER})
+
 # Access levels: sets of Flask-AppBuilder permission names on a view.
 READ = frozenset({"can_list", "can_show", "menu_access"})
 EXPORT = frozenset({"can_export"})
@@ -80,7 +84,7 @@ def register_view_group(group: str, *view_names: str, menus: tuple[str, ...] = (
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     RoleName.TOWNSHIP_ADMIN: {
         "home": READ,
-        "users": WRITE | frozenset({"resetpasswords", "this_form_get", "this_form_post"}),
+        "users": WRITE | frozenset({"resetpasswords", "can_this_form_get", "can_this_form_post"}),
         "org": READ,
         "cases": READ,
         "dictionaries": READ,
@@ -94,12 +98,12 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "org": READ,
         "cases": WRITE | EXPORT,
         "dictionaries": READ,
-        "ledgers": WRITE | LEDGER_NOTE | LEDGER_RESOLVE,
+        "ledgers": WRITE | EXPORT | LEDGER_NOTE | LEDGER_RESOLVE,
         "ledger_import": IMPORT,
         "case_import": IMPORT,
-        "sweeps": READ | SWEEP_FILE,
-        "risk": WRITE,
-        "mediation": WRITE,
+        "sweeps": READ | EXPORT | SWEEP_FILE,
+        "risk": WRITE | EXPORT,
+        "mediation": WRITE | EXPORT,
     },
     RoleName.HANDLER: {
         "home": READ,
@@ -114,30 +118,30 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "org": READ,
         "cases": READ | EXPORT,
         "dictionaries": READ,
-        "ledgers": READ | LEDGER_NOTE | LEDGER_LEVEL | CLOSEOUT_DECIDE,
-        "sweeps": READ,
-        "risk": READ,
-        "mediation": READ,
+        "ledgers": READ | EXPORT | LEDGER_NOTE | LEDGER_LEVEL | CLOSEOUT_DECIDE,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
     RoleName.SUPERVISOR: {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT,
         "dictionaries": READ,
-        "ledgers": READ,
-        "sweeps": READ,
-        "risk": READ,
-        "mediation": READ,
+        "ledgers": READ | EXPORT,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
     RoleName.MANAGER: {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT,
         "dictionaries": READ,
-        "ledgers": READ,
-        "sweeps": READ,
-        "risk": READ,
-        "mediation": READ,
+        "ledgers": READ | EXPORT,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
 }
 

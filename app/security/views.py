@@ -19,6 +19,7 @@ from flask_appbuilder.security.views import (
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false
+from wtforms.validators import ValidationError
 
 from app.core.errors import DomainError
 from app.core.scoping import ScopeFilter, current_scope, get_scoped
@@ -38,6 +39,11 @@ class GrantableRoleFilter(BaseFilter):
         if RoleName.TOWNSHIP_ADMIN in names:
             return query.filter(self.model.name.in_(RoleName.GRANTABLE_BY_TOWNSHIP_ADMIN))
         return query.filter(false())
+
+
+def at_least_one_role(form, field) -> None:
+    if not field.data:
+        raise ValidationError(gettext("Choose at least one role"))
 
 
 class AppUserView(ScopedModelView, UserDBModelView):
@@ -80,6 +86,8 @@ class AppUserView(ScopedModelView, UserDBModelView):
         (_l("User info"), {"fields": ["username", "org_unit", "roles", "login_count"]}),
         (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"], "expanded": True}),
     ]
+    # FAB's own validator reads a "groups" field we do not offer: require a role instead.
+    validators_columns = {"roles": [at_least_one_role]}
     add_form_query_rel_fields = {"roles": [["name", GrantableRoleFilter, None]]}
     edit_form_query_rel_fields = {"roles": [["name", GrantableRoleFilter, None]]}
     description_columns = {

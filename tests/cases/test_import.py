@@ -10,13 +10,10 @@ from sqlalchemy import func, select
 
 from app.cases.importing import CASE_IMPORT
 from app.cases.models import Case
-from tests.ledgers import support
 from tests.ledgers.support import upload, wait_for_job, workbook
 from tests.support import page_text, valid_id_number
 
 URL = "/cases/import"
-# This module acts as several users: a session that holds no app context (see support).
-db_session = support.db_session
 KEYS = [c.key for c in CASE_IMPORT.columns]
 
 

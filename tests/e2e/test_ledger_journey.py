@@ -15,14 +15,6 @@ from tests.e2e.conftest import browser_login, untranslated_words
 pytestmark = pytest.mark.e2e
 
 
-def fill_date(page, selector: str, value: str) -> None:
-    """Type a date as a user does: FAB's datepicker re-reads the field on key-up and would clear
-    a value set without key events when it closes."""
-    page.fill(selector, "")
-    page.locator(selector).press_sequentially(value)
-    page.locator(selector).press("Escape")
-
-
 def arrange(live_server) -> dict:
     """A village without a report this week and without disputes found this week; a recent case."""
     from app.cases.models import Case
@@ -86,7 +78,7 @@ def test_zero_report_dispute_level_mediation_and_refused_closeout(page, live_ser
     assert untranslated_words(page) == []
     page.fill("#title", "红旗村村民宅基地边界纠纷")
     page.select_option("#dispute_type", "land")
-    fill_date(page, "#found_on", (date.today() - timedelta(days=1)).isoformat())
+    page.fill("#found_on", (date.today() - timedelta(days=1)).isoformat())
     page.fill("#description", "两户因宅基地边界发生争执，多次口角。")
     page.fill("input[name='parties-0-name']", facts["petitioner"])
     page.fill("input[name='parties-0-case_number']", facts["case_number"])
@@ -129,7 +121,7 @@ def test_zero_report_dispute_level_mediation_and_refused_closeout(page, live_ser
     page.select_option("#mediators", facts["mediator_ids"])
     page.select_option("#method", "on_site")
     page.select_option("#outcome", "success")
-    fill_date(page, "#concluded_on", date.today().isoformat())
+    page.fill("#concluded_on", date.today().isoformat())
     page.fill("#agreement", "双方确认以原界桩为界，互不追究。")
     page.select_option("#honoured", "honoured")
     page.click("form#model_form button[type=submit]")

@@ -7,7 +7,6 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from app.org.models import OrgUnit
@@ -124,26 +123,6 @@ def wait_for_job(client, job_url: str, timeout: float = 90.0) -> dict[str, Any]:
         time.sleep(0.1)
 
 
-@pytest.fixture
-def db_session(app):
-    """A database session that does not keep an app context pushed.
-
-    The shared fixture holds one open for the whole test; Flask then reuses it — with `g`, the
-    logged-in user and the cached scope — for every test-client request, so a second user's
-    request would run as the first. Tests that act as several users use this one instead (the
-    conftest of tests/ledgers, tests/mediation, tests/core imports it).
-    """
-    from sqlalchemy.orm import Session
-
-    from app.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    session = Session(engine)
-    yield session
-    session.close()
-
-
 def make_user(app, username: str, role: str, org_name: str) -> None:
     """Another demo-like login (e.g. a leader of 河东镇) for cross-township checks."""
     from app.extensions import db
@@ -156,3 +135,14 @@ def make_user(app, username: str, role: str, org_name: str) -> None:
                            role=sm.find_role(role), password=DEMO_PASSWORD)
         db.session.get(AppUser, user.id).org_unit_id = org(db.session, org_name).id
         db.session.commit()
+
+
+def grant(db_session, role_name: str, permission: str, view: str) -> None:
+    """Give a role one more permission in this test's private database (to test scoping of
+    actions the role does not normally have)."""
+    from flask import current_app
+
+    sm = current_app.appbuilder.sm
+    role = sm.find_role(role_name)
+    role.permissions.append(sm.find_permission_view_menu(permission, view))
+    db_session.commit()

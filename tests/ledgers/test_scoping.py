@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from app.ledgers.models import LedgerEntry, RiskAssessment, SweepReport
-from tests.ledgers.support import entry_form, make_entry, make_user, org
+from tests.ledgers.support import entry_form, grant, make_entry, make_user, org
+from tests.support import login
 
 
 @pytest.fixture
@@ -126,3 +127,33 @@ def test_sweep_periods_are_for_the_administrator(clerk_client, leader_client, ad
     assert leader_client.get("/sweeps/rules/list/").status_code == 403
     page = admin_client.get("/sweeps/rules/list/").get_data(as_text=True)
     assert "每周" in page and "每半月" in page and "16:00" in page
+
+
+def test_delete_and_export_are_scoped_too(app, db_session):
+    """Even a role given delete rights cannot delete another township's records; exports hold
+    only the user's own area."""
+    from app.mediation.models import MediationRecord
+
+    entry = make_entry(db_session, title="城关镇的纠纷（删除测试）")
+    risk = db_session.execute(
+        select(RiskAssessment).where(RiskAssessment.township_id == org(db_session, "城关镇").id)
+    ).scalars().first()
+    record = db_session.execute(
+        select(MediationRecord).where(MediationRecord.township_id == org(db_session, "城关镇").id)
+    ).scalars().first()
+    targets = [("LedgerEntryView", f"/ledgers/entries/delete/{entry.id}"),
+               ("RiskAssessmentView", f"/ledgers/risk/delete/{risk.id}"),
+               ("MediationRecordView", f"/mediation/records/delete/{record.id}")]
+    for view, _url in targets:
+        grant(db_session, "登记员", "can_delete", view)
+    client = app.test_client()
+    login(client, "clerk2")
+    for _view, url in targets:
+        assert client.post(url).status_code == 404, url
+    db_session.expire_all()
+    assert db_session.get(LedgerEntry, entry.id) is not None
+    assert db_session.get(RiskAssessment, risk.id) is not None
+    assert db_session.get(MediationRecord, record.id) is not None
+
+    exported = client.get("/ledgers/entries/export/csv").get_data(as_text=True)
+    assert "城关镇的纠纷（删除测试）" not in exported and "河东镇" in exported

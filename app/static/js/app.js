@@ -49,3 +49,17 @@
       .find("button[type=submit], input[type=submit]").prop("disabled", false);
   });
 })(jQuery);
+
+// Flask-AppBuilder's action script alerts in English ("No row selected"): say it in the page's
+// language (the text comes from the catalog via a data attribute on <body>).
+(function () {
+  "use strict";
+  if (typeof window.ab_alert !== "function") { return; }
+  var original = window.ab_alert;
+  window.ab_alert = function (text) {
+    if (text === "No row selected" && document.body.dataset.msgNoRow) {
+      text = document.body.dataset.msgNoRow;
+    }
+    return original(text);
+  };
+})();

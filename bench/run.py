@@ -1,0 +1,355 @@
+"""Benchmarks: `make bench` (SQLite, 1,000,000 cases) / `make bench DB=postgres SCALE=10000000`.
+
+Prepares a database of SCALE cases with the seed commands, starts the app (gunicorn, one worker,
+one thread: we measure latency, not throughput) and the plain Flask-AppBuilder reference app
+(bench/plain_fab.py) on the same database, and measures every scenario over HTTP as median and
+p95 after a warm-up. In the same run it times the raw SQL each page needs, executed directly:
+the floor. Prints a table (ours, plain FAB, raw SQL, ratios) and writes bench/out/results.json.
+Nothing here is asserted; bench/RESULTS.md records measured tables with date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+VENV_BIN = ROOT / ".venv" / "bin"
+OURS_PORT, PLAIN_PORT = 5301, 5302
+PASSWORD = "Demo@2026"  # noqa: S105 — the demo county's documented password
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+class Browser:
+    """A keep-alive HTTP client with a cookie jar of one session cookie."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+        payload = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, payload, dict(response.getheaders())
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        status, payload, _ = self.request("GET", path)
+        return status, payload
+
+    def login(self, username: str) -> None:
+        _, page, _ = self.request("GET", "/login/")
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        form = {"username": username, "password": PASSWORD}
+        if token:
+            form["csrf_token"] = token.group(1).decode()
+        status, _, headers = self.request("POST", "/login/", form)
+        if status != 302 or "/login" in headers.get("Location", ""):
+            raise SystemExit(f"login as {username} failed ({status})")
+
+
+def timed(fn, repeat: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    name: str
+    user: str
+    ours: str
+    plain: str | None = None
+    raw: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    repeat: int = 20
+
+
+def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
+    town = ctx["township_id"]
+    number, id_number, phone = ctx["number"], ctx["id_number"], ctx["phone"]
+    case_id = ctx["case_id"]
+    list_sql = (
+        "SELECT c.id, c.number, c.received_at, c.channel, c.petitioner_names, t.name, c.category, s.name, c.title, c.status "
+        "FROM petition_case c JOIN org_unit t ON t.id = c.township_id LEFT JOIN subject s ON s.id = c.subject_id "
+    )
+    scoped = "WHERE c.township_id = :town "
+    plain_scoped = "/plaintownshipcaseview/list/"
+    plain_all = "/plaincaseview/list/"
+    out: list[Scenario] = []
+    for user, where, prefix, plain_list in (
+        ("clerk", scoped, "township", plain_scoped),
+        ("county_manager", "WHERE 1=1 ", "county", plain_all),
+    ):
+        p = {"town": town}
+        out += [
+            Scenario(f"{prefix}: list, first page", user, "/cases/list/", plain_list, [
+                (f"SELECT count(*) FROM petition_case c {where}", p),
+                (list_sql + where + "ORDER BY c.received_at DESC LIMIT 20", p)]),
+            Scenario(f"{prefix}: filter status", user, "/cases/list/?q_status=handling",
+                     plain_list + "?_flt_0_status=handling", [
+                (f"SELECT count(*) FROM petition_case c {where}AND c.status = 'handling'", p),
+                (list_sql + where + "AND c.status = 'handling' ORDER BY c.received_at DESC LIMIT 20", p)]),
+            Scenario(f"{prefix}: township+category+dates", user,
+                     f"/cases/list/?q_township={town}&q_category=claim&q_from=2025-01-01&q_to=2025-06-30",
+                     plain_list + f"?_flt_0_township={town}&_flt_0_category=claim&_flt_1_received_at=2025-01-01+00:00:00&_flt_2_received_at=2025-06-30+23:59:59",
+                     [(f"SELECT count(*) FROM petition_case c {where}AND c.township_id = :town AND c.category = 'claim' "
+                       "AND c.received_at BETWEEN '2025-01-01' AND '2025-06-30 23:59:59'", p),
+                      (list_sql + where + "AND c.township_id = :town AND c.category = 'claim' AND c.received_at "
+                       "BETWEEN '2025-01-01' AND '2025-06-30 23:59:59' ORDER BY c.received_at DESC LIMIT 20", p)]),
+            Scenario(f"{prefix}: page 1,000", user, "/cases/list/?page_CaseView=999",
+                     plain_list + ("?page_PlainTownshipCaseView=999" if prefix == "township" else "?page_PlainCaseView=999"), [
+                (f"SELECT count(*) FROM petition_case c {where}", p),
+                (list_sql + where + "ORDER BY c.received_at DESC LIMIT 20 OFFSET 19980", p)]),
+            Scenario(f"{prefix}: lookup case number", user, f"/cases/list/?q_number={number}",
+                     plain_list + f"?_flt_0_number={number}", [
+                (list_sql + where + "AND c.number = :n", {**p, "n": number})]),
+            Scenario(f"{prefix}: lookup ID number", user, f"/cases/list/?q_person={id_number}", None, [
+                (list_sql + where + "AND c.id IN (SELECT case_id FROM petitioner WHERE id_number = :i)", {**p, "i": id_number})]),
+            Scenario(f"{prefix}: lookup phone", user, f"/cases/list/?q_person={phone}", None, [
+                (list_sql + where + "AND c.id IN (SELECT case_id FROM petitioner WHERE phone = :ph)", {**p, "ph": phone})]),
+            Scenario(f"{prefix}: keyword search", user, "/cases/list/?q_keyword=" + urllib.parse.quote("养殖场污水"),
+                     plain_list + "?_flt_2_content=" + urllib.parse.quote("养殖场污水"), [
+                (list_sql + where + "AND (c.title LIKE :k OR c.content LIKE :k) ORDER BY c.received_at DESC LIMIT 20",
+                 {**p, "k": "%养殖场污水%"})], repeat=10),
+        ]
+    out += [
+        Scenario("township: case page", "clerk", f"/cases/show/{case_id}", None, [
+            ("SELECT * FROM petition_case WHERE id = :id", {"id": case_id}),
+            ("SELECT * FROM petitioner WHERE case_id = :id", {"id": case_id})]),
+        Scenario("township: home / work queue", "clerk", "/", None, []),
+        Scenario("county: home / work queue", "county_manager", "/", None, []),
+    ]
+    return out
+
+
+# --- preparation --------------------------------------------------------------------------------
+
+
+def database_env(db: str) -> dict[str, str]:
+    env = dict(os.environ)
+    if db == "postgres":
+        env["DATABASE_URL"] = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:54329/xf_bench")
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{OUT / 'bench.db'}"
+    env["XF_ENV"] = "demo"
+    env["RATELIMIT_ENABLED"] = "0"
+    return env
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    return subprocess.run([str(VENV_BIN / "flask"), "--app", "run", *args], cwd=ROOT, env=env,
+                          check=True, capture_output=True, text=True).stdout
+
+
+def prepare(db: str, scale: int, env: dict[str, str]) -> None:
+    OUT.mkdir(exist_ok=True)
+    if db == "postgres":
+        admin_url = env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+        name = env["DATABASE_URL"].rsplit("/", 1)[1]
+        subprocess.run(["psql", admin_url, "-qc", f'CREATE DATABASE "{name}"'], capture_output=True)
+    count = current_cases(env)
+    if count >= scale:
+        print(f"database has {count:,} cases (>= {scale:,}); reusing it")
+        flask(env, "xf", "init", "--no-demo")
+        return
+    if count:
+        print(f"database has {count:,} cases; adding {scale - count:,}")
+    else:
+        print("creating the demo county …")
+    flask(env, "xf", "init")
+    missing = scale - current_cases(env)
+    if missing > 0:
+        started = time.perf_counter()
+        flask(env, "seed", "bulk", "--cases", str(missing))
+        print(f"seeded {missing:,} cases in {time.perf_counter() - started:.0f} s")
+
+
+def engine_for(env: dict[str, str]):
+    from sqlalchemy import create_engine
+
+    url = env["DATABASE_URL"]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url)
+
+
+def current_cases(env: dict[str, str]) -> int:
+    from sqlalchemy import inspect, text
+
+    engine = engine_for(env)
+    try:
+        if not inspect(engine).has_table("petition_case"):
+            return 0
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT max(id) FROM petition_case")).scalar() or 0
+    finally:
+        engine.dispose()
+
+
+def context(env: dict[str, str]) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    engine = engine_for(env)
+    with engine.connect() as conn:
+        town = conn.execute(text("SELECT id FROM org_unit WHERE name = '城关镇'")).scalar()
+        row = conn.execute(text(
+            "SELECT c.id, c.number, p.id_number, p.phone FROM petition_case c JOIN petitioner p ON p.case_id = c.id "
+            "WHERE c.township_id = :t AND p.id_number IS NOT NULL AND p.phone IS NOT NULL "
+            "ORDER BY c.id DESC LIMIT 1 OFFSET 5000"), {"t": town}).one()
+    engine.dispose()
+    return {"township_id": town, "case_id": row[0], "number": row[1], "id_number": row[2], "phone": row[3]}
+
+
+def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/static/favicon.svg")
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"server on port {port} did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+def raw_timing(env: dict[str, str], statements: list[tuple[str, dict[str, Any]]], repeat: int) -> list[float]:
+    from sqlalchemy import text
+
+    engine = engine_for(env)
+    with engine.connect() as conn:
+        def run() -> None:
+            for sql, params in statements:
+                conn.execute(text(sql), params).fetchall()
+
+        samples = timed(run, repeat, 2)
+    engine.dispose()
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument("--only", default="", help="substring of scenario names to run")
+    args = parser.parse_args()
+
+    env = database_env(args.db)
+    sys.path.insert(0, str(ROOT))
+    prepare(args.db, args.scale, env)
+    ctx = context(env)
+    env_plain = {**env, "BENCH_TOWNSHIP_ID": str(ctx["township_id"]), "BENCH_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")}
+    gunicorn = str(VENV_BIN / "gunicorn")
+    ours = start([gunicorn, "-w", "1", "--threads", "1", "-b", f"127.0.0.1:{OURS_PORT}", "run:app"], env, OURS_PORT)
+    plain = start([gunicorn, "-w", "1", "--threads", "1", "-b", f"127.0.0.1:{PLAIN_PORT}",
+                   "bench.plain_fab:create_plain_app()"], env_plain, PLAIN_PORT)
+    results = []
+    try:
+        browsers: dict[str, Browser] = {}
+        plain_browser = Browser(PLAIN_PORT)
+        plain_browser.login("admin")
+        for sc in scenarios(ctx):
+            if args.only and args.only not in sc.name:
+                continue
+            if sc.user not in browsers:
+                browsers[sc.user] = Browser(OURS_PORT)
+                browsers[sc.user].login(sc.user)
+            browser = browsers[sc.user]
+            status, _ = browser.get(sc.ours)
+            row: dict[str, Any] = {"scenario": sc.name, "status": status}
+            if status != 200:
+                row["note"] = f"HTTP {status}"
+                results.append(row)
+                print_row(row)
+                continue
+            ours_ms = timed(lambda sc=sc, b=browser: b.get(sc.ours), sc.repeat, 3)
+            row.update(ours_median=statistics.median(ours_ms), ours_p95=p95(ours_ms))
+            if sc.plain:
+                plain_status, _ = plain_browser.get(sc.plain)
+                if plain_status != 200:
+                    raise SystemExit(f"plain FAB answered {plain_status} for {sc.plain}")
+                plain_ms = timed(lambda sc=sc: plain_browser.get(sc.plain), sc.repeat, 3)
+                row.update(plain_median=statistics.median(plain_ms), plain_p95=p95(plain_ms))
+            if sc.raw:
+                raw_ms = raw_timing(env, sc.raw, sc.repeat)
+                row.update(raw_median=statistics.median(raw_ms))
+            results.append(row)
+            print_row(row)
+    finally:
+        ours.terminate()
+        plain.terminate()
+    machine = f"{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} cores"
+    (OUT / "results.json").write_text(json.dumps(
+        {"date": time.strftime("%Y-%m-%d %H:%M"), "db": args.db, "scale": args.scale, "machine": machine,
+         "results": results}, ensure_ascii=False, indent=1))
+    print(f"\nwritten to {OUT / 'results.json'}")
+
+
+HEADER_PRINTED = False
+
+
+def print_row(row: dict[str, Any]) -> None:
+    global HEADER_PRINTED
+    if not HEADER_PRINTED:
+        print(f"\n{'scenario':42} {'ours med':>9} {'p95':>8} {'plain FAB':>10} {'×plain':>7} {'raw SQL':>8} {'×raw':>6}")
+        HEADER_PRINTED = True
+    if "ours_median" not in row:
+        print(f"{row['scenario']:42} {row.get('note', '')}")
+        return
+
+    def fmt(key: str) -> str:
+        return f"{row[key]:.1f}" if key in row else "—"
+
+    def ratio(key: str) -> str:
+        return f"{row['ours_median'] / row[key]:.2f}" if row.get(key) else "—"
+
+    print(f"{row['scenario']:42} {fmt('ours_median'):>9} {fmt('ours_p95'):>8} {fmt('plain_median'):>10} "
+          f"{ratio('plain_median'):>7} {fmt('raw_median'):>8} {ratio('raw_median'):>6}")
+
+
+if __name__ == "__main__":
+    main()

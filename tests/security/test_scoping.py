@@ -1,0 +1,292 @@
+"""Township scoping: a user of 河东镇 never sees or changes 城关镇's records, by any route.
+
+Every model view is covered: cases, org units, users, and the actions FAB leaves unscoped.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.cases.models import Case
+from app.org.models import OrgKind, OrgUnit
+from app.security.models import AppUser
+from tests.support import case_form, form_errors, login, page_text
+
+
+def org(db_session, name: str) -> OrgUnit:
+    return db_session.execute(select(OrgUnit).where(OrgUnit.name == name)).scalar_one()
+
+
+def case_in(db_session, township_name: str) -> Case:
+    town = org(db_session, township_name)
+    return db_session.execute(
+        select(Case).where(Case.township_id == town.id).order_by(Case.id).limit(1)
+    ).scalar_one()
+
+
+def user(db_session, username: str) -> AppUser:
+    return db_session.execute(select(AppUser).where(AppUser.username == username)).scalar_one()
+
+
+def grant(db_session, role_name: str, permission: str, view: str) -> None:
+    """Give a role one more FAB permission in this test's private database."""
+    from flask import current_app
+
+    sm = current_app.appbuilder.sm
+    pvm = sm.find_permission_view_menu(permission, view)
+    role = sm.find_role(role_name)
+    role.permissions.append(pvm)
+    db_session.commit()
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+def test_case_list_shows_only_own_township(clerk2_client, db_session):
+    other = case_in(db_session, "城关镇")
+    own = case_in(db_session, "河东镇")
+    text = page_text(clerk2_client.get("/cases/list/?psize_CaseView=100"))
+    assert own.number in text
+    assert other.number not in text
+
+
+def test_other_townships_case_is_404_by_url(clerk2_client, db_session):
+    other = case_in(db_session, "城关镇")
+    assert clerk2_client.get(f"/cases/show/{other.id}").status_code == 404
+    assert clerk2_client.get(f"/cases/edit/{other.id}").status_code == 404
+    assert clerk2_client.post(f"/cases/edit/{other.id}", data={"title": "改"}).status_code == 404
+    db_session.expire_all()
+    assert db_session.get(Case, other.id).title != "改"
+
+
+def test_other_townships_case_cannot_be_deleted(app, db_session):
+    # Give 河东镇's clerk delete rights in this private database: scoping must still hold.
+    grant(db_session, "登记员", "can_delete", "CaseView")
+    other = case_in(db_session, "城关镇")
+    other.status = "registered"
+    db_session.commit()
+    client = app.test_client()
+    login(client, "clerk2")
+    assert client.post(f"/cases/delete/{other.id}").status_code == 404
+    db_session.expire_all()
+    assert db_session.get(Case, other.id) is not None
+
+
+def test_bulk_action_refuses_ids_outside_scope_and_does_nothing(app, db_session):
+    grant(db_session, "登记员", "muldelete", "CaseView")
+    own = case_in(db_session, "河东镇")
+    other = case_in(db_session, "城关镇")
+    for case in (own, other):
+        case.status = "registered"
+    db_session.commit()
+    client = app.test_client()
+    login(client, "clerk2")
+    response = client.post(
+        "/cases/action_post", data={"action": "muldelete", "rowid": [str(own.id), str(other.id)]}
+    )
+    assert response.status_code == 404
+    db_session.expire_all()
+    assert db_session.get(Case, own.id) is not None, "nothing may be applied when one id is outside"
+    assert db_session.get(Case, other.id) is not None
+
+
+def test_single_record_action_is_scoped(app, db_session):
+    grant(db_session, "登记员", "muldelete", "CaseView")
+    other = case_in(db_session, "城关镇")
+    client = app.test_client()
+    login(client, "clerk2")
+    assert client.post(f"/cases/action/muldelete/{other.id}").status_code == 404
+
+
+def test_case_without_permission_for_action_is_forbidden(clerk2_client, db_session):
+    own = case_in(db_session, "河东镇")
+    response = clerk2_client.post("/cases/action_post", data={"action": "muldelete", "rowid": [str(own.id)]})
+    assert response.status_code == 403
+    assert "无权访问" in page_text(response)
+
+
+def test_township_select_offers_only_own_township(clerk2_client, db_session):
+    body = clerk2_client.get("/cases/add").get_data(as_text=True)
+    assert "河东镇" in body
+    assert "城关镇" not in body.split('id="township"', 1)[1].split("</select>", 1)[0]
+
+
+def test_registering_into_another_township_is_refused(clerk2_client, db_session):
+    other_town = org(db_session, "城关镇")
+    before = db_session.execute(select(Case.id)).all()
+    response = clerk2_client.post("/cases/add", data=case_form(other_town.id))
+    assert response.status_code == 200
+    assert form_errors(response), "the township field must show an error"
+    db_session.expire_all()
+    assert len(db_session.execute(select(Case.id)).all()) == len(before)
+
+
+def test_add_form_preselects_creators_township(clerk2_client, db_session):
+    own = org(db_session, "河东镇")
+    body = clerk2_client.get("/cases/add").get_data(as_text=True)
+    township_select = body.split('id="township"', 1)[1].split("</select>", 1)[0]
+    assert f'<option selected value="{own.id}">河东镇</option>' in township_select
+
+
+def test_case_without_township_is_refused_not_stored_elsewhere(clerk2_client, db_session):
+    data = case_form(0)
+    del data["township"]
+    before = len(db_session.execute(select(Case.id)).all())
+    response = clerk2_client.post("/cases/add", data=data)
+    assert response.status_code == 200
+    assert form_errors(response)
+    db_session.expire_all()
+    assert len(db_session.execute(select(Case.id)).all()) == before
+
+
+def test_advanced_filter_on_other_township_finds_nothing(clerk2_client, db_session):
+    other_town = org(db_session, "城关镇")
+    text = page_text(clerk2_client.get(f"/cases/list/?q_township={other_town.id}"))
+    assert "XF" not in text.split("记录数", 1)[-1] or "没有找到记录" in text
+
+
+def test_quick_search_township_choices_are_scoped(clerk2_client):
+    body = clerk2_client.get("/cases/list/").get_data(as_text=True)
+    select_html = body.split('name="q_township"', 1)[1].split("</select>", 1)[0]
+    assert "河东镇" in select_html
+    assert "城关镇" not in select_html
+
+
+def test_search_by_petitioner_stays_in_scope(clerk2_client, db_session):
+    other = case_in(db_session, "城关镇")
+    name = other.petitioners[0].name
+    text = page_text(clerk2_client.get(f"/cases/list/?q_person={name}"))
+    assert other.number not in text
+
+
+def test_handler_sees_only_cases_assigned_to_their_unit(handler_client, db_session):
+    town = org(db_session, "城关镇")
+    assigned = db_session.execute(
+        select(Case).where(Case.responsible_unit_id == town.id).limit(1)
+    ).scalar_one()
+    elsewhere = db_session.execute(
+        select(Case).where(Case.township_id == town.id, Case.responsible_unit_id != town.id).limit(1)
+    ).scalar_one()
+    assert handler_client.get(f"/cases/show/{assigned.id}").status_code == 200
+    assert handler_client.get(f"/cases/show/{elsewhere.id}").status_code == 404
+
+
+def test_county_level_user_sees_every_township(client_as, db_session):
+    county = client_as("county_manager")
+    for name in ("城关镇", "河东镇"):
+        assert county.get(f"/cases/show/{case_in(db_session, name).id}").status_code == 200
+
+
+# --- org units -------------------------------------------------------------------------------
+
+
+def test_org_list_shows_own_township_and_its_villages_only(clerk2_client, db_session):
+    text = page_text(clerk2_client.get("/org/list/?psize_OrgUnitView=100"))
+    assert "沿河村" in text  # a 河东镇 village
+    assert "红旗村" not in text  # a 城关镇 village
+    other_village = org(db_session, "红旗村")
+    assert clerk2_client.get(f"/org/show/{other_village.id}").status_code == 404
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+def test_township_admin_lists_only_own_township_users(xz_admin_client):
+    text = page_text(xz_admin_client.get("/users/list/?psize_AppUserView=100"))
+    assert "clerk" in text
+    assert "clerk2" not in text
+    assert "admin " not in text.replace("xz_admin", "")
+
+
+def test_township_admin_cannot_open_or_edit_other_township_users(xz_admin_client, db_session):
+    other = user(db_session, "clerk2")
+    assert xz_admin_client.get(f"/users/show/{other.id}").status_code == 404
+    assert xz_admin_client.get(f"/users/edit/{other.id}").status_code == 404
+    response = xz_admin_client.post(f"/users/edit/{other.id}", data={"first_name": "改"})
+    assert response.status_code == 404
+    db_session.expire_all()
+    assert db_session.get(AppUser, other.id).first_name != "改"
+
+
+def test_township_admin_cannot_reset_other_township_password(xz_admin_client, db_session):
+    other = user(db_session, "clerk2")
+    before = other.password
+    assert xz_admin_client.get(f"/users/action/resetpasswords/{other.id}").status_code in (404, 405)
+    response = xz_admin_client.post(
+        f"/resetpassword/form?pk={other.id}", data={"password": "Xx!23456abc", "conf_password": "Xx!23456abc"}
+    )
+    assert response.status_code == 404
+    db_session.expire_all()
+    assert db_session.get(AppUser, other.id).password == before
+
+
+def _new_user_form(org_unit_id: int, role_id: int, **extra: str) -> dict[str, str]:
+    data = {
+        "last_name": "周",
+        "first_name": "新",
+        "username": "zhou_xin",
+        "org_unit": str(org_unit_id),
+        "active": "y",
+        "email": "zhou_xin@example.cn",
+        "roles": str(role_id),
+        "password": "Abc!12345xyZ",
+        "conf_password": "Abc!12345xyZ",
+    }
+    data.update(extra)
+    return data
+
+
+def test_township_admin_creates_user_in_own_township(app, xz_admin_client, db_session):
+    sm = app.appbuilder.sm
+    town = org(db_session, "城关镇")
+    response = xz_admin_client.post("/users/add", data=_new_user_form(town.id, sm.find_role("登记员").id))
+    assert response.status_code == 302, form_errors(response)
+    created = user(db_session, "zhou_xin")
+    assert created.org_unit_id == town.id
+    assert [r.name for r in created.roles] == ["登记员"]
+
+
+def test_township_admin_cannot_grant_admin_roles(app, xz_admin_client, db_session):
+    sm = app.appbuilder.sm
+    town = org(db_session, "城关镇")
+    body = xz_admin_client.get("/users/add").get_data(as_text=True)
+    roles_select = body.split('id="roles"', 1)[1].split("</select>", 1)[0]
+    assert "系统管理员" not in roles_select and "乡镇管理员" not in roles_select
+    for role in ("系统管理员", "乡镇管理员"):
+        response = xz_admin_client.post(
+            "/users/add", data=_new_user_form(town.id, sm.find_role(role).id, username=f"x_{role}")
+        )
+        assert response.status_code == 200
+        assert db_session.execute(select(AppUser).where(AppUser.username == f"x_{role}")).first() is None
+
+
+def test_township_admin_cannot_place_user_in_other_township(app, xz_admin_client, db_session):
+    sm = app.appbuilder.sm
+    other_town = org(db_session, "河东镇")
+    response = xz_admin_client.post(
+        "/users/add", data=_new_user_form(other_town.id, sm.find_role("登记员").id)
+    )
+    assert response.status_code == 200
+    assert db_session.execute(select(AppUser).where(AppUser.username == "zhou_xin")).first() is None
+
+
+@pytest.mark.parametrize("path", ["/users/list/", "/roles/list/", "/org/add", "/subjects/add"])
+def test_clerk_cannot_reach_administration(clerk_client, path):
+    assert clerk_client.get(path).status_code == 403
+
+
+def test_org_kinds_are_complete(db_session):
+    kinds = {row[0] for row in db_session.execute(select(OrgUnit.kind).distinct())}
+    assert {k.value for k in (OrgKind.COUNTY, OrgKind.TOWNSHIP, OrgKind.VILLAGE, OrgKind.DEPARTMENT)} <= kinds
+
+
+def test_township_admin_resets_own_township_password(app, xz_admin_client, db_session):
+    own = user(db_session, "clerk")
+    before = own.password
+    response = xz_admin_client.post(
+        f"/resetpassword/form?pk={own.id}", data={"password": "Xx!23456abcD", "conf_password": "Xx!23456abcD"}
+    )
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(AppUser, own.id).password != before
