@@ -11,14 +11,16 @@ STAMP     := $(VENV)/.installed
 HOST      ?= 127.0.0.1
 PORT      ?= 5000
 PG_PORT   ?= 54329
-PG_URL    := postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
+# The suite's own throw-away server, apart from a developer's server on PG_PORT.
+PG_TEST_PORT ?= 54331
+PG_TEST_URL  := postgresql://postgres@127.0.0.1:$(PG_TEST_PORT)/postgres
 PYTEST_ARGS ?=
 # Debian packages the tests need: a real browser and CJK fonts for the browser journeys,
 # PostgreSQL for the second run of the suite, LibreOffice to open exported spreadsheets.
 TEST_DEB  := chromium fonts-noto-cjk postgresql postgresql-contrib libreoffice-calc-nogui
 
 .PHONY: help run install test test-sqlite test-postgres system-deps i18n i18n-compile lint \
-        bench load pg-start pg-stop clean
+        security bench load pg-start pg-stop clean
 
 help:
 	@echo "make run    set up everything, load the demo county on first start, serve on http://$(HOST):$(PORT)"
@@ -59,7 +61,11 @@ system-deps:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app seed tests bench config.py run.py
 
-test: system-deps install lint
+# Static security check of our code: any high-severity finding fails the build.
+security: $(STAMP)
+	$(VENV)/bin/bandit -r app seed config.py run.py --quiet --severity-level high
+
+test: system-deps install lint security
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -67,9 +73,9 @@ test-sqlite: install
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 test-postgres: install
-	.ci/postgres start $(PG_PORT)
-	XF_TEST_DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); status=$$?; \
-	.ci/postgres stop $(PG_PORT); exit $$status
+	.ci/postgres start $(PG_TEST_PORT)
+	XF_TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); status=$$?; \
+	.ci/postgres stop $(PG_TEST_PORT); exit $$status
 
 DB ?= sqlite
 SCALE ?= 1000000
@@ -79,7 +85,7 @@ bench: install
 
 pg-start:
 	.ci/postgres start $(PG_PORT)
-	@echo "DATABASE_URL=$(PG_URL)"
+	@echo "DATABASE_URL=postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres"
 
 pg-stop:
 	.ci/postgres stop $(PG_PORT)

@@ -77,16 +77,28 @@ AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
 RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
 RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 FAB_PASSWORD_HASH_METHOD = os.environ.get("FAB_PASSWORD_HASH_METHOD", "scrypt")
+# Passwords people choose: at least PASSWORD_MIN_LENGTH characters mixing three of lower-case,
+# capitals, digits and symbols (app/security/auth.py sets the validator FAB calls).
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
+# Wrong passwords in a row before the account locks; 0 minutes = locked until an admin unlocks.
+AUTH_LOCKOUT_THRESHOLD = int(os.environ.get("AUTH_LOCKOUT_THRESHOLD", "5"))
+AUTH_LOCKOUT_MINUTES = int(os.environ.get("AUTH_LOCKOUT_MINUTES", "0"))
 PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
 SESSION_REFRESH_EACH_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "session"
 # Behind HTTPS in production the cookie must not travel in clear text.
 SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", XF_ENV == "production")
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+REMEMBER_COOKIE_SAMESITE = "Lax"
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
+
+# Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
 # --- Language ------------------------------------------------------------------------------------
 BABEL_DEFAULT_LOCALE = "zh"
@@ -108,8 +120,13 @@ FAB_API_MAX_PAGE_SIZE = 200
 FAB_API_SHOW_STACKTRACE = False
 
 # --- Uploads and imports -------------------------------------------------------------------------
-UPLOAD_FOLDER = str(INSTANCE_DIR / "uploads")
+# Attachments live here (outside static, random names) and are served only through the
+# permission-checked attachment views; `flask backup` includes them.
+UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
 MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024
+# pg_dump/pg_restore/psql of the server's major version are found under /usr/lib/postgresql;
+# set PG_BIN_DIR to use others.
+PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
 
 # --- Domain defaults ------------------------------------------------------------------------------
 # The case number prefix: XF2026-000123.

@@ -20,8 +20,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_config(app, test_config)
     init_logging(app)
     init_database(app)
+    init_audit(app)
     init_sessions(app)
+    init_security_headers(app)
     init_appbuilder(app)
+    init_authentication(app)
     init_error_pages(app)
     init_templates(app)
     init_cli(app)
@@ -29,10 +32,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def init_config(app: Flask, test_config: dict[str, Any] | None) -> None:
-    """Defaults from config.py (themselves read from the environment), then test overrides."""
+    """Defaults from config.py (themselves read from the environment), then test overrides.
+
+    Behind a reverse proxy (PROXY_HOPS > 0) the client address, scheme and host come from its
+    X-Forwarded-* headers — rate limits and the audit log must see the real client.
+    """
     app.config.from_object(default_config)
     if test_config:
         app.config.update(test_config)
+    hops = int(app.config.get("PROXY_HOPS", 0) or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def init_logging(app: Flask) -> None:
@@ -53,6 +65,32 @@ def init_database(app: Flask) -> None:
         default_config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(default_config.BASE_DIR / "app" / "migrations"))
+
+
+def init_audit(app: Flask) -> None:  # noqa: ARG001 — the listeners are global, like the models
+    """The audit log: every change recorded at flush time, every list export and Excel import
+    when it is done."""
+    from app.audit import capture  # noqa: F401 — registers the session and mapper listeners
+    from app.audit.record import on_export_done, on_import_done
+    from app.core.export import export_done
+    from app.core.imports import import_done
+
+    export_done.connect(on_export_done)
+    import_done.connect(on_import_done)
+
+
+def init_security_headers(app: Flask) -> None:
+    """CSP (with a per-request nonce for FAB's inline scripts), no framing, no sniffing."""
+    from app.core.headers import init_security_headers as register
+
+    register(app)
+
+
+def init_authentication(app: Flask) -> None:
+    """Password rule, and the forced password change (after AppBuilder has set g.user)."""
+    from app.security.auth import init_authentication as register
+
+    register(app)
 
 
 def init_sessions(app: Flask) -> None:
@@ -107,9 +145,12 @@ def init_templates(app: Flask) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    """`flask xf …` (set-up, roles) and `flask seed …` (demo county, bulk data)."""
+    """`flask xf …` (set-up, roles), `flask seed …` (demo data), `flask backup` / `flask restore`."""
+    from app.core.backup import backup, restore
     from app.core.cli import xf
     from seed.cli import seed
 
     app.cli.add_command(xf)
     app.cli.add_command(seed)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)

@@ -2,6 +2,8 @@
 
 from flask_appbuilder import Model
 
+from app.attachments.models import CaseAttachment  # noqa: F401
+from app.audit.models import AuditEntry  # noqa: F401
 from app.cases.models import Case, CaseNumberSequence, Petitioner, Subject  # noqa: F401
 from app.core.imports import ImportedRow, ImportJob  # noqa: F401
 from app.ledgers.models import (  # noqa: F401

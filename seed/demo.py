@@ -104,6 +104,8 @@ def build_users(org: dict[str, OrgUnit]) -> list[tuple[str, str, str]]:
         )
         user = db.session.get(AppUser, user.id)
         user.org_unit_id = org[org_name].id
+        # Outside demo mode the published demo password must be replaced at first login.
+        user.must_change_password = not current_app.config.get("DEMO_MODE", True)
         created.append((login, role_name, org_name))
     db.session.flush()
     return created

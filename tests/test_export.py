@@ -23,7 +23,7 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def test_csv_export_has_chinese_headers_name_and_the_scoped_rows(clerk2_client, db_session):
-    response = clerk2_client.get("/cases/export/csv")
+    response = clerk2_client.post("/cases/export/csv")
     assert response.status_code == 200
     assert response.get_data()[:3] == b"\xef\xbb\xbf", "a BOM so Excel reads UTF-8 Chinese"
     disposition = unquote(response.headers["Content-Disposition"])
@@ -37,7 +37,7 @@ def test_csv_export_has_chinese_headers_name_and_the_scoped_rows(clerk2_client, 
 
 
 def test_export_applies_the_lists_filters(clerk_client, db_session):
-    rows = csv_rows(clerk_client.get("/cases/export/csv?q_status=closed"))
+    rows = csv_rows(clerk_client.post("/cases/export/csv?q_status=closed"))
     town = db_session.execute(select(OrgUnit).where(OrgUnit.name == "城关镇")).scalar_one()
     expected = db_session.execute(
         select(Case.number).where(Case.township_id == town.id, Case.status == "closed")
@@ -51,13 +51,13 @@ def test_export_rows_equal_the_list_rows_in_order(clerk_client):
     import re
 
     listed = re.findall(r"XF\d{4}-\d{6}", page.split('class="xf-list"', 1)[1])
-    exported = [r[0] for r in csv_rows(clerk_client.get("/cases/export/csv?q_category=claim"))[1:]]
+    exported = [r[0] for r in csv_rows(clerk_client.post("/cases/export/csv?q_category=claim"))[1:]]
     assert exported[: len(listed)] == listed
 
 
 def test_xlsx_export_opens_and_matches_csv(clerk_client):
-    csv_data = csv_rows(clerk_client.get("/cases/export/csv"))
-    response = clerk_client.get("/cases/export/xlsx")
+    csv_data = csv_rows(clerk_client.post("/cases/export/csv"))
+    response = clerk_client.post("/cases/export/xlsx")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
     sheet = book.worksheets[0]
@@ -67,7 +67,7 @@ def test_xlsx_export_opens_and_matches_csv(clerk_client):
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is installed by make test")
 def test_xlsx_export_opens_in_libreoffice(clerk_client, tmp_path):
-    response = clerk_client.get("/cases/export/xlsx?q_status=closed")
+    response = clerk_client.post("/cases/export/xlsx?q_status=closed")
     source = tmp_path / "cases.xlsx"
     source.write_bytes(response.get_data())
     subprocess.run(
@@ -77,13 +77,13 @@ def test_xlsx_export_opens_in_libreoffice(clerk_client, tmp_path):
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     converted = list(csv.reader(io.StringIO((tmp_path / "cases.csv").read_text(encoding="utf-8"))))
-    expected = csv_rows(clerk_client.get("/cases/export/csv?q_status=closed"))
+    expected = csv_rows(clerk_client.post("/cases/export/csv?q_status=closed"))
     assert [r[0] for r in converted] == [r[0] for r in expected]
     assert converted[0] == expected[0]
 
 
 def test_export_needs_the_permission(handler_client):
-    assert handler_client.get("/cases/export/csv").status_code == 403
+    assert handler_client.post("/cases/export/csv").status_code == 403
 
 
 def test_export_is_announced_for_the_audit_log(clerk_client):
@@ -94,7 +94,7 @@ def test_export_is_announced_for_the_audit_log(clerk_client):
 
     export_done.connect(listener)
     try:
-        rows = csv_rows(clerk_client.get("/cases/export/csv?q_status=closed"))
+        rows = csv_rows(clerk_client.post("/cases/export/csv?q_status=closed"))
     finally:
         export_done.disconnect(listener)
     assert seen and seen[0]["rows"] == len(rows) - 1

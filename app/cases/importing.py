@@ -49,6 +49,7 @@ from app.ledgers.importing import check_unit, people_problems, place_problems
 
 class CaseImport(ImportSpec):
     name = "cases"
+    table = "petition_case"
     title = _l("Petition cases")
     columns = (
         ImportColumn("reference", _l("Original number"), text(50), width=18,
@@ -163,8 +164,10 @@ class CaseImport(ImportSpec):
                 "updated_by_id": ctx.user_id,
             })
         # Core inserts keep the batches whole (see app/ledgers/importing.py).
-        table = Case.__table__
-        ids = list(session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), cases))
+        case_table = Case.__table__
+        ids = list(session.scalars(
+            case_table.insert().returning(case_table.c.id, sort_by_parameter_order=True), cases
+        ))
         people = []
         for row, case_id in zip(rows, ids, strict=True):
             v = row.values

@@ -179,8 +179,9 @@ class Petitioner(Model):
     id = Column(Integer, primary_key=True)
     case_id = Column(Integer, ForeignKey("petition_case.id", ondelete="CASCADE"), nullable=False)
     name = Column(String(50), nullable=False)
-    id_number = Column(String(18), nullable=True)
-    phone = Column(String(24), nullable=True)
+    # info "personal": masked wherever it is copied, e.g. into the audit log.
+    id_number = Column(String(18), nullable=True, info={"personal": "id_number"})
+    phone = Column(String(24), nullable=True, info={"personal": "phone"})
     address = Column(String(200), nullable=True)
     sort_order = Column(Integer, nullable=False, default=0)
 

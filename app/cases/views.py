@@ -13,6 +13,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from app.audit.record import record_personal_data_view
 from app.cases.forms import PetitionerRowsField
 from app.cases.models import Case, CaseStatus, Category, Channel, Petitioner, Subject
 from app.core.errors import DomainError
@@ -252,6 +253,12 @@ class CaseView(ScopedModelView):
         super().prefill_add_form(form)
         form.received_at.data = now()
 
+    def prefill_form(self, form, pk) -> None:
+        # The edit form shows the petitioners' ID numbers and phones in full: log it (issue 10).
+        case = self.datamodel.get(pk)
+        if case is not None and case.petitioners:
+            record_personal_data_view(case, fields=("id_number", "phone"), note="edit form")
+
     def validate_item(self, item: Case, is_new: bool) -> None:
         # Before the flush only the relationships are set, not the *_id columns.
         township_id = item.township.id if item.township is not None else item.township_id
@@ -327,6 +334,9 @@ class CaseView(ScopedModelView):
     # Data for the show page's petitioner table (masked unless the user handles the case).
     def petitioner_rows(self, case: Case) -> list[dict[str, str]]:
         full = self.may_see_personal_data(case)
+        if full and case.petitioners:
+            # Issue 10: every full view of personal data is logged (app/audit/record.py).
+            record_personal_data_view(case, fields=("id_number", "phone"))
         return [
             {
                 "name": p.name,

@@ -39,6 +39,24 @@ def init(demo: bool) -> None:
             click.echo("demo county loaded")
 
 
+@xf.command("unlock")
+@click.argument("username")
+@with_appcontext
+def unlock(username: str) -> None:
+    """Lift the lockout of USERNAME (after too many wrong passwords)."""
+    from app.core.database import write_transactions
+    from app.extensions import db
+
+    sm = current_app.appbuilder.sm
+    with write_transactions():
+        user = sm.find_user(username=username)
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        sm.unlock_user(user)
+        db.session.commit()
+    click.echo(f"{username} unlocked")
+
+
 @xf.command("logins")
 @click.option("--url", default="http://127.0.0.1:5000", help="Where the app is served.")
 @with_appcontext

@@ -18,8 +18,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -30,7 +31,21 @@ _force_immediate: ContextVar[bool] = ContextVar("xf_force_immediate", default=Fa
 def _wants_write_lock() -> bool:
     if _force_immediate.get():
         return True
-    return has_request_context() and request.method in _WRITE_METHODS
+    if not has_request_context() or request.method not in _WRITE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, READS_ONLY, False)
+
+
+READS_ONLY = "_xf_reads_only"
+
+
+def reads_only(view: Any) -> Any:
+    """Mark a POST view that only reads (an export): its transaction does not take SQLite's
+    write lock up front, so a long read does not block every writer — and an audit entry
+    written meanwhile on another connection does not wait for it."""
+    setattr(view, READS_ONLY, True)
+    return view
 
 
 @contextmanager
@@ -61,6 +76,9 @@ def _on_connect(dbapi_connection, connection_record) -> None:  # noqa: ARG001
     cursor.close()
 
 
+_WRITE_LOCK = "xf_write_lock"
+
+
 @event.listens_for(Engine, "begin")
 def _on_begin(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
@@ -69,7 +87,26 @@ def _on_begin(connection: Connection) -> None:
     # session) runs every statement on its own: no transaction to begin.
     if connection.get_execution_options().get("xf_autocommit"):
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+    immediate = _wants_write_lock()
+    # Remembered per transaction, so code that must write at once (the audit log) knows
+    # whether this connection already holds the database's single write lock.
+    connection.info[_WRITE_LOCK] = immediate
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def note_write(connection: Connection) -> None:
+    """Record that this transaction has written (so it holds the write lock even if deferred)."""
+    if connection.dialect.name == "sqlite":
+        connection.info[_WRITE_LOCK] = True
+
+
+def holds_write_lock(connection: Connection) -> bool:
+    """Does this connection's open SQLite transaction hold the write lock? (Never on PostgreSQL.)"""
+    return (
+        connection.dialect.name == "sqlite"
+        and connection.in_transaction()
+        and bool(connection.info.get(_WRITE_LOCK))
+    )
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -94,11 +95,18 @@ def _wants_json() -> bool:
     )
 
 
-def render_error(status: int):
-    title, text = _messages().get(status, _messages()[500])
+def render_error(status: int, text: str | None = None, code: str | None = None):
+    title, default_text = _messages().get(status, _messages()[500])
+    text = text or default_text
     if _wants_json():
-        return jsonify({"code": f"http_{status}", "message": text}), status
+        return jsonify({"code": code or f"http_{status}", "message": text}), status
     appbuilder = current_app.extensions.get("appbuilder")
+    if "user" not in g:
+        # Refused before FAB's before_request ran (a CSRF failure, the rate limiter): the
+        # page's menu and user box still need to know who is asking.
+        from flask_login import current_user
+
+        g.user = current_user
     page = render_template(
         "xf/error.html",
         status=status,
@@ -122,6 +130,18 @@ def init_error_pages(app: Flask) -> None:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(500)
 
+    def handle_csrf(exc: CSRFError):  # noqa: ARG001
+        # Mostly a form left open past the session's idle time: say what to do.
+        return render_error(
+            400,
+            gettext(
+                "The form has expired or did not come from this site. "
+                "Reload the page and enter it again."
+            ),
+            code="csrf",
+        )
+
+    app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     if not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, handle_unexpected)

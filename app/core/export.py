@@ -1,6 +1,7 @@
 """Exports of any list to .csv and .xlsx — streamed, scoped, masked, in Chinese.
 
-Every `ScopedModelView` gets `/export/csv` and `/export/xlsx` (permission `can_export`): the
+Every `ScopedModelView` gets `POST /export/csv` and `/export/xlsx` (permission `can_export`,
+CSRF-protected like any state-changing request, since each export is logged): the
 same filters, quick search, sort and scope as the list page the user is looking at, Chinese
 column headers, a Chinese file name with the date, and personal data masked unless the user's
 role handles cases. Rows are read in batches straight from SQL (no ORM objects, no per-row

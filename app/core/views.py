@@ -46,6 +46,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 
 from app.core import export as exporting
 from app.core.choices import Choices
+from app.core.database import reads_only
 from app.core.errors import DomainError, StaleRecordError
 from app.core.scoping import OrgChoiceFilter, ScopeFilter, current_actor, current_scope
 from app.extensions import db
@@ -86,17 +87,19 @@ class QuickSearch:
 
 
 class LocalDateTimeField(DateTimeLocalField):
-    """<input type="datetime-local">; also accepts "2026-01-02 09:30[:00]" typed or posted."""
+    """<input type="datetime-local"> to the second (an edit must not round a stored time);
+    also accepts "2026-01-02 09:30[:00]" typed or posted."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"])
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"])
         super().__init__(*args, **kwargs)
 
     def _value(self) -> str:
-        return self.data.strftime("%Y-%m-%dT%H:%M") if self.data else super()._value()
+        return self.data.strftime("%Y-%m-%dT%H:%M:%S") if self.data else super()._value()
 
     def __call__(self, **kwargs: Any) -> Any:
         kwargs.setdefault("class", "form-control")
+        kwargs.setdefault("step", "1")
         return super().__call__(**kwargs)
 
 
@@ -296,8 +299,9 @@ class ScopedModelView(ModelView):
 
         return bool({r.name for r in g.user.roles} & PERSONAL_DATA_ROLES)
 
-    @expose("/export/<fmt>")
+    @expose("/export/<fmt>", methods=["POST"])
     @has_access
+    @reads_only
     def export(self, fmt: str):
         if fmt not in ("csv", "xlsx"):
             abort(404)

@@ -32,7 +32,7 @@ MAX_PARTIES = 50
 
 class PartyForm(Form):
     id = HiddenField()
-    name = StringField(_l("Name"), validators=[Optional(), MaxLength(50)])
+    name = StringField(_l("Person's name"), validators=[Optional(), MaxLength(50)])
     id_number = StringField(_l("ID number"), validators=[Optional(), IdNumber()])
     phone = StringField(_l("Phone"), validators=[Optional(), Phone()])
     address = StringField(_l("Address"), validators=[Optional(), MaxLength(200)])
@@ -90,7 +90,7 @@ class NoteForm(FlaskForm):
 
 class LevelForm(FlaskForm):
     level = SelectField(_l("New level"), choices=lambda: [("", "—"), *ListLevel.choices()], validators=[Optional()])
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), MaxLength(2000)])
+    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), MaxLength(2000)])
 
 
 class ResolveForm(FlaskForm):

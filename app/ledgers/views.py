@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.errors import DomainError, DomainErrors, StaleRecordError
 from app.core.import_views import ImportView
+from app.core.privacy import mask_id_number, mask_phone
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
 from app.core.views import QuickSearch, ScopedModelView
@@ -97,7 +98,7 @@ ENTRY_LABELS = {
     "village": _l("Village"),
     "hamlet": _l("Hamlet / grid"),
     "place_detail": _l("Exact place"),
-    "description": _l("Description"),
+    "description": _l("Dispute description"),
     "parties": _l("Parties"),
     "parties_summary": _l("Parties"),
     "people_count": _l("People involved"),
@@ -311,12 +312,14 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
         apply_form = forms.get("apply_form") or CloseOutApplyForm(formdata=None)
         decide_form = forms.get("decide_form") or CloseOutDecideForm(formdata=None)
         pending = next((r for r in item.closeout_requests if r.status == "pending"), None)
+        parties = self.party_rows(item)
         page = self.render_template(
             self.show_template,
             pk=pk,
             title=self.show_title,
             widgets=widgets,
             item=item,
+            parties=parties,
             mediations=mediations,
             note_form=note_form,
             level_form=level_form,
@@ -334,6 +337,39 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
             outcome_label=Outcome.label_of,
         )
         return page, status
+
+    # --- personal data: in full for those who handle disputes, and every full view logged ----------
+
+    @staticmethod
+    def may_see_personal_data() -> bool:
+        from app.security.roles import PERSONAL_DATA_ROLES
+
+        return bool({r.name for r in g.user.roles} & PERSONAL_DATA_ROLES)
+
+    def party_rows(self, entry: LedgerEntry) -> list[dict[str, str]]:
+        full = self.may_see_personal_data()
+        if full and any(p.id_number or p.phone for p in entry.parties):
+            from app.audit.record import record_personal_data_view
+
+            record_personal_data_view(entry, fields=("id_number", "phone"))
+        return [
+            {
+                "name": p.name,
+                "id_number": (p.id_number or "") if full else mask_id_number(p.id_number),
+                "phone": (p.phone or "") if full else mask_phone(p.phone),
+                "address": p.address or "",
+                "case_number": p.case_number,
+            }
+            for p in entry.parties
+        ]
+
+    def prefill_form(self, form, pk) -> None:
+        # The edit form shows the parties' ID numbers and phones in full: log it.
+        entry = self.datamodel.get(pk)
+        if entry is not None and any(p.id_number or p.phone for p in entry.parties):
+            from app.audit.record import record_personal_data_view
+
+            record_personal_data_view(entry, fields=("id_number", "phone"), note="edit form")
 
     def _workflow(self, pk: Any, form_name: str, form: Any, apply: Any, success: str):
         """Run one workflow step: validate the form, apply the rule, commit — or show the page

@@ -51,7 +51,7 @@ RECORD_LABELS = {
     "committee": _l("Mediation committee"),
     "title": _l("Dispute"),
     "dispute_type": _l("Dispute type"),
-    "description": _l("Description"),
+    "description": _l("Dispute description"),
     "parties": _l("Parties"),
     "ledger_entry": _l("Ledger entry"),
     "case_number": _l("Case number"),

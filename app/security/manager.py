@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app, g, has_request_context
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
 
+from app.audit.models import AuditKind
+from app.audit.record import record_event
+from app.core.models import now
+from app.security.auth import is_locked, lockout_threshold
 from app.security.models import AppUser
 from app.security.roles import ROLE_GRANTS, SELF_SERVICE, RoleName
-from app.security.views import AppUserView, ReadOnlyRoleView, ScopedResetPasswordView
+from app.security.views import (
+    AppAuthDBView,
+    AppUserView,
+    ReadOnlyRoleView,
+    ScopedResetPasswordView,
+)
 
 log = logging.getLogger(__name__)
 
 
 class AppSecurityManager(SecurityManager):
     user_model = AppUser
+    authdbview = AppAuthDBView
     userdbmodelview = AppUserView
     resetpasswordview = ScopedResetPasswordView
     rolemodelview = ReadOnlyRoleView
@@ -49,6 +61,91 @@ class AppSecurityManager(SecurityManager):
             label=_l("Roles"),
             category="Administration",
         )
+
+    # --- logins: audit, lockout, forced password change ---------------------------------------
+
+    def auth_user_db(self, username, password):
+        """FAB's password check, plus: a locked account is refused without looking at the
+        password, every failure is logged (unknown login names too), and outside demo mode
+        whoever signs in with the published demo password must change it."""
+        user = self._login_candidate(username)
+        if user is not None and user.is_active and is_locked(user):
+            # Same work as a real check, so a locked account does not answer faster.
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+            self._refuse_login("locked")
+            record_event(
+                AuditKind.LOGIN_FAILED, model="ab_user", record_id=user.id, user=user,
+                summary=user.username, details={"reason": "locked"},
+            )
+            return None
+        authenticated = super().auth_user_db(username, password)
+        if authenticated is None and (user is None or not user.is_active):
+            self._refuse_login("unknown" if user is None else "inactive")
+            record_event(
+                AuditKind.LOGIN_FAILED,
+                model="ab_user",
+                record_id=user.id if user is not None else None,
+                summary=(username or "")[:255],
+                details={"reason": "unknown user" if user is None else "inactive"},
+                username=None if user is None else user.username,
+            )
+        if authenticated is not None and not current_app.config.get("DEMO_MODE"):
+            from seed.data import DEMO_PASSWORD
+
+            if password == DEMO_PASSWORD and not authenticated.must_change_password:
+                authenticated.must_change_password = True
+                self.session.commit()
+        return authenticated
+
+    def _login_candidate(self, username):
+        if not username:
+            return None
+        return self.find_user(username=username) or self.find_user(email=username)
+
+    @staticmethod
+    def _refuse_login(reason: str) -> None:
+        if has_request_context():
+            g.xf_login_refusal = reason
+
+    def on_user_login(self, user) -> None:
+        if user.locked_at is not None:  # a lock that expired by itself (AUTH_LOCKOUT_MINUTES)
+            user.locked_at = None
+            self.session.commit()
+        record_event(
+            AuditKind.LOGIN, model="ab_user", record_id=user.id, user=user, summary=user.username
+        )
+
+    def on_user_login_failed(self, user) -> None:
+        """A wrong password for an existing account: count it, lock at the threshold."""
+        details = {"reason": "wrong password", "failures": user.fail_login_count}
+        if (user.fail_login_count or 0) >= lockout_threshold() and user.locked_at is None:
+            user.locked_at = now()
+            self.session.commit()
+            details["locked"] = True
+            self._refuse_login("locked")
+        record_event(
+            AuditKind.LOGIN_FAILED, model="ab_user", record_id=user.id, user=user,
+            summary=user.username, details=details,
+        )
+
+    def on_user_logout(self, user) -> None:
+        record_event(
+            AuditKind.LOGOUT, model="ab_user", record_id=user.id, user=user, summary=user.username
+        )
+
+    def unlock_user(self, user) -> None:
+        """Lift a lockout (the caller commits)."""
+        user.locked_at = None
+        user.fail_login_count = 0
+
+    def reset_password(self, userid, password):
+        """Set a password. Someone else's (an administrator's reset) must be changed by its
+        owner at the next login outside demo mode; one's own clears that obligation."""
+        user = self.get_user_by_id(userid)
+        acting = getattr(g, "user", None) if has_request_context() else None
+        own = acting is not None and getattr(acting, "is_authenticated", False) and acting.id == user.id
+        user.must_change_password = not own and not current_app.config.get("DEMO_MODE")
+        super().reset_password(userid, password)
 
     # --- roles from code ------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
-"""Flask-AppBuilder's user, extended with the org unit the user works in."""
+"""Flask-AppBuilder's user, extended with the org unit the user works in and login safety flags."""
 
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, false
 from sqlalchemy.orm import relationship
 
 from app.core.scoping import ScopeSpec
@@ -17,6 +17,12 @@ class AppUser(User):
 
     org_unit_id = Column(Integer, ForeignKey("org_unit.id"), nullable=True, index=True)
     org_unit = relationship("OrgUnit", foreign_keys=[org_unit_id], lazy="joined")
+    # Set when too many wrong passwords were tried in a row (AUTH_LOCKOUT_THRESHOLD); cleared by
+    # an administrator's "unlock" (or after AUTH_LOCKOUT_MINUTES, when configured).
+    locked_at = Column(DateTime, nullable=True)
+    # The user must choose a new password before doing anything else: demo accounts outside demo
+    # mode, and passwords an administrator set for someone else.
+    must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
 
     @property
     def role_names(self) -> frozenset[str]:

@@ -7,11 +7,12 @@ FAB's password-reset form (which takes any user id from the query string) is sco
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
-from flask_appbuilder import expose
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import action, expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.views import (
+    AuthDBView,
     ResetPasswordView,
     RoleModelView,
     UserDBModelView,
@@ -24,7 +25,21 @@ from wtforms.validators import ValidationError
 from app.core.errors import DomainError
 from app.core.scoping import ScopeFilter, current_scope, get_scoped
 from app.core.views import ScopedModelView
+from app.extensions import db
 from app.security.roles import RoleName
+
+
+class AppAuthDBView(AuthDBView):
+    """FAB's login form; the refusal says when the account is locked (not just "invalid")."""
+
+    @property
+    def invalid_login_message(self) -> str:
+        if g.get("xf_login_refusal") == "locked":
+            return gettext(
+                "This account is locked after too many wrong passwords. "
+                "Ask your administrator to unlock it."
+            )
+        return gettext("Wrong login name or password. Please try again.")
 
 
 class GrantableRoleFilter(BaseFilter):
@@ -66,8 +81,12 @@ class AppUserView(ScopedModelView, UserDBModelView):
         "first_name": _l("Given name"),
         "last_name": _l("Family name"),
         "username": _l("Login name"),
+        "locked_at": _l("Locked since"),
+        "must_change_password": _l("Must change password"),
     }
-    list_columns = ["last_name", "first_name", "username", "org_unit", "roles", "active", "last_login"]
+    list_columns = [
+        "last_name", "first_name", "username", "org_unit", "roles", "active", "locked_at", "last_login",
+    ]
     search_columns = ["first_name", "last_name", "username", "email", "active", "roles", "org_unit"]
     add_columns = [
         "last_name", "first_name", "username", "org_unit", "active", "email", "roles",
@@ -79,7 +98,13 @@ class AppUserView(ScopedModelView, UserDBModelView):
         (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"], "expanded": True}),
         (
             _l("Audit Info"),
-            {"fields": ["last_login", "fail_login_count", "created_on", "changed_on"], "expanded": False},
+            {
+                "fields": [
+                    "last_login", "fail_login_count", "locked_at", "must_change_password",
+                    "created_on", "changed_on",
+                ],
+                "expanded": False,
+            },
         ),
     ]
     user_show_fieldsets = [
@@ -112,9 +137,43 @@ class AppUserView(ScopedModelView, UserDBModelView):
         if item.id == g.user.id and not item.active:
             raise DomainError(gettext("You cannot deactivate your own account"), field="active")
 
+    def pre_add(self, item) -> None:
+        super().pre_add(item)
+        # Outside demo mode a password chosen by an administrator is for the first login only.
+        item.must_change_password = not current_app.config.get("DEMO_MODE")
+
     def pre_delete(self, item) -> None:
         if item.id == g.user.id:
             raise DomainError(gettext("You cannot delete your own account"))
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self.get_scoped_item(pk)
+        actions = {"resetpasswords": self.actions.get("resetpasswords")}
+        if item.locked_at is not None:
+            actions["unlock"] = self.actions.get("unlock")
+        widgets = self._get_show_widget(pk, item, actions=actions)
+        self.update_redirect()
+        return self.render_template(
+            self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+            appbuilder=self.appbuilder, related_views=self._related_views,
+        )
+
+    @action(
+        "unlock",
+        _l("Unlock"),
+        _l("Unlock the selected accounts so that they can sign in again?"),
+        "fa-unlock",
+    )
+    def unlock(self, items):
+        """Lift a lockout (records come scoped: a 乡镇管理员 unlocks their township's users)."""
+        users = items if isinstance(items, list) else [items]
+        for user in users:
+            self.appbuilder.sm.unlock_user(user)
+        db.session.commit()
+        flash(gettext("Unlocked %(n)d accounts.", n=len(users)), "success")
+        return redirect(self.get_redirect())
 
     @expose("/userinfo/")
     @has_access

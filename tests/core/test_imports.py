@@ -82,6 +82,14 @@ def test_valid_file_imports_every_row_and_reimport_adds_nothing(clerk_client, db
     state, _ = run(clerk_client, data)
     assert (state["status"], state["imported"], state["skipped"]) == ("done", 0, 3)
     assert entries(db_session) == before + 3
+    # Bulk-written records are in the audit log as one entry per import.
+    from app.audit.models import AuditEntry
+
+    logged = db_session.execute(select(AuditEntry).where(
+        AuditEntry.kind == "create", AuditEntry.model == "ledger_entry", AuditEntry.summary.like("%Excel%")
+    ).order_by(AuditEntry.id)).scalars().all()
+    assert [e.username for e in logged] == ["clerk", "clerk"]
+    assert "3 条" in logged[0].summary and "0 条" in logged[1].summary
 
 
 def test_one_bad_row_and_nothing_is_imported_with_errors_by_row_and_column(clerk_client, db_session):

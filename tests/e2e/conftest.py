@@ -34,6 +34,8 @@ ALLOWED_ASCII = {
     "XF", "English", "Demo", "Excel", "CSV", "PDF", "xlsx", "csv", "ID", "admin", "xz_admin",
     "clerk", "clerk2", "handler", "leader", "supervisor", "manager", "county_leader",
     "county_supervisor", "county_manager", "handler_rsj", "API", "JSON", "OpenAPI", "Swagger",
+    # attachment types and file names
+    "JPEG", "PNG", "Word", "png", "jpg", "pdf", "docx",
 }
 
 

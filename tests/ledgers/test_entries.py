@@ -151,3 +151,17 @@ def test_a_party_is_linked_to_the_case_they_brought_and_stays_linked_on_edit(cle
     response = clerk_client.post("/ledgers/entries/add", data=entry_form(
         town.id, village.id, **{"parties-0-case_number": other.number}))
     assert any(other.number in e for e in form_errors(response)), form_errors(response)
+
+
+def test_parties_personal_data_is_masked_for_readers_and_full_views_are_logged(clerk_client, leader_client, db_session):
+    from app.audit.models import AuditEntry
+
+    entry = make_entry(db_session, parties=[("郑秀英", "230101198001011237", "13712345678")])
+    assert "13712345678" not in page_text(leader_client.get(f"/ledgers/entries/show/{entry.id}"))
+    assert "137****5678" in page_text(leader_client.get(f"/ledgers/entries/show/{entry.id}"))
+    before = db_session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.kind == "personal_data", AuditEntry.record_id == str(entry.id))).scalar()
+    assert "13712345678" in page_text(clerk_client.get(f"/ledgers/entries/show/{entry.id}"))
+    after = db_session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.kind == "personal_data", AuditEntry.record_id == str(entry.id))).scalar()
+    assert after == before + 1

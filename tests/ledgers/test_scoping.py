@@ -155,5 +155,7 @@ def test_delete_and_export_are_scoped_too(app, db_session):
     assert db_session.get(RiskAssessment, risk.id) is not None
     assert db_session.get(MediationRecord, record.id) is not None
 
-    exported = client.get("/ledgers/entries/export/csv").get_data(as_text=True)
+    response = client.post("/ledgers/entries/export/csv")
+    exported = response.get_data(as_text=True)
+    response.close()  # a streamed response holds its connection until closed
     assert "城关镇的纠纷（删除测试）" not in exported and "河东镇" in exported

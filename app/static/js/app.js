@@ -32,10 +32,22 @@
     if ($rows.length > 1) { $row.remove(); } else { $row.find("input").val(""); }
   });
 
+  // Destructive forms ask first (the message is on the form: data-confirm="…").
+  $(document).on("submit", "form[data-confirm]", function (event) {
+    if (!window.confirm($(this).data("confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return false;
+    }
+    return true;
+  });
+
   // A form is submitted once: a double click on "save" must not register a case twice.
   // (Disabled after the browser has collected the form data, so named buttons still count.)
   $(document).on("submit", "form[method=post], form[method=POST]", function () {
     var $form = $(this);
+    // Downloads (exports) stay on the page: those forms may be sent again.
+    if ($form.is("[data-no-lock]")) { return true; }
     if ($form.data("xf-submitted")) { return false; }
     $form.data("xf-submitted", true);
     setTimeout(function () {

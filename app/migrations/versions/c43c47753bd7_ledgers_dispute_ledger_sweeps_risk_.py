@@ -1,8 +1,8 @@
 """ledgers: dispute ledger, sweeps, risk assessment, mediation, imports
 
-Revision ID: 58ae1d314249
-Revises: b2668c282f11
-Create Date: 2026-11-23 14:14:05.806785
+Revision ID: c43c47753bd7
+Revises: 42a3253873bf
+Create Date: 2026-11-23 15:04:33.000679
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '58ae1d314249'
-down_revision = 'b2668c282f11'
+revision = 'c43c47753bd7'
+down_revision = '42a3253873bf'
 branch_labels = None
 depends_on = None
 

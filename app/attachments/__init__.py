@@ -1,0 +1,1 @@
+"""Attachments: files kept with a record (a case's letters, photos, signed replies)."""

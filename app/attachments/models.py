@@ -1,0 +1,48 @@
+"""Attachment records. The file itself lives under the instance folder (see storage.py).
+
+`AttachmentMixin` holds what every attachment has; a parent gets its own small table with a
+foreign key and a scope through the parent (`CaseAttachment` for cases). A later area adds e.g.
+`LedgerAttachment(AttachmentMixin, Model)` with `ScopeSpec(parent=("entry_id", "LedgerEntry"))`
+and reuses storage.py and the views' helpers unchanged.
+"""
+
+from __future__ import annotations
+
+from flask_appbuilder import Model
+from sqlalchemy import Column, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import declared_attr, relationship
+
+from app.core.models import Stamped
+from app.core.scoping import ScopeSpec
+
+
+class AttachmentMixin(Stamped):
+    """A stored file: its name as uploaded, the random name it is kept under, type and size.
+
+    Attachments are not edited (a wrong file is deleted and uploaded again), so no version.
+    """
+
+    original_name = Column(String(255), nullable=False)
+    stored_name = Column(String(64), nullable=False)
+    content_type = Column(String(100), nullable=False)
+    size = Column(Integer, nullable=False)
+    sha256 = Column(String(64), nullable=False)
+    description = Column(String(200), nullable=True)
+
+    @declared_attr.directive
+    def __table_args__(cls):  # noqa: N805
+        return (Index(f"uq_{cls.__tablename__}_stored_name", "stored_name", unique=True),)
+
+    def __repr__(self) -> str:
+        return self.original_name or ""
+
+
+class CaseAttachment(AttachmentMixin, Model):
+    __tablename__ = "case_attachment"
+    __scope__ = ScopeSpec(parent=("case_id", "Case"))
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(
+        Integer, ForeignKey("petition_case.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    case = relationship("Case")

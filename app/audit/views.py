@@ -1,0 +1,261 @@
+"""The audit log for the administrator: filter, read one entry's changes, export (the shared
+list export, so an export of the log is itself logged).
+
+Read-only by construction: the view has no add/edit/delete permissions at all (not even the
+系统管理员, who otherwise gets every permission, can be granted what does not exist), and the
+model refuses updates and deletes at the ORM and database level.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort
+from flask_appbuilder import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from app.audit.models import AuditEntry, AuditKind
+from app.core.display import display
+from app.core.views import QuickSearch, ScopedModelView
+from app.extensions import db
+
+# Tables without a view of their own (or whose view names them too loosely).
+_TABLE_LABELS: dict[str, Any] = {
+    "ab_user": _l("User"),
+    "ab_role": _l("Role"),
+    "ab_permission": _l("Permission"),
+    "ab_view_menu": _l("View or menu"),
+    "ab_permission_view": _l("Permission on a view"),
+    "ab_api_key": _l("API key"),
+    "case_attachment": _l("Case attachment"),
+    "petitioner": _l("Petitioner"),
+}
+# Field names inside details that are not columns of the entry's own table.
+_FIELD_LABELS: dict[str, Any] = {
+    "id_number": _l("ID number"),
+    "phone": _l("Phone"),
+    "address": _l("Address"),
+}
+_DETAIL_LABELS: dict[str, Any] = {
+    "reason": _l("Reason"),
+    "failures": _l("Failed attempts in a row"),
+    "locked": _l("Account locked"),
+    "fields": _l("Fields shown"),
+    "note": _l("Note"),
+    "list": _l("List"),
+    "filters": _l("Filters"),
+    "rows": _l("Rows"),
+    "format": _l("Format"),
+    "bulk": _l("Bulk change"),
+    "values": _l("Values set"),
+    "where": _l("Condition"),
+}
+
+
+def _views_by_table() -> dict[str, Any]:
+    from flask import current_app
+
+    found: dict[str, Any] = {}
+    for view in current_app.appbuilder.baseviews:
+        datamodel = getattr(view, "datamodel", None)
+        table = getattr(getattr(datamodel, "obj", None), "__tablename__", None)
+        if table and table not in found:
+            found[table] = view
+    return found
+
+
+def table_label(table: str | None) -> str:
+    if not table:
+        return ""
+    if table in _TABLE_LABELS:
+        return str(_TABLE_LABELS[table])
+    view = _views_by_table().get(table)
+    title = getattr(view, "show_title", None) if view is not None else None
+    return str(title) if title else table
+
+
+def field_label(table: str | None, field: str) -> str:
+    view = _views_by_table().get(table or "")
+    labels = getattr(view, "label_columns", None) or {}
+    label = labels.get(field)
+    if label is None and field.endswith("_id"):
+        label = labels.get(field[:-3])
+    return str(label) if label is not None else field
+
+
+def _org_unit_name(org_unit_id: int | None) -> str:
+    if org_unit_id is None:
+        return ""
+    from app.org.models import OrgUnit
+
+    unit = db.session.get(OrgUnit, org_unit_id)
+    return unit.name if unit is not None else str(org_unit_id)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(display(v)) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return str(display(value))
+
+
+def render_details(entry: AuditEntry) -> Markup:
+    """The entry's particulars as a small table (every value escaped)."""
+    data = entry.details_data
+    if not data:
+        return Markup("")
+    change_kinds = {AuditKind.CREATE, AuditKind.UPDATE, AuditKind.DELETE, AuditKind.PERMISSION}
+    rows: list[str] = []
+    if entry.kind in change_kinds and not data.get("bulk"):
+        field, before, after = gettext("Field"), gettext("Before"), gettext("After")
+        head = f"<tr><th>{escape(field)}</th><th>{escape(before)}</th><th>{escape(after)}</th></tr>"
+        for field, change in data.items():
+            label = escape(field_label(entry.model, field))
+            if isinstance(change, dict) and ("added" in change or "removed" in change):
+                before = escape(gettext("Removed: %(items)s", items=_cell(change.get("removed", []))) if change.get("removed") else "")
+                after = escape(gettext("Added: %(items)s", items=_cell(change.get("added", []))) if change.get("added") else "")
+            elif isinstance(change, dict):
+                before = escape(_cell(change.get("old")))
+                after = escape(_cell(change.get("new")))
+            else:
+                before, after = Markup(""), escape(_cell(change))
+            rows.append(f"<tr><td>{label}</td><td>{before}</td><td>{after}</td></tr>")
+    else:
+        head = ""
+        for key, value in data.items():
+            label = escape(str(_DETAIL_LABELS.get(key, key)))
+            if key == "fields" and isinstance(value, list):
+                value = [str(_FIELD_LABELS.get(f) or field_label(entry.model, f)) for f in value]
+            rows.append(f"<tr><th>{label}</th><td>{escape(_cell(value))}</td></tr>")
+    # Every piece of data above went through escape(); only our own tags are left raw.
+    return Markup(  # noqa: S704
+        '<table class="table table-condensed table-bordered xf-audit-details">'
+        + head
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _kind_clause(value: str):
+    return AuditEntry.kind == value if value in AuditKind.codes() else None
+
+
+def _date_clause(value: str, after: bool):
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        return None
+    return AuditEntry.at >= day if after else AuditEntry.at < day + timedelta(days=1)
+
+
+def _model_choices() -> list[tuple[str, str]]:
+    tables = sorted(set(_views_by_table()) | set(_TABLE_LABELS))
+    return sorted(((t, table_label(t)) for t in tables), key=lambda pair: pair[1])
+
+
+QUICK_SEARCH = (
+    QuickSearch("kind", _l("Kind"), _kind_clause, kind="select", choices=AuditKind.choices),
+    QuickSearch(
+        "username", _l("Login name"), lambda v: AuditEntry.username == v.strip(), width=2
+    ),
+    QuickSearch(
+        "model", _l("Record type"), lambda v: AuditEntry.model == v, kind="select",
+        choices=_model_choices,
+    ),
+    QuickSearch("record", _l("Record ID"), lambda v: AuditEntry.record_id == v.strip(), width=1),
+    QuickSearch("from", _l("From"), lambda v: _date_clause(v, True), kind="date"),
+    QuickSearch("to", _l("To"), lambda v: _date_clause(v, False), kind="date"),
+)
+
+
+class AuditEntryView(ScopedModelView):
+    """系统管理员 only (group "audit" is granted to no other role)."""
+
+    datamodel = SQLAInterface(AuditEntry)
+    permission_group = "audit"
+    route_base = "/audit"
+    base_filters = []  # county-wide by nature; access is limited by the permission instead
+    base_permissions = ["can_list", "can_show", "can_export"]
+    export_columns = [
+        "at", "kind", "username", "model", "record_id", "summary", "details", "method", "path", "ip",
+    ]
+    list_template = "xf/audit/list.html"
+    list_title = _l("Audit log")
+    show_title = _l("Audit entry")
+    label_columns = {
+        "at": _l("Time"),
+        "kind": _l("Kind"),
+        "username": _l("Login name"),
+        "user_id": _l("User ID"),
+        "org_unit_id": _l("Org unit"),
+        "model": _l("Record type"),
+        "record_id": _l("Record ID"),
+        "summary": _l("Record"),
+        "details": _l("Details"),
+        "method": _l("Method"),
+        "path": _l("Page address"),
+        "ip": _l("Client address"),
+    }
+    list_columns = ["at", "kind", "username", "model", "record_id", "summary", "ip"]
+    show_columns = [
+        "at", "kind", "username", "user_id", "org_unit_id", "model", "record_id", "summary",
+        "method", "path", "ip",
+    ]
+    search_columns = ["at", "kind", "username", "model", "record_id", "path", "ip"]
+    order_columns = ["at", "kind", "username"]
+    base_order = ("id", "desc")
+    page_size = 50
+    formatters_columns = {"model": table_label, "org_unit_id": _org_unit_name}
+    quick_search = QUICK_SEARCH
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self.get_scoped_item(pk)
+        widgets = self._get_show_widget(pk, item)
+        self.update_redirect()
+        return self.render_template(
+            "xf/audit/show.html",
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            details=render_details(item),
+            item=item,
+        )
+
+    def export_query(self, columns, joins):
+        # The shared export writes raw column values; the record type reads better as a name.
+        for column in columns:
+            if column.expression is AuditEntry.model:
+                column.formatter = table_label
+        return super().export_query(columns, joins)
+
+    # Entries are written by the system only. (The permission names keep FAB's list page
+    # asking "may the user add/edit/delete?" — the answer is always no.)
+    @expose("/add", methods=["GET", "POST"])
+    @permission_name("add")
+    def add(self):
+        abort(404)
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @permission_name("edit")
+    def edit(self, pk):  # noqa: ARG002
+        abort(404)
+
+    @expose("/delete/<pk>", methods=["GET", "POST"])
+    @permission_name("delete")
+    def delete(self, pk):  # noqa: ARG002
+        abort(404)
+
+
+def register_views(appbuilder) -> None:
+    from app.core.menu import add_menu_view
+
+    add_menu_view(appbuilder, AuditEntryView, "AuditLog", _l("Audit log"), "admin", "fa-clipboard-list")
+

@@ -1,0 +1,271 @@
+"""Logging in safely: password rule, lockout and unlock, rate limit, idle timeout, cookies,
+forced password change outside demo mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from itsdangerous.timed import TimestampSigner
+from sqlalchemy import func, select, text
+
+from app.security.models import AppUser
+from tests.conftest import make_app
+from tests.forms import form_values
+from tests.isolated import database
+from tests.support import DEMO_PASSWORD, form_errors, login, page_text
+
+STRONG = "Qingshan#2026x"
+
+
+def user(app, username: str) -> AppUser:
+    with database(app) as s:
+        found = s.execute(select(AppUser).where(AppUser.username == username)).scalar_one()
+        s.expunge(found)
+        return found
+
+
+def try_login(client, username: str, password: str):
+    return client.post("/login/", data={"username": username, "password": password}, follow_redirects=True)
+
+
+def logged_in(client) -> bool:
+    response = client.get("/")
+    return response.status_code == 200 and "/login/" not in response.request.path
+
+
+# --- password rule --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Ab1!", "至少 10 个字符"),
+        ("abcdefghijkl", "三类"),
+        ("abcdefgh1234", "三类"),
+    ],
+)
+def test_weak_passwords_are_refused_when_adding_a_user(app, admin_client, password, message):
+    before_count = select(func.count()).select_from(AppUser)
+    with database(app) as s:
+        before = s.execute(before_count).scalar()
+        org_id = s.execute(select(AppUser.org_unit_id).where(AppUser.username == "clerk")).scalar()
+        role_id = s.execute(text("SELECT id FROM ab_role WHERE name = '登记员'")).scalar()
+    response = admin_client.post(
+        "/users/add",
+        data={
+            "last_name": "周", "first_name": "新", "username": "new_clerk",
+            "org_unit": str(org_id), "active": "y", "email": "new_clerk@demo.qingshan.gov.cn",
+            "roles": [str(role_id)], "password": password, "conf_password": password,
+        },
+    )
+    assert response.status_code == 200
+    assert any(message in e for e in errors_on(response)), errors_on(response)
+    with database(app) as s:
+        assert s.execute(before_count).scalar() == before
+
+
+def errors_on(response) -> list[str]:
+    import re
+
+    return [re.sub(r"\s+", " ", e) for e in re.findall(
+        r'class="help-block"[^>]*>\s*(.*?)\s*</span>', response.get_data(as_text=True), flags=re.S
+    )] + form_errors(response)
+
+
+def test_own_password_change_follows_the_rule(app, clerk_client):
+    weak = clerk_client.post(
+        "/resetmypassword/form", data={"password": "short1A", "conf_password": "short1A"}
+    )
+    assert any("至少 10 个字符" in e for e in errors_on(weak)), errors_on(weak)
+    good = clerk_client.post(
+        "/resetmypassword/form", data={"password": STRONG, "conf_password": STRONG}
+    )
+    assert good.status_code == 302
+    other = app.test_client()
+    assert try_login(other, "clerk", DEMO_PASSWORD).request.path == "/login/"
+    login(other, "clerk", STRONG)
+
+
+# --- lockout --------------------------------------------------------------------------------------
+
+
+def test_five_wrong_passwords_lock_the_account_until_unlocked(app, client):
+    for _ in range(4):
+        response = try_login(client, "clerk", "not-the-password")
+        assert "用户名或密码错误" in page_text(response)
+    assert user(app, "clerk").locked_at is None
+    response = try_login(client, "clerk", "not-the-password")
+    assert "已被锁定" in page_text(response)
+    assert user(app, "clerk").locked_at is not None
+
+    # Even the right password is refused now, with the reason.
+    response = try_login(client, "clerk", DEMO_PASSWORD)
+    assert "已被锁定" in page_text(response)
+    assert not logged_in(client)
+
+    # A township administrator unlocks only their own township's users…
+    clerk_id = user(app, "clerk").id
+    clerk2_id = user(app, "clerk2").id  # 河东镇
+    xz = app.test_client()
+    login(xz, "xz_admin")  # 城关镇
+    refused = xz.post("/users/action_post", data={"action": "unlock", "rowid": [str(clerk2_id)]})
+    assert refused.status_code == 404
+
+    # …and sees in the list who is locked.
+    assert "锁定时间" in page_text(xz.get("/users/list/"))
+    assert "解锁" in page_text(xz.get(f"/users/show/{clerk_id}"))
+    response = xz.post("/users/action_post", data={"action": "unlock", "rowid": [str(clerk_id)]})
+    assert response.status_code == 302
+    assert user(app, "clerk").locked_at is None
+    login(client, "clerk")
+    assert logged_in(client)
+
+
+def test_lockout_threshold_and_automatic_expiry_are_configurable(database_uri, tmp_path):
+    app = make_app(database_uri, AUTH_LOCKOUT_THRESHOLD=2, AUTH_LOCKOUT_MINUTES=10)
+    client = app.test_client()
+    try_login(client, "leader", "wrong")
+    assert user(app, "leader").locked_at is None
+    try_login(client, "leader", "wrong")
+    locked = user(app, "leader")
+    assert locked.locked_at is not None
+    with database(app) as s:
+        s.get(AppUser, locked.id).locked_at = locked.locked_at - timedelta(minutes=11)
+        s.commit()
+    login(client, "leader")  # the lock has run out
+    assert user(app, "leader").locked_at is None
+
+
+def test_cli_unlock(app):
+    with database(app) as s:
+        clerk = s.execute(select(AppUser).where(AppUser.username == "clerk")).scalar_one()
+        clerk.locked_at = clerk.created_on
+        clerk.fail_login_count = 5
+        s.commit()
+    result = app.test_cli_runner().invoke(args=["xf", "unlock", "clerk"])
+    assert result.exit_code == 0, result.output
+    assert user(app, "clerk").locked_at is None and user(app, "clerk").fail_login_count == 0
+
+
+# --- rate limit -------------------------------------------------------------------------------------
+
+
+def test_login_attempts_are_rate_limited(database_uri):
+    app = make_app(
+        database_uri, RATELIMIT_ENABLED=True, AUTH_RATE_LIMITED=True, AUTH_RATE_LIMIT="3 per minute"
+    )
+    client = app.test_client()
+    statuses = [
+        client.post("/login/", data={"username": "nobody", "password": "x"}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [302, 302, 302, 429]
+    refused = client.post("/login/", data={"username": "clerk", "password": DEMO_PASSWORD})
+    assert refused.status_code == 429
+    assert "尝试次数过多" in page_text(refused)
+    assert client.get("/login/").status_code == 200  # only attempts are limited, not the form
+
+
+# --- sessions and cookies ----------------------------------------------------------------------------
+
+
+def test_session_expires_after_the_idle_time(database_uri, monkeypatch):
+    app = make_app(database_uri, PERMANENT_SESSION_LIFETIME=timedelta(minutes=30))
+    clock = {"now": 1_900_000_000}
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: clock["now"])
+    client = app.test_client()
+    login(client, "clerk")
+    clock["now"] += 29 * 60
+    assert client.get("/cases/list/").status_code == 200  # activity renews the session
+    clock["now"] += 29 * 60
+    assert client.get("/cases/list/").status_code == 200
+    clock["now"] += 31 * 60  # idle for longer than the limit
+    response = client.get("/cases/list/")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_session_cookie_flags(database_uri):
+    app = make_app(database_uri, SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    response = client.post("/login/", data={"username": "clerk", "password": DEMO_PASSWORD})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    assert "Expires=" in cookie  # a permanent (idle-limited) session, not a browser session
+    assert not any(c.startswith("remember_token=") for c in response.headers.getlist("Set-Cookie"))
+
+
+def test_production_configuration_defaults(tmp_path):
+    env = {
+        **os.environ, "XF_ENV": "production", "SECRET_KEY": "s" * 40,
+        "XF_INSTANCE_DIR": str(tmp_path),
+    }
+    env.pop("SESSION_COOKIE_SECURE", None)
+    script = (
+        "import config; print(config.SESSION_COOKIE_SECURE, config.REMEMBER_COOKIE_SECURE, "
+        "config.DEMO_MODE, config.PERMANENT_SESSION_LIFETIME.total_seconds(), "
+        "config.AUTH_LOCKOUT_THRESHOLD, config.FAB_PASSWORD_COMPLEXITY_ENABLED)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "False", "1800.0", "5", "True"]
+    env.pop("SECRET_KEY")
+    refused = subprocess.run([sys.executable, "-c", "import config"], env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
+
+
+# --- forced password change ---------------------------------------------------------------------------
+
+
+def test_demo_password_must_be_changed_outside_demo_mode(database_uri):
+    app = make_app(database_uri, DEMO_MODE=False)
+    client = app.test_client()
+    login(client, "clerk")
+    assert user(app, "clerk").must_change_password
+    for path in ("/", "/cases/list/", "/users/userinfo/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].endswith("/resetmypassword/form"), path
+    page = client.get("/resetmypassword/form")
+    assert page.status_code == 200 and "请先设置新密码" in page_text(page)
+    response = client.post("/resetmypassword/form", data={"password": STRONG, "conf_password": STRONG})
+    assert response.status_code == 302
+    assert not user(app, "clerk").must_change_password
+    assert client.get("/cases/list/").status_code == 200
+
+
+def test_demo_mode_does_not_force_a_change(app, client):
+    login(client, "clerk")
+    assert client.get("/cases/list/").status_code == 200
+    assert not user(app, "clerk").must_change_password
+
+
+def test_a_password_set_by_an_administrator_is_for_one_login(database_uri):
+    app = make_app(database_uri, DEMO_MODE=False)
+    with database(app) as s:
+        for username in ("xz_admin", "clerk"):
+            s.execute(select(AppUser).where(AppUser.username == username)).scalar_one().must_change_password = False
+        s.commit()
+    clerk_id = user(app, "clerk").id
+    xz = app.test_client()
+    # (xz_admin first changes the demo password, as production requires)
+    xz.post("/login/", data={"username": "xz_admin", "password": DEMO_PASSWORD})
+    xz.post("/resetmypassword/form", data={"password": STRONG, "conf_password": STRONG})
+    page = xz.get(f"/resetpassword/form?pk={clerk_id}")
+    assert page.status_code == 200
+    response = xz.post(
+        f"/resetpassword/form?pk={clerk_id}", data={"password": "Temp#Pass2026", "conf_password": "Temp#Pass2026"}
+    )
+    assert response.status_code == 302
+    assert user(app, "clerk").must_change_password
+    client = app.test_client()
+    login(client, "clerk", "Temp#Pass2026")
+    assert client.get("/cases/list/").headers["Location"].endswith("/resetmypassword/form")
+
+
+def test_user_form_keeps_the_lock_fields_out_of_reach(app, admin_client):
+    clerk_id = user(app, "clerk").id
+    data = form_values(admin_client.get(f"/users/edit/{clerk_id}"))
+    assert "locked_at" not in data and "must_change_password" not in data
