@@ -1,6 +1,7 @@
 """The demo county's ledgers and mediation, in seed 003's proportions.
 
-- dispute ledger: 84 disputes, about 105 people, lists 38 / 29 / 14 by level and 3 closed out;
+- dispute ledger: 84 disputes (about 110 people; seed 003: 105), lists 38 / 29 / 14 by level and 3
+  closed out;
   some parties are petitioners of recent cases (so the close-out check has something to find),
   a few level-1 disputes are past their six months of observation, two await close-out approval;
 - sweeps: the three default periods, reports for the recent periods of every village (weekly),
