@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -141,6 +142,11 @@ def main() -> None:
         if state["status"] != "done":
             print("  " + state["message"])
             sys.exit(1)
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
