@@ -5,6 +5,18 @@ from flask_appbuilder import Model
 from app.attachments.models import CaseAttachment  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.cases.models import Case, CaseNumberSequence, Petitioner, Subject  # noqa: F401
+from app.core.imports import ImportedRow, ImportJob  # noqa: F401
+from app.ledgers.models import (  # noqa: F401
+    CloseOutRequest,
+    LedgerEntry,
+    LedgerParty,
+    LevelChange,
+    ProgressNote,
+    RiskAssessment,
+    SweepReport,
+    SweepRule,
+)
+from app.mediation.models import MediationCommittee, MediationRecord, Mediator  # noqa: F401
 from app.org.models import OrgUnit  # noqa: F401
 from app.security.models import AppUser  # noqa: F401
 

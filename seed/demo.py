@@ -218,6 +218,7 @@ def load_demo(cases: int = DEMO_CASES, seed: int = 2026) -> dict[str, Any]:
     subjects = build_subjects()
     users = build_users(org)
     build_cases(org, subjects, cases, rng, datetime.now().replace(microsecond=0))
+    __import__("seed.demo_ledgers", fromlist=["*"]).load_demo_ledgers(org, rng)
     db.session.commit()
     return {"users": users, "cases": cases}
 

@@ -49,6 +49,14 @@ EDIT = frozenset({"can_edit"})
 DELETE = frozenset({"can_delete"})
 WRITE = READ | CREATE | EDIT
 FULL = WRITE | DELETE
+IMPORT = frozenset({"can_import", "menu_access"})
+# Workflow steps on a ledger entry (methods of LedgerEntryView) and filing sweep reports.
+LEDGER_NOTE = frozenset({"can_add_note"})
+LEDGER_RESOLVE = frozenset({"can_resolve"})
+LEDGER_LEVEL = frozenset({"can_change_level"})
+CLOSEOUT_APPLY = frozenset({"can_apply_closeout"})
+CLOSEOUT_DECIDE = frozenset({"can_decide_closeout"})
+SWEEP_FILE = frozenset({"can_file"})
 
 
 @dataclass
@@ -80,35 +88,60 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "org": READ,
         "cases": READ,
         "dictionaries": READ,
+        "ledgers": READ,
+        "sweeps": READ,
+        "risk": READ,
+        "mediation": READ,
     },
     RoleName.CLERK: {
         "home": READ,
         "org": READ,
         "cases": WRITE | EXPORT,
         "dictionaries": READ,
+        "ledgers": WRITE | EXPORT | LEDGER_NOTE | LEDGER_RESOLVE,
+        "ledger_import": IMPORT,
+        "case_import": IMPORT,
+        "sweeps": READ | EXPORT | SWEEP_FILE,
+        "risk": WRITE | EXPORT,
+        "mediation": WRITE | EXPORT,
     },
     RoleName.HANDLER: {
         "home": READ,
         "cases": READ,
         "dictionaries": READ,
+        "ledgers": READ | LEDGER_NOTE | LEDGER_RESOLVE | CLOSEOUT_APPLY,
+        "risk": READ,
+        "mediation": READ,
     },
     RoleName.LEADER: {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT,
         "dictionaries": READ,
+        "ledgers": READ | EXPORT | LEDGER_NOTE | LEDGER_LEVEL | CLOSEOUT_DECIDE,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
     RoleName.SUPERVISOR: {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT,
         "dictionaries": READ,
+        "ledgers": READ | EXPORT,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
     RoleName.MANAGER: {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT,
         "dictionaries": READ,
+        "ledgers": READ | EXPORT,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
 }
 
