@@ -68,12 +68,15 @@ def init_database(app: Flask) -> None:
 
 
 def init_audit(app: Flask) -> None:  # noqa: ARG001 — the listeners are global, like the models
-    """The audit log: every change recorded at flush time, every list export when it is done."""
+    """The audit log: every change recorded at flush time, every list export and Excel import
+    when it is done."""
     from app.audit import capture  # noqa: F401 — registers the session and mapper listeners
-    from app.audit.record import on_export_done
+    from app.audit.record import on_export_done, on_import_done
     from app.core.export import export_done
+    from app.core.imports import import_done
 
     export_done.connect(on_export_done)
+    import_done.connect(on_import_done)
 
 
 def init_security_headers(app: Flask) -> None:

@@ -18,7 +18,19 @@ from app.cases.workflow_models import (  # noqa: F401
     ProgressReport,
     Recusal,
 )
+from app.core.imports import ImportedRow, ImportJob  # noqa: F401
 from app.deadlines.models import DeadlineRule, HolidayOverride  # noqa: F401
+from app.ledgers.models import (  # noqa: F401
+    CloseOutRequest,
+    LedgerEntry,
+    LedgerParty,
+    LevelChange,
+    ProgressNote,
+    RiskAssessment,
+    SweepReport,
+    SweepRule,
+)
+from app.mediation.models import MediationCommittee, MediationRecord, Mediator  # noqa: F401
 from app.org.models import OrgUnit  # noqa: F401
 from app.security.models import AppUser  # noqa: F401
 

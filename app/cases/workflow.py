@@ -1030,7 +1030,7 @@ def _request_reexam(ctx: StepContext) -> None:
     to_state=None,
     guard=_not_paused,
     inputs=(
-        Input("outcome", _l("Outcome"), "choice", choices=ReviewOutcome),
+        Input("outcome", _l("Review outcome"), "choice", choices=ReviewOutcome),
         Input("decision", _l("Review decision"), "textarea"),
         _when(),
     ),
@@ -1632,7 +1632,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "reason_kind": _l("Why"),
     "decision": _l("Decision"),
     "review": _l("Kind"),
-    "outcome": _l("Outcome"),
+    "outcome": _l("Review outcome"),
     "lead_unit": _l("Lead unit"),
     "co_units": _l("Co-units"),
     "target": _l("Merged into"),

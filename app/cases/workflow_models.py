@@ -73,7 +73,7 @@ class ReviewKind(Choices):
 
 class ReviewOutcome(Choices):
     UPHELD = "upheld", _l("Upheld")
-    CHANGED = "changed", _l("Changed")
+    CHANGED = "changed", _l("Decision changed")
     REVOKED = "revoked", _l("Revoked, to be handled again")
 
 

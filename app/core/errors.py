@@ -27,6 +27,19 @@ class DomainError(Exception):
         self.code = code
 
 
+class DomainErrors(DomainError):
+    """Several problems found at once (e.g. every rule of a form); each names its field.
+
+    The first one is the exception's own message/field, so code that handles a plain
+    DomainError still shows something sensible.
+    """
+
+    def __init__(self, problems: list[DomainError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, field=first.field, code=first.code)
+        self.problems = problems
+
+
 class StaleRecordError(DomainError):
     """Someone else saved the record after this user loaded it (optimistic lock)."""
 

@@ -51,6 +51,14 @@ WRITE = READ | CREATE | EDIT
 FULL = WRITE | DELETE
 # Taking workflow steps on the case page (which steps: app/cases/workflow.py decides by role).
 STEP = frozenset({"can_step"})
+IMPORT = frozenset({"can_import", "menu_access"})
+# Workflow steps on a ledger entry (methods of LedgerEntryView) and filing sweep reports.
+LEDGER_NOTE = frozenset({"can_add_note"})
+LEDGER_RESOLVE = frozenset({"can_resolve"})
+LEDGER_LEVEL = frozenset({"can_change_level"})
+CLOSEOUT_APPLY = frozenset({"can_apply_closeout"})
+CLOSEOUT_DECIDE = frozenset({"can_decide_closeout"})
+SWEEP_FILE = frozenset({"can_file"})
 
 
 @dataclass
@@ -82,35 +90,60 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "org": READ,
         "cases": READ,
         "dictionaries": READ,
+        "ledgers": READ,
+        "sweeps": READ,
+        "risk": READ,
+        "mediation": READ,
     },
     RoleName.CLERK: {
         "home": READ,
         "org": READ,
         "cases": WRITE | EXPORT | STEP | frozenset({"bulk_assign"}),
         "dictionaries": READ,
+        "ledgers": WRITE | EXPORT | LEDGER_NOTE | LEDGER_RESOLVE,
+        "ledger_import": IMPORT,
+        "case_import": IMPORT,
+        "sweeps": READ | EXPORT | SWEEP_FILE,
+        "risk": WRITE | EXPORT,
+        "mediation": WRITE | EXPORT,
     },
     RoleName.HANDLER: {
         "home": READ,
         "cases": READ | STEP,
         "dictionaries": READ,
+        "ledgers": READ | LEDGER_NOTE | LEDGER_RESOLVE | CLOSEOUT_APPLY,
+        "risk": READ,
+        "mediation": READ,
     },
     RoleName.LEADER: {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT | STEP,
         "dictionaries": READ,
+        "ledgers": READ | EXPORT | LEDGER_NOTE | LEDGER_LEVEL | CLOSEOUT_DECIDE,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
     RoleName.SUPERVISOR: {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT,
         "dictionaries": READ,
+        "ledgers": READ | EXPORT,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
     RoleName.MANAGER: {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT,
         "dictionaries": READ,
+        "ledgers": READ | EXPORT,
+        "sweeps": READ | EXPORT,
+        "risk": READ | EXPORT,
+        "mediation": READ | EXPORT,
     },
 }
 

@@ -6,7 +6,7 @@ removing a mistaken registration takes its history with it). The deadline rules 
 the 信访工作条例's defaults (app/deadlines/models.py DEFAULT_RULES).
 
 Revision ID: d4b04414255e
-Revises: 42a3253873bf
+Revises: c43c47753bd7
 Create Date: 2026-11-23 14:14:27.643981
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4b04414255e'
-down_revision = '42a3253873bf'
+down_revision = 'c43c47753bd7'
 branch_labels = None
 depends_on = None
 
