@@ -1373,6 +1373,36 @@ def register(
     return event
 
 
+def registration_rows(
+    cases: list[dict[str, Any]], ids: list[int], actor: Any, policy: DeadlinePolicy | None = None
+) -> list[dict[str, Any]]:
+    """`register` for code that inserts many cases at once with Core statements (imports).
+
+    `cases` are the inserted rows (received_at, channel, created_at), `ids` their new ids.
+    Returns the 'registered' event rows to insert into case_event; call `registration_columns`
+    for each case row before inserting it.
+    """
+    unit = getattr(actor, "org_unit", None)
+    return [
+        {
+            "case_id": case_id, "step": "register", "from_status": None,
+            "to_status": S.REGISTERED.value, "actor_id": getattr(actor, "id", None),
+            "actor_name": actor_name(actor), "actor_unit": unit.name if unit is not None else "",
+            "occurred_at": row["created_at"], "recorded_at": row["created_at"], "text": None,
+            "details": {"channel": row["channel"]}, "token": None,
+        }
+        for row, case_id in zip(cases, ids, strict=True)
+    ]
+
+
+def registration_columns(received_at: datetime, registered_at: datetime,
+                         policy: DeadlinePolicy | None = None) -> dict[str, Any]:
+    """The workflow columns a newly registered case starts with (what `register` sets)."""
+    policy = policy or current_policy()
+    due = policy.due(RuleCode.ACCEPT, received_at)
+    return {"accept_due_at": due, "next_due_at": due, "last_step_at": registered_at}
+
+
 # --- inputs -----------------------------------------------------------------------------------------
 
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
