@@ -5,7 +5,21 @@ from flask_appbuilder import Model
 from app.attachments.models import CaseAttachment  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.cases.models import Case, CaseNumberSequence, Petitioner, Subject  # noqa: F401
+from app.cases.workflow_models import (  # noqa: F401
+    Assignment,
+    CaseEvent,
+    CaseReview,
+    Extension,
+    FollowUp,
+    Instruction,
+    JointReview,
+    JointReviewUnit,
+    Pause,
+    ProgressReport,
+    Recusal,
+)
 from app.core.imports import ImportedRow, ImportJob  # noqa: F401
+from app.deadlines.models import DeadlineRule, HolidayOverride  # noqa: F401
 from app.ledgers.models import (  # noqa: F401
     CloseOutRequest,
     LedgerEntry,

@@ -8,11 +8,12 @@ from app.attachments import views as attachments
 from app.audit import views as audit
 from app.cases import import_view as case_import
 from app.cases import views as cases
+from app.deadlines import views as deadlines
 from app.ledgers import views as ledgers
 from app.mediation import views as mediation
 from app.org import views as org
 
-AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit)
+AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit, deadlines)
 
 
 def init_views(appbuilder: Any) -> None:

@@ -6,6 +6,12 @@ subjects, matters, channel mix, statuses by age, one to three petitioners with v
 numbers), numbered from the same per-year counter, so the app treats them as real cases.
 Secondary indexes are dropped during the load and rebuilt after it (much faster than
 maintaining them row by row), then the planner statistics are refreshed.
+
+Each case also gets the workflow's denormalised columns, consistent with its status (accepted,
+assigned, replied, followed up, closed; deadlines by the default rules on the county's working
+calendar; some late, extended, redone or transferred), so reports and work queues have real
+figures to compute. The step-by-step history (case_event and the step tables) is not generated
+here: the demo county has it; a million cases of it would only slow the load.
 """
 
 from __future__ import annotations
@@ -14,14 +20,16 @@ import io
 import random
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from operator import mul
 from typing import Any
 
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseStatus, Category, Channel, Petitioner, Subject
 from app.cases.numbering import format_number, reserve_numbers
-from app.core.validators import id_number_checksum
+from app.core.calendar import DayKind, deadline
+from app.deadlines.policy import load_policy
 from app.extensions import db
 from app.models import metadata
 from app.org.models import OrgKind, OrgUnit
@@ -30,21 +38,125 @@ from seed import data
 BATCH = 20_000
 STATUS_BY_AGE = [
     (90, [CaseStatus.CLOSED] * 80 + [CaseStatus.REPLIED] * 6 + [CaseStatus.NOT_ACCEPTED] * 6
-     + [CaseStatus.HANDLING] * 5 + [CaseStatus.IN_REVIEW] * 3),
+     + [CaseStatus.HANDLING] * 5 + [CaseStatus.IN_REVIEW] * 2 + [CaseStatus.REVIEWING] * 1),
     (30, [CaseStatus.CLOSED] * 35 + [CaseStatus.REPLIED] * 20 + [CaseStatus.HANDLING] * 25
-     + [CaseStatus.APPROVED] * 8 + [CaseStatus.IN_REVIEW] * 7 + [CaseStatus.NOT_ACCEPTED] * 5),
-    (10, [CaseStatus.HANDLING] * 35 + [CaseStatus.ASSIGNED] * 20 + [CaseStatus.INSTRUCTED] * 10
-     + [CaseStatus.IN_REVIEW] * 10 + [CaseStatus.REPLIED] * 15 + [CaseStatus.ACCEPTED] * 10),
+     + [CaseStatus.APPROVED] * 6 + [CaseStatus.IN_REVIEW] * 7 + [CaseStatus.NOT_ACCEPTED] * 5
+     + [CaseStatus.REVIEWING] * 2),
+    (10, [CaseStatus.HANDLING] * 35 + [CaseStatus.ASSIGNED] * 18 + [CaseStatus.INSTRUCTED] * 10
+     + [CaseStatus.IN_REVIEW] * 10 + [CaseStatus.REPLIED] * 15 + [CaseStatus.ACCEPTED] * 10
+     + [CaseStatus.RETURNED] * 2),
     (-1, [CaseStatus.REGISTERED] * 30 + [CaseStatus.ACCEPTED] * 25 + [CaseStatus.PROPOSED] * 15
      + [CaseStatus.ASSIGNED] * 15 + [CaseStatus.HANDLING] * 15),
 ]
 CHANNELS = ([Channel.VISIT] * 35 + [Channel.LETTER] * 18 + [Channel.PHONE] * 15 + [Channel.ONLINE] * 20
             + [Channel.EMAIL] * 3 + [Channel.REFERRED] * 6 + [Channel.MAILBOX] * 3)
 
+WORKFLOW_COLUMNS = [
+    "accept_due_at", "accepted_at", "refusal_reason", "instruction_count", "assigned_at", "due_at",
+    "due_kind", "extended", "extension_days", "extension_pending", "paused_days", "reply_text",
+    "replied_at", "followed_up_at", "satisfaction", "closed_at", "closure", "redo_count",
+    "transfer_count", "review_count", "repeat_of_id", "next_due_at", "last_step_at",
+]
+_ACCEPTED_ON = frozenset(set(CaseStatus) - {CaseStatus.REGISTERED, CaseStatus.NOT_ACCEPTED, CaseStatus.MERGED})
+_ASSIGNED_ON = frozenset({CaseStatus.ASSIGNED, CaseStatus.RETURNED, CaseStatus.HANDLING, CaseStatus.IN_REVIEW,
+                          CaseStatus.APPROVED, CaseStatus.REPLIED, CaseStatus.REVIEWING, CaseStatus.CLOSED})
+_INSTRUCTED_ON = _ASSIGNED_ON | {CaseStatus.INSTRUCTED}
+_REPLIED_ON = frozenset({CaseStatus.REPLIED, CaseStatus.REVIEWING, CaseStatus.CLOSED})
+_WAITS_FOR_ACCEPTANCE = frozenset({CaseStatus.REGISTERED, CaseStatus.ACCEPTED, CaseStatus.PROPOSED,
+                                   CaseStatus.INSTRUCTED})
+_WAITS_FOR_REPLY = frozenset({CaseStatus.ASSIGNED, CaseStatus.RETURNED, CaseStatus.HANDLING,
+                              CaseStatus.IN_REVIEW, CaseStatus.APPROVED})
+SATISFACTION = (["satisfied"] * 78 + ["basically"] * 14 + ["not_rated"] * 8)
+
+
+class _Deadlines:
+    """Deadlines by start date, memoised: a million cases share about a thousand start days."""
+
+    def __init__(self, calendar: Any) -> None:
+        self.calendar = calendar
+        self.memo: dict[tuple[date, int], datetime] = {}
+
+    def due(self, start: datetime, days: int) -> datetime:
+        key = (start.date(), days)
+        found = self.memo.get(key)
+        if found is None:
+            found = deadline(start, days, DayKind.CALENDAR, self.calendar)
+            self.memo[key] = found
+        return found
+
+
+def _workflow(status: CaseStatus, received: datetime, registered: datetime, now: datetime,
+              r: Callable[[], float], dl: _Deadlines) -> tuple:
+    """Plausible workflow columns for a case in `status` (the same rules as the workflow)."""
+    accept_due = dl.due(received, 15)
+    accepted = assigned = due = replied = followed = closed = None
+    satisfaction = closure = refusal = due_kind = None
+    instructions = extension_days = redo = transfer = review = 0
+    last = registered
+
+    def at(start: datetime, low: float, high: float) -> datetime:
+        moment = start + timedelta(days=low + (high - low) * r())
+        return moment if moment < now else now
+
+    if status == CaseStatus.NOT_ACCEPTED:
+        last = at(registered, 0.3, 5)
+        refusal = "该事项应当通过诉讼、仲裁等法定途径解决。"
+    if status in _ACCEPTED_ON:
+        accepted = last = at(registered, 0.2, 3)
+    if status in _INSTRUCTED_ON:
+        instructions = 1 + (r() < 0.4) + (r() < 0.1)
+        last = at(last, 0.3, 2)
+    if status in _ASSIGNED_ON:
+        assigned = last = at(last, 0.1, 1)
+        if r() < 0.25:
+            due = dl.due(assigned, 10)  # fast track
+        else:
+            due = dl.due(accepted, 60)
+        due_kind = DayKind.CALENDAR.value
+        if r() < 0.05:
+            extension_days = 20 if r() < 0.5 else 30
+            due = dl.due(due, extension_days)
+        transfer = 1 if r() < 0.04 else 0
+        redo = 1 if r() < 0.08 else 0
+    if status in _REPLIED_ON:
+        late = r() < 0.12
+        replied = last = at(assigned, 50, 75) if late else at(assigned, 5, 45)
+        if status != CaseStatus.REPLIED or r() < 0.3:
+            followed = last = at(replied, 2, 8)
+            satisfaction = SATISFACTION[int(r() * len(SATISFACTION))]
+    if status == CaseStatus.CLOSED:
+        closed = last = at(followed, 0.5, 5)
+        closure = "reply"
+    if status == CaseStatus.REVIEWING:
+        review = 1
+        last = at(last, 1, 20)
+    if status in _WAITS_FOR_ACCEPTANCE:
+        next_due = accept_due
+    elif status in _WAITS_FOR_REPLY:
+        next_due = due
+    elif status == CaseStatus.REVIEWING:
+        next_due = dl.due(last, 30)
+    else:
+        next_due = None
+    # Times as text, converted here: the database driver's own datetime adapter is a Python
+    # call per value, and a million cases carry a dozen times each.
+    return (
+        accept_due.isoformat(" "), accepted and accepted.isoformat(" "), refusal, instructions,
+        assigned and assigned.isoformat(" "), due and due.isoformat(" "), due_kind,
+        extension_days > 0, extension_days, False, 0,
+        None,  # the reply text: a million paragraphs would only slow the load down
+        replied and replied.isoformat(" "), followed and followed.isoformat(" "), satisfaction,
+        closed and closed.isoformat(" "), closure, redo, transfer, review, None,
+        next_due and next_due.isoformat(" "), last.isoformat(" "),
+    )
+
+
 CASE_COLUMNS = [
     "id", "number", "channel", "received_at", "township_id", "village_id", "responsible_unit_id",
     "category", "subject_id", "title", "content", "demands", "people_count", "is_collective",
     "is_repeat", "skips_levels", "status", "petitioner_names", "version", "created_at", "updated_at",
+    # The workflow's denormalised columns (see app/cases/models.py), filled by `_workflow`.
+    *WORKFLOW_COLUMNS,
 ]
 PETITIONER_COLUMNS = ["id", "case_id", "name", "id_number", "phone", "address", "sort_order"]
 
@@ -91,46 +203,70 @@ def generate(count: int, years: float = 3.0, seed: int = 7, progress: Callable[[
 
     surnames, given = data.SURNAMES, data.GIVEN
     area = data.COUNTY[0]
+    deadlines = _Deadlines(load_policy(session).calendar)
+    discipline = units.get("县纪委监委")
+
+    # Plain tuples and strings from here on: ORM attributes and enum lookups in a loop that
+    # runs a million times cost more than everything else together.
+    towns = [(t.id, t.name, [(v.id, v.name) for v in villages[t.id]]) for t in townships]
+    status_codes = [(limit, [st for st in statuses]) for limit, statuses in STATUS_BY_AGE]
+    channel_codes = [c.value for c in CHANNELS]
+    prefix = format_number(2000, 0)[:-len("2000-000000")]
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    check = "10X98765432"
+    mobile_heads = ("13", "15", "18", "17", "19")
+    accusation, suggestion, claim = (Category.ACCUSATION.value, Category.SUGGESTION.value,
+                                     Category.CLAIM.value)
 
     def rows() -> Iterator[tuple[tuple, list[tuple]]]:
         nonlocal next_person_id
         r = rng.random
-        choice = rng.choice
+
+        def pick(seq):
+            return seq[int(r() * len(seq))]
+
         for i, off in enumerate(offsets):
             received = start + timedelta(seconds=off)
-            township = townships[0] if r() < 0.3 else choice(townships)
-            village = choice(villages[township.id])
-            sid, (title, content, demands), dept = choice(matters)
-            responsible = township.id if r() < 0.5 or dept is None else dept
+            town_id, town_name, town_villages = towns[0] if r() < 0.3 else pick(towns)
+            village_id, village_name = pick(town_villages)
+            sid, (title, content, demands), dept = pick(matters)
+            responsible = town_id if r() < 0.5 or dept is None else dept
             collective = r() < 0.05
-            people = rng.randint(6, 30) if collective else choice((1, 1, 1, 1, 2, 3))
+            people = 6 + int(r() * 25) if collective else pick((1, 1, 1, 1, 2, 3))
             named = 1 if people == 1 else min(people, 1 + int(r() * 3))
             age = (now - received).days
-            statuses = next(s for limit, s in STATUS_BY_AGE if age > limit)
-            category = Category.ACCUSATION if r() < 0.06 else Category.SUGGESTION if r() < 0.12 else Category.CLAIM
+            statuses = next(st for limit, st in status_codes if age > limit)
+            category = accusation if r() < 0.06 else suggestion if r() < 0.12 else claim
+            if category == accusation and discipline is not None:
+                responsible = discipline  # 条例 Art. 30
             case_id = next_case_id + i
             persons = []
             names = []
             for position in range(named):
-                name = choice(surnames) + choice(given)
-                born = f"{1950 + int(r() * 53)}{1 + int(r() * 12):02d}{1 + int(r() * 28):02d}"
-                first17 = f"2301{10 + int(r() * 89)}{born}{int(r() * 1000):03d}"
+                name = pick(surnames) + pick(given)
+                first17 = (f"2301{10 + int(r() * 89)}{1950 + int(r() * 53)}{1 + int(r() * 12):02d}"
+                           f"{1 + int(r() * 28):02d}{int(r() * 1000):03d}")
+                total = sum(map(mul, map(int, first17), weights))
                 persons.append((
-                    next_person_id, case_id, name, first17 + id_number_checksum(first17),
-                    choice(("13", "15", "18", "17", "19")) + f"{int(r() * 1e9):09d}",
-                    f"{area}{township.name}{village.name}{1 + int(r() * 98)}号", position,
+                    next_person_id, case_id, name, first17 + check[total % 11],
+                    pick(mobile_heads) + f"{int(r() * 1e9):09d}",
+                    f"{area}{town_name}{village_name}{1 + int(r() * 98)}号", position,
                 ))
                 next_person_id += 1
                 names.append(name)
             registered = received + timedelta(minutes=5 + int(r() * 600))
             if registered > now:
                 registered = now
+            status = pick(statuses)
+            shown_title = title.format(place=village_name)
+            flow = _workflow(status, received, registered, now, r, deadlines)
+            year = received.year
             case = (
-                case_id, format_number(received.year, next(numbers[received.year])),
-                choice(CHANNELS).value, received, township.id, village.id, responsible,
-                category.value, sid, title.format(place=village.name), content, demands, people,
-                people >= 5, r() < 0.08, r() < 0.03, choice(statuses).value, "、".join(names), 1,
-                registered, registered,
+                case_id, f"{prefix}{year}-{next(numbers[year]):06d}",
+                pick(channel_codes), received.isoformat(" "), town_id, village_id, responsible,
+                category, sid, shown_title, content, demands, people,
+                people >= 5, r() < 0.08, r() < 0.03, status.value, "、".join(names), 1,
+                registered.isoformat(" "), flow[-1], *flow,
             )
             yield case, persons
 
@@ -152,6 +288,10 @@ def _load_sqlite(rows: Iterator[tuple[tuple, list[tuple]]], count: int,
                 cur.execute(f'DROP INDEX IF EXISTS "{ix.name}"')
                 dropped.append(ix)
         cur.execute("PRAGMA synchronous=OFF")
+        # A large page cache and in-memory sort space: rebuilding the indexes sorts a million rows.
+        cur.execute("PRAGMA cache_size=-262144")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA threads=4")  # the index rebuild may sort on several cores
         case_sql = (f"INSERT INTO petition_case ({', '.join(CASE_COLUMNS)}) "
                     f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})")
         person_sql = (f"INSERT INTO petitioner ({', '.join(PETITIONER_COLUMNS)}) "
@@ -180,6 +320,7 @@ def _load_sqlite(rows: Iterator[tuple[tuple, list[tuple]]], count: int,
 
         for ix in dropped:
             cur.execute(str(CreateIndex(ix).compile(engine)))
+        cur.execute("PRAGMA analysis_limit=1000")  # sampled statistics: enough for the planner
         cur.execute("ANALYZE")
         cur.execute("PRAGMA synchronous=NORMAL")
         raw.commit()

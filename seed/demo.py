@@ -13,9 +13,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Category, Channel, Petitioner, Subject
 from app.cases.numbering import format_number, reserve_numbers
 from app.core.validators import id_number_checksum
+from app.deadlines.policy import load_policy
 from app.extensions import db
 from app.org.models import OrgKind, OrgUnit
 from app.security.models import AppUser
@@ -87,10 +89,20 @@ def build_subjects() -> dict[str, Subject]:
 
 
 def build_users(org: dict[str, OrgUnit]) -> list[tuple[str, str, str]]:
-    """The demo logins; returns (login, role, org unit) for printing."""
+    """The demo logins and the county's staff; returns (login, role, org unit) for printing."""
+    from werkzeug.security import generate_password_hash
+
     sm = current_app.appbuilder.sm
     created = []
-    for login, family, given, role_name, org_name in data.DEMO_USERS + data.EXTRA_DEMO_USERS:
+    # One hash for the one demo password: hashing it per user costs seconds at first start.
+    hashed = generate_password_hash(
+        data.DEMO_PASSWORD,
+        method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+    )
+    for login, family, given, role_name, org_name in (
+        data.DEMO_USERS + data.EXTRA_DEMO_USERS + data.STAFF_USERS
+    ):
         if sm.find_user(username=login):
             continue
         role = sm.find_role(role_name)
@@ -100,7 +112,8 @@ def build_users(org: dict[str, OrgUnit]) -> list[tuple[str, str, str]]:
             last_name=family,
             email=f"{login}@demo.qingshan.gov.cn",
             role=role,
-            password=data.DEMO_PASSWORD,
+            hashed_password=hashed,
+            commit=False,
         )
         user = db.session.get(AppUser, user.id)
         user.org_unit_id = org[org_name].id
@@ -125,25 +138,32 @@ def _weighted(rng: random.Random, pairs: list[tuple[Any, int]]) -> Any:
 
 
 def _status_for_age(rng: random.Random, days: float) -> CaseStatus:
+    """Where a case of this age stands: old ones mostly closed, some still open (overdue)."""
     if days > 90:
         return _weighted(rng, [(CaseStatus.CLOSED, 80), (CaseStatus.REPLIED, 6), (CaseStatus.NOT_ACCEPTED, 6),
-                               (CaseStatus.HANDLING, 5), (CaseStatus.IN_REVIEW, 3)])
+                               (CaseStatus.HANDLING, 5), (CaseStatus.IN_REVIEW, 2), (CaseStatus.REVIEWING, 1)])
     if days > 30:
         return _weighted(rng, [(CaseStatus.CLOSED, 35), (CaseStatus.REPLIED, 20), (CaseStatus.HANDLING, 25),
-                               (CaseStatus.APPROVED, 8), (CaseStatus.IN_REVIEW, 7), (CaseStatus.NOT_ACCEPTED, 5)])
+                               (CaseStatus.APPROVED, 6), (CaseStatus.IN_REVIEW, 7), (CaseStatus.NOT_ACCEPTED, 5),
+                               (CaseStatus.REVIEWING, 2)])
     if days > 10:
-        return _weighted(rng, [(CaseStatus.HANDLING, 35), (CaseStatus.ASSIGNED, 20), (CaseStatus.INSTRUCTED, 10),
-                               (CaseStatus.IN_REVIEW, 10), (CaseStatus.REPLIED, 15), (CaseStatus.ACCEPTED, 10)])
+        return _weighted(rng, [(CaseStatus.HANDLING, 35), (CaseStatus.ASSIGNED, 18), (CaseStatus.INSTRUCTED, 10),
+                               (CaseStatus.IN_REVIEW, 10), (CaseStatus.REPLIED, 15), (CaseStatus.ACCEPTED, 10),
+                               (CaseStatus.RETURNED, 2)])
     return _weighted(rng, [(CaseStatus.REGISTERED, 30), (CaseStatus.ACCEPTED, 25), (CaseStatus.PROPOSED, 15),
                            (CaseStatus.ASSIGNED, 15), (CaseStatus.HANDLING, 15)])
 
 
 def build_cases(org: dict[str, OrgUnit], subjects: dict[str, Subject], count: int, rng: random.Random,
-                now: datetime) -> list[Case]:
+                now: datetime) -> list[tuple[Case, CaseStatus, OrgUnit]]:
+    """Register `count` cases; returns each with the status it should reach and its unit."""
+    from seed.histories import Cast
+
     townships = [org[name] for name, _ in data.TOWNSHIPS]
     villages = {name: [org[v] for v in vs] for name, vs in data.TOWNSHIPS}
     start = now - timedelta(days=548)
-    clerks = {u.org_unit_id: u.id for u in db.session.execute(select(AppUser)).scalars() if u.org_unit_id}
+    clerks = Cast.load(db.session).clerks
+    policy = load_policy(db.session)
     plans = []
     for _ in range(count):
         township = townships[0] if rng.random() < 0.35 else rng.choice(townships)
@@ -154,6 +174,7 @@ def build_cases(org: dict[str, OrgUnit], subjects: dict[str, Subject], count: in
 
     cases = []
     per_year: dict[int, list[Case]] = {}
+    by_place: dict[tuple[int, int], list[Case]] = {}
     for received, township in plans:
         village = rng.choice(villages[township.name])
         subject_name = rng.choice(data.SUBJECTS)
@@ -165,6 +186,8 @@ def build_cases(org: dict[str, OrgUnit], subjects: dict[str, Subject], count: in
         named = 1 if people == 1 else min(people, rng.randint(1, 3))
         if subject_name in ACCUSATION_SUBJECTS and rng.random() < 0.2:
             category = Category.ACCUSATION
+            # 条例 Art. 30: reports of wrongdoing go to the discipline organs.
+            responsible = org["县纪委监委"]
         elif rng.random() < 0.12:
             category = Category.SUGGESTION
         else:
@@ -172,24 +195,27 @@ def build_cases(org: dict[str, OrgUnit], subjects: dict[str, Subject], count: in
         registered = received + timedelta(minutes=rng.randint(5, 600))
         if registered > now:
             registered = now
+        clerk = clerks[township.id]
         case = Case(
             channel=_weighted(rng, CHANNEL_WEIGHTS).value,
             received_at=received,
             township_id=township.id,
+            township=township,
             village_id=village.id,
             responsible_unit_id=responsible.id,
             category=category.value,
             subject_id=subjects[subject_name].id,
+            subject=subjects[subject_name],
             title=title.format(place=village.name),
             content=content,
             demands=demands,
             people_count=people,
-            is_repeat=rng.random() < 0.08,
+            is_repeat=False,
             skips_levels=rng.random() < 0.03,
-            status=_status_for_age(rng, (now - received).total_seconds() / 86400).value,
+            status=CaseStatus.REGISTERED.value,
             created_at=registered,
             updated_at=registered,
-            created_by_id=clerks.get(township.id),
+            created_by_id=clerk.id,
         )
         for position in range(named):
             case.petitioners.append(
@@ -201,23 +227,46 @@ def build_cases(org: dict[str, OrgUnit], subjects: dict[str, Subject], count: in
                     sort_order=position,
                 )
             )
+        earlier = _repeat_of(case, by_place, rng)
+        workflow.register(case, clerk, now=registered, policy=policy, repeat_of=earlier)
+        target = _status_for_age(rng, (now - received).total_seconds() / 86400)
         per_year.setdefault(registered.year, []).append(case)
-        cases.append(case)
+        cases.append((case, target, responsible))
     # Numbers in registration order, per year, from the same counter the forms use.
     for year, year_cases in per_year.items():
         for case, value in zip(year_cases, reserve_numbers(db.session, year, len(year_cases)), strict=True):
             case.number = format_number(year, value)
-    db.session.add_all(cases)
+    db.session.add_all([c for c, _, _ in cases])
+    db.session.flush()
     return cases
+
+
+def _repeat_of(case: Case, by_place: dict[tuple[int, int], list[Case]], rng: random.Random) -> Case | None:
+    """Some petitioners come back about the same matter (重信重访): the same person, linked."""
+    key = (case.village_id, case.subject_id)
+    earlier = by_place.setdefault(key, [])
+    found = None
+    if earlier and rng.random() < 0.25:
+        first = rng.choice(earlier)
+        if first.received_at < case.received_at:
+            original, person = first.petitioners[0], case.petitioners[0]
+            person.name, person.id_number, person.phone = original.name, original.id_number, original.phone
+            found = first
+    earlier.append(case)
+    return found
 
 
 def load_demo(cases: int = DEMO_CASES, seed: int = 2026) -> dict[str, Any]:
     """Load the whole demo county in one transaction."""
+    from seed.histories import write_histories
+
     rng = random.Random(seed)
+    now = datetime.now().replace(microsecond=0)
     org = build_org()
     subjects = build_subjects()
     users = build_users(org)
-    build_cases(org, subjects, cases, rng, datetime.now().replace(microsecond=0))
+    planned = build_cases(org, subjects, cases, rng, now)
+    write_histories(db.session, planned, rng, load_policy(db.session), now)
     __import__("seed.demo_ledgers", fromlist=["*"]).load_demo_ledgers(org, rng)
     db.session.commit()
     return {"users": users, "cases": cases}

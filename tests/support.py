@@ -66,6 +66,8 @@ def case_form(township_id: int, subject_id: int | None = None, **overrides: Any)
         "petitioners-0-phone": "13812345678",
         "petitioners-0-address": "城关镇红旗村",
         "petitioners-0-id": "",
+        # The clerk's answer to the repeat check (重信重访): "new", or an earlier case's id.
+        "repeat_of": "new",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

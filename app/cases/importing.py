@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.cases import workflow
 from app.cases.models import (
     COLLECTIVE_THRESHOLD,
     Case,
@@ -26,6 +27,7 @@ from app.cases.models import (
     Subject,
 )
 from app.cases.numbering import format_number, reserve_numbers
+from app.cases.workflow_models import CaseEvent
 from app.core.errors import DomainError
 from app.core.imports import (
     ImportColumn,
@@ -44,7 +46,9 @@ from app.core.imports import (
     register_spec,
     text,
 )
+from app.deadlines.policy import load_policy
 from app.ledgers.importing import check_unit, people_problems, place_problems
+from app.security.models import AppUser
 
 
 class CaseImport(ImportSpec):
@@ -136,6 +140,7 @@ class CaseImport(ImportSpec):
         year = ctx.now.year
         numbers = reserve_numbers(session, year, len(rows))
         cases = []
+        policy = load_policy(session)
         for row, value in zip(rows, numbers, strict=True):
             v = row.values
             names = "、".join(v["petitioners"])
@@ -162,6 +167,8 @@ class CaseImport(ImportSpec):
                 "updated_at": ctx.now,
                 "created_by_id": ctx.user_id,
                 "updated_by_id": ctx.user_id,
+                # A case is registered whichever way it arrives: the acceptance clock starts.
+                **workflow.registration_columns(v["received_at"], ctx.now, policy),
             })
         # Core inserts keep the batches whole (see app/ledgers/importing.py).
         case_table = Case.__table__
@@ -181,6 +188,9 @@ class CaseImport(ImportSpec):
                 })
         if people:
             session.execute(Petitioner.__table__.insert(), people)
+        # …and its history starts with the 'registered' event, as for a case entered by hand.
+        actor = session.get(AppUser, ctx.user_id) if ctx.user_id else None
+        session.execute(CaseEvent.__table__.insert(), workflow.registration_rows(cases, ids, actor))
         return ids
 
 

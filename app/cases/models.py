@@ -22,10 +22,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     inspect,
+    select,
+    text,
 )
 from sqlalchemy.orm import Session, relationship
 
+from app.core.calendar import DayKind
 from app.core.choices import Choices
 from app.core.models import Stamped, Versioned
 from app.core.scoping import ScopeSpec
@@ -60,14 +64,26 @@ class CaseStatus(Choices):
     PROPOSED = "proposed", _l("Proposal drafted")
     INSTRUCTED = "instructed", _l("Instructed")
     ASSIGNED = "assigned", _l("Assigned")
+    RETURNED = "returned", _l("Sent back, to be reassigned")
     HANDLING = "handling", _l("Being handled")
     IN_REVIEW = "in_review", _l("Awaiting review")
     APPROVED = "approved", _l("Approved, awaiting reply")
     REPLIED = "replied", _l("Replied")
+    REVIEWING = "reviewing", _l("Under review or re-review")
     CLOSED = "closed", _l("Closed")
     MERGED = "merged", _l("Merged")
 
 
+class Satisfaction(Choices):
+    """The petitioner's rating at the follow-up (回访); 参评率 counts everything but NOT_RATED."""
+
+    SATISFIED = "satisfied", _l("Satisfied")
+    BASICALLY = "basically", _l("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _l("Unsatisfied")
+    NOT_RATED = "not_rated", _l("Did not rate")
+
+
+# Statuses in which the matter is still being handled (条例 Art. 19: not accepted again upward).
 OPEN_STATUSES = frozenset(
     {
         CaseStatus.REGISTERED,
@@ -76,8 +92,10 @@ OPEN_STATUSES = frozenset(
         CaseStatus.INSTRUCTED,
         CaseStatus.ASSIGNED,
         CaseStatus.HANDLING,
+        CaseStatus.RETURNED,
         CaseStatus.IN_REVIEW,
         CaseStatus.APPROVED,
+        CaseStatus.REVIEWING,
     }
 )
 
@@ -107,8 +125,12 @@ class CaseNumberSequence(Model):
 
 class Case(Stamped, Versioned, Model):
     __tablename__ = "petition_case"
+    # The handling unit sees its cases; so do the co-units of a joint review (会审).
     __scope__ = ScopeSpec(
-        township="township_id", village="village_id", units=("responsible_unit_id",)
+        township="township_id",
+        village="village_id",
+        units=("responsible_unit_id",),
+        unit_clause=lambda model, unit_ids: _co_unit_clause(model, unit_ids),
     )
     __table_args__ = (
         UniqueConstraint("number", name="uq_petition_case_number"),
@@ -119,6 +141,16 @@ class Case(Stamped, Versioned, Model):
         Index("ix_case_category", "category"),
         Index("ix_case_subject", "subject_id"),
         Index("ix_case_village", "village_id"),
+        # Work queues: what awaits action, by place/unit and status, soonest deadline first.
+        # (County-wide queues filter on ix_case_status_received: an index on status alone
+        # serves them as well, and every index costs the million-case load time.)
+        Index("ix_case_township_status_due", "township_id", "status", "next_due_at"),
+        Index("ix_case_unit_status_due", "responsible_unit_id", "status", "next_due_at"),
+        # Partial: few cases repeat or are merged; the index stays small and quick to build.
+        Index("ix_case_repeat_of", "repeat_of_id", sqlite_where=text("repeat_of_id IS NOT NULL"),
+              postgresql_where=text("repeat_of_id IS NOT NULL")),
+        Index("ix_case_merged_into", "merged_into_id", sqlite_where=text("merged_into_id IS NOT NULL"),
+              postgresql_where=text("merged_into_id IS NOT NULL")),
     )
 
     id = Column(Integer, primary_key=True)
@@ -144,6 +176,51 @@ class Case(Stamped, Versioned, Model):
     # exports show names without a query per row.
     petitioner_names = Column(String(200), nullable=False, default="")
 
+    # --- the workflow, denormalised for lists, work queues and reports (no joins needed) ------
+    # Maintained only by app/cases/workflow.py; the step tables hold the details and history.
+    accept_due_at = Column(DateTime, nullable=True)  # accept/refuse and assign by (Art. 22)
+    accepted_at = Column(DateTime, nullable=True)
+    refusal_reason = Column(Text, nullable=True)  # printed on the 不予受理告知书
+    responsible_leader_id = Column(
+        Integer, ForeignKey("ab_user.id", name="fk_case_responsible_leader"), nullable=True
+    )
+    instruction_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    assigned_at = Column(DateTime, nullable=True)  # latest 交办/转办
+    due_at = Column(DateTime, nullable=True)  # reply deadline, extension and pauses included
+    due_kind = Column(String(16), nullable=True, info={"choices": DayKind})  # how pauses shift it
+    extended = Column(Boolean, nullable=False, default=False, server_default=false())
+    extension_days = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    extension_pending = Column(Boolean, nullable=False, default=False, server_default=false())
+    paused_since = Column(DateTime, nullable=True)
+    paused_days = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    findings = Column(Text, nullable=True)  # 调查处理意见: internal
+    reply_draft = Column(Text, nullable=True)  # the handler's draft, internal until signed
+    reply_text = Column(Text, nullable=True)  # 答复意见 as signed: what the petitioner reads
+    reply_signed_by_id = Column(
+        Integer, ForeignKey("ab_user.id", name="fk_case_reply_signed_by"), nullable=True
+    )
+    replied_at = Column(DateTime, nullable=True)  # first answer to the petitioner
+    followed_up_at = Column(DateTime, nullable=True)
+    satisfaction = Column(String(16), nullable=True, info={"choices": Satisfaction})
+    closed_at = Column(DateTime, nullable=True)
+    closure = Column(String(16), nullable=True)  # how it was closed (workflow_models.ClosureKind)
+    # Returned for redo (重办) or back to the unit after an unsatisfied follow-up.
+    redo_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    # Reassigned to another unit after a send-back (转办).
+    transfer_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    # 复查 requested = 1, 复核 requested = 2.
+    review_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    repeat_of_id = Column(
+        Integer, ForeignKey("petition_case.id", name="fk_case_repeat_of"), nullable=True
+    )
+    merged_into_id = Column(
+        Integer, ForeignKey("petition_case.id", name="fk_case_merged_into"), nullable=True
+    )
+    # Deadline of whatever the case waits for now (acceptance, the reply, a review's answer);
+    # empty when nothing is pending. Work queues sort by it.
+    next_due_at = Column(DateTime, nullable=True)
+    last_step_at = Column(DateTime, nullable=True)  # when the latest step happened
+
     township = relationship("OrgUnit", foreign_keys=[township_id], lazy="joined")
     village = relationship("OrgUnit", foreign_keys=[village_id])
     responsible_unit = relationship("OrgUnit", foreign_keys=[responsible_unit_id])
@@ -154,6 +231,17 @@ class Case(Stamped, Versioned, Model):
         cascade="all, delete-orphan",
         order_by="Petitioner.sort_order, Petitioner.id",
     )
+    responsible_leader = relationship("AppUser", foreign_keys=[responsible_leader_id])
+    reply_signed_by = relationship("AppUser", foreign_keys=[reply_signed_by_id])
+    repeat_of = relationship("Case", remote_side=[id], foreign_keys=[repeat_of_id])
+    merged_into = relationship("Case", remote_side=[id], foreign_keys=[merged_into_id])
+    # passive_deletes: the database cascades (its guard lets a deleted case take its history).
+    events = relationship(
+        "CaseEvent",
+        back_populates="case",
+        order_by="CaseEvent.occurred_at, CaseEvent.id",
+        passive_deletes="all",
+    )
 
     def __repr__(self) -> str:
         return self.number or ""
@@ -162,6 +250,21 @@ class Case(Stamped, Versioned, Model):
     def status_label(self) -> str:
         return CaseStatus.label_of(self.status)
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_since is not None
+
+
+def _co_unit_clause(model, unit_ids):
+    from app.cases.workflow_models import JointReviewUnit
+
+    return model.id.in_(
+        select(JointReviewUnit.case_id).where(JointReviewUnit.unit_id.in_(unit_ids))
+    )
 
 
 class Petitioner(Model):

@@ -2,28 +2,52 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time
 
-from flask import flash, redirect
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_appbuilder import action, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from markupsafe import Markup
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.record import record_personal_data_view
-from app.cases.forms import PetitionerRowsField
-from app.cases.models import Case, CaseStatus, Category, Channel, Petitioner, Subject
-from app.core.errors import DomainError
+from app.cases import workflow
+from app.cases.case_page import (
+    may_see_personal_data,
+    notices_for,
+    page_context,
+    responsible_units,
+    urgency_badge,
+)
+from app.cases.forms import MAX_PETITIONERS, PetitionerRowsField
+from app.cases.models import (
+    COLLECTIVE_THRESHOLD,
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    Category,
+    Channel,
+    Petitioner,
+    Subject,
+)
+from app.cases.notices import notice_context
+from app.cases.repeats import Person, find_repeats, people_of
+from app.core.errors import DomainError, StaleRecordError
 from app.core.models import now
-from app.core.privacy import mask_id_number, mask_phone
-from app.core.scoping import current_scope
+from app.core.scoping import current_scope, get_scoped, scoped_select
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
 from app.org.models import OrgKind, OrgUnit
+
+log = logging.getLogger(__name__)
 
 CASE_LABELS = {
     "number": _l("Case number"),
@@ -47,7 +71,42 @@ CASE_LABELS = {
     "created_at": _l("Registered at"),
     "created_by": _l("Registered by"),
     "updated_at": _l("Last changed"),
+    "next_due_at": _l("Deadline"),
 }
+
+
+# 条例 Art. 20: at most five representatives (the same number that makes a collective visit).
+COLLECTIVE_REPRESENTATIVES = COLLECTIVE_THRESHOLD
+
+
+def _due_cell(due: datetime | None) -> Markup:
+    if due is None:
+        return Markup("")
+    css, text = urgency_badge(due)
+    badge = Markup(' <span class="badge badge-{}">{}</span>').format(css, text) if css else Markup("")
+    return Markup("{}{}").format(due.strftime("%Y-%m-%d"), badge)
+
+
+def _deadline_clause(value: str):
+    from app.core.calendar import near_boundary
+    from app.deadlines.policy import current_policy
+
+    moment = now()
+    # The status list lets the (place or unit, status, next_due_at) indexes serve the filter.
+    waiting = Case.status.in_(sorted(s.value for s in OPEN_STATUSES))
+    if value == "overdue":
+        return waiting & (Case.next_due_at < moment)
+    if value == "near":
+        return waiting & (Case.next_due_at >= moment) & (
+            Case.next_due_at < near_boundary(moment, current_policy().warn_days)
+        )
+    return None
+
+
+def _deadline_choices() -> list[tuple[str, str]]:
+    from app.core.calendar import Urgency
+
+    return [("near", str(Urgency.NEAR.label)), ("overdue", str(Urgency.OVERDUE.label))]
 
 
 class CaseFormWidget(FormWidget):
@@ -144,6 +203,9 @@ CASE_QUICK_SEARCH = (
         "channel", _l("Channel"), lambda v: Case.channel == v, kind="select", choices=Channel.choices
     ),
     QuickSearch(
+        "due", _l("Deadline"), _deadline_clause, kind="select", choices=_deadline_choices
+    ),
+    QuickSearch(
         "from", _l("Received from"), _date_clause(Case.received_at, "from"), kind="date"
     ),
     QuickSearch("to", _l("Received to"), _date_clause(Case.received_at, "to"), kind="date"),
@@ -175,9 +237,11 @@ class CaseView(ScopedModelView):
         "category",
         "subject",
         "title",
+        "next_due_at",
         "status",
     ]
-    order_columns = ["number", "received_at", "status"]
+    order_columns = ["number", "received_at", "status", "next_due_at"]
+    formatters_columns = {"next_due_at": lambda due: _due_cell(due)}
     base_order = ("received_at", "desc")
     page_size = 20
     search_columns = ["number", "title", "received_at", "township", "subject", "responsible_unit"]
@@ -247,7 +311,6 @@ class CaseView(ScopedModelView):
     }
     add_widget = CaseFormWidget
     edit_widget = CaseFormWidget
-    show_template = "xf/cases/show.html"
 
     def prefill_add_form(self, form) -> None:
         super().prefill_add_form(form)
@@ -274,6 +337,16 @@ class CaseView(ScopedModelView):
         ):
             raise DomainError(gettext("You may not register cases for this township"), field="township")
         named = len(item.petitioners)
+        if item.channel == Channel.VISIT.value and named > COLLECTIVE_REPRESENTATIVES:
+            # 条例 Art. 20: people visiting together choose at most five representatives.
+            raise DomainError(
+                gettext(
+                    "A collective visit sends at most %(n)d representatives: enter only them "
+                    "and the total number of people.",
+                    n=COLLECTIVE_REPRESENTATIVES,
+                ),
+                field="people_count",
+            )
         if item.people_count is None or item.people_count < 1:
             raise DomainError(gettext("The number of people must be at least 1"), field="people_count")
         if item.people_count < named:
@@ -316,44 +389,268 @@ class CaseView(ScopedModelView):
         flash(gettext("Deleted %(n)d registrations.", n=len(items)), "success")
         return redirect(self.get_redirect())
 
+    # --- registration: repeat detection and the first event ----------------------------------
+
+    def pre_add(self, item: Case) -> None:
+        """Show earlier cases of the same petitioner and make the clerk decide (重信重访)."""
+        candidates = find_repeats(
+            db.session,
+            people_of(item),
+            item.township.id if item.township is not None else item.township_id,
+            item.village.id if item.village is not None else item.village_id,
+            item.subject.id if item.subject is not None else item.subject_id,
+            item.received_at,
+        )
+        g.xf_repeats = candidates
+        decision = (request.form.get("repeat_of") or "").strip()
+        earlier = None
+        if decision and decision != "new":
+            earlier = next((c.case for c in candidates if str(c.case.id) == decision), None)
+            if earlier is None:
+                raise DomainError(gettext("Choose one of the cases listed, or register a new matter."))
+        elif not decision and any(c.same_person for c in candidates):
+            raise DomainError(
+                gettext(
+                    "This petitioner has petitioned before. Check the earlier cases below: link the "
+                    "new registration to one of them, or confirm it is a new matter."
+                )
+            )
+        workflow.register(item, g.user, repeat_of=earlier)
+        if earlier is not None and earlier.status in OPEN_STATUSES:
+            g.xf_open_repeat = earlier
+
+    def post_add(self, item: Case) -> None:
+        earlier = getattr(g, "xf_open_repeat", None)
+        if earlier is not None:
+            flash(
+                gettext(
+                    "Case %(number)s on the same matter is still being handled: the same matter is not "
+                    "accepted again while it is handled (Art. 19).",
+                    number=earlier.number,
+                ),
+                "warning",
+            )
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        widgets = super()._get_add_widget(form, exclude_cols, widgets)
+        widgets["add"].template_args["repeats"] = getattr(g, "xf_repeats", None)
+        widgets["add"].template_args["repeat_choice"] = request.form.get("repeat_of", "")
+        return widgets
+
+    @expose("/repeats", methods=["GET"])
+    @has_access
+    @permission_name("add")
+    def repeats(self):
+        """The repeat panel of the registration form, for what the clerk has typed so far."""
+        args = request.args
+        people = []
+        for index in range(MAX_PETITIONERS):
+            prefix = f"petitioners-{index}-"
+            if f"{prefix}name" not in args:
+                continue
+            people.append(
+                Person(
+                    args.get(f"{prefix}name", ""),
+                    normalize_id_number(args.get(f"{prefix}id_number", "")),
+                    normalize_phone(args.get(f"{prefix}phone", "")),
+                )
+            )
+        received = _parse_when(args.get("received_at", ""))
+        candidates = find_repeats(
+            db.session, people, _int_arg("township"), _int_arg("village"), _int_arg("subject"), received
+        )
+        return render_template(
+            "xf/cases/_repeats.html", repeats=candidates, repeat_choice=args.get("repeat_of", "")
+        )
+
+    def pre_update(self, item: Case) -> None:
+        if item.status in (CaseStatus.CLOSED.value, CaseStatus.MERGED.value, CaseStatus.NOT_ACCEPTED.value):
+            raise DomainError(gettext("The registration of a finished case can no longer be changed."))
+        history = inspect(item).attrs.responsible_unit.history
+        if item.assigned_at is not None and history.has_changes():
+            raise DomainError(
+                gettext("After assignment the unit changes only by a send-back and a new assignment."),
+                field="responsible_unit",
+            )
+
+    # --- the case page -----------------------------------------------------------------------
+
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         item = self.get_scoped_item(pk)
-        widgets = self._get_show_widget(pk, item)
         self.update_redirect()
-        return self.render_template(
-            self.show_template,
-            pk=pk,
-            title=self.show_title,
-            widgets=widgets,
-            item=item,
-            petitioners=self.petitioner_rows(item),
-        )
+        return self._render_case(item)
 
-    # Data for the show page's petitioner table (masked unless the user handles the case).
-    def petitioner_rows(self, case: Case) -> list[dict[str, str]]:
-        full = self.may_see_personal_data(case)
-        if full and case.petitioners:
-            # Issue 10: every full view of personal data is logged (app/audit/record.py).
-            record_personal_data_view(case, fields=("id_number", "phone"))
-        return [
-            {
-                "name": p.name,
-                "id_number": p.id_number if full else mask_id_number(p.id_number),
-                "phone": p.phone if full else mask_phone(p.phone),
-                "address": p.address or "",
-            }
-            for p in case.petitioners
-        ]
+    def _render_case(self, item: Case, status: int = 200, **form_state):
+        context = page_context(item, g.user, **form_state)
+        return self.render_template(
+            "xf/cases/case.html", title=f"{item.number} {item.title}", **context
+        ), status
+
+    @expose("/step/<pk>/<string:step>", methods=["POST"])
+    @has_access
+    @permission_name("step")
+    def step(self, pk, step: str):
+        """Apply one workflow step from the case page; refused steps change nothing."""
+        case = self._lock_case(pk)
+        step_def = workflow.STEPS.get(step)
+        if step_def is None:
+            abort(404)
+        raw = {
+            inp.name: request.form.getlist(inp.name) if inp.kind == "units" else request.form.get(inp.name)
+            for inp in step_def.inputs
+        }
+        try:
+            workflow.apply_step(
+                case, step, g.user,
+                expected_version=request.form.get("version"),
+                token=request.form.get("token") or None,
+                **raw,
+            )
+            db.session.commit()
+        except workflow.AlreadyApplied as exc:
+            db.session.rollback()
+            flash(exc.message, "info")
+            return redirect(url_for(".show", pk=case.id))
+        except (DomainError, SQLAlchemyError) as exc:
+            db.session.rollback()
+            if not isinstance(exc, DomainError | StaleDataError | IntegrityError):
+                log.exception("Step %s on case %s failed", step, pk)
+            if not isinstance(exc, DomainError):
+                exc = StaleRecordError(
+                    gettext(
+                        "The case was changed by someone else after you opened it; nothing was "
+                        "applied. Reload the page to see its current state."
+                    )
+                )
+            fresh = self.get_scoped_item(pk)
+            errors = {exc.field: exc.message} if exc.field else {}
+            return self._render_case(
+                fresh, 409 if exc.code == "conflict" else 422,
+                failed=step, posted=_posted(step_def), errors=errors,
+                message="" if exc.field else exc.message,
+            )
+        flash(gettext("Done: %(step)s", step=step_def.label), "success")
+        if get_scoped(Case, case.id) is None:
+            # The step moved the case out of this user's area (e.g. a unit sent it back).
+            return redirect(url_for("HomeView.index"))
+        return redirect(url_for(".show", pk=case.id))
+
+    def _lock_case(self, pk) -> Case:
+        """Load the case for a step, locking its row (PostgreSQL) so concurrent steps queue up."""
+        try:
+            pk_value = int(pk)
+        except (TypeError, ValueError):
+            abort(404)
+        case = db.session.execute(
+            scoped_select(Case).where(Case.id == pk_value).with_for_update(of=Case)
+            .execution_options(populate_existing=True)
+        ).scalars().first()
+        if case is None:
+            abort(404)
+        return case
+
+    @expose("/notice/<pk>/<string:kind>", methods=["GET"])
+    @has_access
+    @permission_name("show")
+    def notice(self, pk, kind: str):
+        """A printable notice (A4, the browser's print), filled from the case."""
+        case = self.get_scoped_item(pk)
+        if kind not in dict(notices_for(case)):
+            abort(404)
+        return render_template("xf/cases/notice.html", **notice_context(case, kind))
+
+    # --- bulk assignment -------------------------------------------------------------------------
+
+    @action(
+        "bulk_assign",
+        _l("Assign to a unit"),
+        None,
+        "fa-share-square",
+        single=False,
+    )
+    def bulk_assign(self, items: list[Case]):
+        """Choose the unit and deadline for the selected cases (next page), then assign them."""
+        return self._render_bulk(items)
+
+    def _render_bulk(self, items: list[Case], status: int = 200, error: str = "", form=None):
+        return self.render_template(
+            "xf/cases/bulk_assign.html",
+            title=gettext("Assign cases to a unit"),
+            items=items,
+            units=responsible_units(),
+            rules=workflow.HandlingRule.choices(),
+            form=form or {},
+            error=error,
+        ), status
+
+    @expose("/bulk_assign", methods=["POST"])
+    def bulk_assign_post(self):
+        """Assign every selected case in one transaction: all of them, or none."""
+        if not self.appbuilder.sm.has_access("bulk_assign", self.class_permission_name):
+            abort(403)
+        ids = request.form.getlist("rowid")
+        if not ids:
+            flash(gettext("Select at least one record first."), "warning")
+            return redirect(url_for(".list"))
+        items = [self._lock_case(pk) for pk in ids]
+        versions = {str(k): v for k, v in zip(ids, request.form.getlist("version"), strict=False)}
+        fields = {name: request.form.get(name) for name in ("unit", "rule", "deadline", "note")}
+        current = ""
+        try:
+            for case in items:
+                current = case.number
+                workflow.apply_step(
+                    case, "assign", g.user, expected_version=versions.get(str(case.id)), **fields
+                )
+            db.session.commit()
+        except (DomainError, SQLAlchemyError) as exc:
+            db.session.rollback()
+            if not isinstance(exc, DomainError | StaleDataError):
+                log.exception("Bulk assignment failed")
+            message = exc.message if isinstance(exc, DomainError) else StaleRecordError().message
+            failed = current
+            fresh = [self.get_scoped_item(pk) for pk in ids]
+            return self._render_bulk(
+                fresh, 422,
+                error=gettext("Nothing was assigned. %(number)s: %(message)s", number=failed, message=message),
+                form=fields,
+            )
+        unit = items[0].responsible_unit.name if items and items[0].responsible_unit else ""
+        flash(gettext("%(n)d cases assigned to %(unit)s.", n=len(items), unit=unit), "success")
+        return redirect(url_for(".list"))
 
     @staticmethod
     def may_see_personal_data(case: Case) -> bool:
-        """Whoever works on the case in its place or unit sees the petitioner in full."""
-        scope = current_scope()
-        return scope.covers_place(case.township_id, case.village_id) or (
-            case.responsible_unit_id in scope.unit_ids
-        )
+        return may_see_personal_data(case)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _parse_when(value: str) -> datetime | None:
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"):
+        try:
+            return datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _posted(step_def: workflow.Step) -> dict:
+    values: dict = {}
+    for inp in step_def.inputs:
+        if inp.kind == "units":
+            values[inp.name] = [int(v) for v in request.form.getlist(inp.name) if v.isdigit()]
+        elif inp.kind == "unit":
+            value = request.form.get(inp.name, "")
+            values[inp.name] = int(value) if value.isdigit() else None
+        else:
+            values[inp.name] = request.form.get(inp.name, "")
+    return values
 
 
 class SubjectView(ScopedModelView):
@@ -375,7 +672,15 @@ class SubjectView(ScopedModelView):
 
 
 def register_views(appbuilder) -> None:
+    from app.cases.models import Satisfaction
+    from app.cases.workflow_models import ClosureKind, PauseReason, ReviewKind, ReviewOutcome
+    from app.core.display import register_vocabularies
     from app.core.menu import add_menu_view
 
+    register_vocabularies(
+        channel=Channel, category=Category, status=CaseStatus, satisfaction=Satisfaction,
+        closure=ClosureKind, pause_reason=PauseReason, review_kind=ReviewKind,
+        review_outcome=ReviewOutcome,
+    )
     add_menu_view(appbuilder, CaseView, "Cases", _l("Petition cases"), "cases", "fa-folder-open")
     add_menu_view(appbuilder, SubjectView, "Subjects", _l("Subjects"), "admin", "fa-tags")

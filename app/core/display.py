@@ -21,5 +21,23 @@ def display(value: Any) -> Any:
     return value
 
 
+# Vocabularies templates may show by name: {{ case.channel|choice('channel') }}.
+VOCABULARIES: dict[str, Any] = {}
+
+
+def register_vocabularies(**vocabularies: Any) -> None:
+    """Make `Choices` classes available to the `choice` template filter (areas call this)."""
+    VOCABULARIES.update(vocabularies)
+
+
+def choice(value: Any, vocabulary: str) -> str:
+    """The translated label of a vocabulary code; unknown vocabularies show the code."""
+    found = VOCABULARIES.get(vocabulary)
+    if found is None:
+        return "" if value is None else str(value)
+    return found.label_of(value)
+
+
 def init_display(app: Flask) -> None:
     app.jinja_env.filters["display"] = display
+    app.jinja_env.filters["choice"] = choice

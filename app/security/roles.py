@@ -49,6 +49,8 @@ EDIT = frozenset({"can_edit"})
 DELETE = frozenset({"can_delete"})
 WRITE = READ | CREATE | EDIT
 FULL = WRITE | DELETE
+# Taking workflow steps on the case page (which steps: app/cases/workflow.py decides by role).
+STEP = frozenset({"can_step"})
 IMPORT = frozenset({"can_import", "menu_access"})
 # Workflow steps on a ledger entry (methods of LedgerEntryView) and filing sweep reports.
 LEDGER_NOTE = frozenset({"can_add_note"})
@@ -96,7 +98,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     RoleName.CLERK: {
         "home": READ,
         "org": READ,
-        "cases": WRITE | EXPORT,
+        "cases": WRITE | EXPORT | STEP | frozenset({"bulk_assign"}),
         "dictionaries": READ,
         "ledgers": WRITE | EXPORT | LEDGER_NOTE | LEDGER_RESOLVE,
         "ledger_import": IMPORT,
@@ -107,7 +109,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     RoleName.HANDLER: {
         "home": READ,
-        "cases": READ,
+        "cases": READ | STEP,
         "dictionaries": READ,
         "ledgers": READ | LEDGER_NOTE | LEDGER_RESOLVE | CLOSEOUT_APPLY,
         "risk": READ,
@@ -116,7 +118,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     RoleName.LEADER: {
         "home": READ,
         "org": READ,
-        "cases": READ | EXPORT,
+        "cases": READ | EXPORT | STEP,
         "dictionaries": READ,
         "ledgers": READ | EXPORT | LEDGER_NOTE | LEDGER_LEVEL | CLOSEOUT_DECIDE,
         "sweeps": READ | EXPORT,

@@ -54,6 +54,8 @@ def chengguan_case(app) -> CaseInfo:
         case = s.execute(
             select(Case)
             .where(Case.township_id == town.id, Case.id.in_(select(Petitioner.case_id)))
+            # A finished case's registration can no longer be edited (the workflow's rule).
+            .where(Case.status.not_in(("closed", "merged", "not_accepted")))
             .order_by(Case.id)
             .limit(1)
         ).scalar_one()

@@ -44,11 +44,14 @@
 
   // A form is submitted once: a double click on "save" must not register a case twice.
   // (Disabled after the browser has collected the form data, so named buttons still count.)
+  // Steps that cannot be undone ask first (data-confirm on the form).
   $(document).on("submit", "form[method=post], form[method=POST]", function () {
     var $form = $(this);
     // Downloads (exports) stay on the page: those forms may be sent again.
     if ($form.is("[data-no-lock]")) { return true; }
     if ($form.data("xf-submitted")) { return false; }
+    var question = $form.attr("data-confirm");
+    if (question && !window.confirm(question)) { return false; }
     $form.data("xf-submitted", true);
     setTimeout(function () {
       $form.find("button[type=submit], input[type=submit]").prop("disabled", true);
@@ -59,6 +62,31 @@
   $(window).on("pageshow", function () {
     $("form").removeData("xf-submitted")
       .find("button[type=submit], input[type=submit]").prop("disabled", false);
+  });
+
+  // Unit choices in the case page's step forms.
+  $(function () {
+    $(".xf-select2").select2({ theme: "bootstrap", width: "100%" });
+  });
+
+  // Registration: earlier cases of the same petitioner or the same place and subject appear
+  // while the clerk types (the server also checks on save).
+  var repeatTimer = null;
+  function refreshRepeats() {
+    var $box = $("#xf-repeats");
+    if (!$box.length) { return; }
+    var $form = $box.closest("form");
+    var chosen = $form.find("input[name=repeat_of]:checked").val() || "";
+    var params = $form.find("input, select").not("[name=csrf_token]").serializeArray();
+    params.push({ name: "repeat_of", value: chosen });
+    $.get($box.data("url"), $.param(params)).done(function (html) {
+      $box.html(html);
+    });
+  }
+  $(document).on("change", "#model_form input[name^=petitioners-], #model_form #township, #model_form #village, #model_form #subject, #model_form #received_at", function () {
+    if (!$("#xf-repeats").length) { return; }
+    clearTimeout(repeatTimer);
+    repeatTimer = setTimeout(refreshRepeats, 300);
   });
 })(jQuery);
 

@@ -1,0 +1,212 @@
+"""What the case page shows: key facts, the deadline, the steps the user may take, the timeline.
+
+Plain functions building template data from the rules module (no routes here); `CaseView`
+renders them. Everything is read through the user's scope.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import select
+
+from app.cases import workflow
+from app.cases.models import Case, CaseStatus, Satisfaction
+from app.cases.repeats import repeats_of_case
+from app.cases.workflow_models import Extension, JointReview, Pause
+from app.core.calendar import Urgency, days_left
+from app.core.models import now as wall_clock
+from app.core.privacy import mask_id_number, mask_phone
+from app.core.scoping import OrgChoiceFilter, current_scope
+from app.deadlines.models import RuleCode
+from app.deadlines.policy import current_policy
+from app.extensions import db
+from app.org.models import OrgUnit
+
+# Statuses in which a clerk still links repeats and merges duplicates.
+EARLY = {CaseStatus.REGISTERED.value, CaseStatus.ACCEPTED.value, CaseStatus.PROPOSED.value}
+
+
+@dataclass
+class Deadline:
+    """A deadline as the badges show it."""
+
+    label: str
+    due: datetime | None
+    urgency: Urgency
+    days_left: int | None
+
+    @property
+    def badge(self) -> str:
+        return {Urgency.NEAR: "warn", Urgency.OVERDUE: "overdue", Urgency.PAUSED: "paused"}.get(
+            self.urgency, ""
+        )
+
+
+def deadline_of(case: Case, now: datetime | None = None) -> Deadline:
+    now = now or wall_clock()
+    policy = current_policy()
+    due = workflow.current_due(case)
+    state = workflow.case_urgency(case, now, policy)
+    if case.status in (CaseStatus.REGISTERED.value, CaseStatus.ACCEPTED.value,
+                       CaseStatus.PROPOSED.value, CaseStatus.INSTRUCTED.value):
+        label = gettext("Accept and assign by")
+    elif case.status == CaseStatus.REVIEWING.value:
+        label = gettext("Review answer due")
+    else:
+        label = gettext("Reply due")
+    return Deadline(label, due, state, days_left(due, now) if due else None)
+
+
+def urgency_badge(due: datetime | None, now: datetime | None = None) -> tuple[str, str]:
+    """(css class, text) for a deadline in a list: 临期 / 超期 / nothing."""
+    from app.core.calendar import urgency
+
+    if due is None:
+        return "", ""
+    state = urgency(due, now or wall_clock(), current_policy().warn_days)
+    if state == Urgency.OVERDUE:
+        return "overdue", str(Urgency.OVERDUE.label)
+    if state == Urgency.NEAR:
+        return "warn", str(Urgency.NEAR.label)
+    return "", ""
+
+
+@dataclass
+class StepForm:
+    step: workflow.Step
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    open: bool = False
+
+
+def responsible_units() -> list[tuple[int, str]]:
+    """Units a case may be assigned to by this user (the registration form's rule)."""
+    query = OrgChoiceFilter("id", _OrgInterface()).apply(db.session.query(OrgUnit), "responsible")
+    return [(u.id, u.name) for u in query.all()]
+
+
+class _OrgInterface:
+    """The bit of FAB's datamodel interface a filter needs."""
+
+    obj = OrgUnit
+
+
+def step_forms(case: Case, actor: Any, failed: str | None = None,
+               posted: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+               message: str = "") -> list[StepForm]:
+    forms = []
+    policy = current_policy()
+    for step_def in workflow.available_steps(case, actor):
+        values = workflow.step_defaults(case, step_def, policy)
+        form = StepForm(step_def, values)
+        if step_def.code == failed:
+            form.values.update(posted or {})
+            form.errors = errors or {}
+            form.message = message
+            form.open = True
+        forms.append(form)
+    return forms
+
+
+def petitioner_rows(case: Case, full: bool) -> list[dict[str, str]]:
+    if full and case.petitioners:
+        # Every full view of personal data is logged (app/audit/record.py).
+        from app.audit.record import record_personal_data_view
+
+        record_personal_data_view(case, fields=("id_number", "phone"))
+    return [
+        {
+            "name": p.name,
+            "id_number": p.id_number if full else mask_id_number(p.id_number),
+            "phone": p.phone if full else mask_phone(p.phone),
+            "address": p.address or "",
+        }
+        for p in case.petitioners
+    ]
+
+
+def may_see_personal_data(case: Case) -> bool:
+    """Whoever works on the case in its place or unit sees the petitioner in full."""
+    scope = current_scope()
+    return scope.covers_place(case.township_id, case.village_id) or (
+        case.responsible_unit_id in scope.unit_ids
+    )
+
+
+def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
+    session = db.session
+    events = workflow.timeline(case, session)
+    merged_numbers = dict(
+        session.execute(select(Case.id, Case.number).where(Case.merged_into_id == case.id)).all()
+    )
+    timeline = [
+        {
+            "event": e,
+            "label": workflow.step_label(e.step, e.details),
+            "details": workflow.describe_details(e.details),
+            "from_label": CaseStatus.label_of(e.from_status),
+            "to_label": CaseStatus.label_of(e.to_status),
+            "source": merged_numbers.get(e.case_id),
+        }
+        for e in events
+    ]
+    assignment = workflow.current_assignment(case, session)
+    pending_extension = session.execute(
+        select(Extension).where(Extension.case_id == case.id, Extension.decided_at.is_(None))
+    ).scalars().first()
+    open_pause = session.execute(
+        select(Pause).where(Pause.case_id == case.id, Pause.ended_at.is_(None))
+    ).scalars().first()
+    joint_reviews = session.execute(
+        select(JointReview).where(JointReview.case_id == case.id).order_by(JointReview.id)
+    ).scalars().all()
+    forms = step_forms(case, actor, **form_state)
+    # A refused step the page no longer offers (wrong role, status moved on): say why on top.
+    page_error = ""
+    failed = form_state.get("failed")
+    if failed and not any(f.step.code == failed for f in forms):
+        page_error = form_state.get("message") or "；".join((form_state.get("errors") or {}).values())
+    needs_units = any(inp.kind in ("unit", "units") for f in forms for inp in f.step.inputs)
+    policy = current_policy()
+    return {
+        "case": case,
+        "deadline": deadline_of(case),
+        "petitioners": petitioner_rows(case, may_see_personal_data(case)),
+        "timeline": timeline,
+        "assignment": assignment,
+        "pending_extension": pending_extension,
+        "open_pause": open_pause,
+        "joint_reviews": joint_reviews,
+        "reviews": workflow.reviews_of(case, session),
+        "forms": forms,
+        "page_error": page_error,
+        "units": responsible_units() if needs_units else [],
+        "token": uuid.uuid4().hex,
+        "repeats": repeats_of_case(session, case) if case.status in EARLY else [],
+        "merged_cases": sorted(merged_numbers.items(), key=lambda kv: kv[1]),
+        "satisfaction_label": Satisfaction.label_of(case.satisfaction),
+        "notices": notices_for(case),
+        "warn_days": policy.warn_days,
+        "handle_days": policy.rule(RuleCode.HANDLE).days,
+    }
+
+
+NOTICE_KINDS = ("acceptance", "refusal", "reply")
+
+
+def notices_for(case: Case) -> list[tuple[str, str]]:
+    """The printable notices this case has: (kind, title)."""
+    found = []
+    if case.accepted_at is not None:
+        found.append(("acceptance", gettext("Acceptance notice")))
+    if case.status == CaseStatus.NOT_ACCEPTED.value:
+        found.append(("refusal", gettext("Non-acceptance notice")))
+    if case.reply_text and case.replied_at is not None:
+        found.append(("reply", gettext("Reply (答复意见书)")))
+    return found

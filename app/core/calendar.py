@@ -1,0 +1,179 @@
+"""Working days and deadlines: pure functions, testable on a frozen clock.
+
+Deadline rules (DOMAIN.md "Deadlines") count either calendar days or working days. Working days
+skip weekends and Chinese public holidays and count the adjusted working weekends (调休). The
+holidays come from the maintained `chinese-calendar` package; for years it does not know yet
+(the State Council publishes each year's schedule in November or December) the administrator
+enters the days in an override table, and without them a year falls back to Monday–Friday.
+
+Conventions, the same everywhere:
+
+- "within N days of X" ends at the end of the Nth day after X's date (X's own day is not
+  counted); a deadline is a naive local datetime at 23:59:59 of its last day;
+- a calendar-day period whose last day is a rest day ends on the next working day instead
+  (the rule of Chinese procedural law, e.g. 民事诉讼法 Art. 85: 期间届满的最后一日是法定休假日的，
+  以法定休假日后的第一日为期间届满的日期);
+- time the clock is paused is counted in whole days: [paused date, resumed date);
+- a case is 超期 once the deadline has passed, 临期 when 0 ≤ days left ≤ the warning threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import chinese_calendar
+from flask_babel import lazy_gettext as _l
+
+from app.core.choices import Choices
+
+_LIB_HOLIDAYS = chinese_calendar.holidays
+_LIB_WORKDAYS = chinese_calendar.workdays
+LIB_FIRST_YEAR = min(_LIB_HOLIDAYS).year
+LIB_LAST_YEAR = max(_LIB_HOLIDAYS).year
+END_OF_DAY = time(23, 59, 59)
+# A working-day loop never needs more than this many calendar days per working day (the
+# longest rest period, Spring Festival plus a weekend, is about ten days).
+_MAX_SPAN_PER_WORKDAY = 15
+
+
+class DayKind(Choices):
+    CALENDAR = "calendar", _l("Calendar days")
+    WORKING = "working", _l("Working days")
+
+
+class Urgency(Choices):
+    """How a deadline stands today: what the badges on lists and the case page show."""
+
+    NONE = "none", _l("No deadline")
+    ON_TIME = "on_time", _l("On time")
+    NEAR = "near", _l("Due soon")
+    OVERDUE = "overdue", _l("Overdue")
+    PAUSED = "paused", _l("Clock paused")
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def library_knows(year: int) -> bool:
+    """Does `chinese-calendar` hold the holiday schedule of `year`?"""
+    return LIB_FIRST_YEAR <= year <= LIB_LAST_YEAR
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days are working days: the administrator's overrides, then the library, then Mon–Fri.
+
+    `overrides` maps a date to True (a working day, e.g. an adjusted Saturday) or False (a rest
+    day, e.g. a holiday of a year the library does not know, or a local holiday).
+    """
+
+    overrides: Mapping[date, bool] = field(default_factory=dict)
+
+    def is_workday(self, day: date | datetime) -> bool:
+        day = _as_date(day)
+        override = self.overrides.get(day)
+        if override is not None:
+            return override
+        if library_knows(day.year):
+            if day in _LIB_WORKDAYS:
+                return True
+            return day.weekday() < 5 and day not in _LIB_HOLIDAYS
+        return day.weekday() < 5
+
+    def next_workday(self, day: date | datetime) -> date:
+        """`day` itself if it is a working day, else the first working day after it."""
+        day = _as_date(day)
+        for _ in range(_MAX_SPAN_PER_WORKDAY * 2):
+            if self.is_workday(day):
+                return day
+            day += timedelta(days=1)
+        return day
+
+    def add_working_days(self, start: date | datetime, count: int) -> date:
+        """The `count`th working day after `start` (start's own day not counted)."""
+        day = _as_date(start)
+        if count <= 0:
+            return day
+        found = 0
+        for _ in range(count * _MAX_SPAN_PER_WORKDAY + 30):
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                found += 1
+                if found == count:
+                    return day
+        raise ValueError(f"no {count} working days after {start}: check the holiday overrides")
+
+    def working_days_between(self, start: date | datetime, end: date | datetime) -> int:
+        """Working days in [start, end): what a pause from `start` to `end` costs the clock."""
+        first, last = _as_date(start), _as_date(end)
+        count = 0
+        day = first
+        while day < last:
+            if self.is_workday(day):
+                count += 1
+            day += timedelta(days=1)
+        return count
+
+    def add_days(self, start: date | datetime, count: int, kind: DayKind | str) -> date:
+        """The last day of a period of `count` days of `kind` starting after `start`."""
+        if DayKind(kind) == DayKind.WORKING:
+            return self.add_working_days(start, count)
+        return self.next_workday(_as_date(start) + timedelta(days=count))
+
+    def unknown_years(self, years: range) -> list[int]:
+        """Years in `years` neither the library nor any override covers (warn the admin)."""
+        covered = {d.year for d in self.overrides}
+        return [y for y in years if not library_knows(y) and y not in covered]
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, END_OF_DAY)
+
+
+def deadline(start: date | datetime, days: int, kind: DayKind | str, cal: WorkCalendar) -> datetime:
+    """The moment a period of `days` (calendar or working) days from `start` runs out."""
+    return end_of_day(cal.add_days(start, days, kind))
+
+
+def paused_days(start: datetime, end: datetime, kind: DayKind | str, cal: WorkCalendar) -> int:
+    """Days of a pause not counted against a deadline of `kind`: [start's date, end's date)."""
+    if end <= start:
+        return 0
+    if DayKind(kind) == DayKind.WORKING:
+        return cal.working_days_between(start, end)
+    return (end.date() - start.date()).days
+
+
+def extend(due: datetime, days: int, kind: DayKind | str, cal: WorkCalendar) -> datetime:
+    """`due` pushed back by `days` of `kind` (an approved extension, or a pause's length)."""
+    if days <= 0:
+        return due
+    return deadline(due, days, kind, cal)
+
+
+def days_left(due: datetime, today: date | datetime) -> int:
+    """Calendar days from today to the deadline's day: 0 on the day itself, negative when past."""
+    return (due.date() - _as_date(today)).days
+
+
+def urgency(
+    due: datetime | None, now: datetime, warn_days: int, paused: bool = False
+) -> Urgency:
+    """超期 when the deadline has passed, 临期 when at most `warn_days` days are left."""
+    if due is None:
+        return Urgency.NONE
+    if paused:
+        return Urgency.PAUSED
+    if now > due:
+        return Urgency.OVERDUE
+    if days_left(due, now) <= warn_days:
+        return Urgency.NEAR
+    return Urgency.ON_TIME
+
+
+def near_boundary(now: datetime, warn_days: int) -> datetime:
+    """Deadlines before this moment (and not yet past) are 临期: the SQL twin of `urgency`."""
+    return datetime.combine(now.date() + timedelta(days=warn_days + 1), time.min)

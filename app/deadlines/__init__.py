@@ -1,0 +1,1 @@
+"""Deadline policy: the rule table (lengths, calendar or working days) and holiday overrides."""

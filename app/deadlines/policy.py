@@ -1,0 +1,81 @@
+"""The deadline policy in force: rule lengths plus the working-day calendar, read once per request.
+
+`current_policy()` is what the workflow and the pages use; `load_policy(session)` builds one
+explicitly (seeding, background jobs, tests on a frozen clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import g, has_request_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.calendar import DayKind, WorkCalendar, deadline, extend
+from app.deadlines.models import DEFAULT_RULES, DeadlineRule, HolidayOverride, RuleCode
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: RuleCode
+    days: int
+    kind: DayKind
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    rules: Mapping[RuleCode, Rule]
+    calendar: WorkCalendar
+
+    def rule(self, code: RuleCode | str) -> Rule:
+        return self.rules[RuleCode(code)]
+
+    def due(self, code: RuleCode | str, start: datetime) -> datetime:
+        """When the clock of rule `code`, started at `start`, runs out."""
+        rule = self.rule(code)
+        return deadline(start, rule.days, rule.kind, self.calendar)
+
+    def extend(self, due: datetime, days: int, kind: DayKind | str) -> datetime:
+        return extend(due, days, kind, self.calendar)
+
+    @property
+    def warn_days(self) -> int:
+        return self.rule(RuleCode.WARNING).days
+
+
+def default_policy(overrides: Mapping | None = None) -> DeadlinePolicy:
+    """The statutory defaults, with no database: for tests and first start."""
+    rules = {code: Rule(code, d.days, d.kind) for code, d in DEFAULT_RULES.items()}
+    return DeadlinePolicy(rules, WorkCalendar(dict(overrides or {})))
+
+
+def load_policy(session: Session) -> DeadlinePolicy:
+    """Rules and overrides from the database; a rule missing there keeps its default."""
+    rules = {code: Rule(code, d.days, d.kind) for code, d in DEFAULT_RULES.items()}
+    for row in session.execute(select(DeadlineRule)).scalars():
+        try:
+            code = RuleCode(row.code)
+        except ValueError:
+            continue
+        rules[code] = Rule(code, row.days, DayKind(row.day_kind))
+    overrides = {
+        day: workday
+        for day, workday in session.execute(select(HolidayOverride.day, HolidayOverride.is_workday))
+    }
+    return DeadlinePolicy(rules, WorkCalendar(overrides))
+
+
+def current_policy() -> DeadlinePolicy:
+    """The policy for this request (read once), or freshly loaded outside a request."""
+    from app.extensions import db
+
+    if not has_request_context():
+        return load_policy(db.session)
+    cached = getattr(g, "_xf_policy", None)
+    if cached is None:
+        cached = load_policy(db.session)
+        g._xf_policy = cached
+    return cached
