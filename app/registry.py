@@ -9,11 +9,13 @@ from app.audit import views as audit
 from app.cases import import_view as case_import
 from app.cases import views as cases
 from app.deadlines import views as deadlines
+from app.leaders import views as leaders
 from app.ledgers import views as ledgers
 from app.mediation import views as mediation
 from app.org import views as org
+from app.supervision import views as supervision
 
-AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit, deadlines)
+AREAS = (cases, case_import, attachments, ledgers, mediation, leaders, supervision, org, audit, deadlines)
 
 
 def init_views(appbuilder: Any) -> None:

@@ -258,6 +258,13 @@ class Case(Stamped, Versioned, Model):
     def is_paused(self) -> bool:
         return self.paused_since is not None
 
+    @property
+    def needs_supervision(self) -> bool:
+        """Redone or transferred more than 3 times while open (app/supervision/orders.py)."""
+        from app.supervision.orders import needs_supervision
+
+        return needs_supervision(self)
+
 
 def _co_unit_clause(model, unit_ids):
     from app.cases.workflow_models import JointReviewUnit

@@ -72,6 +72,7 @@ CASE_LABELS = {
     "created_by": _l("Registered by"),
     "updated_at": _l("Last changed"),
     "next_due_at": _l("Deadline"),
+    "needs_supervision": _l("Supervision"),
 }
 
 
@@ -85,6 +86,15 @@ def _due_cell(due: datetime | None) -> Markup:
     css, text = urgency_badge(due)
     badge = Markup(' <span class="badge badge-{}">{}</span>').format(css, text) if css else Markup("")
     return Markup("{}{}").format(due.strftime("%Y-%m-%d"), badge)
+
+
+def _flag_cell(flagged: bool) -> Markup:
+    """Redone or transferred more than 3 times: flagged for supervision (12345 practice)."""
+    if not flagged:
+        return Markup("")
+    return Markup('<span class="label label-danger xf-flag-supervision">{}</span>').format(
+        gettext("Needs supervision")
+    )
 
 
 def _deadline_clause(value: str):
@@ -239,9 +249,10 @@ class CaseView(ScopedModelView):
         "title",
         "next_due_at",
         "status",
+        "needs_supervision",
     ]
     order_columns = ["number", "received_at", "status", "next_due_at"]
-    formatters_columns = {"next_due_at": lambda due: _due_cell(due)}
+    formatters_columns = {"next_due_at": lambda due: _due_cell(due), "needs_supervision": lambda f: _flag_cell(f)}
     base_order = ("received_at", "desc")
     page_size = 20
     search_columns = ["number", "title", "received_at", "township", "subject", "responsible_unit"]

@@ -74,7 +74,9 @@ class ScopeSpec:
     unit_clause: for richer assignment (co-units, transfers) — a function (model, unit_ids)
       returning a SQL condition, used in addition to `units`;
     parent: for child records (a case's petitioners, instructions, events …): the foreign-key
-      column and the parent model's class name — the child is visible when its parent is.
+      column and the parent model's class name — the child is visible when its parent is;
+    parents: for records hanging off one of several parents (a leader's holding of a case or
+      of a ledger entry): (column, class name) pairs — visible when any parent it points to is.
     """
 
     township: str | None = None
@@ -85,6 +87,7 @@ class ScopeSpec:
         default=None, compare=False
     )
     parent: tuple[str, str] | None = None
+    parents: tuple[tuple[str, str], ...] = ()
 
 
 def scope_for_user(user: Any) -> Scope:
@@ -156,12 +159,15 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
     scope = current_scope() if scope is None else scope
     if scope.everything:
         return true()
-    if spec.parent is not None:
-        column_name, parent_name = spec.parent
-        parent = model.registry._class_registry[parent_name]
-        return getattr(model, column_name).in_(
-            select(parent.id).where(scope_clause(parent, scope))
-        )
+    links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
+    if links:
+        through = []
+        for column_name, parent_name in links:
+            parent = model.registry._class_registry[parent_name]
+            through.append(
+                getattr(model, column_name).in_(select(parent.id).where(scope_clause(parent, scope)))
+            )
+        return or_(*through) if len(through) > 1 else through[0]
     clauses: list[ColumnElement] = []
     if spec.township and scope.township_ids:
         clauses.append(getattr(model, spec.township).in_(scope.township_ids))
