@@ -278,8 +278,10 @@ def fill_slot(slot: ReceptionSlot) -> None:
     """The slot belongs to the leader's org unit; a township leader receives in their township."""
     unit = slot.leader.org_unit
     slot.org_unit_id = unit.id
+    # Through the relationship: the form set `township` to None, and on flush a relationship
+    # set to None would overwrite a plain township_id.
     if slot.township is None and unit.township_id is not None:
-        slot.township_id = unit.township_id
+        slot.township = unit.township
 
 
 @dataclass(frozen=True)
@@ -361,7 +363,7 @@ def fill_reception(reception: Reception) -> None:
     unit = reception.leader.org_unit
     reception.org_unit_id = unit.id
     if reception.township is None and unit.township_id is not None:
-        reception.township_id = unit.township_id
+        reception.township = unit.township  # the relationship, as in fill_slot
     numbers = "、".join(c.number for c in reception.cases)
     reception.case_numbers = numbers if len(numbers) <= 2000 else numbers[:1999] + "…"
 
