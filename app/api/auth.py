@@ -15,7 +15,8 @@ treat the call exactly like that user's pages.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, request
@@ -29,6 +30,15 @@ from app.extensions import db
 
 # Refresh an API key's "last used" at most this often (a write per call would be wasted).
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ApiKeyUse:
+    """The key of this call, as read when it was checked."""
+
+    id: int
+    name: str
+    last_used_on: datetime | None
 
 
 def key_prefix() -> str:
@@ -78,12 +88,17 @@ def _user_of_key(raw: str) -> Any:
         raise unauthenticated(
             "api_key_revoked", gettext("This API key has been revoked or has expired.")
         )
-    user = key.user
+    from app.security.models import AppUser
+
+    # (ApiKey.user is FAB's base User: load ours, with its org unit.)
+    user = db.session.get(AppUser, key.user_id)
     if user is None or not user.is_active:
         raise unauthenticated(
             "api_client_inactive", gettext("The API client of this key is deactivated.")
         )
-    g.xf_api_key = key
+    # Plain values: after the call the session may be rolled back and the row expired, and
+    # reading it again would open a transaction (and on SQLite take the write lock).
+    g.xf_api_key = ApiKeyUse(key.id, key.name, key.last_used_on)
     g.xf_api_via = "api_key"
     return user
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, make_response, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -137,7 +137,7 @@ class ApiClientView(ScopedModelView):
         )
         if created is None:
             abort(500)
-        response = self.appbuilder.get_app.make_response(self._page(client, new_key=created["key"]))
+        response = make_response(self._page(client, new_key=created["key"]))
         response.headers["Cache-Control"] = "no-store"
         return response
 
