@@ -16,9 +16,7 @@ from __future__ import annotations
 import numbers
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 # marshmallow's message keys → our stable codes (app/api/errors.py).
@@ -34,12 +32,15 @@ _CODES = {
 }
 
 
+# China's standard time. A fixed offset, not the tz database's Asia/Shanghai: that zone gives
+# historical offsets (local mean time +08:05:43, the summer times of 1986–91) that no partner
+# system expects for a wall-clock time.
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+EARLIEST_YEAR = 1900
+
+
 def local_zone() -> Any:
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    try:
-        return ZoneInfo(name or "Asia/Shanghai")
-    except Exception:  # noqa: BLE001 — no tz database: China has kept +08:00 without DST
-        return timezone(timedelta(hours=8))
+    return CHINA_STANDARD_TIME
 
 
 def to_wall_clock(value: datetime) -> datetime:
@@ -101,9 +102,12 @@ class LocalDateTime(fields.DateTime):
         if not isinstance(value, str) or "\x00" in value:
             raise self.make_error("invalid")
         try:
-            return to_wall_clock(datetime.fromisoformat(value.strip().replace(" ", "T", 1)))
+            moment = to_wall_clock(datetime.fromisoformat(value.strip().replace(" ", "T", 1)))
         except (ValueError, OverflowError):
             raise self.make_error("invalid") from None
+        if moment.year < EARLIEST_YEAR:
+            raise self.make_error("invalid")
+        return moment
 
 
 class LocalDate(fields.Date):
@@ -111,9 +115,12 @@ class LocalDate(fields.Date):
         if not isinstance(value, str):
             raise self.make_error("invalid")
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             raise self.make_error("invalid") from None
+        if day.year < EARLIEST_YEAR:
+            raise self.make_error("invalid")
+        return day
 
 
 def length(maximum: int, minimum: int | None = None) -> list[validate.Length]:
