@@ -133,7 +133,7 @@ class ApiClientView(ScopedModelView):
             flash(gettext("Activate the client before issuing a key."), "danger")
             return redirect(url_for(".show", pk=client.id))
         created = self.appbuilder.sm.create_api_key(
-            client.user, f"{client.source}-{secrets.token_hex(3)}"
+            client.user, f"{client.source}-{secrets.randbelow(10**6):06d}"
         )
         if created is None:
             abort(500)
