@@ -63,8 +63,15 @@ def downgrade():
     with op.batch_alter_table('petition_case', schema=None) as batch_op:
         batch_op.drop_index('uq_petition_case_source_external')
         batch_op.drop_index('ix_case_updated')
-        batch_op.drop_column('external_id')
-        batch_op.drop_column('source')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite's own DROP COLUMN (3.35+): a batch rebuild of petition_case would trip the
+        # case_event triggers that name it (workflow migration).
+        op.execute('ALTER TABLE petition_case DROP COLUMN external_id')
+        op.execute('ALTER TABLE petition_case DROP COLUMN source')
+    else:
+        with op.batch_alter_table('petition_case', schema=None) as batch_op:
+            batch_op.drop_column('external_id')
+            batch_op.drop_column('source')
 
     with op.batch_alter_table('mediation_record', schema=None) as batch_op:
         batch_op.drop_index('ix_mediation_record_updated')
