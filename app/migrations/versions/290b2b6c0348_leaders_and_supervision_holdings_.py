@@ -1,7 +1,7 @@
 """leaders and supervision: holdings, receptions, score rules, orders, joint meetings, accountability
 
 Revision ID: 290b2b6c0348
-Revises: d4b04414255e
+Revises: 5ee58b173328
 Create Date: 2026-11-23 16:20:28.042480
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '290b2b6c0348'
-down_revision = 'd4b04414255e'
+down_revision = '5ee58b173328'
 branch_labels = None
 depends_on = None
 
