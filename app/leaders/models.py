@@ -10,7 +10,7 @@ and how their work scores. DOMAIN.md "Responsible leaders" is the specification.
   visible to whoever sees the leader, or the case, or the ledger entry (ScopeSpec.parents).
 - `ReceptionSlot` (领导接访安排): a planned reception — leader, day, hours, place, subjects (the
   专家门诊 idea) — published on the schedule page every signed-in user reads (and the public
-  portal later, through `app.leaders.rules.upcoming_slots`).
+  portal later, through `app.leaders.schedule.public_schedule`).
 - `Reception`: a reception held (接访) or a leader's visit to a locality (下访), with batches,
   persons and the cases registered from it (`ReceptionCase`).
 - `ScoreRule`: the points of seed 004's 四联四包 assessment, per kind of event (app/leaders/score.py

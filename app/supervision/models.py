@@ -85,7 +85,8 @@ class SupervisionOrder(Stamped, Versioned, Model):
         Index("ix_supervision_order_issued", "issued_at"),
     )
 
-    id = Column(Integer, primary_key=True)
+    # Exported as the number supervisors quote (DB000012, see `number`).
+    id = Column(Integer, primary_key=True, info={"export_format": lambda v: f"DB{v:06d}"})
     kind = Column(String(16), nullable=False, info={"choices": OrderKind})
     unit_id = Column(Integer, ForeignKey("org_unit.id"), nullable=False)  # the addressed unit
     issuer_township_id = Column(Integer, ForeignKey("org_unit.id"), nullable=True)

@@ -248,6 +248,7 @@ class SupervisionOrderView(ScopedModelView):
     show_title = _l("Supervision order")
     label_columns = {
         "number": _l("Order number"),
+        "id": _l("Order number"),  # the export writes the id as the number (see the model)
         "kind": _l("Kind of order"),
         "unit": _l("Addressed to"),
         "targets_summary": _l("Cases and ledger entries"),
@@ -261,7 +262,7 @@ class SupervisionOrderView(ScopedModelView):
         "requirement": _l("Requirement"),
     }
     list_columns = ["number", "kind", "unit", "targets_summary", "issued_at", "due_on", "status", "answered_at"]
-    export_columns = ["kind", "unit", "targets_summary", "target_count", "issued_at", "issued_by", "requirement",
+    export_columns = ["id", "kind", "unit", "targets_summary", "target_count", "issued_at", "issued_by", "requirement",
                       "due_on", "status", "answered_at", "closed_at"]
     show_columns = ["number", "kind", "unit", "issued_at", "due_on", "status"]
     order_columns = ["issued_at", "due_on", "status", "answered_at"]

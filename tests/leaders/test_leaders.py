@@ -225,3 +225,31 @@ def test_reception_records_with_cases(leader_client, client_as, db_session):
     assert reception.township_id == org(db_session, "城关镇").id  # a township leader receives in the township
     assert client_as("leader_hd").get(f"/leaders/receptions/show/{reception.id}").status_code == 404
     assert client_as("clerk").get(f"/leaders/receptions/show/{reception.id}").status_code == 200
+
+
+def test_public_schedule_for_the_portal(app, leader_client, db_session):
+    """`public_schedule(days)`: what the public portal shows — published slots only, no personal data."""
+    from app.leaders.schedule import public_schedule
+
+    leader = own_leader(db_session)
+    saturday = _next_saturday()
+    for subjects, published in (("门户公开专题", "y"), ("门户不公开专题", "")):
+        response = leader_client.post("/leaders/slots/add", data={
+            "leader": str(leader.id), "day": saturday.isoformat(), "start_time": "08:30", "end_time": "11:30",
+            "place": "城关镇信访办接待室", "subjects": subjects, "township": "__None", "published": published,
+            "note": "内部备注：不外传"})
+        assert response.status_code == 302, form_errors(response)
+    with app.app_context():
+        items = public_schedule(days=30)
+        assert all(i["date"] == TODAY.isoformat() for i in public_schedule(days=0))  # at least today
+    ours = [i for i in items if i["subjects"] == "门户公开专题"]
+    assert ours == [{
+        "date": saturday.isoformat(), "weekday": 5, "weekend": True, "start_time": "08:30", "end_time": "11:30",
+        "place": "城关镇信访办接待室", "subjects": "门户公开专题", "leader_name": leader.name,
+        "leader_title": leader.post, "leader_rank": ours[0]["leader_rank"], "township": "城关镇",
+    }]
+    assert ours[0]["leader_rank"] in ("科级", "县级", "其他")
+    assert not any(i["subjects"] == "门户不公开专题" for i in items)
+    assert "内部备注" not in repr(items)
+    assert [i["date"] for i in items] == sorted(i["date"] for i in items)
+    assert all(TODAY.isoformat() <= i["date"] < (TODAY + timedelta(days=30)).isoformat() for i in items)

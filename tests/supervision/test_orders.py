@@ -300,3 +300,16 @@ def test_order_issue_uses_now_and_the_due_day(db_session):
     with pytest.raises(DomainError):  # a manager is no supervisor
         orders.issue_orders(db_session, user(db_session, "county_manager"), kind="urge", requirement="x",
                             due_on=date.today(), cases=[case], now=datetime.now())
+
+
+def test_order_export_names_the_order_and_who_issued_it(supervisor_client, db_session):
+    case = make_case(db_session, title="导出测试超期件", due_in_days=-5)
+    order = _issue(supervisor_client, db_session, case)
+    issuer = user(db_session, "supervisor")
+    response = supervisor_client.post("/supervision/orders/export/csv")
+    text = response.get_data(as_text=True)
+    response.close()
+    header, *rows = text.lstrip("\ufeff").splitlines()
+    assert header.startswith("督办单号,")
+    row = next(r for r in rows if case.number in r)
+    assert row.startswith(f"{order.number},") and f",{issuer.last_name}{issuer.first_name}," in row
