@@ -78,11 +78,12 @@ def unit_choices(scope: Scope) -> list[tuple[int, str]]:
 
 
 def read_filters(args: Any, period_required: bool = True,
-                 default: Period | None = None) -> tuple[ReportFilters | None, Period | None, FilterForm]:
+                 default: Period | None = None) -> tuple[ReportFilters, Period | None, FilterForm]:
     """Parse the filter arguments. Returns (filters, period, form).
 
-    With `period_required=False` an empty start and end mean "any time" (period None; the
-    supervision report's default: an overdue case is overdue whenever it was received).
+    With `period_required=False` an empty start and end mean "any time": `period` is None (the
+    supervision report's default: an overdue case is overdue whenever it was received) and
+    `filters.period` holds the default period, for whoever needs one.
     """
     scope = current_scope()
     values = {name: (args.get(name) or "").strip() for name in PARAMS}
@@ -113,5 +114,5 @@ def read_filters(args: Any, period_required: bool = True,
     category = values["category"] if values["category"] in Category.codes() else None
     if values["category"] and category is None:
         values["category"] = ""
-    filters = ReportFilters(period, township_id=township, unit_id=unit, category=category, scope=scope) if period else None
+    filters = ReportFilters(period or fallback, township_id=township, unit_id=unit, category=category, scope=scope)
     return filters, period, form

@@ -31,7 +31,7 @@ from app.org.models import OrgUnit
 from app.reports import figures as F
 from app.reports import overdue
 from app.reports.figures import FigureDef, Period, ReportFilters
-from app.reports.filtering import FilterForm, read_filters
+from app.reports.filtering import FilterForm, read_filters, township_choices
 
 PAGE_SIZE = 100
 
@@ -126,7 +126,6 @@ class RatesReportView(ReportView):
 
     def _filters(self) -> tuple[ReportFilters, FilterForm]:
         filters, _period, form = read_filters(request.args)
-        assert filters is not None  # the period is required here: a default is always there
         return filters, form
 
     @expose("/")
@@ -156,10 +155,9 @@ class RatesReportView(ReportView):
 
 def watch_filters() -> tuple[overdue.WatchFilters, FilterForm]:
     filters, period, form = read_filters(request.args, period_required=False)
-    base = filters or ReportFilters(Period(date.min, date.min))
     return overdue.WatchFilters(
-        scope=current_scope(), period=period, township_id=base.township_id, unit_id=base.unit_id,
-        category=base.category,
+        scope=current_scope(), period=period, township_id=filters.township_id, unit_id=filters.unit_id,
+        category=filters.category,
     ), form
 
 
@@ -249,9 +247,9 @@ def last_bimonthly(today: date) -> tuple[int, int]:
 def township_ranking(filters: ReportFilters, now: Any = None) -> list[dict[str, Any]]:
     """Townships with the bulletin's columns, ranked by 结案率 (then 回复率)."""
     table = F.figure_table(filters, TOWNSHIP_COLUMNS, by="township", now=now)
-    names = org_names(table.rows())
-    rows = [{"name": names.get(k, ""), "values": [table.value(k, f.code) for f in TOWNSHIP_COLUMNS]}
-            for k in table.rows() if k is not None]
+    # Every township of the area is listed, also one without a case in the period ("—").
+    rows = [{"name": name, "values": [table.value(k, f.code) for f in TOWNSHIP_COLUMNS]}
+            for k, name in township_choices(filters.resolved_scope())]
 
     def key(row: dict[str, Any]) -> tuple[float, float]:
         closure, reply = row["values"][2].rate, row["values"][1].rate
