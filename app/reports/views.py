@@ -43,6 +43,16 @@ def org_names(ids: Iterable[int | None]) -> dict[int, str]:
     return dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(wanted))).all())
 
 
+def responsible_ids(ids: Iterable[int | None]) -> set[int]:
+    from app.org.models import RESPONSIBLE_KINDS
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(db.session.execute(select(OrgUnit.id).where(
+        OrgUnit.id.in_(wanted), OrgUnit.kind.in_([k.value for k in RESPONSIBLE_KINDS]))).scalars())
+
+
 def org_order(ids: Iterable[int | None]) -> list[int | None]:
     """Ids in the org tree's order (sort_order, then id); None (no unit yet) last."""
     wanted = [i for i in ids if i is not None]
@@ -100,7 +110,11 @@ def rates_table(filters: ReportFilters, now: Any = None) -> dict[str, Any]:
     unassigned = gettext("Not yet assigned")
     total_rows = rows(total, [F.TOTAL], lambda _k: gettext("All (total)"))
     town_rows = rows(by_town, [k for k in org_order(by_town.rows()) if k is not None], lambda k: names.get(k, ""))
-    unit_rows = rows(by_unit, org_order(by_unit.rows()), lambda k: names.get(k, unassigned) if k else unassigned)
+    # Units are responsible units (departments, townships, offices …); a village committee's
+    # mediations count in its township's row and the total, not as a "unit" of its own.
+    responsible = responsible_ids(by_unit.rows())
+    unit_rows = rows(by_unit, [k for k in org_order(by_unit.rows()) if k is None or k in responsible],
+                     lambda k: names.get(k, unassigned) if k else unassigned)
     return {"figures": figures, "total": total_rows, "townships": town_rows, "units": unit_rows}
 
 
