@@ -575,25 +575,32 @@ def rollup(groups: Groups, figures: list[FigureDef], by: str | None,
     return table
 
 
-def figure_table(filters: ReportFilters, figures: Iterable[FigureDef] = FIGURES, by: str | None = None,
-                 compare: bool = False, now: datetime | None = None) -> FigureTable:
-    """The figures for `filters`, per township / unit / in total, with the previous period if asked.
-
-    One aggregate query per family of figures asked for.
-    """
+def count_groups(filters: ReportFilters, figures: Iterable[FigureDef], compare: bool = False,
+                 now: datetime | None = None) -> Groups:
+    """The counts of `figures` grouped by (period, township, unit): one aggregate query per family."""
     figures = list(figures)
     groups: Groups = {}
     for family in dict.fromkeys(f.family for f in figures):
         members = [f for f in figures if f.family == family]
-        groups.update(_prefixed(family, FAMILIES[family](filters, members, compare, now)))
-    merged: Groups = {}
-    for (_family, period, township, unit), values in groups.items():
-        merged.setdefault((period, township, unit), {}).update(values)
-    return rollup(merged, figures, by, previous_is_year_before=compare and _previous_is_year_before(filters))
+        for key, values in FAMILIES[family](filters, members, compare, now).items():
+            groups.setdefault(key, {}).update(values)
+    return groups
 
 
-def _prefixed(family: str, groups: Groups) -> dict[tuple[str, str, int | None, int | None], dict[str, Value]]:
-    return {(family, *key): values for key, values in groups.items()}
+def figure_tables(filters: ReportFilters, figures: Iterable[FigureDef] = FIGURES,
+                  by: Iterable[str | None] = (None,), compare: bool = False,
+                  now: datetime | None = None) -> list[FigureTable]:
+    """The figures rolled up several ways (per township, per unit, in total) from ONE count."""
+    figures = list(figures)
+    groups = count_groups(filters, figures, compare, now)
+    previous_is_year_before = compare and _previous_is_year_before(filters)
+    return [rollup(groups, figures, b, previous_is_year_before=previous_is_year_before) for b in by]
+
+
+def figure_table(filters: ReportFilters, figures: Iterable[FigureDef] = FIGURES, by: str | None = None,
+                 compare: bool = False, now: datetime | None = None) -> FigureTable:
+    """The figures for `filters`, per township / unit / in total, with the previous period if asked."""
+    return figure_tables(filters, figures, (by,), compare, now)[0]
 
 
 def figure(fig: FigureDef, filters: ReportFilters, by: str | None = None,

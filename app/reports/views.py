@@ -95,9 +95,8 @@ def rates_table(filters: ReportFilters, now: Any = None) -> dict[str, Any]:
     """Every figure per township and per unit, with the previous period: what the page and its
     export show. Two roll-ups of the same counts (one aggregate query per family)."""
     figures = list(F.FIGURES)
-    by_town = F.figure_table(filters, figures, by="township", compare=True, now=now)
-    by_unit = F.figure_table(filters, figures, by="unit", compare=True, now=now)
-    total = F.figure_table(filters, figures, by=None, compare=True, now=now)
+    by_town, by_unit, total = F.figure_tables(filters, figures, by=("township", "unit", None), compare=True,
+                                              now=now)
     names = org_names([*by_town.rows(), *by_unit.rows()])
 
     def rows(table: F.FigureTable, keys: list[Any], label: Callable[[Any], str]) -> list[dict[str, Any]]:
