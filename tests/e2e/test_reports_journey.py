@@ -64,6 +64,7 @@ def test_manager_reads_dashboard_filters_rates_and_exports(page, live_server, tm
     # The supervision report and a printable bulletin.
     page.goto(f"{live_server.url}/reports/supervision/")
     assert page.locator("#units-ranked").count() == 1
+    page.screenshot(path="tests/e2e/artifacts/reports-supervision.png", full_page=True)
     assert untranslated_words(page) == []
     page.goto(f"{live_server.url}/reports/bulletins/bimonthly?year=2026&part=2")
     assert page.locator("h1").inner_text() == "信访工作情况通报"
