@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -126,14 +126,6 @@ def _case_select(where: ColumnElement) -> Select:
     )
 
 
-def overdue_cases_count(filters: WatchFilters, moment: datetime, warn_days: int) -> int:
-    from app.extensions import db
-
-    return db.session.execute(
-        select(func.count()).select_from(Case).where(_deadline_where(filters, moment, warn_days))
-    ).scalar() or 0
-
-
 def overdue_cases(filters: WatchFilters, moment: datetime, warn_days: int, limit: int | None = None,
                   offset: int = 0) -> Iterator[tuple[int, list[Any]]]:
     """(case id, row) of overdue and due-soon cases, the longest overdue first."""
@@ -161,7 +153,10 @@ def _repeated_where(filters: WatchFilters) -> ColumnElement:
     from app.core.scoping import scope_clause
 
     return and_(
-        or_(Case.redo_count > REPEATED_LIMIT, Case.transfer_count > REPEATED_LIMIT),
+        # Literal numbers: the partial index ix_case_repeatedly_returned is used only when the
+        # query says exactly what its WHERE says (a bound parameter would not match it).
+        or_(Case.redo_count > literal_column(str(REPEATED_LIMIT)),
+            Case.transfer_count > literal_column(str(REPEATED_LIMIT))),
         scope_clause(Case, filters.scope),
         *filters.conditions(),
     )

@@ -201,10 +201,12 @@ class SupervisionReportView(ReportView):
         case_page, repeated_page = _page("page"), _page("rpage")
         cases = list(overdue.overdue_cases(filters, moment, warn, PAGE_SIZE, (case_page - 1) * PAGE_SIZE))
         repeated = list(overdue.repeated_cases(filters, PAGE_SIZE, (repeated_page - 1) * PAGE_SIZE))
+        units = overdue.units_ranked(filters, moment, warn)
         return self.render_template(
             "xf/reports/supervision.html", title=gettext("Supervision report"), form=form,
-            units=overdue.units_ranked(filters, moment, warn),
-            cases=cases, cases_total=overdue.overdue_cases_count(filters, moment, warn), case_page=case_page,
+            units=units,
+            # The ranking's overdue and due-soon counts add up to the list's length: no second count.
+            cases=cases, cases_total=sum(r[2] + r[3] for r in units), case_page=case_page,
             repeated=repeated, repeated_total=overdue.repeated_cases_count(filters), repeated_page=repeated_page,
             page_size=PAGE_SIZE, tables=SUPERVISION_TABLES, today=moment.date(),
             definitions=[(_l("Overdue and due soon"), overdue.OVERDUE_DEFINITION),
