@@ -1,7 +1,7 @@
 """reports: partial index for cases redone or transferred more than 3 times
 
 Revision ID: 8d63343c25ef
-Revises: d4b04414255e
+Revises: 5ee58b173328
 Create Date: 2026-11-23 16:39:32.155163
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8d63343c25ef'
-down_revision = 'd4b04414255e'
+down_revision = '5ee58b173328'
 branch_labels = None
 depends_on = None
 
