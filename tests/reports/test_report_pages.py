@@ -237,3 +237,50 @@ def test_report_xlsx_opens_in_libreoffice_with_the_page_rows(county_manager, tmp
     shown = table_rows(page, "overdue-cases")
     assert converted[0][0] == "信访件编号"
     assert [r[0] for r in converted[1:]][: len(shown)] == [r[0] for r in shown]
+
+
+# --- scope and audit of the supervision report's exports, bulletins and the dashboard --------------------
+
+
+def test_supervision_exports_stay_in_the_township_and_are_logged(client_as, db_session):
+    other = org_id(db_session, "河东镇")
+    now = datetime.now()
+    add_cases(db_session, [
+        {"township_id": other, "title": "河东镇超期件", "received_at": now - timedelta(days=90),
+         "next_due_at": now - timedelta(days=3), "due_at": now - timedelta(days=3)},
+        {"township_id": other, "title": "河东镇重办多次", "redo_count": 4, "received_at": now - timedelta(days=90),
+         "next_due_at": now + timedelta(days=40)},
+    ])
+    manager = client_as("manager")  # 城关镇
+    for query in ("", f"?township={other}"):
+        for table in ("cases", "repeated"):
+            rows = csv_rows(manager.post(f"/reports/supervision/export/{table}/csv{query}"))
+            assert all(r[2] != "河东镇" for r in rows[1:]), (table, query)
+            assert "河东镇超期件" not in {r[1] for r in rows} and "河东镇重办多次" not in {r[1] for r in rows}
+    county = client_as("county_manager")
+    last = db_session.execute(select(func.max(AuditEntry.id))).scalar() or 0
+    rows = csv_rows(county.post(f"/reports/supervision/export/repeated/csv?township={other}"))
+    assert [r[1] for r in rows[1:]] == ["河东镇重办多次"]
+    entry = db_session.execute(select(AuditEntry).where(AuditEntry.id > last, AuditEntry.kind == "export")).scalar_one()
+    assert entry.username == "county_manager" and entry.summary == "重办或转办超过3次的信访件"
+    assert '"rows": 1' in entry.details and str(other) in entry.details
+
+
+def test_bulletins_and_dashboard_show_only_the_users_township(client_as, db_session):
+    own, other = org_id(db_session, "城关镇"), org_id(db_session, "河东镇")
+    manager, county = client_as("manager"), client_as("county_manager")
+    town_bulletin = manager.get("/reports/bulletins/bimonthly?year=2026&part=2").get_data(as_text=True)
+    assert [r[1] for r in table_rows(town_bulletin, "township-ranking")] == ["城关镇"]
+    county_bulletin = county.get("/reports/bulletins/bimonthly?year=2026&part=2").get_data(as_text=True)
+    assert "河东镇" in [r[1] for r in table_rows(county_bulletin, "township-ranking")]
+    data = manager.get("/reports/dashboard/data").get_json()
+    year = data["year"]
+
+    def in_year(*where) -> int:
+        return db_session.execute(select(func.count()).select_from(Case).where(
+            Case.received_at >= datetime(year, 1, 1), Case.received_at < datetime(year + 1, 1, 1),
+            Case.status != "merged", *where)).scalar()
+
+    assert int(data["cards"][0]["text"]) == in_year(Case.township_id == own)
+    assert in_year(Case.township_id == other) > 0  # the other township has cases the manager does not count
+    assert int(county.get("/reports/dashboard/data").get_json()["cards"][0]["text"]) == in_year()
