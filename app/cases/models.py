@@ -160,6 +160,11 @@ class Case(Stamped, Versioned, Model):
               postgresql_where=text("repeat_of_id IS NOT NULL")),
         Index("ix_case_merged_into", "merged_into_id", sqlite_where=text("merged_into_id IS NOT NULL"),
               postgresql_where=text("merged_into_id IS NOT NULL")),
+        # The supervision report's cases redone or transferred more than 3 times (a handful of a
+        # million): partial, so finding them reads the few, not the table.
+        Index("ix_case_repeatedly_returned", "id",
+              sqlite_where=text("redo_count > 3 OR transfer_count > 3"),
+              postgresql_where=text("redo_count > 3 OR transfer_count > 3")),
     )
 
     # The long texts are loaded only when read (one query for the group): lists, queues and
