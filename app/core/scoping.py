@@ -74,8 +74,8 @@ class ScopeSpec:
     org_unit: a column holding any org unit (a user's, a committee's): scoped through the
       unit's own township/village, or the unit itself for unit-scoped users;
     units: columns holding responsible/assigned unit ids (属事), seen by unit-scoped users;
-    unit_clause: for richer assignment (co-units, transfers) — a function (model, unit_ids)
-      returning a SQL condition, used in addition to `units`;
+    unit_clause: for richer assignment (co-units, transfers) — a function (model, unit_ids,
+      scope) returning a SQL condition, used in addition to `units`;
     parent: for child records (a case's petitioners, instructions, events …): the foreign-key
       column and the parent model's class name — the child is visible when its parent is.
     """
@@ -84,7 +84,7 @@ class ScopeSpec:
     village: str | None = None
     org_unit: str | None = None
     units: tuple[str, ...] = ()
-    unit_clause: Callable[[Any, frozenset[int]], ColumnElement] | None = field(
+    unit_clause: Callable[[Any, frozenset[int], Scope], ColumnElement] | None = field(
         default=None, compare=False
     )
     parent: tuple[str, str] | None = None
@@ -193,7 +193,7 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
             for name in spec.units:
                 clauses.append(getattr(model, name).in_(scope.unit_ids))
         if spec.unit_clause is not None:
-            clauses.append(spec.unit_clause(model, scope.unit_ids))
+            clauses.append(spec.unit_clause(model, scope.unit_ids, scope))
     if not clauses:
         return false()
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
