@@ -122,6 +122,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "leaders": READ,
         "receptions": WRITE | EXPORT,
         "schedule": READ,
+        "dashboard": READ,
     },
     RoleName.HANDLER: {
         "home": READ,
@@ -135,6 +136,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "meetings": READ | COMPLETE_TASK,
         # Scoped to nothing for a township's handlers; the 纪委's handlers see every record.
         "accountability": READ,
+        "dashboard": READ,
     },
     RoleName.LEADER: {
         "home": READ,
@@ -154,6 +156,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "supervision": READ | ANSWER,
         "meetings": READ | COMPLETE_TASK,
         "accountability": READ,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
     RoleName.SUPERVISOR: {
         "home": READ,
@@ -173,6 +178,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "supervision": READ | EXPORT | ISSUE | DECIDE,
         "meetings": FULL | EXPORT | ADD_TASK | COMPLETE_TASK,
         "accountability": WRITE | EXPORT,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
     RoleName.MANAGER: {
         "home": READ,
@@ -192,6 +200,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "supervision": READ | EXPORT,
         "meetings": READ | EXPORT,
         "accountability": READ | EXPORT,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
 }
 

@@ -230,7 +230,7 @@ class JointMeeting(Stamped, Versioned, Model):
 
     __tablename__ = "joint_meeting"
     __scope__ = ScopeSpec(
-        township="township_id", unit_clause=lambda model, unit_ids: _meeting_unit_clause(model, unit_ids)
+        township="township_id", unit_clause=lambda model, unit_ids, scope: _meeting_unit_clause(model, unit_ids)
     )
     __table_args__ = (Index("ix_joint_meeting_township_held", "township_id", "held_on"),)
 
@@ -317,7 +317,7 @@ class AccountabilityRecord(Stamped, Versioned, Model):
 
     __tablename__ = "accountability_record"
     __scope__ = ScopeSpec(
-        township="township_id", unit_clause=lambda model, unit_ids: _discipline_clause(model, unit_ids)
+        township="township_id", unit_clause=lambda model, unit_ids, scope: _discipline_clause(model, unit_ids)
     )
     __table_args__ = (
         Index("ix_accountability_township_decided", "township_id", "decided_on"),
