@@ -1,7 +1,7 @@
 """leaders and supervision: holdings, receptions, score rules, orders, joint meetings, accountability
 
 Revision ID: 290b2b6c0348
-Revises: 8d63343c25ef
+Revises: 3da0de615c17
 Create Date: 2026-11-23 16:20:28.042480
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '290b2b6c0348'
-down_revision = '8d63343c25ef'
+down_revision = '3da0de615c17'
 branch_labels = None
 depends_on = None
 
