@@ -338,6 +338,51 @@ LEDGER_LEVEL_3 = FigureDef(
     kind="count", family="ledger",
 )
 
+ORDERS_OPEN = FigureDef(
+    "orders_open", _l("Supervision orders open (督办单在办)"),
+    _l("Supervision orders issued in the period (by the day issued) that still await the unit's "
+       "written answer or the supervisor's review today. Township of the addressed unit (else of "
+       "the issuing supervisors), unit addressed. The category filter does not apply."),
+    kind="count", family="orders",
+)
+ORDERS_ANSWERED = FigureDef(
+    "orders_answered", _l("Supervision orders answered (督办单已答复)"),
+    _l("Supervision orders issued in the period that the addressed unit has answered in writing, "
+       "whatever the supervisor decided next (accepted, escalated or still under review)."),
+    kind="count", family="orders",
+)
+ORDERS_ESCALATED = FigureDef(
+    "orders_escalated", _l("Supervision orders escalated (督办单升级)"),
+    _l("Supervision orders issued in the period that were escalated to the next kind "
+       "(催办 → 督办 → 约谈) because the answer was late or not good enough."),
+    kind="count", family="orders",
+)
+ACCOUNTABILITY_COUNT = FigureDef(
+    "accountability_count", _l("Accountability decisions (问责)"),
+    _l("Accountability records (通报批评, 约谈, 诫勉, 问责/追责, referral to the discipline organs) "
+       "decided in the period (by the day decided); township the record belongs to, unit held to "
+       "account. The category filter does not apply."),
+    kind="count", family="accountability",
+)
+
+
+def _accountability_kind_figure(code: str, label: Any) -> FigureDef:
+    return FigureDef(
+        f"accountability_{code}", label,
+        _l("Accountability records of this kind decided in the period (by the day decided)."),
+        kind="count", family="accountability",
+    )
+
+
+def _accountability_kinds() -> tuple[FigureDef, ...]:
+    from app.supervision.models import AccountabilityKind
+
+    return tuple(_accountability_kind_figure(kind.value, kind.label) for kind in AccountabilityKind)
+
+
+# One count per kind of accountability (the 问责 report's columns); they add up to ACCOUNTABILITY_COUNT.
+ACCOUNTABILITY_KIND_FIGURES: tuple[FigureDef, ...] = _accountability_kinds()
+
 CASE_FIGURES: tuple[FigureDef, ...] = (
     VOLUME, VOLUME_YOY, REPLY_RATE, CLOSURE_RATE, ON_TIME_ACCEPTANCE, ON_TIME_COMPLETION,
     FIRST_TIME_RATE, SATISFACTION_RATE, PARTICIPATION_RATE, REPEAT_RATE, SKIP_LEVEL_RATE,
@@ -345,9 +390,11 @@ CASE_FIGURES: tuple[FigureDef, ...] = (
 )
 MEDIATION_FIGURES: tuple[FigureDef, ...] = (RESOLUTION_RATE,)
 LEDGER_FIGURES: tuple[FigureDef, ...] = (LEDGER_LEVEL_1, LEDGER_LEVEL_2, LEDGER_LEVEL_3)
-# Supervision orders and accountability join this list when app/supervision lands (issue 5).
-FIGURES: tuple[FigureDef, ...] = CASE_FIGURES + MEDIATION_FIGURES + LEDGER_FIGURES
-BY_CODE: dict[str, FigureDef] = {f.code: f for f in FIGURES}
+ORDER_FIGURES: tuple[FigureDef, ...] = (ORDERS_OPEN, ORDERS_ANSWERED, ORDERS_ESCALATED)
+ACCOUNTABILITY_FIGURES: tuple[FigureDef, ...] = (ACCOUNTABILITY_COUNT,)
+FIGURES: tuple[FigureDef, ...] = (CASE_FIGURES + MEDIATION_FIGURES + LEDGER_FIGURES + ORDER_FIGURES
+                                  + ACCOUNTABILITY_FIGURES)
+BY_CODE: dict[str, FigureDef] = {f.code: f for f in (*FIGURES, *ACCOUNTABILITY_KIND_FIGURES)}
 
 
 # --- the engine: one aggregate per family, rolled up by township / unit / total ----------------------
@@ -513,10 +560,99 @@ def count_ledger(filters: ReportFilters, compare: bool = False) -> Groups:
     return groups
 
 
+def _order_township() -> Any:
+    """An order's township: the addressed unit's, else the issuing supervisors' (a county
+    department addressed by a township's 督查员)."""
+    from app.org.models import OrgUnit
+    from app.supervision.models import SupervisionOrder
+
+    unit = select(OrgUnit.township_id).where(OrgUnit.id == SupervisionOrder.unit_id).scalar_subquery()
+    return func.coalesce(unit, SupervisionOrder.issuer_township_id)
+
+
+def order_conditions(filters: ReportFilters) -> list[ColumnElement]:
+    """Scope, township and unit of supervision orders (the period is the caller's)."""
+    from app.supervision.models import SupervisionOrder
+
+    conditions = [scope_clause(SupervisionOrder, filters.resolved_scope())]
+    if filters.township_id:
+        conditions.append(_order_township() == filters.township_id)
+    if filters.unit_id:
+        conditions.append(SupervisionOrder.unit_id == filters.unit_id)
+    return conditions
+
+
+def count_orders(filters: ReportFilters, compare: bool = False) -> Groups:
+    """Supervision orders open / answered / escalated, by the period issued: one query."""
+    from app.extensions import db
+    from app.supervision.models import OrderStatus, SupervisionOrder
+
+    periods = _case_periods(filters, compare)
+    key, in_periods = _period_key(SupervisionOrder.issued_at, periods)
+    township = _order_township()
+    open_statuses = (OrderStatus.ISSUED.value, OrderStatus.ANSWERED.value)
+    statement = (
+        select(
+            key, township, SupervisionOrder.unit_id,
+            _sum(SupervisionOrder.status.in_(open_statuses)),
+            _sum(SupervisionOrder.answered_at.is_not(None)),
+            _sum(SupervisionOrder.status == OrderStatus.ESCALATED.value),
+        )
+        .where(in_periods, *order_conditions(filters))
+        .group_by(key, township, SupervisionOrder.unit_id)
+    )
+    return {
+        (row[0], row[1], row[2]): {
+            ORDERS_OPEN.code: Value("count", int(row[3])),
+            ORDERS_ANSWERED.code: Value("count", int(row[4])),
+            ORDERS_ESCALATED.code: Value("count", int(row[5])),
+        }
+        for row in db.session.execute(statement)
+    }
+
+
+def accountability_conditions(filters: ReportFilters) -> list[ColumnElement]:
+    """Scope, township and unit of accountability records (the period is the caller's)."""
+    from app.supervision.models import AccountabilityRecord
+
+    conditions = [scope_clause(AccountabilityRecord, filters.resolved_scope())]
+    if filters.township_id:
+        conditions.append(AccountabilityRecord.township_id == filters.township_id)
+    if filters.unit_id:
+        conditions.append(AccountabilityRecord.unit_id == filters.unit_id)
+    return conditions
+
+
+def count_accountability(filters: ReportFilters, compare: bool = False) -> Groups:
+    """Accountability records in total and per kind, by the day decided: one query."""
+    from app.extensions import db
+    from app.supervision.models import AccountabilityRecord
+
+    periods = _case_periods(filters, compare)
+    key, in_periods = _period_key(AccountabilityRecord.decided_on, periods, dates=True)
+    statement = (
+        select(key, AccountabilityRecord.township_id, AccountabilityRecord.unit_id, AccountabilityRecord.kind,
+               func.count())
+        .where(in_periods, *accountability_conditions(filters))
+        .group_by(key, AccountabilityRecord.township_id, AccountabilityRecord.unit_id, AccountabilityRecord.kind)
+    )
+    groups: Groups = {}
+    for period, township, unit, kind, count in db.session.execute(statement):
+        values = groups.setdefault((period, township, unit), {
+            f.code: Value("count", 0) for f in (ACCOUNTABILITY_COUNT, *ACCOUNTABILITY_KIND_FIGURES)})
+        values[ACCOUNTABILITY_COUNT.code] += Value("count", int(count))
+        code = f"accountability_{kind}"
+        if code in values:
+            values[code] += Value("count", int(count))
+    return groups
+
+
 FAMILIES: dict[str, Callable[..., Groups]] = {
     "cases": lambda filters, figures, compare, now: count_cases(filters, figures, compare, now),
     "mediation": lambda filters, figures, compare, now: count_mediation(filters, compare),  # noqa: ARG005
     "ledger": lambda filters, figures, compare, now: count_ledger(filters, compare),  # noqa: ARG005
+    "orders": lambda filters, figures, compare, now: count_orders(filters, compare),  # noqa: ARG005
+    "accountability": lambda filters, figures, compare, now: count_accountability(filters, compare),  # noqa: ARG005
 }
 
 
@@ -686,6 +822,23 @@ def ledger_counts(filters: ReportFilters, by: str | None = None) -> dict[str, An
     if by is None:
         return {f.code: table.value(TOTAL, f.code) for f in LEDGER_FIGURES}
     return {f.code: {row: table.value(row, f.code) for row in table.rows()} for f in LEDGER_FIGURES}
+
+
+def supervision_orders(filters: ReportFilters, by: str | None = None) -> dict[str, Any]:
+    """Orders open / answered / escalated (ORDERS_*.definition): {code: Value or {row: Value}}."""
+    return _counts(filters, ORDER_FIGURES, by)
+
+
+def accountability_counts(filters: ReportFilters, by: str | None = None) -> dict[str, Any]:
+    """Accountability records in total and per kind (ACCOUNTABILITY_*.definition)."""
+    return _counts(filters, (ACCOUNTABILITY_COUNT, *ACCOUNTABILITY_KIND_FIGURES), by)
+
+
+def _counts(filters: ReportFilters, figures: tuple[FigureDef, ...], by: str | None) -> dict[str, Any]:
+    table = figure_table(filters, figures, by=by)
+    if by is None:
+        return {f.code: table.value(TOTAL, f.code) for f in figures}
+    return {f.code: {row: table.value(row, f.code) for row in table.rows()} for f in figures}
 
 
 # --- distributions for the dashboard's charts -------------------------------------------------------

@@ -180,3 +180,68 @@ def repeated_cases(filters: WatchFilters, limit: int | None = None, offset: int 
     for case_id, number, title, town, unit, status, _due, redo, transfer in db.session.execute(statement):
         yield case_id, [number, title, town or "", unit or gettext("Not yet assigned"),
                         statuses.get(status, status), int(redo), int(transfer)]
+
+
+# --- open supervision orders -------------------------------------------------------------------------
+
+ORDER_HEADERS = (_l("Order number"), _l("Kind of order"), _l("Addressed unit"), _l("Status"), _l("Issued on"),
+                 _l("Answer due"), _l("Days overdue"), _l("Escalation level"), _l("Cases and entries"))
+OPEN_ORDERS_DEFINITION = _l(
+    "Supervision orders awaiting the unit's written answer or the supervisor's review, the oldest "
+    "answer deadline first. With dates, orders issued in that period; township of the addressed "
+    "unit (else of the issuing supervisors). Days overdue: calendar days past the answer deadline. "
+    "Escalation level: 1 催办, 2 督办 or 挂牌督办, 3 约谈 — what 约谈 leads to is accountability."
+)
+# The escalation chain's steps (app/supervision/orders.py ESCALATION): how far an order has gone.
+ESCALATION_LEVELS = {"urge": 1, "supervise": 2, "listed": 2, "talk": 3}
+
+
+def _orders_where(filters: WatchFilters) -> list[ColumnElement]:
+    from app.reports.figures import ReportFilters, order_conditions
+    from app.supervision.models import OrderStatus, SupervisionOrder
+
+    report = ReportFilters(filters.period or Period(datetime.min.date(), datetime.max.date()),
+                           township_id=filters.township_id, unit_id=filters.unit_id, scope=filters.scope)
+    conditions = [SupervisionOrder.status.in_((OrderStatus.ISSUED.value, OrderStatus.ANSWERED.value)),
+                  *order_conditions(report)]
+    if filters.period is not None:
+        low, high = filters.period.bounds
+        conditions += [SupervisionOrder.issued_at >= low, SupervisionOrder.issued_at < high]
+    return conditions
+
+
+def open_orders_count(filters: WatchFilters) -> int:
+    from app.extensions import db
+    from app.supervision.models import SupervisionOrder
+
+    return db.session.execute(
+        select(func.count()).select_from(SupervisionOrder).where(*_orders_where(filters))).scalar() or 0
+
+
+def open_orders(filters: WatchFilters, moment: datetime, limit: int | None = None,
+                offset: int = 0) -> Iterator[tuple[int, list[Any]]]:
+    """(order id, row) of open supervision orders, the oldest answer deadline first (one query)."""
+    from app.extensions import db
+    from app.supervision.models import OrderKind, OrderStatus, SupervisionOrder
+
+    unit = aliased(OrgUnit)
+    statement = (
+        select(SupervisionOrder.id, SupervisionOrder.kind, unit.name, SupervisionOrder.status,
+               SupervisionOrder.issued_at, SupervisionOrder.due_on, SupervisionOrder.escalated_from_id,
+               SupervisionOrder.targets_summary)
+        .select_from(SupervisionOrder)
+        .outerjoin(unit, unit.id == SupervisionOrder.unit_id)
+        .where(*_orders_where(filters))
+        .order_by(SupervisionOrder.due_on, SupervisionOrder.id)
+    )
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    today = moment.date()
+    for order_id, kind, unit_name, status, issued, due, escalated_from, targets in db.session.execute(statement):
+        late = (today - due).days if due is not None else 0
+        level = gettext("Level %(level)d", level=ESCALATION_LEVELS.get(kind, 1))
+        if escalated_from:
+            level = gettext("%(level)s, escalated from DB%(number)06d", level=level, number=escalated_from)
+        yield order_id, [f"DB{order_id:06d}", OrderKind.label_of(kind), unit_name or "",
+                         OrderStatus.label_of(status), issued.strftime("%Y-%m-%d") if issued else "",
+                         due.isoformat() if due else "", late if late > 0 else "", level, targets or ""]

@@ -29,9 +29,10 @@ from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.org.models import OrgUnit
 from app.reports import figures as F
-from app.reports import overdue
+from app.reports import accountability, overdue
 from app.reports.figures import FigureDef, Period, ReportFilters
 from app.reports.filtering import FilterForm, read_filters, township_choices
+from app.supervision.models import AccountabilityKind
 
 PAGE_SIZE = 100
 
@@ -185,7 +186,12 @@ SUPERVISION_TABLES = {
     "units": (_l("Units ranked by overdue cases"), overdue.UNIT_HEADERS),
     "cases": (_l("Overdue and due-soon cases"), overdue.CASE_HEADERS),
     "repeated": (_l("Cases redone or transferred more than 3 times"), overdue.REPEATED_HEADERS),
+    "orders": (_l("Open supervision orders"), overdue.ORDER_HEADERS),
 }
+
+
+def _may(permission: str, view: str) -> bool:
+    return _can(permission, view)
 
 
 class SupervisionReportView(ReportView):
@@ -202,15 +208,24 @@ class SupervisionReportView(ReportView):
         cases = list(overdue.overdue_cases(filters, moment, warn, PAGE_SIZE, (case_page - 1) * PAGE_SIZE))
         repeated = list(overdue.repeated_cases(filters, PAGE_SIZE, (repeated_page - 1) * PAGE_SIZE))
         units = overdue.units_ranked(filters, moment, warn)
+        order_page = _page("opage")
+        open_orders = list(overdue.open_orders(filters, moment, PAGE_SIZE, (order_page - 1) * PAGE_SIZE))
+        # Both ways between this report and the supervision area's overdue list (where orders
+        # are issued): the same township/unit/category carried over as the list's quick search.
+        overdue_query = {k: v for k, v in (("q_unit", form.values["unit"]), ("q_category", form.values["category"]))
+                         if v}
         return self.render_template(
             "xf/reports/supervision.html", title=gettext("Supervision report"), form=form,
-            units=units,
+            units=units, orders=open_orders, orders_total=overdue.open_orders_count(filters), order_page=order_page,
+            overdue_url=url_for("OverdueView.list", **overdue_query) if _may("can_list", "OverdueView") else "",
+            can_open_orders=_may("can_show", "SupervisionOrderView"),
             # The ranking's overdue and due-soon counts add up to the list's length: no second count.
             cases=cases, cases_total=sum(r[2] + r[3] for r in units), case_page=case_page,
             repeated=repeated, repeated_total=overdue.repeated_cases_count(filters), repeated_page=repeated_page,
             page_size=PAGE_SIZE, tables=SUPERVISION_TABLES, today=moment.date(),
             definitions=[(_l("Overdue and due soon"), overdue.OVERDUE_DEFINITION),
-                         (_l("Redone or transferred"), overdue.REPEATED_DEFINITION)],
+                         (_l("Redone or transferred"), overdue.REPEATED_DEFINITION),
+                         (_l("Open supervision orders"), overdue.OPEN_ORDERS_DEFINITION)],
             export_url=lambda table, fmt: url_for("SupervisionReportView.export", table=table, fmt=fmt,
                                                   **form.query()),
             page_url=lambda **kw: url_for("SupervisionReportView.index", **{**request.args.to_dict(), **kw}),
@@ -229,9 +244,62 @@ class SupervisionReportView(ReportView):
             rows: Iterator[list[Any]] = iter(overdue.units_ranked(filters, moment, warn))
         elif table == "cases":
             rows = (row for _id, row in overdue.overdue_cases(filters, moment, warn))
+        elif table == "orders":
+            rows = (row for _id, row in overdue.open_orders(filters, moment))
         else:
             rows = (row for _id, row in overdue.repeated_cases(filters))
         return _export(str(title), fmt, [str(h) for h in headers], rows, _export_filters())
+
+
+# --- the 问责 report ---------------------------------------------------------------------------------
+
+
+class AccountabilityReportView(ReportView):
+    """问责报表: accountability records by unit, kind and period, with the cases behind them."""
+
+    route_base = "/reports/accountability"
+
+    def _filters(self) -> tuple[accountability.RecordFilters, FilterForm, str]:
+        filters, _period, form = read_filters(request.args)
+        kind = request.args.get("kind", "").strip()
+        kind = kind if kind in AccountabilityKind.codes() else ""
+        return accountability.RecordFilters(filters, kind or None), form, kind
+
+    @expose("/")
+    @has_access
+    def index(self):
+        filters, form, kind = self._filters()
+        page = _page("page")
+        rows = list(accountability.records(filters, PAGE_SIZE, (page - 1) * PAGE_SIZE))
+        query = {**form.query(), **({"kind": kind} if kind else {})}
+        return self.render_template(
+            "xf/reports/accountability.html", title=gettext("Accountability report"), form=form,
+            kind=kind, kind_choices=AccountabilityKind.choices(), summary=accountability.summary(filters),
+            records=rows, links=accountability.case_links([r[0] for r in rows], filters),
+            total=accountability.records_count(filters), page=page, page_size=PAGE_SIZE,
+            headers=accountability.RECORD_HEADERS, period=filters.report.period,
+            summary_title=accountability.SUMMARY_TITLE,
+            footnotes=[F.ACCOUNTABILITY_COUNT],
+            records_definition=accountability.RECORDS_DEFINITION,
+            can_open_orders=_may("can_show", "SupervisionOrderView"),
+            export_url=lambda table, fmt: url_for("AccountabilityReportView.export", table=table, fmt=fmt, **query),
+            drill_url=lambda **kw: url_for("AccountabilityReportView.index",
+                                           **{**form.query(), **{k: v for k, v in kw.items() if v}}) + "#records",
+            page_url=lambda **kw: url_for("AccountabilityReportView.index", **{**request.args.to_dict(), **kw}),
+        )
+
+    @expose("/export/<table>/<fmt>", methods=["POST"])
+    @has_access
+    @reads_only
+    def export(self, table: str, fmt: str):
+        if fmt not in ("csv", "xlsx") or table not in ("summary", "records"):
+            abort(404)
+        filters, _form, _kind = self._filters()
+        if table == "summary":
+            headers, rows = accountability.summary_export_rows(accountability.summary(filters))
+            return _export(str(accountability.SUMMARY_TITLE), fmt, headers, iter(rows), _export_filters())
+        return _export(gettext("Accountability records"), fmt, [str(h) for h in accountability.RECORD_HEADERS],
+                       (row for _id, row in accountability.records(filters)), _export_filters())
 
 
 # --- bulletins ---------------------------------------------------------------------------------------
@@ -442,5 +510,7 @@ def register_views(appbuilder) -> None:
     add_menu_view(appbuilder, RatesReportView, "Rates report", _l("Rates report"), "reports", "fa-percent")
     add_menu_view(appbuilder, SupervisionReportView, "Supervision report", _l("Supervision report"), "reports",
                   "fa-hourglass-half")
+    add_menu_view(appbuilder, AccountabilityReportView, "Accountability report", _l("Accountability report"),
+                  "reports", "fa-gavel")
     add_menu_view(appbuilder, BulletinView, "Bulletins", _l("Bulletins"), "reports", "fa-newspaper")
     appbuilder.add_view_no_menu(DashboardView)
