@@ -72,7 +72,7 @@ def summary(filters: RecordFilters) -> dict[str, Any]:
 
     no_unit = gettext("No unit (officials only)")
     units = [row(by_unit, k, names.get(k, no_unit) if k else no_unit) for k in org_order(by_unit.rows())]
-    return {"kinds": figures[1:], "total": row(total, F.TOTAL, gettext("All (total)")),
+    return {"kinds": figures[1:], "kind_codes": [k.value for k in AccountabilityKind], "total": row(total, F.TOTAL, gettext("All (total)")),
             "units": [u for u in units if u["total"] or u["previous"]]}
 
 
@@ -118,8 +118,8 @@ def records(filters: RecordFilters, limit: int | None = None, offset: int = 0) -
                           post or "", town_name or county, reason, decided_by, document or "", cases, order_numbers]
 
 
-def case_links(record_ids: list[int], filters: RecordFilters) -> dict[int, list[tuple[int, str]]]:
-    """The cases behind these records that the user may open: {record id: [(case id, number)]}.
+def case_links(record_ids: list[int], filters: RecordFilters) -> dict[int, dict[str, int]]:
+    """The cases behind these records that the user may open: {record id: {number: case id}}.
     One query for the page; a case outside the user's scope keeps its number, without a link."""
     from app.extensions import db
 
@@ -129,9 +129,8 @@ def case_links(record_ids: list[int], filters: RecordFilters) -> dict[int, list[
         select(AccountabilityCase.record_id, Case.id, Case.number)
         .join(Case, Case.id == AccountabilityCase.case_id)
         .where(AccountabilityCase.record_id.in_(record_ids), scope_clause(Case, filters.report.resolved_scope()))
-        .order_by(Case.number)
     )
-    links: dict[int, list[tuple[int, str]]] = {}
+    links: dict[int, dict[str, int]] = {}
     for record_id, case_id, number in db.session.execute(statement):
-        links.setdefault(record_id, []).append((case_id, number))
+        links.setdefault(record_id, {})[number] = case_id
     return links

@@ -28,8 +28,8 @@ from app.core.scoping import current_actor, current_scope
 from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.org.models import OrgUnit
-from app.reports import figures as F
 from app.reports import accountability, overdue
+from app.reports import figures as F
 from app.reports.figures import FigureDef, Period, ReportFilters
 from app.reports.filtering import FilterForm, read_filters, township_choices
 from app.supervision.models import AccountabilityKind
@@ -191,7 +191,10 @@ SUPERVISION_TABLES = {
 
 
 def _may(permission: str, view: str) -> bool:
-    return _can(permission, view)
+    """`permission` in FAB's spelling ("can_list"), on another area's view."""
+    from flask import current_app
+
+    return current_app.appbuilder.sm.has_access(permission, view)
 
 
 class SupervisionReportView(ReportView):

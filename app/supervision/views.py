@@ -142,6 +142,7 @@ class OverdueView(ScopedModelView):
     datamodel = SQLAInterface(Case)
     permission_group = "overdue"
     route_base = "/supervision/overdue"
+    list_template = "xf/supervision/overdue_list.html"  # links to the 督查督办 report
     base_permissions = ["can_list", "can_show", "can_export", "issue_order"]
     base_filters = [["id", WatchFilter, None]]
     list_title = _l("Overdue and flagged cases")
