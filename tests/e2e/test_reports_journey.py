@@ -6,11 +6,27 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, datetime
 
+from sqlalchemy import insert, select
+
+from app.cases.models import Case
+from app.supervision.models import AccountabilityCase, AccountabilityRecord
 from tests.e2e.conftest import browser_login, untranslated_words
+from tests.reports.support import add_order, org_id
 
 
-def test_manager_reads_dashboard_filters_rates_and_exports(page, live_server, tmp_path):
+def test_manager_reads_dashboard_filters_rates_and_exports(page, live_server, tmp_path, db_session):
+    # An open supervision order and an accountability decision on a case (the 督查督办 and 问责 reports).
+    town = org_id(db_session, "城关镇")
+    add_order(db_session, town, "issued", datetime(2026, 3, 2, 9), date(2026, 3, 9), targets="XF2026-000001")
+    case_id = db_session.execute(select(Case.id).where(Case.township_id == town).limit(1)).scalar_one()
+    record = AccountabilityRecord(kind="criticism", unit_id=town, township_id=town, reason="受理登记不及时",
+                                  decided_by="县委县政府督查室", decided_on=date(2026, 3, 20))
+    db_session.add(record)
+    db_session.commit()
+    db_session.execute(insert(AccountabilityCase.__table__), [{"record_id": record.id, "case_id": case_id}])
+    db_session.commit()
     external: list[str] = []
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url)
             and not r.url.startswith(("data:", "blob:")) else None)
@@ -61,11 +77,28 @@ def test_manager_reads_dashboard_filters_rates_and_exports(page, live_server, tm
         page.click("#export-xlsx")
     assert xlsx_info.value.suggested_filename.endswith(".xlsx")
 
-    # The supervision report and a printable bulletin.
+    # The supervision report, with the open supervision orders; to the overdue list and back.
     page.goto(f"{live_server.url}/reports/supervision/")
     assert page.locator("#units-ranked").count() == 1
+    assert page.locator("#open-orders tbody tr a").count() >= 1  # the demo county's open orders
     page.screenshot(path="tests/e2e/artifacts/reports-supervision.png", full_page=True)
     assert untranslated_words(page) == []
+    page.click("#to-overdue-list")
+    page.wait_for_url("**/supervision/overdue/list/**")
+    page.click("#to-supervision-report")
+    page.wait_for_url("**/reports/supervision/**")
+
+    # The 问责 report: by unit and kind, drill down to one unit's records, export them.
+    page.goto(f"{live_server.url}/reports/accountability/?start=2026-01-01&end=2026-12-31")
+    assert page.locator("#accountability-summary tbody tr").count() >= 2
+    page.locator("#accountability-summary tbody tr:nth-child(2) td a").first.click()
+    page.wait_for_url("**unit=*")
+    assert page.locator("#accountability-records tbody tr").count() >= 1
+    page.screenshot(path="tests/e2e/artifacts/reports-accountability.png", full_page=True)
+    assert untranslated_words(page) == []
+    with page.expect_download() as records_info:
+        page.click("#records-export-csv")
+    assert records_info.value.suggested_filename.startswith("问责记录_")
     page.goto(f"{live_server.url}/reports/bulletins/bimonthly?year=2026&part=2")
     assert page.locator("h1").inner_text() == "信访工作情况通报"
     page.screenshot(path="tests/e2e/artifacts/reports-bulletin.png", full_page=True)

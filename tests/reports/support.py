@@ -7,7 +7,7 @@ on that period — so the expected values can be computed by hand.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -44,3 +44,19 @@ def add_cases(db_session, rows: list[dict[str, Any]]) -> None:
         values.append(base)
     db_session.execute(insert(Case.__table__), values)
     db_session.commit()
+
+
+def add_order(session, unit: int, status: str, issued: datetime, due: date, *, answered: bool = False,
+              issuer_township: int | None = None, kind: str = "supervise", escalated_from: int | None = None,
+              targets: str = "") -> int:
+    """A supervision order written straight to the database (arranging a report test)."""
+    from app.supervision.models import SupervisionOrder
+
+    order = SupervisionOrder(
+        kind=kind, unit_id=unit, issuer_township_id=issuer_township, issued_at=issued, requirement="请书面报告",
+        due_on=due, status=status, answered_at=datetime(2015, 3, 9) if answered else None,
+        escalated_from_id=escalated_from, targets_summary=targets, target_count=1 if targets else 0,
+    )
+    session.add(order)
+    session.commit()
+    return order.id

@@ -18,25 +18,12 @@ from app.cases.models import Case
 from app.core.scoping import Scope
 from app.reports import figures as F
 from app.reports.figures import Period, ReportFilters
-from app.supervision.models import AccountabilityCase, AccountabilityRecord, SupervisionOrder
-from tests.reports.support import add_cases, org_id
+from app.supervision.models import AccountabilityCase, AccountabilityRecord
+from tests.reports.support import add_cases, add_order, org_id
 from tests.reports.test_report_pages import csv_rows, table_rows
 
 YEAR = Period.year(2015)
 Q2015 = "start=2015-01-01&end=2015-12-31"
-
-
-def _order(session, unit: int, status: str, issued: datetime, due: date, *, answered: bool = False,
-           issuer_township: int | None = None, kind: str = "supervise", escalated_from: int | None = None,
-           targets: str = "") -> int:
-    order = SupervisionOrder(
-        kind=kind, unit_id=unit, issuer_township_id=issuer_township, issued_at=issued, requirement="请书面报告",
-        due_on=due, status=status, answered_at=datetime(2015, 3, 9) if answered else None,
-        escalated_from_id=escalated_from, targets_summary=targets, target_count=1 if targets else 0,
-    )
-    session.add(order)
-    session.commit()
-    return order.id
 
 
 @pytest.fixture
@@ -45,17 +32,17 @@ def orders(db_session):
     dept = org_id(db_session, "县人力资源和社会保障局")
     issued, due = datetime(2015, 3, 5, 9, 0), date(2015, 3, 10)
     ids = {
-        "o1": _order(db_session, town, "issued", issued, due, targets="RT-CG-1"),               # open
-        "o2": _order(db_session, town, "answered", issued, date(2015, 3, 20), answered=True),  # open, answered
-        "o3": _order(db_session, town, "closed", issued, due, answered=True),                  # answered
-        "o4": _order(db_session, town, "escalated", issued, due, answered=True),               # answered, escalated
-        "o5": _order(db_session, town, "escalated", issued, due, kind="urge"),                 # escalated (no answer)
-        "o6": _order(db_session, other, "issued", issued, due, targets="RT-HD-6"),             # 河东镇: open
+        "o1": add_order(db_session, town, "issued", issued, due, targets="RT-CG-1"),               # open
+        "o2": add_order(db_session, town, "answered", issued, date(2015, 3, 20), answered=True),  # open, answered
+        "o3": add_order(db_session, town, "closed", issued, due, answered=True),                  # answered
+        "o4": add_order(db_session, town, "escalated", issued, due, answered=True),               # answered, escalated
+        "o5": add_order(db_session, town, "escalated", issued, due, kind="urge"),                 # escalated (no answer)
+        "o6": add_order(db_session, other, "issued", issued, due, targets="RT-HD-6"),             # 河东镇: open
         # A county department addressed by 城关镇's supervisors: counts in 城关镇 (the issuer's).
-        "o7": _order(db_session, dept, "issued", issued, date(2015, 4, 1), issuer_township=town),
-        "o8": _order(db_session, town, "issued", datetime(2014, 12, 31, 9), due),             # not in 2015
+        "o7": add_order(db_session, dept, "issued", issued, date(2015, 4, 1), issuer_township=town),
+        "o8": add_order(db_session, town, "issued", datetime(2014, 12, 31, 9), due),             # not in 2015
     }
-    ids["o9"] = _order(db_session, town, "issued", datetime(2015, 3, 12, 9), date(2015, 3, 15), kind="talk",
+    ids["o9"] = add_order(db_session, town, "issued", datetime(2015, 3, 12, 9), date(2015, 3, 15), kind="talk",
                        escalated_from=ids["o4"])                                                 # open, level 3
     return town, other, dept, ids
 
