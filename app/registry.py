@@ -12,8 +12,9 @@ from app.deadlines import views as deadlines
 from app.ledgers import views as ledgers
 from app.mediation import views as mediation
 from app.org import views as org
+from app.portal import admin as portal
 
-AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit, deadlines)
+AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit, deadlines, portal)
 
 
 def init_views(appbuilder: Any) -> None:

@@ -268,6 +268,7 @@ def load_demo(cases: int = DEMO_CASES, seed: int = 2026) -> dict[str, Any]:
     planned = build_cases(org, subjects, cases, rng, now)
     write_histories(db.session, planned, rng, load_policy(db.session), now)
     __import__("seed.demo_ledgers", fromlist=["*"]).load_demo_ledgers(org, rng)
+    __import__("seed.demo_portal", fromlist=["*"]).load_demo_portal(now)
     db.session.commit()
     return {"users": users, "cases": cases}
 

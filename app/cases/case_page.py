@@ -123,8 +123,8 @@ def petitioner_rows(case: Case, full: bool) -> list[dict[str, str]]:
     return [
         {
             "name": p.name,
-            "id_number": p.id_number if full else mask_id_number(p.id_number),
-            "phone": p.phone if full else mask_phone(p.phone),
+            "id_number": (p.id_number or "") if full else mask_id_number(p.id_number),
+            "phone": (p.phone or "") if full else mask_phone(p.phone),
             "address": p.address or "",
         }
         for p in case.petitioners

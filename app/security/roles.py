@@ -59,6 +59,7 @@ LEDGER_LEVEL = frozenset({"can_change_level"})
 CLOSEOUT_APPLY = frozenset({"can_apply_closeout"})
 CLOSEOUT_DECIDE = frozenset({"can_decide_closeout"})
 SWEEP_FILE = frozenset({"can_file"})
+PUBLISH = frozenset({"can_list", "can_publish", "menu_access"})
 
 
 @dataclass
@@ -106,6 +107,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT | SWEEP_FILE,
         "risk": WRITE | EXPORT,
         "mediation": WRITE | EXPORT,
+        # Choosing answered mailbox letters for the public page (信件选登).
+        "portal_publish": PUBLISH,
     },
     RoleName.HANDLER: {
         "home": READ,
