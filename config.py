@@ -116,6 +116,15 @@ FAB_SECURITY_MANAGER_CLASS = "app.security.manager.AppSecurityManager"
 FAB_API_SWAGGER_UI = True
 FAB_ADD_SECURITY_API = False
 FAB_API_MAX_PAGE_SIZE = 200
+# The API (app/api/) registers its own spec endpoint and Swagger page, for admins only; no
+# menu API (the pages are server-rendered).
+FAB_ADD_OPENAPI_VIEWS = False
+FAB_ADD_MENU_API = False
+# API keys for other platforms: recognisable prefix (secret scanners, logs). A key is 256 random
+# bits, so a fast salted hash protects it as well as a slow one — and it is checked on every call.
+FAB_API_KEY_PREFIXES = ["xfk_"]
+FAB_API_KEY_HASH_METHOD = "pbkdf2:sha256:1000"
+JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=int(os.environ.get("API_TOKEN_MINUTES", "30")))
 # Our own localised 403/404/500 pages replace Flask-AppBuilder's plain English ones.
 FAB_API_SHOW_STACKTRACE = False
 

@@ -41,6 +41,8 @@ def init_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_object(default_config)
     if test_config:
         app.config.update(test_config)
+    # JSON (the API, error bodies) in readable Chinese: UTF-8, not \u escapes.
+    app.json.ensure_ascii = False
     hops = int(app.config.get("PROXY_HOPS", 0) or 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix

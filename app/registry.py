@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.api import views as api
 from app.attachments import views as attachments
 from app.audit import views as audit
 from app.cases import import_view as case_import
@@ -14,7 +15,7 @@ from app.mediation import views as mediation
 from app.org import views as org
 from app.portal import admin as portal
 
-AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit, deadlines, portal)
+AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit, deadlines, api, portal)
 
 
 def init_views(appbuilder: Any) -> None:

@@ -19,6 +19,9 @@ A model can opt out with ``__audit__ = False`` (only for derived data that is re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask_appbuilder import Model
@@ -53,6 +56,20 @@ NOISE_COLUMNS = frozenset(
 REDACTED_COLUMNS = frozenset({"password"})
 REDACTED = "******"
 _PENDING = "xf_audit_rows"
+
+
+_paused: ContextVar[bool] = ContextVar("xf_audit_paused", default=False)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Record no changes inside this block — only for generating demonstration or benchmark
+    data, where every row is fiction and logging it would double the load time."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 class AuditLogIsAppendOnly(RuntimeError):
@@ -157,7 +174,7 @@ def _kind(mapper: Mapper, base: AuditKind, changes: dict[str, Any]) -> AuditKind
 
 
 def _queue(mapper: Mapper, target: Any, base: AuditKind) -> None:
-    if not _audited(mapper):
+    if _paused.get() or not _audited(mapper):
         return
     state = sa_inspect(target)
     session = state.session

@@ -35,6 +35,7 @@ class AuditKind(Choices):
     EXPORT = "export", _l("Export")
     BACKUP = "backup", _l("Backup")
     RESTORE = "restore", _l("Restored from backup")
+    API = "api", _l("API call")
 
 
 class AuditEntry(Model):

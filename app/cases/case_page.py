@@ -20,7 +20,7 @@ from app.cases.repeats import repeats_of_case
 from app.cases.workflow_models import Extension, JointReview, Pause
 from app.core.calendar import Urgency, days_left
 from app.core.models import now as wall_clock
-from app.core.privacy import mask_id_number, mask_phone
+from app.core.privacy import has_personal_data_role, mask_id_number, mask_phone
 from app.core.scoping import OrgChoiceFilter, current_scope
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import current_policy
@@ -120,6 +120,11 @@ def petitioner_rows(case: Case, full: bool) -> list[dict[str, str]]:
         from app.audit.record import record_personal_data_view
 
         record_personal_data_view(case, fields=("id_number", "phone"))
+    return petitioner_values(case, full)
+
+
+def petitioner_values(case: Case, full: bool) -> list[dict[str, str]]:
+    """The petitioners as shown: ID numbers and phones in full, or masked (page and API)."""
     return [
         {
             "name": p.name,
@@ -129,6 +134,12 @@ def petitioner_rows(case: Case, full: bool) -> list[dict[str, str]]:
         }
         for p in case.petitioners
     ]
+
+
+def shows_personal_data(case: Case, user: Any) -> bool:
+    """Full ID numbers and phones outside the case page (the API, like exports): only for a
+    role that handles petitioners, on a case it handles."""
+    return has_personal_data_role(user) and may_see_personal_data(case)
 
 
 def may_see_personal_data(case: Case) -> bool:

@@ -22,7 +22,7 @@ MAX_PETITIONERS = 50
 
 class PetitionerForm(Form):
     id = HiddenField()
-    name = StringField(_l("Name"), validators=[Optional(), MaxLength(50)])
+    name = StringField(_l("Person's name"), validators=[Optional(), MaxLength(50)])
     id_number = StringField(_l("ID number"), validators=[Optional(), IdNumber()])
     phone = StringField(_l("Phone"), validators=[Optional(), Phone()])
     address = StringField(_l("Address"), validators=[Optional(), MaxLength(200)])

@@ -27,6 +27,7 @@ from app.cases.models import (
     Subject,
 )
 from app.cases.numbering import format_number, reserve_numbers
+from app.cases.rules import case_problems
 from app.cases.workflow_models import CaseEvent
 from app.core.errors import DomainError
 from app.core.imports import (
@@ -98,8 +99,6 @@ class CaseImport(ImportSpec):
 
     def check_row(self, values: dict[str, Any], ctx: ImportContext) -> list[DomainError]:
         township, village, _hamlet, problems = place_problems({**values, "hamlet": None}, ctx)
-        if township is not None and not ctx.scope.covers_place(township.id, village.id if village else None):
-            problems.append(DomainError(gettext("You may not register cases for this township"), field="township"))
         unit = None
         if values.get("responsible_unit"):
             unit = OrgDirectory.of(ctx).unit(values["responsible_unit"])
@@ -121,14 +120,16 @@ class CaseImport(ImportSpec):
         named = len(values.get("petitioners") or [])
         if values.get("people_count") is None:
             values["people_count"] = max(1, named)
-        elif values["people_count"] < named:
-            problems.append(DomainError(
-                gettext(
-                    "The number of people (%(n)d) is smaller than the petitioners entered (%(m)d)",
-                    n=values["people_count"], m=named,
-                ),
-                field="people_count",
-            ))
+        if township is not None:
+            # The registration form's rules (app/cases/rules.py): place, representatives, people.
+            problems += case_problems(
+                scope=ctx.scope,
+                township_id=township.id,
+                village=village,
+                channel=values.get("channel"),
+                people_count=values["people_count"],
+                named=named,
+            )
         values["_township_id"] = township.id if township else None
         values["_village_id"] = village.id if village else None
         values["_unit_id"] = unit.id if unit else None

@@ -149,6 +149,12 @@ class Case(Stamped, Versioned, Model):
     )
     __table_args__ = (
         UniqueConstraint("number", name="uq_petition_case_number"),
+        # A case sent by another platform (12345 hotline, the higher-level petition system) is
+        # known by that platform's id: sending the same item twice finds this case again.
+        # (A unique index, not a constraint: SQLite adds it without rebuilding the table.)
+        Index("uq_petition_case_source_external", "source", "external_id", unique=True),
+        # Sync over the API pages through what changed since a moment, oldest change first.
+        Index("ix_case_updated", "updated_at", "id"),
         Index("ix_case_township_received", "township_id", "received_at"),
         Index("ix_case_received", "received_at"),
         Index("ix_case_status_received", "status", "received_at"),
@@ -190,6 +196,10 @@ class Case(Stamped, Versioned, Model):
     # Kept in step with the petitioner rows on every flush (see `_sync_case_fields`): lists and
     # exports show names without a query per row.
     petitioner_names = Column(String(200), nullable=False, default="")
+    # Where a case created through the API came from (an API client's source code, e.g.
+    # "hotline12345") and its id there; both empty for cases registered here.
+    source = Column(String(32), nullable=True)
+    external_id = Column(String(64), nullable=True)
 
     # --- the workflow, denormalised for lists, work queues and reports (no joins needed) ------
     # Maintained only by app/cases/workflow.py; the step tables hold the details and history.

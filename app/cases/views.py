@@ -28,7 +28,6 @@ from app.cases.case_page import (
 )
 from app.cases.forms import MAX_PETITIONERS, PetitionerRowsField
 from app.cases.models import (
-    COLLECTIVE_THRESHOLD,
     OPEN_STATUSES,
     Case,
     CaseStatus,
@@ -39,6 +38,7 @@ from app.cases.models import (
 )
 from app.cases.notices import notice_context
 from app.cases.repeats import Person, find_repeats, people_of
+from app.cases.rules import case_problems
 from app.core.errors import DomainError, StaleRecordError
 from app.core.models import now
 from app.core.scoping import current_scope, get_scoped, scoped_select
@@ -73,10 +73,6 @@ CASE_LABELS = {
     "updated_at": _l("Last changed"),
     "next_due_at": _l("Deadline"),
 }
-
-
-# 条例 Art. 20: at most five representatives (the same number that makes a collective visit).
-COLLECTIVE_REPRESENTATIVES = COLLECTIVE_THRESHOLD
 
 
 def _due_cell(due: datetime | None) -> Markup:
@@ -325,39 +321,20 @@ class CaseView(ScopedModelView):
     def validate_item(self, item: Case, is_new: bool) -> None:
         # Before the flush only the relationships are set, not the *_id columns.
         township_id = item.township.id if item.township is not None else item.township_id
-        village_id = item.village.id if item.village is not None else item.village_id
         unit_id = item.responsible_unit.id if item.responsible_unit is not None else item.responsible_unit_id
-        if item.village is not None and item.village.township_id != township_id:
-            raise DomainError(
-                gettext("This village does not belong to the chosen township"), field="village"
-            )
-        scope = current_scope()
-        if not scope.covers_place(township_id, village_id) and not (
-            not is_new and unit_id in scope.unit_ids
-        ):
-            raise DomainError(gettext("You may not register cases for this township"), field="township")
-        named = len(item.petitioners)
-        if item.channel == Channel.VISIT.value and named > COLLECTIVE_REPRESENTATIVES:
-            # 条例 Art. 20: people visiting together choose at most five representatives.
-            raise DomainError(
-                gettext(
-                    "A collective visit sends at most %(n)d representatives: enter only them "
-                    "and the total number of people.",
-                    n=COLLECTIVE_REPRESENTATIVES,
-                ),
-                field="people_count",
-            )
-        if item.people_count is None or item.people_count < 1:
-            raise DomainError(gettext("The number of people must be at least 1"), field="people_count")
-        if item.people_count < named:
-            raise DomainError(
-                gettext(
-                    "The number of people (%(n)d) is smaller than the petitioners entered (%(m)d)",
-                    n=item.people_count,
-                    m=named,
-                ),
-                field="people_count",
-            )
+        problems = case_problems(
+            scope=current_scope(),
+            township_id=township_id,
+            village=item.village,
+            channel=item.channel,
+            people_count=item.people_count,
+            named=len(item.petitioners),
+            is_new=is_new,
+            responsible_unit_id=unit_id,
+        )
+        if problems:
+            # The form shows one problem at a time, in the order the rules list them.
+            raise problems[0]
 
     def pre_delete(self, item: Case) -> None:
         if item.status != CaseStatus.REGISTERED.value:

@@ -6,6 +6,16 @@ identify or call them. Full values are shown only where the user handles the cas
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def has_personal_data_role(user: Any) -> bool:
+    """Does the user's role handle petitioners (and so may see them in full where it handles
+    the record)? Lists, exports and the API mask for every other role."""
+    from app.security.roles import PERSONAL_DATA_ROLES
+
+    return bool({r.name for r in getattr(user, "roles", None) or ()} & PERSONAL_DATA_ROLES)
+
 
 def mask_id_number(value: str | None) -> str:
     if not value:

@@ -89,6 +89,8 @@ class LedgerEntry(Stamped, Versioned, Model):
         Index("ix_ledger_entry_level_status", "level", "status"),
         Index("ix_ledger_entry_found", "found_on"),
         Index("ix_ledger_entry_sweep_report", "sweep_report_id"),
+        # Sync over the API: what changed since a moment, oldest change first.
+        Index("ix_ledger_entry_updated", "updated_at", "id"),
     )
 
     id = Column(Integer, primary_key=True)

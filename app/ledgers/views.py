@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.errors import DomainError, DomainErrors, StaleRecordError
 from app.core.import_views import ImportView
-from app.core.privacy import mask_id_number, mask_phone
+from app.core.privacy import has_personal_data_role
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
 from app.core.views import QuickSearch, ScopedModelView
@@ -47,6 +47,7 @@ from app.ledgers.models import (
     SweepReport,
     SweepRule,
 )
+from app.ledgers.privacy import party_values
 from app.org.models import OrgKind, OrgUnit
 
 
@@ -342,9 +343,7 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
 
     @staticmethod
     def may_see_personal_data() -> bool:
-        from app.security.roles import PERSONAL_DATA_ROLES
-
-        return bool({r.name for r in g.user.roles} & PERSONAL_DATA_ROLES)
+        return has_personal_data_role(g.user)
 
     def party_rows(self, entry: LedgerEntry) -> list[dict[str, str]]:
         full = self.may_see_personal_data()
@@ -352,16 +351,7 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
             from app.audit.record import record_personal_data_view
 
             record_personal_data_view(entry, fields=("id_number", "phone"))
-        return [
-            {
-                "name": p.name,
-                "id_number": (p.id_number or "") if full else mask_id_number(p.id_number),
-                "phone": (p.phone or "") if full else mask_phone(p.phone),
-                "address": p.address or "",
-                "case_number": p.case_number,
-            }
-            for p in entry.parties
-        ]
+        return party_values(entry, full)
 
     def prefill_form(self, form, pk) -> None:
         # The edit form shows the parties' ID numbers and phones in full: log it.

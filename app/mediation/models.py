@@ -186,6 +186,8 @@ class MediationRecord(Stamped, Versioned, Model):
         Index("ix_mediation_record_entry", "ledger_entry_id"),
         Index("ix_mediation_record_case", "case_id"),
         Index("ix_mediation_record_applied", "applied_on"),
+        # Sync over the API: what changed since a moment, oldest change first.
+        Index("ix_mediation_record_updated", "updated_at", "id"),
     )
 
     id = Column(Integer, primary_key=True)

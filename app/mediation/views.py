@@ -187,7 +187,7 @@ class MediatorView(ShowsEveryProblem, ScopedModelView):
     add_title = _l("Add mediator")
     edit_title = _l("Edit mediator")
     label_columns = {
-        "name": _l("Name"),
+        "name": _l("Person's name"),
         "phone": _l("Phone"),
         "org_unit": _l("Serves in"),
         "specialty": _l("Specialty"),
@@ -205,7 +205,7 @@ class MediatorView(ShowsEveryProblem, ScopedModelView):
     add_form_query_rel_fields = {"committees": [["id", ScopeFilter, None]]}
     edit_form_query_rel_fields = {"committees": [["id", ScopeFilter, None]]}
     quick_search = (
-        QuickSearch("name", _l("Name"), lambda v: Mediator.name == v.strip()),
+        QuickSearch("name", _l("Person's name"), lambda v: Mediator.name == v.strip()),
         QuickSearch("committee", _l("Mediation committee"), lambda v: Mediator.committee_names.like(f"%{v}%")),
     )
 

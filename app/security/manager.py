@@ -36,7 +36,8 @@ class AppSecurityManager(SecurityManager):
     def register_views(self) -> None:
         """Only the security views this product uses (no groups, no raw permission tables)."""
         ab = self.appbuilder
-        ab.add_api(self.security_api)
+        # No FAB SecurityApi: the API's own login (app/api/session.py) answers in Chinese with
+        # error codes and goes through the same lockout and audit.
         ab.add_view_no_menu(self.userinfoeditview())
         self.user_view = self.userdbmodelview
         self.auth_view = self.authdbview()

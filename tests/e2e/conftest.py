@@ -83,7 +83,8 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(15_000)
+    # Generous: CI machines are small and a page may wait for a busy database.
+    context.set_default_timeout(30_000)
     new_page = context.new_page()
     errors: list[str] = []
     new_page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -1,0 +1,91 @@
+"""Rules of a case registration, whichever way it arrives: the form, an Excel import, the API.
+
+The checks that need no database look-up beyond the rows given: the village belongs to the
+township, the place is inside the registrar's area, a collective visit names at most five
+representatives (信访工作条例 Art. 20) and the number of people covers everyone named. Each
+caller turns the problems into its own kind of answer (a message next to the field, an error
+per row, a JSON error naming the field).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+
+from app.cases.models import COLLECTIVE_THRESHOLD, Channel
+from app.core.errors import DomainError
+from app.core.scoping import Scope
+
+# 条例 Art. 20: at most five representatives (the same number that makes a collective visit).
+COLLECTIVE_REPRESENTATIVES = COLLECTIVE_THRESHOLD
+
+
+def case_problems(
+    *,
+    scope: Scope,
+    township_id: int | None,
+    village: Any = None,
+    channel: str | None,
+    people_count: int | None,
+    named: int,
+    is_new: bool = True,
+    responsible_unit_id: int | None = None,
+) -> list[DomainError]:
+    """Everything wrong with a registration's place and people; empty when valid.
+
+    `village` is an org unit (or row) with a `township_id`; `named` is the number of
+    petitioners entered. On an edit, the handling unit may correct a case outside its place.
+    """
+    problems: list[DomainError] = []
+    village_id = village.id if village is not None else None
+    if village is not None and village.township_id != township_id:
+        problems.append(DomainError(
+            gettext("This village does not belong to the chosen township"), field="village"
+        ))
+    if not scope.covers_place(township_id, village_id) and not (
+        not is_new and responsible_unit_id in scope.unit_ids
+    ):
+        problems.append(DomainError(
+            gettext("You may not register cases for this township"), field="township"
+        ))
+    if channel == Channel.VISIT.value and named > COLLECTIVE_REPRESENTATIVES:
+        # 条例 Art. 20: people visiting together choose at most five representatives.
+        problems.append(DomainError(
+            gettext(
+                "A collective visit sends at most %(n)d representatives: enter only them "
+                "and the total number of people.",
+                n=COLLECTIVE_REPRESENTATIVES,
+            ),
+            field="people_count",
+        ))
+    if people_count is None or people_count < 1:
+        problems.append(DomainError(
+            gettext("The number of people must be at least 1"), field="people_count"
+        ))
+    elif people_count < named:
+        problems.append(DomainError(
+            gettext(
+                "The number of people (%(n)d) is smaller than the petitioners entered (%(m)d)",
+                n=people_count,
+                m=named,
+            ),
+            field="people_count",
+        ))
+    return problems
+
+
+def responsible_unit_problem(unit: Any, scope: Scope) -> DomainError | None:
+    """A responsible unit the registrar may choose, as in the form's select box: any active
+    county-level unit, or one of a township inside the area."""
+    from app.org.models import RESPONSIBLE_KINDS, OrgKind
+
+    if unit is None or not unit.active or OrgKind(unit.kind) not in RESPONSIBLE_KINDS:
+        return DomainError(gettext("Choose a unit from the list."), field="responsible_unit")
+    if scope.everything or unit.township_id is None or unit.id in scope.unit_ids:
+        return None
+    if unit.township_id in scope.township_ids:
+        return None
+    return DomainError(
+        gettext("「%(name)s」 is outside your area", name=unit.name), field="responsible_unit"
+    )
