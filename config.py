@@ -151,7 +151,7 @@ PORTAL_MAX_FILE_MB = int(os.environ.get("PORTAL_MAX_FILE_MB", "3"))
 # Key of the query codes' hashes. Empty: SECRET_KEY. Set it to rotate SECRET_KEY without
 # invalidating the codes petitioners hold.
 PORTAL_CODE_KEY = os.environ.get("PORTAL_CODE_KEY", "")
-# Where the leaders' published reception schedule comes from ("module:function").
-PORTAL_RECEPTION_SOURCE = os.environ.get(
-    "PORTAL_RECEPTION_SOURCE", "app.leaders.schedule:upcoming_published_slots"
-)
+# The petition bureau's everyday reception, on the public schedule page (working days).
+PORTAL_OFFICE_HOURS = os.environ.get("PORTAL_OFFICE_HOURS", "8:30–12:00, 14:30–17:30")
+PORTAL_OFFICE_ADDRESS = os.environ.get("PORTAL_OFFICE_ADDRESS", "")
+PORTAL_OFFICE_PHONE = os.environ.get("PORTAL_OFFICE_PHONE", "")

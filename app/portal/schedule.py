@@ -1,97 +1,108 @@
 """The leaders' reception schedule (领导接访安排) on the public page.
 
-The schedule itself belongs to the leaders area (`app/leaders/`, built separately). The portal
-only reads "the upcoming published slots" from a function named by the setting
-``PORTAL_RECEPTION_SOURCE`` ("module:function", default
-``app.leaders.schedule:upcoming_published_slots``). While that module does not exist the page
-says there is no published schedule. Each slot may be an object or a dict; the fields read are
-listed in `_FIELDS` (first name found wins), so the two areas need not agree on more than that.
+The schedule belongs to the leaders area (`app/leaders/`, issue 5, built on another branch).
+The portal reads it in ONE place, `published_slots()`: wire that function to the leaders'
+model and nothing else changes. Until the leaders area is installed it returns [] and the page
+still tells the public where and when the petition bureau receives visitors every working day.
+
+A slot is read by attribute, with the field names of the leaders area's `PublicSlot`
+(`app.leaders.rules`): day, start_time, end_time, place, subjects, leader_name, leader_post,
+township. Everything shown is public by nature (a leader's name and post in a 接访 schedule).
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from itertools import groupby
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.org.models import OrgKind, OrgUnit
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SOURCE = "app.leaders.schedule:upcoming_published_slots"
-_FIELDS = {
-    "starts_at": ("starts_at", "start", "start_at", "begins_at", "day", "date"),
-    "ends_at": ("ends_at", "end", "end_at"),
-    "leader": ("leader_name", "leader", "name"),
-    "position": ("leader_title", "position", "title"),
-    "place": ("place", "location", "venue"),
-    "subjects": ("subjects", "topics", "subject"),
-}
+# How far ahead the public page looks.
+DAYS_AHEAD = 28
+
+
+def published_slots(days: int = DAYS_AHEAD) -> list[Any]:
+    """THE source of the schedule: the leaders area's published, upcoming slots, soonest first.
+
+    [] while the leaders area is not installed. This is the only function to change if the
+    leaders area names its query differently.
+    """
+    if importlib.util.find_spec("app.leaders") is None:
+        return []
+    from app.leaders.rules import upcoming_slots  # noqa: PLC0415 — optional area
+
+    return list(upcoming_slots(db.session, days=days))
 
 
 @dataclass(frozen=True)
 class Reception:
-    starts_at: datetime | date | None
-    ends_at: datetime | None
+    day: date
+    hours: str
     leader: str
-    position: str
+    post: str
     place: str
     subjects: str
 
 
-def _source() -> Callable[..., Any] | None:
-    path = current_app.config.get("PORTAL_RECEPTION_SOURCE") or DEFAULT_SOURCE
-    module_name, _, name = path.partition(":")
+def _text(slot: Any, name: str) -> str:
+    value = getattr(slot, name, None)
+    return "" if value is None else str(value).strip()
+
+
+def upcoming_receptions(limit: int = 120) -> list[tuple[date, list[Reception]]]:
+    """The published receptions grouped by day, soonest first; [] when there are none."""
     try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None  # the leaders area is not installed (yet)
-    return getattr(module, name, None)
-
-
-def _field(slot: Any, key: str) -> Any:
-    for name in _FIELDS[key]:
-        value = slot.get(name) if isinstance(slot, dict) else getattr(slot, name, None)
-        if value not in (None, ""):
-            return value
-    return None
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple | set):
-        return "、".join(_text(v) for v in value if v)
-    name = getattr(value, "name", None)
-    if isinstance(name, str):  # a related object (a leader, a subject)
-        return name
-    return str(value)
-
-
-def upcoming_receptions(limit: int = 60) -> list[Reception]:
-    """The published, upcoming receptions, soonest first; [] when there are none (or no leaders area)."""
-    source = _source()
-    if source is None:
-        return []
-    try:
-        slots = list(source())[:limit]
+        slots = published_slots()[:limit]
     except Exception:  # the public page must not fail because another area did
         log.exception("Reading the reception schedule failed")
         return []
     receptions = []
     for slot in slots:
-        ends = _field(slot, "ends_at")
-        receptions.append(
-            Reception(
-                starts_at=_field(slot, "starts_at"),
-                ends_at=ends if isinstance(ends, datetime) else None,
-                leader=_text(_field(slot, "leader")),
-                position=_text(_field(slot, "position")),
-                place=_text(_field(slot, "place")),
-                subjects=_text(_field(slot, "subjects")),
-            )
-        )
-    return receptions
+        start, end = _text(slot, "start_time"), _text(slot, "end_time")
+        place = _text(slot, "place")
+        township = _text(slot, "township")
+        if township and township not in place:
+            place = f"{township} · {place}" if place else township
+        receptions.append(Reception(
+            day=slot.day,
+            hours=f"{start}–{end}" if start and end else start,
+            leader=_text(slot, "leader_name"),
+            post=_text(slot, "leader_post"),
+            place=place,
+            subjects=_text(slot, "subjects"),
+        ))
+    return [(day, list(items)) for day, items in groupby(receptions, key=lambda r: r.day)]
+
+
+@dataclass(frozen=True)
+class Office:
+    """The petition bureau's everyday reception: what the page says with or without a schedule."""
+
+    name: str
+    hours: str
+    address: str
+    phone: str
+
+
+def petition_office() -> Office:
+    name = db.session.execute(
+        select(OrgUnit.name).where(OrgUnit.kind == OrgKind.BUREAU.value, OrgUnit.active.is_(True))
+        .order_by(OrgUnit.sort_order, OrgUnit.id).limit(1)
+    ).scalar_one_or_none()
+    config = current_app.config
+    return Office(
+        name=name or "",
+        hours=config.get("PORTAL_OFFICE_HOURS", ""),
+        address=config.get("PORTAL_OFFICE_ADDRESS", ""),
+        phone=config.get("PORTAL_OFFICE_PHONE", ""),
+    )

@@ -37,7 +37,7 @@ from app.extensions import db
 from app.portal import progress, submission
 from app.portal.forms import LeaveForm, LookupForm, PetitionForm, RatingForm
 from app.portal.models import PublishedLetter
-from app.portal.schedule import upcoming_receptions
+from app.portal.schedule import petition_office, upcoming_receptions
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,10 @@ def letter(letter_id: int):
 
 @bp.get("/receptions")
 def receptions():
-    return render_template("portal/receptions.html", receptions=upcoming_receptions())
+    weekdays = [gettext("Monday"), gettext("Tuesday"), gettext("Wednesday"), gettext("Thursday"),
+                gettext("Friday"), gettext("Saturday"), gettext("Sunday")]
+    return render_template("portal/receptions.html", receptions=upcoming_receptions(),
+                           office=petition_office(), weekdays=weekdays)
 
 
 # --- errors: the portal's own look, never the admin panel's ----------------------------------------
