@@ -12,11 +12,11 @@ township. Everything shown is public by nature (a leader's name and post in a æŽ
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -37,7 +37,9 @@ def published_slots(days: int = DAYS_AHEAD) -> list[Any]:
     [] while the leaders area is not installed. This is the only function to change if the
     leaders area names its query differently.
     """
-    if importlib.util.find_spec("app.leaders") is None:
+    # Looked for next to this package, not on the import path: the shared development venv's
+    # editable install can resolve a missing `app.*` module to another checkout's.
+    if not (Path(__file__).resolve().parent.parent / "leaders" / "rules.py").is_file():
         return []
     from app.leaders.rules import upcoming_slots  # noqa: PLC0415 â€” optional area
 

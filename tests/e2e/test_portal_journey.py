@@ -165,3 +165,15 @@ def test_petition_on_a_phone_look_up_and_rate(phone, live_server, office):
         case = db.session.get(Case, case_id)
         assert (case.satisfaction, case.status) == ("satisfied", "replied")
         db.session.remove()
+
+    # The other public pages fit the phone too: selected letters (the demo-free database has
+    # none yet) and the reception days (the petition bureau's everyday reception at least).
+    page.click(".pt-nav a[href$='/portal/letters']")
+    page.wait_for_url(re.compile(r"/portal/letters"))
+    assert fits_the_screen(page) and untranslated_words(page) == []
+    page.click(".pt-nav a[href$='/portal/receptions']")
+    page.wait_for_selector("#office")
+    assert "接待时间" in page.inner_text("#office")
+    assert fits_the_screen(page) and untranslated_words(page) == []
+    shot(page, "receptions")
+    assert page.js_errors == []
