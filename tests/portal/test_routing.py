@@ -82,3 +82,14 @@ def test_a_township_office_is_not_a_department_mailbox(public, db_session):
     office = db_session.execute(select(OrgUnit).where(OrgUnit.kind == "office").limit(1)).scalar_one()
     response = send(public, db_session, mailbox="department", department=str(office.id))
     assert response.status_code == 422 and "请选择要写信的部门" in errors(response)["department"]
+
+
+def test_the_api_tells_which_mailbox_a_letter_came_through(public, portal_app, db_session):
+    from tests.api.support import token
+
+    _code, case = submit(public, db_session, mailbox="township")
+    client = portal_app.test_client()
+    mine = client.get(f"/api/v1/cases/{case.id}", headers=token(client, "clerk")).get_json()["result"]
+    assert (mine["channel"], mine["mailbox"], mine["mailbox_unit_id"]) == ("online", "township", case.township_id)
+    other = portal_app.test_client()
+    assert other.get(f"/api/v1/cases/{case.id}", headers=token(other, "clerk2")).status_code == 404
