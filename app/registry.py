@@ -14,8 +14,9 @@ from app.ledgers import views as ledgers
 from app.mediation import views as mediation
 from app.org import views as org
 from app.portal import admin as portal
+from app.reports import views as reports
 
-AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit, deadlines, api, portal)
+AREAS = (cases, case_import, attachments, ledgers, mediation, reports, org, audit, deadlines, api, portal)
 
 
 def init_views(appbuilder: Any) -> None:

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from app.core.search import include_in_autogenerate
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -110,15 +112,27 @@ def run_migrations_online():
             context.configure(
                 connection=connection,
                 target_metadata=get_metadata(),
+                # The keyword-search tables and indexes live outside the models.
+                include_name=include_in_autogenerate,
                 **conf_args
             )
 
             with context.begin_transaction():
                 context.run_migrations()
+                # Keyword-search indexes live outside the models (FTS5 / pg_trgm); a table
+                # rebuild by an earlier step may have dropped their triggers: put them back.
+                from app.core.search import repair_text_search_triggers
+
+                repair_text_search_triggers(connection)
                 if sqlite:
                     problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:
                         raise RuntimeError(f"migration left broken foreign keys: {problems[:10]}")
+                    # SQLite's DDL is not transactional to alembic: it committed each step
+                    # itself, and the repair above ran in a transaction of its own, which
+                    # would otherwise be rolled back when the connection closes.
+                    if connection.in_transaction():
+                        connection.commit()
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

@@ -107,6 +107,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT | SWEEP_FILE,
         "risk": WRITE | EXPORT,
         "mediation": WRITE | EXPORT,
+        "dashboard": READ,
         # Choosing answered mailbox letters for the public page (信件选登).
         "portal_publish": PUBLISH,
     },
@@ -117,6 +118,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "ledgers": READ | LEDGER_NOTE | LEDGER_RESOLVE | CLOSEOUT_APPLY,
         "risk": READ,
         "mediation": READ,
+        "dashboard": READ,
     },
     RoleName.LEADER: {
         "home": READ,
@@ -127,6 +129,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
     RoleName.SUPERVISOR: {
         "home": READ,
@@ -137,6 +142,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
     RoleName.MANAGER: {
         "home": READ,
@@ -147,6 +155,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
 }
 
