@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.attachments.models import CaseAttachment
 from app.audit.models import AuditEntry
-from app.cases.models import Case, CaseStatus, Satisfaction
+from app.cases.models import CaseStatus
 from app.cases.workflow_models import CaseEvent, FollowUp
 from app.portal.models import QueryCode
 from tests.cases.workflow_support import fresh, ok, step
@@ -31,19 +31,18 @@ def queue_total(client) -> int:
     return int(re.search(r'id="queue-total">(\d+)<', body).group(1))
 
 
-def figures(db_session, township_id: int) -> tuple[int, int, int]:
-    """(answered, rated, satisfied) among the township's cases — 参评率 = rated / answered,
-    满意率 = satisfied (满意 + 基本满意) / rated, as the reports count them."""
-    rated = Case.satisfaction.is_not(None) & (Case.satisfaction != Satisfaction.NOT_RATED.value)
-    happy = Case.satisfaction.in_((Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value))
-    row = db_session.execute(
-        select(
-            func.count(Case.replied_at),
-            func.count().filter(rated),
-            func.count().filter(happy),
-        ).where(Case.township_id == township_id)
-    ).one()
-    return tuple(row)
+def figures(app, township_id: int) -> tuple[int, int, int]:
+    """(answered, rated, satisfied) of the township this year, as the reports count them:
+    参评率 = rated / answered, 满意率 = satisfied (满意 + 基本满意) / rated."""
+    from app.core.models import now
+    from app.core.scoping import Scope
+    from app.reports.figures import Period, ReportFilters, participation_rate, satisfaction_rate
+
+    with app.app_context():
+        filters = ReportFilters(Period.year(now().year), township_id=township_id, scope=Scope.all())
+        taking_part, content = participation_rate(filters), satisfaction_rate(filters)
+    assert taking_part.numerator == content.denominator
+    return taking_part.denominator, taking_part.numerator, content.numerator
 
 
 def assert_nothing_internal(body: str) -> None:
@@ -51,11 +50,11 @@ def assert_nothing_internal(body: str) -> None:
         assert secret not in body, f"{secret!r} must not reach a public page"
 
 
-def test_online_letter_to_clerk_queue_answer_lookup_rating_and_figures(public, staff, db_session, uploads):
+def test_online_letter_to_clerk_queue_answer_lookup_rating_and_figures(portal_app, public, staff, db_session, uploads):
     clerk, leader, handler = staff("clerk"), staff("leader"), staff("handler")
     town = unit(db_session, "城关镇")
     waiting_before = queue_total(clerk)
-    figures_before = figures(db_session, town.id)
+    figures_before = figures(portal_app, town.id)
 
     code, case = submit(public, db_session, files=[(PDF, "现场照片说明.pdf")])
 
@@ -128,7 +127,7 @@ def test_online_letter_to_clerk_queue_answer_lookup_rating_and_figures(public, s
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc()).limit(1)
     ).scalar_one()
     assert (last.step, last.actor_name, last.details["method"]) == ("follow_up", "信访人（网上）", "online")
-    answered, rated, satisfied = figures(db_session, town.id)
+    answered, rated, satisfied = figures(portal_app, town.id)
     assert (answered, rated, satisfied) == (
         figures_before[0] + 1, figures_before[1] + 1, figures_before[2] + 1
     )
