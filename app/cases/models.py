@@ -170,6 +170,9 @@ class Case(Stamped, Versioned, Model):
         # serves them as well, and every index costs the million-case load time.)
         Index("ix_case_township_status_due", "township_id", "status", "next_due_at"),
         Index("ix_case_unit_status_due", "responsible_unit_id", "status", "next_due_at"),
+        # County-wide "overdue / due soon" counts (home cards, supervision): a range on the
+        # deadline, the status read from the index (closed cases have no deadline).
+        Index("ix_case_due_status", "next_due_at", "status"),
         # Partial: few cases repeat or are merged; the index stays small and quick to build.
         Index("ix_case_repeat_of", "repeat_of_id", sqlite_where=text("repeat_of_id IS NOT NULL"),
               postgresql_where=text("repeat_of_id IS NOT NULL")),

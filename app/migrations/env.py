@@ -118,7 +118,9 @@ def run_migrations_online():
             )
 
             with context.begin_transaction():
+                before = context.get_context().get_current_heads()
                 context.run_migrations()
+                ran = context.get_context().get_current_heads() != before
                 # Keyword-search indexes live outside the models (FTS5 / pg_trgm); a table
                 # rebuild by an earlier step may have dropped their triggers: put them back.
                 from app.core.search import repair_text_search_triggers
@@ -128,11 +130,14 @@ def run_migrations_online():
                     problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:
                         raise RuntimeError(f"migration left broken foreign keys: {problems[:10]}")
-                    # SQLite's DDL is not transactional to alembic: it committed each step
-                    # itself, and the repair above ran in a transaction of its own, which
-                    # would otherwise be rolled back when the connection closes.
-                    if connection.in_transaction():
-                        connection.commit()
+                    if ran:
+                        # New indexes are unknown to SQLite's planner until analysed (it may then
+                        # prefer a worse one); PostgreSQL's autovacuum analyses by itself.
+                        connection.exec_driver_sql("ANALYZE")
+            # SQLite's DDL is not transactional for Alembic, so begin_transaction() above commits
+            # nothing: what ran after the migrations (triggers, ANALYZE) is committed here.
+            if connection.in_transaction():
+                connection.commit()
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

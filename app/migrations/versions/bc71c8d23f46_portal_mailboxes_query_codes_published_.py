@@ -9,7 +9,7 @@ table that (for that instant) does not exist — so the rebuild runs with legacy
 which renames without re-checking triggers (they name petition_case, as they should).
 
 Revision ID: bc71c8d23f46
-Revises: 8d63343c25ef
+Revises: 3da0de615c17
 Create Date: 2026-11-23 16:19:08.222859
 
 """
@@ -24,7 +24,7 @@ def _legacy_alter(on: bool) -> None:
 
 # revision identifiers, used by Alembic.
 revision = 'bc71c8d23f46'
-down_revision = '8d63343c25ef'
+down_revision = '3da0de615c17'
 branch_labels = None
 depends_on = None
 
