@@ -691,7 +691,7 @@ class SubjectView(ScopedModelView):
 
 
 def register_views(appbuilder) -> None:
-    from app.cases.models import Satisfaction
+    from app.cases.models import Mailbox, Satisfaction
     from app.cases.workflow_models import ClosureKind, PauseReason, ReviewKind, ReviewOutcome
     from app.core.display import register_vocabularies
     from app.core.menu import add_menu_view
@@ -699,7 +699,7 @@ def register_views(appbuilder) -> None:
     register_vocabularies(
         channel=Channel, category=Category, status=CaseStatus, satisfaction=Satisfaction,
         closure=ClosureKind, pause_reason=PauseReason, review_kind=ReviewKind,
-        review_outcome=ReviewOutcome,
+        review_outcome=ReviewOutcome, mailbox=Mailbox,
     )
     add_menu_view(appbuilder, CaseView, "Cases", _l("Petition cases"), "cases", "fa-folder-open")
     add_menu_view(appbuilder, SubjectView, "Subjects", _l("Subjects"), "admin", "fa-tags")

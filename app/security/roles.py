@@ -68,6 +68,8 @@ DECIDE = frozenset({"can_decide"})
 # Joint meetings: give follow-up tasks; report them done.
 ADD_TASK = frozenset({"can_add_task"})
 COMPLETE_TASK = frozenset({"can_complete_task"})
+# 信件选登: choosing answered mailbox letters for the public page.
+PUBLISH = frozenset({"can_list", "can_publish", "menu_access"})
 
 
 @dataclass
@@ -123,6 +125,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "receptions": WRITE | EXPORT,
         "schedule": READ,
         "dashboard": READ,
+        # Choosing answered mailbox letters for the public page (信件选登).
+        "portal_publish": PUBLISH,
     },
     RoleName.HANDLER: {
         "home": READ,
