@@ -39,7 +39,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, False_
 
 from app.cases.models import (
     COUNTY_MAILBOXES,
@@ -1649,7 +1649,13 @@ def scope_and(scope: Scope, condition: ColumnElement) -> ColumnElement:
     place = _place_only(scope)
     if place.township_ids or place.village_ids:
         parts.append(and_(scope_clause(Case, place), condition))
-    if scope.unit_ids:
+    if scope.unit_ids and scope.units_within_place and parts:
+        # The user's units handle only their own place (属地管理): their cases are in the place
+        # part already; only 会审 co-unit cases elsewhere add anything (usually none).
+        extra = Case.__scope__.unit_clause(Case, scope.unit_ids, scope)
+        if not isinstance(extra, False_):
+            parts.append(and_(extra, condition))
+    elif scope.unit_ids:
         parts.append(and_(scope_clause(Case, Scope(unit_ids=scope.unit_ids)), condition))
     return or_(*parts) if parts else false()
 
