@@ -9,6 +9,7 @@ proof that every door goes through it.
 from __future__ import annotations
 
 import io
+
 import pytest
 from sqlalchemy import func, select
 
