@@ -313,3 +313,14 @@ def _logged_in(app: Any, username: str | None) -> Any:
     if username:
         login(c, username, DEMO_PASSWORD)
     return c
+
+
+def test_a_nul_character_is_refused_before_any_view(clerk_client, db_session):
+    """Found by the fuzzing on PostgreSQL: a NUL in a form or search was a 500 there."""
+    from app.cases.models import Case
+
+    before = db_session.execute(select(func.count()).select_from(Case)).scalar()
+    assert clerk_client.post("/cases/add", data={"title": "a\x00b"}).status_code == 400
+    assert clerk_client.get("/cases/list/?q_person=%00").status_code == 400
+    assert clerk_client.post("/api/v1/auth/login", json={"username": "a\u0000", "password": "x"}).status_code == 400
+    assert db_session.execute(select(func.count()).select_from(Case)).scalar() == before
