@@ -83,6 +83,18 @@ bench: install
 	@if [ "$(DB)" = postgres ]; then .ci/postgres start $(PG_PORT); fi
 	BENCH_PG_URL=postgresql://postgres@127.0.0.1:$(PG_PORT)/xf_bench $(PY) bench/run.py --db $(DB) --scale $(SCALE)
 
+# Load test: gunicorn with 4 workers, locust's simulated staff on loopback, bounded in time.
+USERS ?= 100
+LOAD_SECONDS ?= 60
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(PIP) install --quiet -c constraints.txt -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+load: install $(BENCH_STAMP)
+	@if [ "$(DB)" = postgres ]; then .ci/postgres start $(PG_PORT); fi
+	BENCH_PG_URL=postgresql://postgres@127.0.0.1:$(PG_PORT)/xf_bench $(PY) bench/load.py --db $(DB) --scale $(SCALE) --users $(USERS) --seconds $(LOAD_SECONDS)
+
 pg-start:
 	.ci/postgres start $(PG_PORT)
 	@echo "DATABASE_URL=postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres"

@@ -13,8 +13,9 @@ from app.deadlines import views as deadlines
 from app.ledgers import views as ledgers
 from app.mediation import views as mediation
 from app.org import views as org
+from app.reports import views as reports
 
-AREAS = (cases, case_import, attachments, ledgers, mediation, org, audit, deadlines, api)
+AREAS = (cases, case_import, attachments, ledgers, mediation, reports, org, audit, deadlines, api)
 
 
 def init_views(appbuilder: Any) -> None:

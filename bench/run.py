@@ -68,6 +68,18 @@ class Browser:
         status, payload, _ = self.request("GET", path)
         return status, payload
 
+    def post(self, path: str) -> tuple[int, bytes]:
+        """A POST with the session's CSRF token (exports are CSRF-protected POSTs)."""
+        if not getattr(self, "csrf", None):
+            _, page = self.get("/cases/list/?psize_CaseView=1")
+            found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+            self.csrf = found.group(1).decode() if found else ""
+        status, payload, _ = self.request("POST", path, {"csrf_token": self.csrf})
+        return status, payload
+
+    def fetch(self, method: str, path: str) -> tuple[int, bytes]:
+        return self.post(path) if method == "POST" else self.get(path)
+
     def login(self, username: str) -> None:
         _, page, _ = self.request("GET", "/login/")
         token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
@@ -106,6 +118,9 @@ class Scenario:
     plain: str | None = None
     raw: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     repeat: int = 20
+    method: str = "GET"
+    memory: bool = False  # sample the server worker's memory while it runs (exports)
+    warmup: int = 3
 
 
 def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
@@ -163,7 +178,111 @@ def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
         Scenario("township: home / work queue", "clerk", "/", None, []),
         Scenario("county: home / work queue", "county_manager", "/", None, []),
     ]
+    out += report_scenarios(ctx)
     return out
+
+
+# The case figures of the rates report in one pass: the raw SQL floor of its aggregate (one
+# GROUP BY over the year and the year before, the same sums the app asks for).
+RATES_SQL = """
+SELECT CASE WHEN received_at >= :y0 AND received_at < :y1 THEN 'current' ELSE 'year_before' END AS period,
+       township_id, responsible_unit_id, count(*),
+       sum(CASE WHEN accepted_at IS NOT NULL AND (replied_at <= due_at OR (replied_at IS NULL AND closed_at <= due_at)) THEN 1 ELSE 0 END),
+       sum(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END),
+       sum(CASE WHEN accepted_at IS NOT NULL AND closed_at <= due_at THEN 1 ELSE 0 END),
+       sum(CASE WHEN accepted_at <= accept_due_at THEN 1 ELSE 0 END),
+       sum(CASE WHEN accepted_at IS NOT NULL OR (status = 'registered' AND accept_due_at < :now) THEN 1 ELSE 0 END),
+       sum(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END),
+       sum(CASE WHEN due_at IS NOT NULL AND (closed_at IS NOT NULL OR due_at < :now) THEN 1 ELSE 0 END),
+       sum(CASE WHEN closed_at IS NOT NULL AND redo_count = 0 AND transfer_count = 0 AND review_count = 0 THEN 1 ELSE 0 END),
+       sum(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END),
+       sum(CASE WHEN satisfaction IN ('satisfied', 'basically') THEN 1 ELSE 0 END),
+       sum(CASE WHEN satisfaction IN ('satisfied', 'basically', 'unsatisfied') THEN 1 ELSE 0 END),
+       sum(CASE WHEN replied_at IS NOT NULL AND satisfaction IN ('satisfied', 'basically', 'unsatisfied') THEN 1 ELSE 0 END),
+       sum(CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END),
+       sum(CASE WHEN is_repeat THEN 1 ELSE 0 END), sum(CASE WHEN skips_levels THEN 1 ELSE 0 END),
+       sum(CASE WHEN is_collective THEN 1 ELSE 0 END)
+FROM petition_case
+WHERE ((received_at >= :y0 AND received_at < :y1) OR (received_at >= :p0 AND received_at < :y0))
+  AND status != 'merged' {where}
+GROUP BY 1, township_id, responsible_unit_id
+"""
+
+EXPORT_SQL = (
+    "SELECT c.number, c.received_at, c.channel, c.petitioner_names, t.name, c.category, s.name, c.title, c.status "
+    "FROM petition_case c JOIN org_unit t ON t.id = c.township_id LEFT JOIN subject s ON s.id = c.subject_id "
+    "ORDER BY c.received_at DESC, c.id DESC"
+)
+
+
+def report_scenarios(ctx: dict[str, Any]) -> list[Scenario]:
+    """Reports and exports (issue 6): a year's rates report, the supervision report, the
+    dashboard's data, and exports of every case to CSV and .xlsx (time and server memory)."""
+    year = time.localtime().tm_year - 1
+    town = ctx["township_id"]
+    window = {"y0": f"{year}-01-01", "y1": f"{year + 1}-01-01", "p0": f"{year - 1}-01-01",
+              "now": time.strftime("%Y-%m-%d %H:%M:%S"), "town": town}
+    near = "SELECT count(*) FROM petition_case WHERE status IN ('accepted','approved','assigned','handling','in_review','instructed','proposed','registered','returned','reviewing') AND next_due_at < :soon"
+    soon = {"soon": time.strftime("%Y-%m-%d", time.localtime(time.time() + 4 * 86400))}
+    return [
+        Scenario("county: rates report, one year", "county_manager",
+                 f"/reports/rates/?start={year}-01-01&end={year}-12-31", None,
+                 [(RATES_SQL.format(where=""), window)], repeat=5),
+        Scenario("township: rates report, one year", "manager",
+                 f"/reports/rates/?start={year}-01-01&end={year}-12-31", None,
+                 [(RATES_SQL.format(where="AND township_id = :town"), window)], repeat=5),
+        Scenario("county: supervision report", "county_manager", "/reports/supervision/", None, [
+            (near.replace("count(*)", "responsible_unit_id, count(*)") + " GROUP BY responsible_unit_id", soon),
+            (near, soon),
+            ("SELECT count(*) FROM petition_case WHERE redo_count > 3 OR transfer_count > 3", {})], repeat=5),
+        Scenario("county: dashboard data", "county_manager", "/reports/dashboard/data", None, [], repeat=5),
+        Scenario("township: dashboard data", "clerk", "/reports/dashboard/data", None, [], repeat=5),
+        Scenario("county: export all cases, CSV", "county_manager", "/cases/export/csv", None,
+                 [(EXPORT_SQL, {})], repeat=1, method="POST", memory=True, warmup=0),
+        Scenario("county: export all cases, xlsx", "county_manager", "/cases/export/xlsx", None,
+                 [], repeat=1, method="POST", memory=True, warmup=0),
+        Scenario("county: export rates report, xlsx", "county_manager",
+                 f"/reports/rates/export/xlsx?start={year}-01-01&end={year}-12-31", None, [], repeat=3,
+                 method="POST", warmup=1),
+    ]
+
+
+class MemoryWatch:
+    """Samples the resident memory of a process's children (gunicorn's worker) every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid = pid
+        self.peak = 0
+        self.start_rss = self.rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def rss(self) -> int:
+        total = 0
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            children = []
+        for child in children or [str(self.pid)]:
+            try:
+                for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self.rss())
+
+    def stop(self) -> tuple[float, float]:
+        self._stop.set()
+        self._thread.join()
+        return self.start_rss / 2**20, max(self.peak, self.start_rss) / 2**20
 
 
 # --- preparation --------------------------------------------------------------------------------
@@ -275,7 +394,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--scale", type=int, default=1_000_000)
-    parser.add_argument("--only", default="", help="substring of scenario names to run")
+    parser.add_argument("--only", default="", help="substrings of scenario names to run, comma-separated")
     args = parser.parse_args()
 
     env = database_env(args.db)
@@ -293,21 +412,30 @@ def main() -> None:
         plain_browser = Browser(PLAIN_PORT)
         plain_browser.login("admin")
         for sc in scenarios(ctx):
-            if args.only and args.only not in sc.name:
+            if args.only and not any(part in sc.name for part in args.only.split(",")):
                 continue
             if sc.user not in browsers:
                 browsers[sc.user] = Browser(OURS_PORT)
                 browsers[sc.user].login(sc.user)
             browser = browsers[sc.user]
-            status, _ = browser.get(sc.ours)
+            watch = MemoryWatch(ours.pid) if sc.memory else None
+            status, body = browser.fetch(sc.method, sc.ours)
             row: dict[str, Any] = {"scenario": sc.name, "status": status}
+            if sc.method == "POST":
+                row["bytes"] = len(body)
             if status != 200:
+                if watch is not None:
+                    watch.stop()
                 row["note"] = f"HTTP {status}"
                 results.append(row)
                 print_row(row)
                 continue
-            ours_ms = timed(lambda sc=sc, b=browser: b.get(sc.ours), sc.repeat, 3)
+            ours_ms = timed(lambda sc=sc, b=browser: b.fetch(sc.method, sc.ours), sc.repeat, sc.warmup)
             row.update(ours_median=statistics.median(ours_ms), ours_p95=p95(ours_ms))
+            if watch is not None:
+                before, peak = watch.stop()
+                row.update(rss_before_mb=round(before, 1), rss_peak_mb=round(peak, 1))
+                print(f"  server memory: {before:.0f} MB before, {peak:.0f} MB at peak; {row['bytes'] / 2**20:.0f} MB sent")
             if sc.plain:
                 plain_status, _ = plain_browser.get(sc.plain)
                 if plain_status != 200:

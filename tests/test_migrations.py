@@ -60,7 +60,11 @@ def schema_differences(app) -> list:
     from app.models import metadata
 
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        from app.core.search import include_in_autogenerate
+
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_in_autogenerate}
+        )
         return compare_metadata(context, metadata)
 
 

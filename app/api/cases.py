@@ -421,6 +421,7 @@ class CaseApi(ResourceApi):
             unit_problem = responsible_unit_problem(unit, scope)
             if unit_problem is not None:
                 refuse("responsible_unit_id", unit_problem.message)
+                unit = None
         subject = None
         if values.get("subject_id") is not None:
             subject = db.session.get(Subject, values["subject_id"])
@@ -445,7 +446,7 @@ class CaseApi(ResourceApi):
         if township is not None:
             for rule in case_problems(
                 scope=scope, township_id=township.id, village=village, channel=values["channel"],
-                people_count=people_count, named=len(people),
+                people_count=people_count, named=len(people), responsible_unit=unit,
             ):
                 refuse(FIELD_NAMES.get(rule.field or "", rule.field or ""), rule.message,
                        "outside_area" if rule.field == "township" else rule.code)

@@ -49,6 +49,7 @@ from app.core.imports import (
 )
 from app.deadlines.policy import load_policy
 from app.ledgers.importing import check_unit, people_problems, place_problems
+from app.org.models import handles_place, place_mismatch_message
 from app.security.models import AppUser
 
 
@@ -109,6 +110,8 @@ class CaseImport(ImportSpec):
                 ))
             elif error := check_unit(unit, ctx):
                 problems.append(DomainError(error, field="responsible_unit"))
+            elif township is not None and not handles_place(unit, township.id):
+                problems.append(DomainError(place_mismatch_message(unit), field="responsible_unit"))
         subject_id = None
         if values.get("subject"):
             subject_id = ctx.cache["subjects"].get(_norm(values["subject"]))

@@ -9,6 +9,8 @@ status. The workflow's own tables (instructions, assignments, events …) live i
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -28,7 +30,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Session, relationship
+from sqlalchemy.orm import Session, deferred, relationship
 
 from app.core.calendar import DayKind
 from app.core.choices import Choices
@@ -131,7 +133,8 @@ class Case(Stamped, Versioned, Model):
         township="township_id",
         village="village_id",
         units=("responsible_unit_id",),
-        unit_clause=lambda model, unit_ids: _co_unit_clause(model, unit_ids),
+        unit_clause=lambda model, unit_ids, scope: _co_unit_clause(model, unit_ids, scope),
+        units_follow_place=True,
         # 检举控告 (条例 Art. 30): never shown to the unit reported on, nor to anyone inside it.
         exclude=lambda model, lineage: _not_reported_on(model, lineage),
     )
@@ -155,13 +158,23 @@ class Case(Stamped, Versioned, Model):
         # serves them as well, and every index costs the million-case load time.)
         Index("ix_case_township_status_due", "township_id", "status", "next_due_at"),
         Index("ix_case_unit_status_due", "responsible_unit_id", "status", "next_due_at"),
+        # County-wide "overdue / due soon" counts (home cards, supervision): a range on the
+        # deadline, the status read from the index (closed cases have no deadline).
+        Index("ix_case_due_status", "next_due_at", "status"),
         # Partial: few cases repeat or are merged; the index stays small and quick to build.
         Index("ix_case_repeat_of", "repeat_of_id", sqlite_where=text("repeat_of_id IS NOT NULL"),
               postgresql_where=text("repeat_of_id IS NOT NULL")),
         Index("ix_case_merged_into", "merged_into_id", sqlite_where=text("merged_into_id IS NOT NULL"),
               postgresql_where=text("merged_into_id IS NOT NULL")),
+        # The supervision report's cases redone or transferred more than 3 times (a handful of a
+        # million): partial, so finding them reads the few, not the table.
+        Index("ix_case_repeatedly_returned", "id",
+              sqlite_where=text("redo_count > 3 OR transfer_count > 3"),
+              postgresql_where=text("redo_count > 3 OR transfer_count > 3")),
     )
 
+    # The long texts are loaded only when read (one query for the group): lists, queues and
+    # reports never carry them, and sorting a big list does not drag them through SQLite's sorter.
     id = Column(Integer, primary_key=True)
     number = Column(String(24), nullable=False)
     channel = Column(String(16), nullable=False, info={"choices": Channel})
@@ -172,8 +185,8 @@ class Case(Stamped, Versioned, Model):
     category = Column(String(16), nullable=False, info={"choices": Category})
     subject_id = Column(Integer, ForeignKey("subject.id"), nullable=True)
     title = Column(String(200), nullable=False)
-    content = Column(Text, nullable=False)
-    demands = Column(Text, nullable=True)
+    content = deferred(Column(Text, nullable=False), group="texts")
+    demands = deferred(Column(Text, nullable=True), group="texts")
     people_count = Column(Integer, nullable=False, default=1)
     is_collective = Column(Boolean, nullable=False, default=False)
     is_repeat = Column(Boolean, nullable=False, default=False)
@@ -193,7 +206,7 @@ class Case(Stamped, Versioned, Model):
     # Maintained only by app/cases/workflow.py; the step tables hold the details and history.
     accept_due_at = Column(DateTime, nullable=True)  # accept/refuse and assign by (Art. 22)
     accepted_at = Column(DateTime, nullable=True)
-    refusal_reason = Column(Text, nullable=True)  # printed on the 不予受理告知书
+    refusal_reason = deferred(Column(Text, nullable=True), group="texts")  # printed on the 不予受理告知书
     responsible_leader_id = Column(
         Integer, ForeignKey("ab_user.id", name="fk_case_responsible_leader"), nullable=True
     )
@@ -206,9 +219,9 @@ class Case(Stamped, Versioned, Model):
     extension_pending = Column(Boolean, nullable=False, default=False, server_default=false())
     paused_since = Column(DateTime, nullable=True)
     paused_days = Column(Integer, nullable=False, default=0, server_default=text("0"))
-    findings = Column(Text, nullable=True)  # 调查处理意见: internal
-    reply_draft = Column(Text, nullable=True)  # the handler's draft, internal until signed
-    reply_text = Column(Text, nullable=True)  # 答复意见 as signed: what the petitioner reads
+    findings = deferred(Column(Text, nullable=True), group="texts")  # 调查处理意见: internal
+    reply_draft = deferred(Column(Text, nullable=True), group="texts")  # the handler's draft, internal until signed
+    reply_text = deferred(Column(Text, nullable=True), group="texts")  # 答复意见 as signed: what the petitioner reads
     reply_signed_by_id = Column(
         Integer, ForeignKey("ab_user.id", name="fk_case_reply_signed_by"), nullable=True
     )
@@ -282,9 +295,43 @@ def _not_reported_on(model, lineage):
     return or_(model.reported_unit_id.is_(None), model.reported_unit_id.not_in(lineage))
 
 
-def _co_unit_clause(model, unit_ids):
-    from app.cases.workflow_models import JointReviewUnit
+def _keep_old_texts(target: Any, value: Any, old: Any, initiator: Any) -> Any:
+    return value
 
+
+# A change to a deferred text still records its old value (the audit log shows before/after):
+# listening with active_history loads the old value before it is replaced.
+for _text in (Case.content, Case.demands, Case.refusal_reason, Case.findings, Case.reply_draft, Case.reply_text):
+    event.listen(_text, "set", _keep_old_texts, retval=True, active_history=True)
+
+
+def _co_unit_clause(model, unit_ids, scope):
+    """Cases on which one of `unit_ids` is a 会审 co-unit.
+
+    Most units are co-units of nothing outside their own place: a quick indexed look-up (cached
+    for the request) leaves the branch out then, so the scope stays a single indexed condition
+    (an OR with a subquery makes SQLite sort every case of the township before the first page).
+    """
+    from flask import g, has_request_context
+
+    from app.cases.workflow_models import JointReviewUnit
+    from app.extensions import db
+
+    # Co-unit cases inside the user's own place are visible anyway.
+    place = scope.township_ids if scope.units_within_place else frozenset()
+    key = (frozenset(unit_ids), place)
+    cached = g.setdefault("_xf_co_unit_cache", {}) if has_request_context() else {}
+    if key not in cached:
+        probe = (
+            select(JointReviewUnit.case_id)
+            .join(model, model.id == JointReviewUnit.case_id)
+            .where(JointReviewUnit.unit_id.in_(unit_ids))
+        )
+        if place:
+            probe = probe.where(model.township_id.not_in(place))
+        cached[key] = db.session.execute(probe.limit(1)).first() is not None
+    if not cached[key]:
+        return false()
     return model.id.in_(
         select(JointReviewUnit.case_id).where(JointReviewUnit.unit_id.in_(unit_ids))
     )

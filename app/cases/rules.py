@@ -1,7 +1,7 @@
 """Rules of a case registration, whichever way it arrives: the form, an Excel import, the API.
 
 The checks that need no database look-up beyond the rows given: the village belongs to the
-township, the place is inside the registrar's area, a collective visit names at most five
+township, the responsible unit handles that township (属地管理), the place is inside the registrar's area, a collective visit names at most five
 representatives (信访工作条例 Art. 20) and the number of people covers everyone named. Each
 caller turns the problems into its own kind of answer (a message next to the field, an error
 per row, a JSON error naming the field).
@@ -16,6 +16,7 @@ from flask_babel import gettext
 from app.cases.models import COLLECTIVE_THRESHOLD, Channel
 from app.core.errors import DomainError
 from app.core.scoping import Scope
+from app.org.models import handles_place, place_mismatch_message
 
 # 条例 Art. 20: at most five representatives (the same number that makes a collective visit).
 COLLECTIVE_REPRESENTATIVES = COLLECTIVE_THRESHOLD
@@ -31,6 +32,7 @@ def case_problems(
     named: int,
     is_new: bool = True,
     responsible_unit_id: int | None = None,
+    responsible_unit: Any = None,
 ) -> list[DomainError]:
     """Everything wrong with a registration's place and people; empty when valid.
 
@@ -43,6 +45,8 @@ def case_problems(
         problems.append(DomainError(
             gettext("This village does not belong to the chosen township"), field="village"
         ))
+    if responsible_unit is not None and not handles_place(responsible_unit, township_id):
+        problems.append(DomainError(place_mismatch_message(responsible_unit), field="responsible_unit"))
     if not scope.covers_place(township_id, village_id) and not (
         not is_new and responsible_unit_id in scope.unit_ids
     ):

@@ -69,7 +69,13 @@ from app.core.scoping import Scope, exclusion_clause, scope_clause, scope_for_us
 from app.core.validators import FUTURE_TOLERANCE
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import DeadlinePolicy, current_policy
-from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+from app.org.models import (
+    RESPONSIBLE_KINDS,
+    OrgKind,
+    OrgUnit,
+    handles_place,
+    place_mismatch_message,
+)
 from app.security.roles import RoleName
 
 S = CaseStatus
@@ -428,6 +434,8 @@ def assign_case(ctx: StepContext) -> None:
             gettext("Reports and accusations are assigned only to the discipline inspection organs (Art. 30)."),
             field="unit",
         )
+    if not handles_place(unit, case.township_id):
+        raise DomainError(place_mismatch_message(unit), field="unit")
     transfer = case.status == S.RETURNED
     if transfer:
         last = ctx.session.execute(

@@ -5,9 +5,8 @@ CSRF-protected like any state-changing request, since each export is logged): th
 same filters, quick search, sort and scope as the list page the user is looking at, Chinese
 column headers, a Chinese file name with the date, and personal data masked unless the user's
 role handles cases. Rows are read in batches straight from SQL (no ORM objects, no per-row
-queries) and written as they come, so memory does not grow with the number of rows: CSV is
-streamed to the browser, .xlsx is written row by row (app/core/xlsx.py) to a temporary file and
-then streamed.
+queries) and written as they come, so memory does not grow with the number of rows: CSV and .xlsx alike are
+streamed to the browser as they are written (app/core/xlsx.py writes the workbook row by row).
 
 Each finished export sends the `export_done` signal (who, which list, filters, row count) — the
 audit log listens to it.
@@ -17,8 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -191,28 +188,20 @@ def write_xlsx(path: str, sheet_title: str, headers: list[str], rows: Iterable[l
 
 
 def xlsx_response(title: str, headers: list[str], rows: Iterator[list[Any]], on_done: Callable[[int], None]) -> Response:
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="xf-export-")
-    os.close(handle)
-    try:
-        count = write_xlsx(path, title, headers, rows)
-    except Exception:
-        os.unlink(path)
-        raise
-    on_done(count)
+    """The .xlsx streamed while it is written (app/core/xlsx.py `stream`): the first bytes leave
+    at once, so the page can show progress, and memory stays flat whatever the row count."""
+    from app.core import xlsx
+
+    counter = xlsx.Counter()
 
     def generate() -> Iterator[bytes]:
-        try:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(256 * 1024):
-                    yield chunk
-        finally:
-            os.unlink(path)
+        yield from xlsx.stream(title, headers, rows, counter)
+        on_done(counter.rows)
 
     response = Response(
-        generate(),
+        stream_with_context(generate()),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response.headers["Content-Disposition"] = _disposition(download_name(title, "xlsx"))
-    response.headers["Content-Length"] = str(os.path.getsize(path))
     response.headers["Cache-Control"] = "no-store"
     return response

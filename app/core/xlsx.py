@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 _CONTENT_TYPES = (
@@ -82,8 +82,37 @@ def _cell(value: Any) -> str:
     return f"<c><v>{value}</v></c>"
 
 
-def write(path: str, sheet_name: str, headers: list[str], rows: Iterable[list[Any]]) -> int:
-    """Write `rows` under a bold, frozen `headers` row; returns the number of data rows."""
+class _Sink:
+    """A write-only, unseekable file: zipfile then writes each part's sizes after its data
+    (data descriptors), so the archive can leave while it is being written."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+class Counter:
+    """How many data rows `stream` has written so far (read it when the stream is done)."""
+
+    rows = 0
+
+
+def stream(sheet_name: str, headers: list[str], rows: Iterable[list[Any]], counter: Counter | None = None,
+           chunk_rows: int = 2000) -> Iterator[bytes]:
+    """The .xlsx as bytes, produced while `rows` are read: nothing waits for the last row, and
+    memory holds one chunk of rows, whatever the number of rows."""
+    counter = counter or Counter()
     widths = "".join(
         f'<col min="{i}" max="{i}" width="{max(10, min(40, len(h) * 3))}" customWidth="1"/>'
         for i, h in enumerate(headers, start=1)
@@ -91,8 +120,8 @@ def write(path: str, sheet_name: str, headers: list[str], rows: Iterable[list[An
     head = "".join(
         f'<c s="1" t="inlineStr"><is><t>{_text(str(h))}</t></is></c>' for h in headers
     )
-    count = 0
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:  # type: ignore[arg-type]
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
         archive.writestr("_rels/.rels", _ROOT_RELS)
         archive.writestr("xl/workbook.xml", _workbook(sheet_name))
@@ -109,10 +138,23 @@ def write(path: str, sheet_name: str, headers: list[str], rows: Iterable[list[An
                 ).encode()
             )
             chunk: list[str] = []
-            for count, row in enumerate(rows, start=1):  # noqa: B007 — count is returned
+            for row in rows:
                 chunk.append("<row>" + "".join(map(_cell, row)) + "</row>")
-                if len(chunk) == 2000:
+                counter.rows += 1
+                if len(chunk) == chunk_rows:
                     sheet.write("".join(chunk).encode())
                     chunk.clear()
+                    data = sink.take()
+                    if data:
+                        yield data
             sheet.write(("".join(chunk) + "</sheetData></worksheet>").encode())
-    return count
+    yield sink.take()
+
+
+def write(path: str, sheet_name: str, headers: list[str], rows: Iterable[list[Any]]) -> int:
+    """Write `rows` under a bold, frozen `headers` row into `path`; returns the number of data rows."""
+    counter = Counter()
+    with open(path, "wb") as fh:
+        for data in stream(sheet_name, headers, rows, counter):
+            fh.write(data)
+    return counter.rows

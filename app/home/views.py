@@ -86,4 +86,8 @@ class HomeView(IndexView):
             area_overdue=area_overdue,
             queue_size=QUEUE_SIZE,
             today=moment.date(),
+            # The figure cards and charts load from the dashboard's JSON (not on the page's
+            # critical path: the queue shows at once, the year's aggregates follow).
+            dashboard_url=(url_for("DashboardView.data")
+                           if self.appbuilder.sm.has_access("can_list", "DashboardView") else None),
         )

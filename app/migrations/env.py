@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from app.core.search import include_in_autogenerate
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -110,15 +112,32 @@ def run_migrations_online():
             context.configure(
                 connection=connection,
                 target_metadata=get_metadata(),
+                # The keyword-search tables and indexes live outside the models.
+                include_name=include_in_autogenerate,
                 **conf_args
             )
 
             with context.begin_transaction():
+                before = context.get_context().get_current_heads()
                 context.run_migrations()
+                ran = context.get_context().get_current_heads() != before
+                # Keyword-search indexes live outside the models (FTS5 / pg_trgm); a table
+                # rebuild by an earlier step may have dropped their triggers: put them back.
+                from app.core.search import repair_text_search_triggers
+
+                repair_text_search_triggers(connection)
                 if sqlite:
                     problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:
                         raise RuntimeError(f"migration left broken foreign keys: {problems[:10]}")
+                    if ran:
+                        # New indexes are unknown to SQLite's planner until analysed (it may then
+                        # prefer a worse one); PostgreSQL's autovacuum analyses by itself.
+                        connection.exec_driver_sql("ANALYZE")
+            # SQLite's DDL is not transactional for Alembic, so begin_transaction() above commits
+            # nothing: what ran after the migrations (triggers, ANALYZE) is committed here.
+            if connection.in_transaction():
+                connection.commit()
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

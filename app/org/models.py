@@ -95,3 +95,22 @@ class OrgUnit(Model):
         if self.township is not None and self.township_id != self.id:
             return f"{self.township.name} · {self.name}"
         return self.name
+
+
+def handles_place(unit: OrgUnit, township_id: int | None) -> bool:
+    """May `unit` be responsible for a matter placed in `township_id`?
+
+    属地管理: a township, and its offices, handle their own township's matters; county
+    departments and offices handle any. (Scoping relies on it: see ScopeSpec.units_follow_place.)
+    """
+    return unit.township_id is None or unit.township_id == township_id
+
+
+def place_mismatch_message(unit: OrgUnit) -> str:
+    from flask_babel import gettext
+
+    return gettext(
+        "%(unit)s handles only matters placed in %(township)s; choose a county unit or that township's own",
+        unit=unit.name,
+        township=unit.township.name if unit.township is not None else "",
+    )

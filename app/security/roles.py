@@ -106,6 +106,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT | SWEEP_FILE,
         "risk": WRITE | EXPORT,
         "mediation": WRITE | EXPORT,
+        "dashboard": READ,
     },
     RoleName.HANDLER: {
         "home": READ,
@@ -114,6 +115,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "ledgers": READ | LEDGER_NOTE | LEDGER_RESOLVE | CLOSEOUT_APPLY,
         "risk": READ,
         "mediation": READ,
+        "dashboard": READ,
     },
     RoleName.LEADER: {
         "home": READ,
@@ -124,6 +126,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
     RoleName.SUPERVISOR: {
         "home": READ,
@@ -134,6 +139,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
     RoleName.MANAGER: {
         "home": READ,
@@ -144,6 +152,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "dashboard": READ,
+        # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
+        "reports": READ | EXPORT,
     },
 }
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
@@ -106,7 +107,12 @@ def browser_login(page, base_url: str, username: str, password: str = DEMO_PASSW
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
+    try:
+        page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
+    except PlaywrightTimeoutError:
+        # Say why the login page stayed (locked, wrong password, rate limit), not just "timeout".
+        alerts = page.locator(".alert").all_inner_texts() if page.locator(".alert").count() else []
+        raise AssertionError(f"login as {username} did not leave the login page: {alerts}") from None
 
 
 def untranslated_words(page) -> list[str]:

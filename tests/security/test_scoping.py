@@ -290,3 +290,34 @@ def test_township_admin_resets_own_township_password(app, xz_admin_client, db_se
     assert response.status_code == 302
     db_session.expire_all()
     assert db_session.get(AppUser, own.id).password != before
+
+
+# --- 属地管理 and the scope's unit branch ------------------------------------------------------
+
+
+def test_a_township_cannot_be_made_responsible_for_another_townships_case(admin_client, db_session):
+    from tests.support import case_form
+
+    town, other = org(db_session, "城关镇"), org(db_session, "河东镇")
+    before = len(db_session.execute(select(Case.id)).all())
+    response = admin_client.post("/cases/add", data=case_form(town.id, responsible_unit=str(other.id)))
+    assert response.status_code == 200
+    assert "只承办河东镇属地" in " ".join(form_errors(response))
+    assert len(db_session.execute(select(Case.id)).all()) == before
+
+
+def test_a_co_unit_of_a_joint_review_sees_the_case(clerk2_client, db_session):
+    from datetime import datetime
+
+    from app.cases.workflow_models import JointReview, JointReviewUnit
+
+    case = case_in(db_session, "城关镇")
+    other = org(db_session, "河东镇")
+    assert clerk2_client.get(f"/cases/show/{case.id}").status_code == 404
+    review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
+    db_session.add(review)
+    db_session.flush()
+    db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=other.id))
+    db_session.commit()
+    assert clerk2_client.get(f"/cases/show/{case.id}").status_code == 200
+    assert case.number in page_text(clerk2_client.get("/cases/list/?psize_CaseView=100"))

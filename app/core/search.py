@@ -1,0 +1,154 @@
+"""Keyword search in long texts without reading every row.
+
+Chinese has no spaces between words, so a keyword is a substring of the text. Both databases
+index substrings with trigrams (every three consecutive characters):
+
+- SQLite: an FTS5 table with the trigram tokenizer (`case_fts`), an "external content" index over
+  petition_case.title/content kept in step by triggers on every insert, update and delete;
+- PostgreSQL: a pg_trgm GIN index on ``title || ' ' || content``, which LIKE '%…%' uses.
+
+Keywords of three or more characters use the index; shorter ones (一、两个字) cannot form a
+trigram and fall back to LIKE over the rows the other filters leave. Several keywords separated by
+spaces must all occur. Results stay scoped: this is only one more condition on the list's query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, func, literal_column, or_, select, table, text
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.extensions import db
+
+MIN_INDEXED = 3
+COMMON_KEYWORD = 2000
+FTS_TABLES = {"petition_case": "case_fts"}
+
+
+def keywords(value: str) -> list[str]:
+    return [word for word in value.replace("\u3000", " ").split() if word][:8]
+
+
+def _fts_phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def keyword_clause(model: Any, value: str, columns: tuple[str, ...] = ("title", "content")) -> ColumnElement | None:
+    """The condition "every keyword in `value` occurs in one of `columns`" for `model`."""
+    words = keywords(value)
+    if not words:
+        return None
+    long_words = [w for w in words if len(w) >= MIN_INDEXED]
+    short_words = [w for w in words if len(w) < MIN_INDEXED]
+    conditions: list[ColumnElement] = []
+    dialect = db.session.get_bind().dialect.name
+    fts = FTS_TABLES.get(model.__tablename__)
+    if long_words and dialect == "sqlite" and fts:
+        match = " AND ".join(_fts_phrase(w) for w in long_words)
+        rowids = select(literal_column("rowid")).select_from(table(fts)).where(
+            text(f"{fts} MATCH :xf_match").bindparams(xf_match=match)
+        )
+        # A rare keyword: look its rows up by id, then sort the few. A common one (thousands
+        # of rows): walk the list's own index in order and test each row against the matches —
+        # `id + 0` hides the primary key from the planner, which would otherwise fetch and sort
+        # every match before showing the first page.
+        hits = db.session.execute(
+            select(func.count()).select_from(rowids.limit(COMMON_KEYWORD + 1).subquery())
+        ).scalar()
+        target = (model.id + 0) if hits > COMMON_KEYWORD else model.id
+        conditions.append(target.in_(rowids))
+    elif long_words and dialect == "postgresql":
+        # The GIN index is on this very expression (see the migration).
+        # The GIN index is on this very expression (see the migration): a literal space, not a
+        # bound parameter, or PostgreSQL would not recognise it as the indexed expression.
+        document = getattr(model, columns[0])
+        for name in columns[1:]:
+            document = document.op("||")(literal_column("' '")).op("||")(getattr(model, name))
+        conditions.extend(document.like(f"%{_escape(w)}%", escape="\\") for w in long_words)
+    else:
+        short_words = words
+    for word in short_words:
+        pattern = f"%{_escape(word)}%"
+        conditions.append(or_(*(getattr(model, c).like(pattern, escape="\\") for c in columns)))
+    return and_(*conditions) if len(conditions) > 1 else conditions[0]
+
+
+def _escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- the indexes themselves ------------------------------------------------------------------
+
+
+def search_objects() -> set[str]:
+    """Names of the search tables/indexes that live outside the models (Alembic ignores them)."""
+    names = {"ix_case_text_trgm"}
+    for fts in FTS_TABLES.values():
+        names |= {fts, f"{fts}_data", f"{fts}_idx", f"{fts}_content", f"{fts}_docsize", f"{fts}_config"}
+    return names
+
+
+def include_in_autogenerate(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's `include_name`: the search objects are not in the models, and not a difference."""
+    return name not in search_objects()
+
+
+def repair_text_search_triggers(connection: Any) -> None:
+    """Put back the FTS triggers if a migration dropped them (run after every migration run).
+
+    SQLite's batch mode rebuilds a table by copying it, which drops the table's triggers:
+    without this, a later migration of petition_case would silently stop the index updating.
+    Row ids survive the copy, so the index itself stays valid. (PostgreSQL never rebuilds.)
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    from sqlalchemy import inspect
+
+    if "case_fts" in set(inspect(connection).get_table_names()):
+        for statement in _SQLITE_TRIGGERS:
+            connection.exec_driver_sql(statement)
+
+
+def ensure_text_search(connection: Any) -> None:
+    """Create the keyword indexes and their triggers if they are missing; idempotent."""
+    from sqlalchemy import inspect
+
+    tables = set(inspect(connection).get_table_names())
+    if "petition_case" not in tables:
+        return
+    if connection.dialect.name == "sqlite":
+        if "case_fts" not in tables:
+            connection.exec_driver_sql(
+                "CREATE VIRTUAL TABLE case_fts USING fts5(title, content, "
+                "content='petition_case', content_rowid='id', tokenize='trigram')"
+            )
+            connection.exec_driver_sql("INSERT INTO case_fts(case_fts) VALUES ('rebuild')")
+        for statement in _SQLITE_TRIGGERS:
+            connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        connection.exec_driver_sql(
+            "CREATE INDEX IF NOT EXISTS ix_case_text_trgm ON petition_case "
+            "USING gin ((title || ' ' || content) gin_trgm_ops)"
+        )
+
+
+def drop_text_search(connection: Any) -> None:
+    if connection.dialect.name == "sqlite":
+        for name in ("case_fts_ai", "case_fts_ad", "case_fts_au"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        connection.exec_driver_sql("DROP TABLE IF EXISTS case_fts")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_case_text_trgm")
+
+
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS case_fts_ai AFTER INSERT ON petition_case BEGIN "
+    "INSERT INTO case_fts(rowid, title, content) VALUES (new.id, new.title, new.content); END",
+    "CREATE TRIGGER IF NOT EXISTS case_fts_ad AFTER DELETE ON petition_case BEGIN "
+    "INSERT INTO case_fts(case_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content); END",
+    "CREATE TRIGGER IF NOT EXISTS case_fts_au AFTER UPDATE OF title, content ON petition_case BEGIN "
+    "INSERT INTO case_fts(case_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content); "
+    "INSERT INTO case_fts(rowid, title, content) VALUES (new.id, new.title, new.content); END",
+)

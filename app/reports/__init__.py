@@ -1,0 +1,2 @@
+"""Reports: the figures managers read (figures.py), the dashboard, supervision and rates reports,
+bulletins and their exports."""

@@ -1,0 +1,744 @@
+"""The figures managers read (DOMAIN.md "The figures managers read") — each defined once, here.
+
+Every figure is one function below with its definition beside it (`FigureDef.definition`: what
+is counted above and below the line and which dates count). The dashboard, the rates report,
+the bulletins and their exports all call these functions; nothing computes a figure its own way.
+The definitions are shown to the user as tooltips and footnotes.
+
+How the numbers are computed: each family of figures (cases, mediation, ledger) is counted in
+ONE SQL aggregate over the records of the period, grouped by (period, township, unit). Every
+figure is a ratio of two counts (or a count), and counts add up, so the per-township,
+per-unit and total rows are sums of those few hundred groups — the database reads the period's
+rows once, whatever the number of townships, units or figures.
+
+Which cases count: those *received* (`received_at`) in the period, inside the user's scope and
+the report's filters (township 属地, responsible unit 属事, category). Duplicate registrations
+merged into another case are left out everywhere (the matter is counted once, on the kept case).
+"Due date" is the case's reply deadline `due_at` as the workflow keeps it: the 60 days of
+Art. 34 (or the fast track), extensions and paused days included, and — after an unsatisfied
+follow-up sent the case back — the new deadline of the redo.
+
+A rate with nothing below the line is None and reads "—" (not 0%, not an error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.cases.models import Case, CaseStatus, Satisfaction
+from app.core.models import now as wall_clock
+from app.core.scoping import Scope, current_scope, scope_clause
+
+DASH = "—"
+TOTAL = "total"
+
+# --- periods and filters -------------------------------------------------------------------------
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of days, both ends included."""
+
+    start: date
+    end: date
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start 00:00, the day after end 00:00): what `received_at` is compared with."""
+        return datetime.combine(self.start, time.min), datetime.combine(self.end + timedelta(days=1), time.min)
+
+    @property
+    def whole_months(self) -> int:
+        """How many calendar months the period spans exactly (0: not whole months)."""
+        after = self.end + timedelta(days=1)
+        if self.start.day != 1 or after.day != 1:
+            return 0
+        return (after.year - self.start.year) * 12 + after.month - self.start.month
+
+    def shifted(self, months: int = 0, days: int = 0) -> Period:
+        if months:
+            start = _add_months(self.start, months)
+            return Period(start, _add_months(start, self.whole_months) - timedelta(days=1))
+        return Period(self.start + timedelta(days=days), self.end + timedelta(days=days))
+
+    def previous(self) -> Period:
+        """The period of the same length just before (the previous month, two months, year …)."""
+        months = self.whole_months
+        if months:
+            return self.shifted(months=-months)
+        return self.shifted(days=-((self.end - self.start).days + 1))
+
+    def year_before(self) -> Period:
+        """The same period one year earlier (for 同比)."""
+        if self.whole_months:
+            return self.shifted(months=-12)
+        try:
+            return Period(self.start.replace(year=self.start.year - 1), self.end.replace(year=self.end.year - 1))
+        except ValueError:  # 29 February
+            return self.shifted(days=-365)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d} — {self.end:%Y-%m-%d}"
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        start = date(year, month, 1)
+        return cls(start, _add_months(start, 1) - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a report or figure covers: a period, and optionally one township, unit or category.
+
+    `scope` defaults to the request's user's scope: every figure is scoped like every list.
+    """
+
+    period: Period
+    township_id: int | None = None
+    unit_id: int | None = None
+    category: str | None = None
+    scope: Scope | None = None
+
+    def resolved_scope(self) -> Scope:
+        return self.scope if self.scope is not None else current_scope()
+
+
+# --- values ----------------------------------------------------------------------------------------
+
+
+def percent(numerator: int, denominator: int | None, signed: bool = False) -> str:
+    """'90.7%' (half up, one decimal), or '—' when there is nothing below the line."""
+    if not denominator:
+        return DASH
+    value = (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if signed:
+        return f"+{value}%" if value > 0 else (f"−{-value}%" if value < 0 else "0.0%")
+    return f"{value}%"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One figure's value: a rate (numerator / denominator), a count, or a change on a base."""
+
+    kind: str  # "rate" | "count" | "change"
+    numerator: int = 0
+    denominator: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        """The ratio (0.907), or None when the denominator is 0 — never a division error."""
+        if self.kind == "count" or not self.denominator:
+            return None
+        if self.kind == "change":
+            return (self.numerator - self.denominator) / self.denominator
+        return self.numerator / self.denominator
+
+    @property
+    def text(self) -> str:
+        if self.kind == "count":
+            return str(self.numerator)
+        if self.kind == "change":
+            # numerator: this period's count; denominator: the same period a year earlier.
+            if not self.denominator:
+                return DASH
+            return percent(self.numerator - self.denominator, self.denominator, signed=True)
+        return percent(self.numerator, self.denominator)
+
+    @property
+    def detail(self) -> str:
+        """'224 / 247' beside a rate; the base for a change."""
+        if self.kind == "count":
+            return ""
+        return f"{self.numerator} / {self.denominator or 0}"
+
+    def __add__(self, other: Value) -> Value:
+        den = None if self.denominator is None and other.denominator is None else (
+            (self.denominator or 0) + (other.denominator or 0))
+        return Value(self.kind, self.numerator + other.numerator, den)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# --- definitions -----------------------------------------------------------------------------------
+
+Condition = Callable[[datetime], ColumnElement]
+
+
+@dataclass(frozen=True)
+class FigureDef:
+    """A figure: its name, its definition as the user reads it, and how it is counted.
+
+    For the case family, `numerator` / `denominator` return the SQL condition a case must meet
+    to count above / below the line (given the moment the report is made, for "has come due").
+    """
+
+    code: str
+    label: Any
+    definition: Any
+    kind: str = "rate"
+    family: str = "cases"
+    numerator: Condition | None = None
+    denominator: Condition | None = None
+
+
+_RATED = (Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value, Satisfaction.UNSATISFIED.value)
+_CONTENT = (Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value)
+
+
+def _accepted(now: datetime) -> ColumnElement:  # noqa: ARG001
+    return Case.accepted_at.is_not(None)
+
+
+def _answered_by_due() -> ColumnElement:
+    # A reply, or — for a matter ended by a mediation agreement (Art. 33) without a written
+    # reply — the closure, on or before the reply deadline.
+    return or_(
+        Case.replied_at <= Case.due_at,
+        and_(Case.replied_at.is_(None), Case.closed_at <= Case.due_at),
+    )
+
+
+def _everything(now: datetime) -> ColumnElement:  # noqa: ARG001
+    return Case.id.is_not(None)
+
+
+REPLY_RATE = FigureDef(
+    "reply_rate", _l("Reply rate (回复率)"),
+    _l("Cases answered by their due date ÷ cases accepted. Cases received in the period and "
+       "accepted; answered = the signed reply (or the closure by a mediation agreement) on or "
+       "before the reply deadline, extensions and paused days included."),
+    numerator=lambda now: and_(Case.accepted_at.is_not(None), _answered_by_due()),
+    denominator=_accepted,
+)
+CLOSURE_RATE = FigureDef(
+    "closure_rate", _l("Closure rate (结案率)"),
+    _l("Cases closed by their due date ÷ cases accepted. Cases received in the period and "
+       "accepted; closed = closed and archived on or before the reply deadline."),
+    numerator=lambda now: and_(Case.accepted_at.is_not(None), Case.closed_at <= Case.due_at),
+    denominator=_accepted,
+)
+SATISFACTION_RATE = FigureDef(
+    "satisfaction_rate", _l("Satisfaction rate (满意率)"),
+    _l("Satisfied or basically satisfied ÷ petitioners who rated (satisfied, basically satisfied "
+       "or unsatisfied) at the latest follow-up. Cases received in the period."),
+    numerator=lambda now: Case.satisfaction.in_(_CONTENT),
+    denominator=lambda now: Case.satisfaction.in_(_RATED),
+)
+PARTICIPATION_RATE = FigureDef(
+    "participation_rate", _l("Participation rate (参评率)"),
+    _l("Petitioners who rated the answer ÷ cases answered. Cases received in the period with a "
+       "reply; rated = satisfied, basically satisfied or unsatisfied (not 'did not rate')."),
+    numerator=lambda now: and_(Case.replied_at.is_not(None), Case.satisfaction.in_(_RATED)),
+    denominator=lambda now: Case.replied_at.is_not(None),
+)
+ON_TIME_ACCEPTANCE = FigureDef(
+    "on_time_acceptance", _l("On-time acceptance rate (按期受理率)"),
+    _l("Cases accepted within the acceptance deadline (15 days, Art. 22) ÷ cases accepted plus "
+       "cases still awaiting the decision past that deadline. Cases received in the period; "
+       "cases not accepted are left out."),
+    numerator=lambda now: Case.accepted_at <= Case.accept_due_at,
+    denominator=lambda now: or_(
+        Case.accepted_at.is_not(None),
+        and_(Case.status == CaseStatus.REGISTERED.value, Case.accept_due_at < now),
+    ),
+)
+ON_TIME_COMPLETION = FigureDef(
+    "on_time_completion", _l("On-time completion rate (按期办结率)"),
+    _l("Cases closed by their due date ÷ cases that have come due (deadline passed) or are "
+       "closed. Cases received in the period and assigned; cases still within their deadline "
+       "are not counted yet."),
+    numerator=lambda now: Case.closed_at <= Case.due_at,
+    denominator=lambda now: and_(
+        Case.due_at.is_not(None), or_(Case.closed_at.is_not(None), Case.due_at < now)
+    ),
+)
+FIRST_TIME_RATE = FigureDef(
+    "first_time_rate", _l("Resolved-first-time rate (一次性办结率)"),
+    _l("Closed cases never returned for redo, never transferred and with no review (复查/复核) "
+       "÷ closed cases. Cases received in the period."),
+    numerator=lambda now: and_(
+        Case.closed_at.is_not(None), Case.redo_count == 0, Case.transfer_count == 0, Case.review_count == 0
+    ),
+    denominator=lambda now: Case.closed_at.is_not(None),
+)
+REPEAT_RATE = FigureDef(
+    "repeat_rate", _l("Repeat petition rate (重复信访率)"),
+    _l("Repeat petitions (重信重访: same petitioner or same matter as an earlier case) ÷ cases "
+       "received in the period."),
+    numerator=lambda now: Case.is_repeat.is_(True),
+    denominator=_everything,
+)
+SKIP_LEVEL_RATE = FigureDef(
+    "skip_level_rate", _l("Skip-level rate (越级率)"),
+    _l("Petitions that skipped levels (越级访) ÷ cases received in the period."),
+    numerator=lambda now: Case.skips_levels.is_(True),
+    denominator=_everything,
+)
+COLLECTIVE_COUNT = FigureDef(
+    "collective_count", _l("Collective petitions (集体访)"),
+    _l("Cases received in the period with 5 or more people (Art. 20)."),
+    kind="count",
+    numerator=lambda now: Case.is_collective.is_(True),
+)
+VOLUME = FigureDef(
+    "volume", _l("Petitions received (信访量)"),
+    _l("Cases received in the period (by the time received), duplicates merged away not counted."),
+    kind="count",
+    numerator=_everything,
+)
+VOLUME_YOY = FigureDef(
+    "volume_yoy", _l("Volume year on year (信访量同比)"),
+    _l("(Cases received in the period − cases received in the same period a year earlier) ÷ "
+       "cases received in the same period a year earlier."),
+    kind="change",
+    numerator=_everything,
+)
+RESOLUTION_RATE = FigureDef(
+    "resolution_rate", _l("Mediation resolution rate (化解率)"),
+    _l("Mediations that succeeded ÷ mediations concluded (succeeded or failed), by the date "
+       "concluded in the period; township of the dispute, unit of the committee. The category "
+       "filter does not apply."),
+    family="mediation",
+)
+LEDGER_LEVEL_1 = FigureDef(
+    "ledger_level_1", _l("Ledger: level 1 (一级)"),
+    _l("Dispute ledger entries found by the end of the period and not closed out by then, on "
+       "list level 1 (general) today. The category filter does not apply."),
+    kind="count", family="ledger",
+)
+LEDGER_LEVEL_2 = FigureDef(
+    "ledger_level_2", _l("Ledger: level 2 (二级)"),
+    _l("Dispute ledger entries found by the end of the period and not closed out by then, on "
+       "list level 2 (special) today. The category filter does not apply."),
+    kind="count", family="ledger",
+)
+LEDGER_LEVEL_3 = FigureDef(
+    "ledger_level_3", _l("Ledger: level 3 (三级)"),
+    _l("Dispute ledger entries found by the end of the period and not closed out by then, on "
+       "list level 3 (key) today. The category filter does not apply."),
+    kind="count", family="ledger",
+)
+
+CASE_FIGURES: tuple[FigureDef, ...] = (
+    VOLUME, VOLUME_YOY, REPLY_RATE, CLOSURE_RATE, ON_TIME_ACCEPTANCE, ON_TIME_COMPLETION,
+    FIRST_TIME_RATE, SATISFACTION_RATE, PARTICIPATION_RATE, REPEAT_RATE, SKIP_LEVEL_RATE,
+    COLLECTIVE_COUNT,
+)
+MEDIATION_FIGURES: tuple[FigureDef, ...] = (RESOLUTION_RATE,)
+LEDGER_FIGURES: tuple[FigureDef, ...] = (LEDGER_LEVEL_1, LEDGER_LEVEL_2, LEDGER_LEVEL_3)
+# Supervision orders and accountability join this list when app/supervision lands (issue 5).
+FIGURES: tuple[FigureDef, ...] = CASE_FIGURES + MEDIATION_FIGURES + LEDGER_FIGURES
+BY_CODE: dict[str, FigureDef] = {f.code: f for f in FIGURES}
+
+
+# --- the engine: one aggregate per family, rolled up by township / unit / total ----------------------
+
+# A group: (period key, township id, unit id) → figure code → Value.
+Groups = dict[tuple[str, int | None, int | None], dict[str, Value]]
+
+
+def _sum(condition: ColumnElement) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _period_key(column: Any, periods: Mapping[str, Period], dates: bool = False) -> tuple[Any, ColumnElement]:
+    """A CASE naming the period a row falls in, and the WHERE keeping only rows in some period.
+
+    `dates`: the column holds dates, not times."""
+    whens, ranges = [], []
+    for key, period in periods.items():
+        low, high = period.bounds
+        if dates:
+            low, high = low.date(), high.date()
+        condition = and_(column >= low, column < high)
+        whens.append((condition, key))
+        ranges.append(condition)
+    return case(*whens, else_=None), or_(*ranges)
+
+
+def _case_periods(filters: ReportFilters, compare: bool) -> dict[str, Period]:
+    """The periods to count: the filter's, the same a year before (同比) and, with `compare`,
+    the one just before — unless that *is* the year before (a calendar year's report), which
+    is then counted once and used for both (see `rollup`)."""
+    periods = {"current": filters.period, "year_before": filters.period.year_before()}
+    if compare and not _previous_is_year_before(filters):
+        periods["previous"] = filters.period.previous()
+    return periods
+
+
+def _previous_is_year_before(filters: ReportFilters) -> bool:
+    return filters.period.previous() == filters.period.year_before()
+
+
+def count_cases(filters: ReportFilters, figures: Iterable[FigureDef] = CASE_FIGURES,
+                compare: bool = False, now: datetime | None = None) -> Groups:
+    """The case figures, counted in one query grouped by (period, township, unit).
+
+    Periods: "current" (the filter's), "year_before" (for 同比) and, with `compare`,
+    "previous" (the period just before, for the report's comparison column).
+    """
+    from app.extensions import db
+
+    moment = now or wall_clock()
+    figures = [f for f in figures if f.family == "cases"]
+    periods = _case_periods(filters, compare)
+    key, in_periods = _period_key(Case.received_at, periods)
+    columns: list[Any] = []
+    for fig in figures:
+        columns.append(_sum(fig.numerator(moment)))
+        if fig.kind == "rate":
+            columns.append(_sum(fig.denominator(moment)))
+    conditions = [in_periods, Case.status != CaseStatus.MERGED.value, scope_clause(Case, filters.resolved_scope())]
+    if filters.township_id:
+        conditions.append(Case.township_id == filters.township_id)
+    if filters.unit_id:
+        conditions.append(Case.responsible_unit_id == filters.unit_id)
+    if filters.category:
+        conditions.append(Case.category == filters.category)
+    statement = (
+        select(key.label("period"), Case.township_id, Case.responsible_unit_id, *columns)
+        .where(*conditions)
+        .group_by(key, Case.township_id, Case.responsible_unit_id)
+    )
+    groups: Groups = {}
+    for row in db.session.execute(statement):
+        values: dict[str, Value] = {}
+        at = 3
+        for fig in figures:
+            if fig.kind == "rate":
+                values[fig.code] = Value("rate", int(row[at] or 0), int(row[at + 1] or 0))
+                at += 2
+            else:
+                values[fig.code] = Value(fig.kind, int(row[at] or 0), None)
+                at += 1
+        groups[(row[0], row[1], row[2])] = values
+    _year_on_year(groups, figures)
+    return groups
+
+
+def _year_on_year(groups: Groups, figures: list[FigureDef]) -> None:
+    """Put each group's year-before count under its current / previous group's 同比 value.
+
+    The year-before rows stay (their township/unit may have no current row); the roll-up adds the
+    year-before count as the denominator of the current period's change.
+    """
+    if not any(f.kind == "change" for f in figures):
+        return
+    for (period, _township, _unit), values in groups.items():
+        for fig in figures:
+            if fig.kind == "change":
+                volume = values[fig.code].numerator
+                # Current-period rows count above the line, year-before rows below it.
+                values[fig.code] = (
+                    Value("change", volume, 0) if period != "year_before" else Value("change", 0, volume)
+                )
+
+
+def count_mediation(filters: ReportFilters, compare: bool = False) -> Groups:
+    """化解率's counts: one query over mediation records concluded in the periods."""
+    from app.extensions import db
+    from app.mediation.models import MediationRecord, Outcome
+
+    periods = _case_periods(filters, compare)
+    key, in_periods = _period_key(MediationRecord.concluded_on, periods, dates=True)
+    conditions = [in_periods, scope_clause(MediationRecord, filters.resolved_scope())]
+    if filters.township_id:
+        conditions.append(MediationRecord.township_id == filters.township_id)
+    if filters.unit_id:
+        conditions.append(MediationRecord.org_unit_id == filters.unit_id)
+    statement = (
+        select(
+            key, MediationRecord.township_id, MediationRecord.org_unit_id,
+            _sum(MediationRecord.outcome == Outcome.SUCCESS.value),
+            _sum(MediationRecord.outcome.in_((Outcome.SUCCESS.value, Outcome.FAILED.value))),
+        )
+        .where(*conditions)
+        .group_by(key, MediationRecord.township_id, MediationRecord.org_unit_id)
+    )
+    return {
+        (row[0], row[1], row[2]): {RESOLUTION_RATE.code: Value("rate", int(row[3]), int(row[4]))}
+        for row in db.session.execute(statement)
+    }
+
+
+def count_ledger(filters: ReportFilters, compare: bool = False) -> Groups:
+    """Ledger entries per level standing at the end of each period: one query."""
+    from app.extensions import db
+    from app.ledgers.models import LedgerEntry, ListLevel
+
+    periods = _case_periods(filters, compare)
+    codes = {ListLevel.GENERAL.value: LEDGER_LEVEL_1.code, ListLevel.SPECIAL.value: LEDGER_LEVEL_2.code,
+             ListLevel.KEY.value: LEDGER_LEVEL_3.code}
+    conditions = [scope_clause(LedgerEntry, filters.resolved_scope())]
+    if filters.township_id:
+        conditions.append(LedgerEntry.township_id == filters.township_id)
+    if filters.unit_id:
+        conditions.append(LedgerEntry.responsible_unit_id == filters.unit_id)
+    groups: Groups = {}
+    columns = []
+    for name, period in periods.items():
+        standing = and_(LedgerEntry.found_on <= period.end,
+                        or_(LedgerEntry.closed_on.is_(None), LedgerEntry.closed_on > period.end))
+        columns.append(_sum(standing).label(name))
+    statement = (
+        select(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, LedgerEntry.level, *columns)
+        .where(*conditions)
+        .group_by(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, LedgerEntry.level)
+    )
+    for row in db.session.execute(statement):
+        for i, name in enumerate(periods):
+            values = groups.setdefault((name, row[0], row[1]), {c: Value("count", 0) for c in codes.values()})
+            code = codes.get(row[2])
+            if code:
+                values[code] = Value("count", values[code].numerator + int(row[3 + i]))
+    return groups
+
+
+FAMILIES: dict[str, Callable[..., Groups]] = {
+    "cases": lambda filters, figures, compare, now: count_cases(filters, figures, compare, now),
+    "mediation": lambda filters, figures, compare, now: count_mediation(filters, compare),  # noqa: ARG005
+    "ledger": lambda filters, figures, compare, now: count_ledger(filters, compare),  # noqa: ARG005
+}
+
+
+def _zero(fig: FigureDef) -> Value:
+    return Value(fig.kind, 0, None if fig.kind == "count" else 0)
+
+
+@dataclass
+class FigureTable:
+    """Figures per row (a township, a unit, or the total) for the current and previous period."""
+
+    figures: list[FigureDef]
+    current: dict[Any, dict[str, Value]] = field(default_factory=dict)
+    previous: dict[Any, dict[str, Value]] = field(default_factory=dict)
+
+    def value(self, row: Any, code: str, period: str = "current") -> Value:
+        table = self.current if period == "current" else self.previous
+        fig = BY_CODE[code]
+        return table.get(row, {}).get(code, _zero(fig))
+
+    def rows(self) -> list[Any]:
+        return sorted((k for k in self.current.keys() | self.previous.keys() if k != TOTAL),
+                      key=lambda k: (k is None, k))
+
+
+def rollup(groups: Groups, figures: list[FigureDef], by: str | None,
+           previous_is_year_before: bool = False) -> FigureTable:
+    """Add the groups up per township (`by="township"`), per unit (`"unit"`) or in total (None).
+
+    The current period's 同比 change: its count over the year-before count. The previous
+    period shows no 同比 (its own year-before is not counted). When the previous period is the
+    year before (a calendar year), the year-before groups fill the previous column too.
+    """
+    table = FigureTable(list(figures))
+    wanted = {f.code: f for f in figures}
+    for (period, township, unit), values in groups.items():
+        row = TOTAL if by is None else (township if by == "township" else unit)
+        # (table, which figures): "all", "change" (only 同比), "plain" (all but 同比).
+        targets: list[tuple[dict[Any, dict[str, Value]], str]] = []
+        if period == "current":
+            targets.append((table.current, "all"))
+        elif period == "year_before":
+            targets.append((table.current, "change"))
+            if previous_is_year_before:
+                targets.append((table.previous, "plain"))
+        elif period == "previous":
+            targets.append((table.previous, "plain"))
+        for target, which in targets:
+            bucket = target.setdefault(row, {})
+            for code, value in values.items():
+                fig = wanted.get(code)
+                if fig is None or (which == "change" and fig.kind != "change") or (
+                        which == "plain" and fig.kind == "change"):
+                    continue
+                bucket[code] = bucket[code] + value if code in bucket else value
+    return table
+
+
+def count_groups(filters: ReportFilters, figures: Iterable[FigureDef], compare: bool = False,
+                 now: datetime | None = None) -> Groups:
+    """The counts of `figures` grouped by (period, township, unit): one aggregate query per family."""
+    figures = list(figures)
+    groups: Groups = {}
+    for family in dict.fromkeys(f.family for f in figures):
+        members = [f for f in figures if f.family == family]
+        for key, values in FAMILIES[family](filters, members, compare, now).items():
+            groups.setdefault(key, {}).update(values)
+    return groups
+
+
+def figure_tables(filters: ReportFilters, figures: Iterable[FigureDef] = FIGURES,
+                  by: Iterable[str | None] = (None,), compare: bool = False,
+                  now: datetime | None = None) -> list[FigureTable]:
+    """The figures rolled up several ways (per township, per unit, in total) from ONE count."""
+    figures = list(figures)
+    groups = count_groups(filters, figures, compare, now)
+    previous_is_year_before = compare and _previous_is_year_before(filters)
+    return [rollup(groups, figures, b, previous_is_year_before=previous_is_year_before) for b in by]
+
+
+def figure_table(filters: ReportFilters, figures: Iterable[FigureDef] = FIGURES, by: str | None = None,
+                 compare: bool = False, now: datetime | None = None) -> FigureTable:
+    """The figures for `filters`, per township / unit / in total, with the previous period if asked."""
+    return figure_tables(filters, figures, (by,), compare, now)[0]
+
+
+def figure(fig: FigureDef, filters: ReportFilters, by: str | None = None,
+           now: datetime | None = None) -> Value | dict[Any, Value]:
+    """One figure: its total Value, or {township or unit id: Value} with `by`."""
+    table = figure_table(filters, (fig,), by=by, now=now)
+    if by is None:
+        return table.value(TOTAL, fig.code)
+    return {row: table.value(row, fig.code) for row in table.rows()}
+
+
+# --- one function per figure: what the rest of the code calls --------------------------------------
+
+
+def reply_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """回复率: cases answered by their due date ÷ cases accepted (REPLY_RATE.definition)."""
+    return figure(REPLY_RATE, filters, by, now)
+
+
+def closure_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """结案率: cases closed by their due date ÷ cases accepted (CLOSURE_RATE.definition)."""
+    return figure(CLOSURE_RATE, filters, by, now)
+
+
+def satisfaction_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """满意率: satisfied or basically satisfied ÷ rated (SATISFACTION_RATE.definition)."""
+    return figure(SATISFACTION_RATE, filters, by, now)
+
+
+def participation_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """参评率: rated ÷ answered (PARTICIPATION_RATE.definition)."""
+    return figure(PARTICIPATION_RATE, filters, by, now)
+
+
+def resolution_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """化解率: mediations succeeded ÷ concluded (RESOLUTION_RATE.definition)."""
+    return figure(RESOLUTION_RATE, filters, by, now)
+
+
+def on_time_acceptance_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """按期受理率: accepted within the deadline ÷ decided or overdue (ON_TIME_ACCEPTANCE.definition)."""
+    return figure(ON_TIME_ACCEPTANCE, filters, by, now)
+
+
+def on_time_completion_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """按期办结率: closed by the due date ÷ come due or closed (ON_TIME_COMPLETION.definition)."""
+    return figure(ON_TIME_COMPLETION, filters, by, now)
+
+
+def first_time_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """一次性办结率: closed with no redo/transfer/review ÷ closed (FIRST_TIME_RATE.definition)."""
+    return figure(FIRST_TIME_RATE, filters, by, now)
+
+
+def repeat_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """重复信访率: repeat petitions ÷ received (REPEAT_RATE.definition)."""
+    return figure(REPEAT_RATE, filters, by, now)
+
+
+def skip_level_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """越级率: skipped levels ÷ received (SKIP_LEVEL_RATE.definition)."""
+    return figure(SKIP_LEVEL_RATE, filters, by, now)
+
+
+def collective_count(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """集体访 count: cases of 5 or more people received (COLLECTIVE_COUNT.definition)."""
+    return figure(COLLECTIVE_COUNT, filters, by, now)
+
+
+def volume(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """信访量: cases received (VOLUME.definition)."""
+    return figure(VOLUME, filters, by, now)
+
+
+def volume_year_on_year(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
+    """信访量同比: change against the same period a year earlier (VOLUME_YOY.definition)."""
+    return figure(VOLUME_YOY, filters, by, now)
+
+
+def ledger_counts(filters: ReportFilters, by: str | None = None) -> dict[str, Any]:
+    """Ledger counts per level (LEDGER_LEVEL_1/2/3.definition): {code: Value or {row: Value}}."""
+    table = figure_table(filters, LEDGER_FIGURES, by=by)
+    if by is None:
+        return {f.code: table.value(TOTAL, f.code) for f in LEDGER_FIGURES}
+    return {f.code: {row: table.value(row, f.code) for row in table.rows()} for f in LEDGER_FIGURES}
+
+
+# --- distributions for the dashboard's charts -------------------------------------------------------
+
+
+def _case_conditions(filters: ReportFilters, period: Period) -> list[ColumnElement]:
+    low, high = period.bounds
+    conditions = [Case.received_at >= low, Case.received_at < high, Case.status != CaseStatus.MERGED.value,
+                  scope_clause(Case, filters.resolved_scope())]
+    if filters.township_id:
+        conditions.append(Case.township_id == filters.township_id)
+    if filters.unit_id:
+        conditions.append(Case.responsible_unit_id == filters.unit_id)
+    if filters.category:
+        conditions.append(Case.category == filters.category)
+    return conditions
+
+
+VOLUME_BY_MONTH_DEFINITION = _l("Cases received per calendar month (by the time received), duplicates merged away not counted.")
+
+
+def volume_by_month(filters: ReportFilters, months: int = 12) -> list[tuple[date, int]]:
+    """信访量 per month for the `months` months ending with the period's last month: one query
+    (a conditional count per month, so no date function differs between databases)."""
+    from app.extensions import db
+
+    last = date(filters.period.end.year, filters.period.end.month, 1)
+    starts = [_add_months(last, -i) for i in range(months - 1, -1, -1)]
+    span = Period(starts[0], _add_months(last, 1) - timedelta(days=1))
+    columns = []
+    for start in starts:
+        low = datetime.combine(start, time.min)
+        high = datetime.combine(_add_months(start, 1), time.min)
+        columns.append(_sum(and_(Case.received_at >= low, Case.received_at < high)))
+    row = db.session.execute(select(*columns).where(*_case_conditions(filters, span))).one()
+    return [(start, int(count or 0)) for start, count in zip(starts, row, strict=True)]
+
+
+def volume_by(filters: ReportFilters, column: Any) -> list[tuple[Any, int]]:
+    """信访量 of the period per value of `column` (Case.category, Case.township_id …)."""
+    from app.extensions import db
+
+    statement = (
+        select(column, func.count()).where(*_case_conditions(filters, filters.period))
+        .group_by(column).order_by(func.count().desc())
+    )
+    return [(value, int(count)) for value, count in db.session.execute(statement)]
+
+
+SATISFACTION_DEFINITION = _l("Ratings at the latest follow-up of the cases received in the period.")
+
+
+def satisfaction_breakdown(filters: ReportFilters) -> list[tuple[str, int]]:
+    """How the petitioners rated (satisfied / basically / unsatisfied / did not rate)."""
+    counts = dict(volume_by(filters, Case.satisfaction))
+    return [(value, counts.get(value, 0)) for value in Satisfaction.codes()]

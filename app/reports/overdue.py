@@ -1,0 +1,182 @@
+"""The 督查督办 report's case lists: overdue and 临期 cases by unit, units ranked by overdue
+count, and cases returned for redo or transferred more than 3 times.
+
+Overdue (超期) and due soon (临期) mean exactly what the case lists and the home page mean
+(`app/core/calendar.py`: past the deadline of the step the case waits for; at most the policy's
+warning days left), so the counts here equal the 超期/临期 filters of the case list. A paused
+case has no running deadline and is neither. Each table is one function returning
+(headers, rows) — the page and the export show the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, func, literal_column, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.cases.models import OPEN_STATUSES, Case, CaseStatus
+from app.cases.workflow import scope_and
+from app.core.calendar import near_boundary
+from app.core.scoping import Scope
+from app.org.models import OrgUnit
+from app.reports.figures import Period
+
+# 12345 platforms escalate an item redone or transferred more than 3 times (DOMAIN.md "Deadlines").
+REPEATED_LIMIT = 3
+DEADLINE_STATUSES = sorted(s.value for s in OPEN_STATUSES)
+
+OVERDUE_DEFINITION = _l(
+    "Overdue (超期): an open case past the deadline of the step it waits for (acceptance, reply, "
+    "review answer). Due soon (临期): at most the warning days of the deadline policy left. "
+    "Paused cases are neither. Days overdue are calendar days past the deadline's day."
+)
+REPEATED_DEFINITION = _l(
+    "Cases returned for redo (重办: by the leader's review or after an unsatisfied follow-up) or "
+    "transferred to another unit (转办) more than 3 times — what 12345 platforms escalate."
+)
+
+
+@dataclass(frozen=True)
+class WatchFilters:
+    """The supervision report's filters; the period (of receipt) is optional."""
+
+    scope: Scope
+    period: Period | None = None
+    township_id: int | None = None
+    unit_id: int | None = None
+    category: str | None = None
+
+    def conditions(self) -> list[ColumnElement]:
+        conditions: list[ColumnElement] = []
+        if self.period is not None:
+            low, high = self.period.bounds
+            conditions += [Case.received_at >= low, Case.received_at < high]
+        if self.township_id:
+            conditions.append(Case.township_id == self.township_id)
+        if self.unit_id:
+            conditions.append(Case.responsible_unit_id == self.unit_id)
+        if self.category:
+            conditions.append(Case.category == self.category)
+        return conditions
+
+
+def _deadline_where(filters: WatchFilters, moment: datetime, warn_days: int) -> ColumnElement:
+    # The status list inside each part of the scope: the (place/unit, status, next_due_at)
+    # indexes find the few urgent rows of a million (see workflow.scope_and).
+    return and_(
+        scope_and(filters.scope, Case.status.in_(DEADLINE_STATUSES)),
+        Case.next_due_at < near_boundary(moment, warn_days),
+        *filters.conditions(),
+    )
+
+
+def days_overdue(due: datetime | None, moment: datetime) -> int | None:
+    """Calendar days past the deadline's day (0 on the day itself); negative: days left."""
+    if due is None:
+        return None
+    return (moment.date() - due.date()).days
+
+
+UNIT_HEADERS = (_l("Rank"), _l("Responsible unit"), _l("Overdue"), _l("Due soon"), _l("Most days overdue"))
+
+
+def units_ranked(filters: WatchFilters, moment: datetime, warn_days: int) -> list[list[Any]]:
+    """Units by overdue count (then due soon), with the oldest overdue deadline's days."""
+    from app.extensions import db
+
+    unit = aliased(OrgUnit)
+    overdue = func.coalesce(func.sum(case((Case.next_due_at < moment, 1), else_=0)), 0)
+    near = func.coalesce(func.sum(case((Case.next_due_at >= moment, 1), else_=0)), 0)
+    statement = (
+        select(Case.responsible_unit_id, func.max(unit.name), overdue, near, func.min(Case.next_due_at))
+        .select_from(Case)
+        .outerjoin(unit, unit.id == Case.responsible_unit_id)
+        .where(_deadline_where(filters, moment, warn_days))
+        .group_by(Case.responsible_unit_id)
+        .order_by(overdue.desc(), near.desc(), func.max(unit.name))
+    )
+    rows = []
+    for rank, (_unit_id, name, n_overdue, n_near, oldest) in enumerate(db.session.execute(statement), start=1):
+        worst = days_overdue(oldest, moment) if n_overdue else None
+        rows.append([rank, name or gettext("Not yet assigned"), int(n_overdue), int(n_near),
+                     worst if worst is not None and worst > 0 else ""])
+    return rows
+
+
+CASE_HEADERS = (_l("Case number"), _l("Title"), _l("Township"), _l("Responsible unit"), _l("Status"),
+                _l("Deadline"), _l("Urgency"), _l("Days overdue"))
+
+
+def _case_select(where: ColumnElement) -> Select:
+    town, unit = aliased(OrgUnit), aliased(OrgUnit)
+    return (
+        select(Case.id, Case.number, Case.title, town.name, unit.name, Case.status, Case.next_due_at,
+               Case.redo_count, Case.transfer_count)
+        .select_from(Case)
+        .outerjoin(town, town.id == Case.township_id)
+        .outerjoin(unit, unit.id == Case.responsible_unit_id)
+        .where(where)
+    )
+
+
+def overdue_cases(filters: WatchFilters, moment: datetime, warn_days: int, limit: int | None = None,
+                  offset: int = 0) -> Iterator[tuple[int, list[Any]]]:
+    """(case id, row) of overdue and due-soon cases, the longest overdue first."""
+    from app.extensions import db
+
+    statement = _case_select(_deadline_where(filters, moment, warn_days)).order_by(Case.next_due_at, Case.id)
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    overdue_label, near_label = gettext("Overdue"), gettext("Due soon")
+    statuses = dict(CaseStatus.choices())
+    result = db.session.connection().execution_options(stream_results=True, yield_per=2000).execute(statement)
+    for case_id, number, title, town, unit, status, due, _redo, _transfer in result:
+        late = days_overdue(due, moment)
+        yield case_id, [number, title, town or "", unit or gettext("Not yet assigned"), statuses.get(status, status),
+                        due.strftime("%Y-%m-%d") if due else "",
+                        overdue_label if due is not None and due < moment else near_label,
+                        late if late is not None and late > 0 else ""]
+
+
+REPEATED_HEADERS = (_l("Case number"), _l("Title"), _l("Township"), _l("Responsible unit"), _l("Status"),
+                    _l("Returned for redo"), _l("Transferred"))
+
+
+def _repeated_where(filters: WatchFilters) -> ColumnElement:
+    from app.core.scoping import scope_clause
+
+    return and_(
+        # Literal numbers: the partial index ix_case_repeatedly_returned is used only when the
+        # query says exactly what its WHERE says (a bound parameter would not match it).
+        or_(Case.redo_count > literal_column(str(REPEATED_LIMIT)),
+            Case.transfer_count > literal_column(str(REPEATED_LIMIT))),
+        scope_clause(Case, filters.scope),
+        *filters.conditions(),
+    )
+
+
+def repeated_cases_count(filters: WatchFilters) -> int:
+    from app.extensions import db
+
+    return db.session.execute(select(func.count()).select_from(Case).where(_repeated_where(filters))).scalar() or 0
+
+
+def repeated_cases(filters: WatchFilters, limit: int | None = None, offset: int = 0) -> Iterator[tuple[int, list[Any]]]:
+    """(case id, row) of cases redone or transferred more than 3 times, most times first."""
+    from app.extensions import db
+
+    statement = _case_select(_repeated_where(filters)).order_by(
+        (Case.redo_count + Case.transfer_count).desc(), Case.id)
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    statuses = dict(CaseStatus.choices())
+    for case_id, number, title, town, unit, status, _due, redo, transfer in db.session.execute(statement):
+        yield case_id, [number, title, town or "", unit or gettext("Not yet assigned"),
+                        statuses.get(status, status), int(redo), int(transfer)]

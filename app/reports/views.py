@@ -1,0 +1,446 @@
+"""Report pages: the rates report, the 督查督办 report, bulletins (周报, 通报) and the dashboard data.
+
+Custom pages (`BaseView`): every query is scoped to the user (`current_scope()`), every figure
+comes from `app/reports/figures.py` with its definition shown as a tooltip and a footnote, and
+every table exports to .xlsx / .csv (POST, the page's filters, logged in the audit log) with
+exactly the rows the page shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from flask import abort, jsonify, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.audit.record import record_export
+from app.cases.models import Case, Category, Satisfaction
+from app.core import export as exporting
+from app.core.database import reads_only
+from app.core.models import now as wall_clock
+from app.core.scoping import current_actor, current_scope
+from app.deadlines.policy import current_policy
+from app.extensions import db
+from app.org.models import OrgUnit
+from app.reports import figures as F
+from app.reports import overdue
+from app.reports.figures import FigureDef, Period, ReportFilters
+from app.reports.filtering import FilterForm, read_filters, township_choices
+
+PAGE_SIZE = 100
+
+
+def org_names(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(wanted))).all())
+
+
+def responsible_ids(ids: Iterable[int | None]) -> set[int]:
+    from app.org.models import RESPONSIBLE_KINDS
+
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(db.session.execute(select(OrgUnit.id).where(
+        OrgUnit.id.in_(wanted), OrgUnit.kind.in_([k.value for k in RESPONSIBLE_KINDS]))).scalars())
+
+
+def org_order(ids: Iterable[int | None]) -> list[int | None]:
+    """Ids in the org tree's order (sort_order, then id); None (no unit yet) last."""
+    wanted = [i for i in ids if i is not None]
+    ordered = db.session.execute(
+        select(OrgUnit.id).where(OrgUnit.id.in_(wanted)).order_by(OrgUnit.sort_order, OrgUnit.id)
+    ).scalars().all() if wanted else []
+    return [*ordered, *([None] if None in set(ids) else [])]
+
+
+def _export(title: str, fmt: str, headers: list[str], rows: Iterator[list[Any]], filters: dict[str, Any]):
+    """Send a report table as a file and log it (the audit log's export entry)."""
+    user = current_actor()
+
+    def done(count: int) -> None:
+        record_export(title, row_count=count, filters=filters, file_format=fmt, user=user)
+        db.session.commit()
+
+    if fmt == "csv":
+        return exporting.csv_response(title, headers, rows, done)
+    return exporting.xlsx_response(title, headers, rows, done)
+
+
+def _export_filters() -> dict[str, Any]:
+    return request.args.to_dict(flat=False)
+
+
+class ReportView(BaseView):
+    """Base of the report pages: permission group "reports", filters from the query string."""
+
+    permission_group = "reports"
+    default_view = "index"
+    method_permission_name = {"index": "list", "export": "export"}
+    previous_method_permission_name = method_permission_name
+
+
+# --- the rates report ------------------------------------------------------------------------------
+
+
+def rates_table(filters: ReportFilters, now: Any = None) -> dict[str, Any]:
+    """Every figure per township and per unit, with the previous period: what the page and its
+    export show. Two roll-ups of the same counts (one aggregate query per family)."""
+    figures = list(F.FIGURES)
+    by_town, by_unit, total = F.figure_tables(filters, figures, by=("township", "unit", None), compare=True,
+                                              now=now)
+    names = org_names([*by_town.rows(), *by_unit.rows()])
+
+    def rows(table: F.FigureTable, keys: list[Any], label: Callable[[Any], str]) -> list[dict[str, Any]]:
+        return [
+            {"key": key, "name": label(key),
+             "values": [(table.value(key, f.code), table.value(key, f.code, "previous")) for f in figures]}
+            for key in keys
+        ]
+
+    unassigned = gettext("Not yet assigned")
+    total_rows = rows(total, [F.TOTAL], lambda _k: gettext("All (total)"))
+    town_rows = rows(by_town, [k for k in org_order(by_town.rows()) if k is not None], lambda k: names.get(k, ""))
+    # Units are responsible units (departments, townships, offices …); a village committee's
+    # mediations count in its township's row and the total, not as a "unit" of its own.
+    responsible = responsible_ids(by_unit.rows())
+    unit_rows = rows(by_unit, [k for k in org_order(by_unit.rows()) if k is None or k in responsible],
+                     lambda k: names.get(k, unassigned) if k else unassigned)
+    return {"figures": figures, "total": total_rows, "townships": town_rows, "units": unit_rows}
+
+
+def rates_export_rows(table: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    headers = [gettext("Breakdown"), gettext("Name")]
+    for fig in table["figures"]:
+        headers += [str(fig.label), gettext("%(figure)s (previous period)", figure=fig.label)]
+    out = []
+    for kind, rows in ((gettext("Total"), table["total"]), (gettext("Township"), table["townships"]),
+                       (gettext("Responsible unit"), table["units"])):
+        for row in rows:
+            cells: list[Any] = [kind, row["name"]]
+            for current, previous in row["values"]:
+                cells += [current.text, previous.text]
+            out.append(cells)
+    return headers, out
+
+
+class RatesReportView(ReportView):
+    """指标报表: every figure per township and per unit for the period, the previous beside it."""
+
+    route_base = "/reports/rates"
+
+    def _filters(self) -> tuple[ReportFilters, FilterForm]:
+        filters, _period, form = read_filters(request.args)
+        return filters, form
+
+    @expose("/")
+    @has_access
+    def index(self):
+        filters, form = self._filters()
+        table = rates_table(filters)
+        return self.render_template(
+            "xf/reports/rates.html", title=gettext("Rates report"), form=form, table=table,
+            period=filters.period, previous=filters.period.previous(), footnotes=table["figures"],
+            export_url=lambda fmt: url_for("RatesReportView.export", fmt=fmt, **form.query()),
+        )
+
+    @expose("/export/<fmt>", methods=["POST"])
+    @has_access
+    @reads_only
+    def export(self, fmt: str):
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        filters, _form = self._filters()
+        headers, rows = rates_export_rows(rates_table(filters))
+        return _export(gettext("Rates report"), fmt, headers, iter(rows), _export_filters())
+
+
+# --- the 督查督办 report -----------------------------------------------------------------------------
+
+
+def watch_filters() -> tuple[overdue.WatchFilters, FilterForm]:
+    filters, period, form = read_filters(request.args, period_required=False)
+    return overdue.WatchFilters(
+        scope=current_scope(), period=period, township_id=filters.township_id, unit_id=filters.unit_id,
+        category=filters.category,
+    ), form
+
+
+def _page(name: str) -> int:
+    try:
+        return max(1, int(request.args.get(name, "1")))
+    except ValueError:
+        return 1
+
+
+SUPERVISION_TABLES = {
+    "units": (_l("Units ranked by overdue cases"), overdue.UNIT_HEADERS),
+    "cases": (_l("Overdue and due-soon cases"), overdue.CASE_HEADERS),
+    "repeated": (_l("Cases redone or transferred more than 3 times"), overdue.REPEATED_HEADERS),
+}
+
+
+class SupervisionReportView(ReportView):
+    """督查督办报表: overdue and 临期 cases by unit, units ranked, cases redone/transferred > 3 times."""
+
+    route_base = "/reports/supervision"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        filters, form = watch_filters()
+        moment, warn = wall_clock(), current_policy().warn_days
+        case_page, repeated_page = _page("page"), _page("rpage")
+        cases = list(overdue.overdue_cases(filters, moment, warn, PAGE_SIZE, (case_page - 1) * PAGE_SIZE))
+        repeated = list(overdue.repeated_cases(filters, PAGE_SIZE, (repeated_page - 1) * PAGE_SIZE))
+        units = overdue.units_ranked(filters, moment, warn)
+        return self.render_template(
+            "xf/reports/supervision.html", title=gettext("Supervision report"), form=form,
+            units=units,
+            # The ranking's overdue and due-soon counts add up to the list's length: no second count.
+            cases=cases, cases_total=sum(r[2] + r[3] for r in units), case_page=case_page,
+            repeated=repeated, repeated_total=overdue.repeated_cases_count(filters), repeated_page=repeated_page,
+            page_size=PAGE_SIZE, tables=SUPERVISION_TABLES, today=moment.date(),
+            definitions=[(_l("Overdue and due soon"), overdue.OVERDUE_DEFINITION),
+                         (_l("Redone or transferred"), overdue.REPEATED_DEFINITION)],
+            export_url=lambda table, fmt: url_for("SupervisionReportView.export", table=table, fmt=fmt,
+                                                  **form.query()),
+            page_url=lambda **kw: url_for("SupervisionReportView.index", **{**request.args.to_dict(), **kw}),
+        )
+
+    @expose("/export/<table>/<fmt>", methods=["POST"])
+    @has_access
+    @reads_only
+    def export(self, table: str, fmt: str):
+        if fmt not in ("csv", "xlsx") or table not in SUPERVISION_TABLES:
+            abort(404)
+        filters, _form = watch_filters()
+        moment, warn = wall_clock(), current_policy().warn_days
+        title, headers = SUPERVISION_TABLES[table]
+        if table == "units":
+            rows: Iterator[list[Any]] = iter(overdue.units_ranked(filters, moment, warn))
+        elif table == "cases":
+            rows = (row for _id, row in overdue.overdue_cases(filters, moment, warn))
+        else:
+            rows = (row for _id, row in overdue.repeated_cases(filters))
+        return _export(str(title), fmt, [str(h) for h in headers], rows, _export_filters())
+
+
+# --- bulletins ---------------------------------------------------------------------------------------
+
+BULLETIN_FIGURES = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.CLOSURE_RATE, F.ON_TIME_ACCEPTANCE,
+                    F.ON_TIME_COMPLETION, F.FIRST_TIME_RATE, F.SATISFACTION_RATE, F.PARTICIPATION_RATE,
+                    F.REPEAT_RATE, F.SKIP_LEVEL_RATE, F.COLLECTIVE_COUNT)
+TOWNSHIP_COLUMNS = (F.VOLUME, F.REPLY_RATE, F.CLOSURE_RATE, F.ON_TIME_COMPLETION, F.SATISFACTION_RATE,
+                    F.REPEAT_RATE)
+
+
+def week_of(day: date) -> Period:
+    monday = day - timedelta(days=day.weekday())
+    return Period(monday, monday + timedelta(days=6))
+
+
+def bimonthly(year: int, part: int) -> Period:
+    start = date(year, 2 * part - 1, 1)
+    return Period(start, F._add_months(start, 2) - timedelta(days=1))
+
+
+def last_bimonthly(today: date) -> tuple[int, int]:
+    """The latest two-month period that has ended (Jan–Feb, Mar–Apr, …)."""
+    part = (today.month - 1) // 2  # the running part is part + 1
+    return (today.year, part) if part else (today.year - 1, 6)
+
+
+def township_ranking(filters: ReportFilters, now: Any = None) -> list[dict[str, Any]]:
+    """Townships with the bulletin's columns, ranked by 结案率 (then 回复率)."""
+    table = F.figure_table(filters, TOWNSHIP_COLUMNS, by="township", now=now)
+    # Every township of the area is listed, also one without a case in the period ("—").
+    rows = [{"name": name, "values": [table.value(k, f.code) for f in TOWNSHIP_COLUMNS]}
+            for k, name in township_choices(filters.resolved_scope())]
+
+    def key(row: dict[str, Any]) -> tuple[float, float]:
+        closure, reply = row["values"][2].rate, row["values"][1].rate
+        return (-(closure if closure is not None else -1), -(reply if reply is not None else -1))
+
+    return sorted(rows, key=key)
+
+
+class BulletinView(ReportView):
+    """周报 and the bimonthly 通报: print-ready A4 pages in Chinese."""
+
+    route_base = "/reports/bulletins"
+    method_permission_name = {"index": "list", "weekly": "list", "bimonthly": "list"}
+    previous_method_permission_name = method_permission_name
+
+    @expose("/")
+    @has_access
+    def index(self):
+        today = wall_clock().date()
+        weeks = [week_of(today - timedelta(days=7 * i)) for i in range(1, 9)]
+        year, part = last_bimonthly(today)
+        parts = []
+        for _ in range(6):
+            parts.append((year, part, bimonthly(year, part)))
+            year, part = (year, part - 1) if part > 1 else (year - 1, 6)
+        return self.render_template("xf/reports/bulletins.html", title=gettext("Bulletins"), weeks=weeks,
+                                    parts=parts)
+
+    def _common(self, period: Period) -> dict[str, Any]:
+        scope = current_scope()
+        moment, warn = wall_clock(), current_policy().warn_days
+        filters = ReportFilters(period, scope=scope)
+        watch = overdue.WatchFilters(scope=scope)
+        units = overdue.units_ranked(watch, moment, warn)
+        return {
+            "filters": filters,
+            "units": units[:10],
+            "overdue_total": sum(r[2] for r in units),
+            "near_total": sum(r[3] for r in units),
+            "repeated": [row for _id, row in overdue.repeated_cases(watch, limit=20)],
+            "repeated_total": overdue.repeated_cases_count(watch),
+            "unit_headers": overdue.UNIT_HEADERS, "repeated_headers": overdue.REPEATED_HEADERS,
+            "issuer": self._issuer(), "issued": moment.date(), "moment": moment,
+        }
+
+    @staticmethod
+    def _issuer() -> str:
+        user = current_actor()
+        org = getattr(user, "org_unit", None)
+        return org.name if org is not None else ""
+
+    @expose("/weekly")
+    @has_access
+    def weekly(self):
+        today = wall_clock().date()
+        try:
+            day = date.fromisoformat(request.args.get("week", ""))
+        except ValueError:
+            day = today - timedelta(days=7)
+        week = week_of(day)
+        ctx = self._common(week)
+        filters: ReportFilters = ctx["filters"]
+        this_week = F.figure_table(filters, (F.VOLUME, F.COLLECTIVE_COUNT, F.REPEAT_RATE, F.SKIP_LEVEL_RATE),
+                                   compare=True)
+        year_to_date = F.figure_table(ReportFilters(Period(date(week.end.year, 1, 1), week.end), scope=filters.scope),
+                                      BULLETIN_FIGURES)
+        iso = week.start.isocalendar()
+        return self.render_template(
+            "xf/reports/bulletin.html", kind="weekly",
+            title=gettext("Weekly petition work summary"),
+            subtitle=gettext("Week %(week)d of %(year)d (%(start)s – %(end)s)", week=iso[1], year=iso[0],
+                             start=f"{week.start:%m月%d日}", end=f"{week.end:%m月%d日}"),
+            period=week, week_figures=this_week, week_codes=(F.VOLUME, F.COLLECTIVE_COUNT, F.REPEAT_RATE,
+                                                             F.SKIP_LEVEL_RATE),
+            ytd=year_to_date, ytd_codes=BULLETIN_FIGURES, ytd_period=Period(date(week.end.year, 1, 1), week.end),
+            towns=township_ranking(filters), town_columns=TOWNSHIP_COLUMNS,
+            footnotes=[*BULLETIN_FIGURES], total=F.TOTAL, **ctx,
+        )
+
+    @expose("/bimonthly")
+    @has_access
+    def bimonthly(self):
+        today = wall_clock().date()
+        year, part = last_bimonthly(today)
+        try:
+            year = int(request.args.get("year", year))
+            part = int(request.args.get("part", part))
+        except ValueError:
+            pass
+        if not (1 <= part <= 6) or not (2000 <= year <= 2100):
+            abort(404)
+        period = bimonthly(year, part)
+        ctx = self._common(period)
+        filters: ReportFilters = ctx["filters"]
+        table = F.figure_table(filters, BULLETIN_FIGURES, compare=True)
+        return self.render_template(
+            "xf/reports/bulletin.html", kind="bimonthly",
+            title=gettext("Petition work bulletin"),
+            subtitle=gettext("%(year)d, issue %(part)d (%(first)d–%(last)d月)", year=year, part=part,
+                             first=period.start.month, last=period.end.month),
+            period=period, previous=period.previous(), table=table, codes=BULLETIN_FIGURES,
+            towns=township_ranking(filters), town_columns=TOWNSHIP_COLUMNS,
+            footnotes=[*BULLETIN_FIGURES], total=F.TOTAL, **ctx,
+        )
+
+
+# --- the dashboard's data ----------------------------------------------------------------------------
+
+CARD_FIGURES: tuple[FigureDef, ...] = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.CLOSURE_RATE,
+                                       F.SATISFACTION_RATE, F.ON_TIME_ACCEPTANCE)
+
+
+def dashboard_data(today: date | None = None) -> dict[str, Any]:
+    """The home page's figure cards and charts for the user's scope, this year (JSON)."""
+    today = today or wall_clock().date()
+    filters = ReportFilters(Period.year(today.year), scope=current_scope())
+    table = F.figure_table(filters, CARD_FIGURES)
+    cards = [
+        {"code": f.code, "label": str(f.label), "text": table.value(F.TOTAL, f.code).text,
+         "detail": table.value(F.TOTAL, f.code).detail, "definition": str(f.definition)}
+        for f in CARD_FIGURES
+    ]
+    month_filters = ReportFilters(Period(today.replace(day=1), today), scope=filters.scope)
+    monthly = F.volume_by_month(month_filters)
+    categories = dict(Category.choices())
+    by_category = F.volume_by(filters, Case.category)
+    by_town = F.volume_by(filters, Case.township_id)
+    names = org_names(k for k, _ in by_town)
+    satisfaction = dict(Satisfaction.choices())
+    return {
+        "year": today.year,
+        "cards": cards,
+        "charts": {
+            "monthly": {"title": gettext("Petitions per month"), "definition": str(F.VOLUME_BY_MONTH_DEFINITION),
+                        "labels": [f"{m:%Y-%m}" for m, _ in monthly], "data": [n for _, n in monthly]},
+            "category": {"title": gettext("By category (this year)"), "definition": str(F.VOLUME.definition),
+                         "labels": [categories.get(k, k) for k, _ in by_category], "data": [n for _, n in by_category]},
+            "township": {"title": gettext("By township (this year)"), "definition": str(F.VOLUME.definition),
+                         "labels": [names.get(k, "") for k, _ in by_town], "data": [n for _, n in by_town]},
+            "satisfaction": {"title": gettext("Satisfaction (this year)"),
+                             "definition": str(F.SATISFACTION_DEFINITION),
+                             "labels": [satisfaction[k] for k, _ in F.satisfaction_breakdown(filters)],
+                             "data": [n for _, n in F.satisfaction_breakdown(filters)]},
+        },
+        "rates_url": url_for("RatesReportView.index") if _can("list", "RatesReportView") else "",
+    }
+
+
+def _can(permission: str, view: str) -> bool:
+    from flask import current_app
+
+    return current_app.appbuilder.sm.has_access(f"can_{permission}", view)
+
+
+class DashboardView(BaseView):
+    """The data behind the home page's charts (drawn in the browser with the vendored Chart.js)."""
+
+    permission_group = "dashboard"
+    route_base = "/reports/dashboard"
+    default_view = "data"
+    method_permission_name = {"data": "list"}
+    previous_method_permission_name = method_permission_name
+
+    @expose("/data")
+    @has_access
+    def data(self):
+        response = jsonify(dashboard_data())
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_views(appbuilder) -> None:
+    from app.core.menu import add_menu_view
+
+    add_menu_view(appbuilder, RatesReportView, "Rates report", _l("Rates report"), "reports", "fa-percent")
+    add_menu_view(appbuilder, SupervisionReportView, "Supervision report", _l("Supervision report"), "reports",
+                  "fa-hourglass-half")
+    add_menu_view(appbuilder, BulletinView, "Bulletins", _l("Bulletins"), "reports", "fa-newspaper")
+    appbuilder.add_view_no_menu(DashboardView)

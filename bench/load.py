@@ -1,0 +1,82 @@
+"""Load test: `make load` (SQLite) / `make load DB=postgres`.
+
+Uses the benchmark's database (bench/run.py prepares it with the seed commands, SCALE cases),
+serves the app with gunicorn (4 workers) and runs locust headless on loopback with USERS
+simulated staff (bench/locustfile.py: clerks, handlers, managers) for a bounded time. Prints
+throughput, p50/p95/p99 and the error count per request kind and in total; writes
+bench/out/load-<db>.json. Nothing is asserted; bench/RESULTS.md records measured runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.run import OUT, VENV_BIN, database_env, prepare, start  # noqa: E402
+
+PORT = 5303
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--spawn-rate", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+
+    env = database_env(args.db)
+    prepare(args.db, args.scale, env)
+    server = start([str(VENV_BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{PORT}",
+                    "--timeout", "120", "run:app"], env, PORT)
+    prefix = OUT / f"load-{args.db}"
+    try:
+        subprocess.run(
+            [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+             "--host", f"http://127.0.0.1:{PORT}", "-u", str(args.users), "-r", str(args.spawn_rate),
+             "-t", f"{args.seconds}s", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+            cwd=ROOT, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
+    print(f"\n{'request':44} {'count':>7} {'errors':>6} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
+    summary = {}
+    for row in rows:
+        name = row["Name"] if row["Type"] else "TOTAL"
+        if row["Name"] == "Aggregated":
+            name = "TOTAL"
+        line = {
+            "count": int(row["Request Count"]),
+            "errors": int(row["Failure Count"]),
+            "rps": float(row["Requests/s"]),
+            "p50": float(row["50%"] or 0),
+            "p95": float(row["95%"] or 0),
+            "p99": float(row["99%"] or 0),
+        }
+        summary[f"{row['Type']} {name}".strip()] = line
+        print(f"{(row['Type'] + ' ' + name).strip()[:44]:44} {line['count']:>7} {line['errors']:>6} "
+              f"{line['rps']:>7.1f} {line['p50']:>6.0f} {line['p95']:>6.0f} {line['p99']:>6.0f}")
+    machine = f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores"
+    (OUT / f"load-{args.db}.json").write_text(json.dumps(
+        {"date": time.strftime("%Y-%m-%d %H:%M"), "db": args.db, "scale": args.scale,
+         "users": args.users, "seconds": args.seconds, "workers": args.workers,
+         "machine": machine, "requests": summary}, ensure_ascii=False, indent=1))
+    print("(times in ms; 409 on a workflow step — someone else moved the case first — is not an error)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""A manager's journey: the dashboard's charts draw (offline, no console error), the rates report
+is filtered to one township and exported with progress shown, the supervision report and a
+bulletin open."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.e2e.conftest import browser_login, untranslated_words
+
+
+def test_manager_reads_dashboard_filters_rates_and_exports(page, live_server, tmp_path):
+    external: list[str] = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url)
+            and not r.url.startswith(("data:", "blob:")) else None)
+    browser_login(page, live_server.url, "county_manager")
+
+    # The dashboard: figure cards and four charts, drawn by the vendored Chart.js.
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#xf-dashboard[data-ready='1']")
+    assert page.locator("#xf-figure-cards .xf-figure-card").count() == 6
+    assert page.locator(".xf-chart[data-drawn='1']").count() == 4
+    # Each canvas has pixels drawn on it (not an empty box).
+    for name in ("monthly", "township", "category", "satisfaction"):
+        painted = page.evaluate(
+            """(id) => { const c = document.getElementById(id); const d = c.getContext('2d')
+                 .getImageData(0, 0, c.width, c.height).data; let n = 0;
+                 for (let i = 3; i < d.length; i += 4) { if (d[i]) { n++; } } return n; }""",
+            f"chart-{name}",
+        )
+        assert painted > 500, name
+    assert page.locator("#xf-figure-cards .xf-figure-card").first.get_attribute("title")
+    assert "#queue" and page.locator("#queue").count() == 1
+    page.screenshot(path="tests/e2e/artifacts/reports-dashboard.png", full_page=True)
+
+    # The rates report, filtered to one township.
+    page.goto(f"{live_server.url}/reports/rates/")
+    page.select_option("#township", label="河东镇")
+    page.click("#report-filter-submit")
+    page.wait_for_url("**township=*")
+    towns = page.locator("#rates-townships tbody tr th").all_inner_texts()
+    assert towns == ["合计", "河东镇"]
+    assert page.locator("#rates-townships thead th[title]").count() >= 15
+    page.screenshot(path="tests/e2e/artifacts/reports-rates.png", full_page=True)
+    assert untranslated_words(page) == []
+
+    # Export it: the page shows progress, then the file arrives under its Chinese name.
+    with page.expect_download() as download_info:
+        page.click("#export-csv")
+    download = download_info.value
+    assert download.suggested_filename.startswith("指标报表_") and download.suggested_filename.endswith(".csv")
+    path = tmp_path / "rates.csv"
+    download.save_as(path)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert [r[1] for r in rows[1:] if r[0] == "乡镇（街道）"] == ["河东镇"]
+    page.wait_for_selector(".xf-export-progress[data-done='1']")
+    assert "导出完成" in page.inner_text(".xf-export-progress")
+
+    with page.expect_download() as xlsx_info:
+        page.click("#export-xlsx")
+    assert xlsx_info.value.suggested_filename.endswith(".xlsx")
+
+    # The supervision report and a printable bulletin.
+    page.goto(f"{live_server.url}/reports/supervision/")
+    assert page.locator("#units-ranked").count() == 1
+    page.screenshot(path="tests/e2e/artifacts/reports-supervision.png", full_page=True)
+    assert untranslated_words(page) == []
+    page.goto(f"{live_server.url}/reports/bulletins/bimonthly?year=2026&part=2")
+    assert page.locator("h1").inner_text() == "信访工作情况通报"
+    page.screenshot(path="tests/e2e/artifacts/reports-bulletin.png", full_page=True)
+
+    assert page.js_errors == []
+    assert external == [], "everything loads from our own server (closed networks)"

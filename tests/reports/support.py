@@ -1,0 +1,46 @@
+"""Helpers for report tests: insert cases with chosen workflow columns, in a year of their own.
+
+The template database holds the demo county's cases of the last 18 months; report tests put
+their hand-made cases in 2015 (and 2014 for year-on-year), where nothing else lives, and filter
+on that period — so the expected values can be computed by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import count
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from app.cases.models import Case
+from app.org.models import OrgUnit
+
+_numbers = count(1)
+
+
+def org_id(db_session, name: str) -> int:
+    return db_session.execute(select(OrgUnit.id).where(OrgUnit.name == name)).scalar_one()
+
+
+def add_cases(db_session, rows: list[dict[str, Any]]) -> None:
+    """Insert cases (bulk, no workflow): each row gives what differs from an accepted, open case."""
+    values = []
+    for row in rows:
+        received = row.pop("received_at", datetime(2015, 3, 2, 9, 0))
+        number = f"RT{received.year}-{next(_numbers):06d}"
+        base = {
+            "number": number, "channel": "visit", "received_at": received, "category": "claim",
+            "title": row.pop("title", "测试信访件"), "content": "测试", "people_count": 1,
+            "is_collective": False, "is_repeat": False, "skips_levels": False, "status": "handling",
+            "petitioner_names": "张三", "created_at": received, "updated_at": received, "version": 1,
+            "accept_due_at": received + timedelta(days=15), "accepted_at": received + timedelta(days=2),
+            "due_at": received + timedelta(days=60), "instruction_count": 0, "extended": False,
+            "extension_days": 0, "extension_pending": False, "paused_days": 0, "redo_count": 0,
+            "transfer_count": 0, "review_count": 0, "replied_at": None, "closed_at": None,
+            "satisfaction": None, "closure": None, "responsible_unit_id": None,
+        }
+        base.update(row)
+        values.append(base)
+    db_session.execute(insert(Case.__table__), values)
+    db_session.commit()
