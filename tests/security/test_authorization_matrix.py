@@ -98,6 +98,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "AuditEntryView": {"list": ADMIN_ONLY, "show": ADMIN_ONLY, "export": ADMIN_ONLY},
     "ApiClientView": ADMIN_TABLE,
     "ApiDocsView": {"page": ("/swagger/v1", ADMIN_ONLY)},
+    # --- reports (issue 6): leaders, supervisors and managers assess; the others work cases ------
+    "RatesReportView": {"page": ("/reports/rates/", roles(A, L, S, M)),
+                        "page_export": ("/reports/rates/export/csv", roles(A, L, S, M))},
+    "SupervisionReportView": {"page": ("/reports/supervision/", roles(A, L, S, M))},
+    "BulletinView": {"page": ("/reports/bulletins/", roles(A, L, S, M))},
+    "DashboardView": {"page": ("/reports/dashboard/data", EVERYONE - {T})},
     # --- pages every user has ------------------------------------------------------------------
     "HomeView": {"page": ("/", EVERYONE)},
     "UserInfoEditView": {"page": ("/userinfoeditview/form", EVERYONE)},
@@ -249,6 +255,9 @@ def test_the_matrix(matrix_app, clients):
     def expect(role: str, what: str, response: Any, allowed_status: int, allowed: bool) -> None:
         nonlocal checked
         checked += 1
+        # Close it: a streamed export left half-read keeps its request context pushed, and the
+        # next request in this thread would run as that user (a test-client artefact).
+        response.close()
         want = allowed_status if allowed else 403
         if response.status_code != want:
             wrong.append(f"{USERS[role]:>10} {what}: got {response.status_code}, expected {want}")
@@ -263,9 +272,10 @@ def test_the_matrix(matrix_app, clients):
             if allowed_roles is None or action == "public":
                 continue
             for role, c in clients.items():
-                if action == "page":
+                if action in ("page", "page_export"):
                     url, page_roles = allowed_roles
-                    expect(role, f"GET {url}", c.get(url), 200, role in page_roles)
+                    response = c.get(url) if action == "page" else c.post(url)
+                    expect(role, f"{'GET' if action == 'page' else 'POST'} {url}", response, 200, role in page_roles)
                     continue
                 allowed = role in allowed_roles
                 if action == "page_case":
