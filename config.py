@@ -140,3 +140,18 @@ PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
 # --- Domain defaults ------------------------------------------------------------------------------
 # The case number prefix: XF2026-000123.
 CASE_NUMBER_PREFIX = os.environ.get("CASE_NUMBER_PREFIX", "XF")
+
+# --- Public portal (/portal) ----------------------------------------------------------------------
+# Per client address (Flask-Limiter syntax; several limits separated by ";"). Stored where
+# RATELIMIT_STORAGE_URI says: in memory by default, Redis with several app processes.
+PORTAL_SUBMIT_LIMIT = os.environ.get("PORTAL_SUBMIT_LIMIT", "10 per hour;30 per day")
+PORTAL_LOOKUP_LIMIT = os.environ.get("PORTAL_LOOKUP_LIMIT", "10 per 10 minutes;60 per day")
+# Each attachment of an online petition (pictures and PDF, at most 3), in MB.
+PORTAL_MAX_FILE_MB = int(os.environ.get("PORTAL_MAX_FILE_MB", "3"))
+# Key of the query codes' hashes. Empty: SECRET_KEY. Set it to rotate SECRET_KEY without
+# invalidating the codes petitioners hold.
+PORTAL_CODE_KEY = os.environ.get("PORTAL_CODE_KEY", "")
+# The petition bureau's everyday reception, on the public schedule page (working days).
+PORTAL_OFFICE_HOURS = os.environ.get("PORTAL_OFFICE_HOURS", "8:30–12:00, 14:30–17:30")
+PORTAL_OFFICE_ADDRESS = os.environ.get("PORTAL_OFFICE_ADDRESS", "")
+PORTAL_OFFICE_PHONE = os.environ.get("PORTAL_OFFICE_PHONE", "")

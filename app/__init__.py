@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_sessions(app)
     init_security_headers(app)
     init_appbuilder(app)
+    init_portal(app)
     init_authentication(app)
     init_error_pages(app)
     init_templates(app)
@@ -84,6 +85,13 @@ def init_audit(app: Flask) -> None:  # noqa: ARG001 — the listeners are global
 def init_security_headers(app: Flask) -> None:
     """CSP (with a per-request nonce for FAB's inline scripts), no framing, no sniffing."""
     from app.core.headers import init_security_headers as register
+
+    register(app)
+
+
+def init_portal(app: Flask) -> None:
+    """The public portal under /portal: petition online, query code, rating (no login)."""
+    from app.portal import init_portal as register
 
     register(app)
 

@@ -21,6 +21,17 @@ from app.cases.workflow_models import (  # noqa: F401
 )
 from app.core.imports import ImportedRow, ImportJob  # noqa: F401
 from app.deadlines.models import DeadlineRule, HolidayOverride  # noqa: F401
+from app.leaders.models import (  # noqa: F401
+    DutyItem,
+    Holding,
+    HoldingDuty,
+    HoldingNote,
+    Leader,
+    Reception,
+    ReceptionCase,
+    ReceptionSlot,
+    ScoreRule,
+)
 from app.ledgers.models import (  # noqa: F401
     CloseOutRequest,
     LedgerEntry,
@@ -33,6 +44,20 @@ from app.ledgers.models import (  # noqa: F401
 )
 from app.mediation.models import MediationCommittee, MediationRecord, Mediator  # noqa: F401
 from app.org.models import OrgUnit  # noqa: F401
+from app.portal.models import PublishedLetter, QueryCode  # noqa: F401
 from app.security.models import AppUser  # noqa: F401
+from app.supervision.models import (  # noqa: F401
+    AccountabilityCase,
+    AccountabilityOrder,
+    AccountabilityRecord,
+    JointMeeting,
+    MeetingCase,
+    MeetingTask,
+    MeetingUnit,
+    OrderAnswer,
+    OrderEvent,
+    OrderTarget,
+    SupervisionOrder,
+)
 
 metadata = Model.metadata

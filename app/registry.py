@@ -10,12 +10,18 @@ from app.audit import views as audit
 from app.cases import import_view as case_import
 from app.cases import views as cases
 from app.deadlines import views as deadlines
+from app.leaders import views as leaders
 from app.ledgers import views as ledgers
 from app.mediation import views as mediation
 from app.org import views as org
+from app.portal import admin as portal
 from app.reports import views as reports
+from app.supervision import views as supervision
 
-AREAS = (cases, case_import, attachments, ledgers, mediation, reports, org, audit, deadlines, api)
+AREAS = (
+    cases, case_import, attachments, ledgers, mediation, leaders, supervision, reports, org, audit,
+    deadlines, api, portal,
+)
 
 
 def init_views(appbuilder: Any) -> None:

@@ -198,6 +198,8 @@ EXTRA_DEMO_USERS: list[tuple[str, str, str, str, str]] = [
     ("county_leader", "周", "德明", "领导", "青山县"),
     ("county_supervisor", "吴", "长青", "督查员", "县委县政府督查室"),
     ("county_manager", "徐", "学军", "管理者", "县信访局"),
+    # Registers what comes in at county level, e.g. letters to the county head's mailbox.
+    ("county_clerk", "田", "秀梅", "登记员", "县信访局"),
     ("handler_rsj", "孙", "红霞", "承办人", "县人力资源和社会保障局"),
 ]
 

@@ -50,7 +50,16 @@ from app.api.schemas import (
 from app.cases import workflow
 from app.cases.case_page import petitioner_values, shows_personal_data
 from app.cases.forms import MAX_PETITIONERS
-from app.cases.models import Case, CaseStatus, Category, Channel, Petitioner, Satisfaction, Subject
+from app.cases.models import (
+    Case,
+    CaseStatus,
+    Category,
+    Channel,
+    Mailbox,
+    Petitioner,
+    Satisfaction,
+    Subject,
+)
 from app.cases.rules import case_problems, responsible_unit_problem
 from app.cases.workflow_models import CaseEvent
 from app.core.errors import DomainError
@@ -100,6 +109,9 @@ class CaseOut(Schema):
     status = fields.String(required=True, metadata={"enum": CaseStatus.codes()})
     status_label = fields.String(required=True)
     channel = fields.String(required=True, metadata={"enum": Channel.codes()})
+    # Letters sent through the public portal: which online mailbox, and its org unit.
+    mailbox = fields.String(allow_none=True, metadata={"enum": [*Mailbox.codes(), None]})
+    mailbox_unit_id = fields.Integer(allow_none=True)
     received_at = LocalDateTime(required=True)
     category = fields.String(required=True, metadata={"enum": Category.codes()})
     subject_id = fields.Integer(allow_none=True)

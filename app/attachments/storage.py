@@ -122,15 +122,25 @@ def detect_kind(path: Path, extension: str) -> FileKind | None:
     return None
 
 
-def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
-    """Check and keep an uploaded file; DomainError (field "file") if it is refused."""
+def store_upload(
+    stream: IO[bytes],
+    filename: str | None,
+    *,
+    kinds: tuple[FileKind, ...] = ALLOWED_KINDS,
+    limit: int | None = None,
+) -> StoredFile:
+    """Check and keep an uploaded file; DomainError (field "file") if it is refused.
+
+    `kinds` narrows the accepted types (the public portal takes pictures and PDF only) and
+    `limit` the size (bytes), below the site-wide `max_bytes()`.
+    """
     original = clean_filename(filename)
     extension = extension_of(original)
-    if extension not in ALLOWED_EXTENSIONS:
-        raise DomainError(allowed_types_message(), field="file")
+    if extension not in {ext for kind in kinds for ext in kind.extensions}:
+        raise DomainError(allowed_types_message(kinds), field="file")
     folder = upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    limit = max_bytes()
+    limit = min(limit, max_bytes()) if limit else max_bytes()
     digest = hashlib.sha256()
     size = 0
     fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-")
@@ -149,8 +159,8 @@ def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
         if size == 0:
             raise DomainError(gettext("The file is empty."), field="file")
         kind = detect_kind(temp, extension)
-        if kind is None:
-            raise DomainError(allowed_types_message(), field="file")
+        if kind is None or kind not in kinds:
+            raise DomainError(allowed_types_message(kinds), field="file")
         if extension not in kind.extensions:
             raise DomainError(
                 gettext(
@@ -170,9 +180,14 @@ def store_upload(stream: IO[bytes], filename: str | None) -> StoredFile:
     return StoredFile(stored_name, original, kind.content_type, size, digest.hexdigest())
 
 
-def allowed_types_message() -> str:
+def allowed_types_message(kinds: tuple[FileKind, ...] = ALLOWED_KINDS) -> str:
+    if tuple(kinds) == ALLOWED_KINDS:
+        return gettext(
+            "Only pictures (JPEG, PNG), PDF and Word/Excel documents can be attached."
+        )
     return gettext(
-        "Only pictures (JPEG, PNG), PDF and Word/Excel documents can be attached."
+        "Only these kinds of file can be attached: %(kinds)s.",
+        kinds="、".join(kind.label for kind in kinds),
     )
 
 

@@ -52,6 +52,21 @@ class Channel(Choices):
     MAILBOX = "mailbox", _l("Leader mailbox")
 
 
+class Mailbox(Choices):
+    """The public portal's online mailboxes (seed 000: 区长信箱、部门信箱、乡镇信箱、村信箱)."""
+
+    COUNTY_HEAD = "county_head", _l("County head's mailbox")
+    DEPARTMENT = "department", _l("Department mailbox")
+    TOWNSHIP = "township", _l("Township mailbox")
+    VILLAGE = "village", _l("Village mailbox")
+
+
+# Letters to these mailboxes are the county petition office's to register, assign and follow
+# up (the workflow keeps them out of a township clerk's hands); the township still sees them,
+# because the matter happens there (属地).
+COUNTY_MAILBOXES = frozenset({Mailbox.COUNTY_HEAD.value, Mailbox.DEPARTMENT.value})
+
+
 class Category(Choices):
     """The three categories of the 信访工作条例 (2022)."""
 
@@ -252,10 +267,19 @@ class Case(Stamped, Versioned, Model):
         Integer, ForeignKey("org_unit.id", name="fk_case_reported_unit"), nullable=True
     )
 
+    # --- the public portal (app/portal) -----------------------------------------------------
+    # Which online mailbox the petitioner wrote to, and its org unit (the county, a department,
+    # a township or a village). Empty for every other way a petition arrives.
+    mailbox = Column(String(16), nullable=True, info={"choices": Mailbox})
+    mailbox_unit_id = Column(
+        Integer, ForeignKey("org_unit.id", name="fk_case_mailbox_unit"), nullable=True
+    )
+
     township = relationship("OrgUnit", foreign_keys=[township_id], lazy="joined")
     village = relationship("OrgUnit", foreign_keys=[village_id])
     responsible_unit = relationship("OrgUnit", foreign_keys=[responsible_unit_id])
     reported_unit = relationship("OrgUnit", foreign_keys=[reported_unit_id])
+    mailbox_unit = relationship("OrgUnit", foreign_keys=[mailbox_unit_id])
     subject = relationship("Subject", lazy="joined")
     petitioners = relationship(
         "Petitioner",
@@ -289,6 +313,18 @@ class Case(Stamped, Versioned, Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_since is not None
+
+    @property
+    def needs_supervision(self) -> bool:
+        """Redone or transferred more than 3 times while open (app/supervision/orders.py)."""
+        from app.supervision.orders import needs_supervision
+
+        return needs_supervision(self)
+
+    @property
+    def county_intake(self) -> bool:
+        """Written to a county-level mailbox: the county petition office registers it."""
+        return self.mailbox in COUNTY_MAILBOXES
 
 
 def _not_reported_on(model, lineage):

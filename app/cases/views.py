@@ -75,6 +75,7 @@ CASE_LABELS = {
     "created_by": _l("Registered by"),
     "updated_at": _l("Last changed"),
     "next_due_at": _l("Deadline"),
+    "needs_supervision": _l("Supervision"),
 }
 
 
@@ -84,6 +85,15 @@ def _due_cell(due: datetime | None) -> Markup:
     css, text = urgency_badge(due)
     badge = Markup(' <span class="badge badge-{}">{}</span>').format(css, text) if css else Markup("")
     return Markup("{}{}").format(due.strftime("%Y-%m-%d"), badge)
+
+
+def _flag_cell(flagged: bool) -> Markup:
+    """Redone or transferred more than 3 times: flagged for supervision (12345 practice)."""
+    if not flagged:
+        return Markup("")
+    return Markup('<span class="label label-danger xf-flag-supervision">{}</span>').format(
+        gettext("Needs supervision")
+    )
 
 
 def _deadline_clause(value: str):
@@ -269,9 +279,10 @@ class CaseView(ScopedModelView):
         "title",
         "next_due_at",
         "status",
+        "needs_supervision",
     ]
     order_columns = ["number", "received_at", "status", "next_due_at"]
-    formatters_columns = {"next_due_at": lambda due: _due_cell(due)}
+    formatters_columns = {"next_due_at": lambda due: _due_cell(due), "needs_supervision": lambda f: _flag_cell(f)}
     base_order = ("received_at", "desc")
     page_size = 20
     # Places, subjects and units are in the quick search: FAB's advanced panel would render a
@@ -697,7 +708,7 @@ class SubjectView(ScopedModelView):
 
 
 def register_views(appbuilder) -> None:
-    from app.cases.models import Satisfaction
+    from app.cases.models import Mailbox, Satisfaction
     from app.cases.workflow_models import ClosureKind, PauseReason, ReviewKind, ReviewOutcome
     from app.core.display import register_vocabularies
     from app.core.menu import add_menu_view
@@ -705,7 +716,7 @@ def register_views(appbuilder) -> None:
     register_vocabularies(
         channel=Channel, category=Category, status=CaseStatus, satisfaction=Satisfaction,
         closure=ClosureKind, pause_reason=PauseReason, review_kind=ReviewKind,
-        review_outcome=ReviewOutcome,
+        review_outcome=ReviewOutcome, mailbox=Mailbox,
     )
     add_menu_view(appbuilder, CaseView, "Cases", _l("Petition cases"), "cases", "fa-folder-open")
     add_menu_view(appbuilder, SubjectView, "Subjects", _l("Subjects"), "admin", "fa-tags")

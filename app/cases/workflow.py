@@ -41,7 +41,16 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, Petitioner, Satisfaction
+from app.cases.models import (
+    COUNTY_MAILBOXES,
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    Category,
+    Mailbox,
+    Petitioner,
+    Satisfaction,
+)
 from app.cases.workflow_models import (
     Assignment,
     AssignmentKind,
@@ -163,6 +172,8 @@ class Step:
     style: str = "primary"
     confirm: Any = None
     description: Any = ""
+    # The petitioner may take it through the public portal (a `PublicActor` of this case).
+    public: bool = False
 
     @property
     def waits_in(self) -> frozenset[CaseStatus]:
@@ -195,6 +206,41 @@ EVENT_LABELS: dict[str, Any] = {
 
 HANDLING_STATES = {S.ASSIGNED, S.HANDLING, S.IN_REVIEW}
 CLOCK_STATES = {S.ASSIGNED, S.HANDLING, S.IN_REVIEW, S.APPROVED, S.REVIEWING}
+
+
+# --- the public as an actor ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicActor:
+    """Someone without an account acting through the public portal (app/portal).
+
+    Registering an online petition: whoever submits it (`case_id` None). Later steps: the
+    petitioner of `case_id`, proven by the case's query code and phone — they may take the
+    steps marked `public` on that case only. The history records `label` ("信访人（网上）"),
+    never a personal name; the actor has no user id, no unit, no role and no scope.
+    """
+
+    label: str
+    case_id: int | None = None
+    id = None
+    org_unit = None
+    org_unit_id = None
+    roles = ()
+    is_authenticated = False
+    is_public = True
+
+    @property
+    def last_name(self) -> str:
+        return self.label
+
+    @property
+    def first_name(self) -> str:
+        return ""
+
+
+def is_public(actor: Any) -> bool:
+    return bool(getattr(actor, "is_public", False))
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -288,7 +334,7 @@ def is_co_unit(case: Case, unit_id: int | None, session: Session | None = None) 
 
 def has_recused(case: Case, actor: Any, session: Session | None = None) -> bool:
     session = session or object_session(case)
-    if session is None or case.id is None or actor is None:
+    if session is None or case.id is None or getattr(actor, "id", None) is None:
         return False
     return (
         session.execute(
@@ -886,6 +932,7 @@ def _sign_reply(ctx: StepContext) -> None:
         _when(),
     ),
     description=_l("Not satisfied: the case goes back to the unit for another 10 days."),
+    public=True,  # the petitioner rates the answer online (条例 Art. 21)
 )
 def _follow_up(ctx: StepContext) -> None:
     case = ctx.case
@@ -1208,7 +1255,9 @@ def relation_error(step_def: Step, case: Case, actor: Any) -> str | None:
             ):
                 return None
         elif role == CLERK:
-            if scope.covers_place(case.township_id, case.village_id):
+            if scope.covers_place(case.township_id, case.village_id) and (
+                scope.everything or not case.county_intake
+            ):
                 return None
         elif role == LEADER:
             if scope.covers_place(case.township_id, case.village_id) or (
@@ -1217,17 +1266,29 @@ def relation_error(step_def: Step, case: Case, actor: Any) -> str | None:
                 return None
     if HANDLER in roles and len(roles) == 1:
         return gettext("Only the unit handling this case may do “%(step)s”.", step=step_def.label)
+    if CLERK in roles and case.county_intake and scope.covers_place(case.township_id, case.village_id):
+        return gettext(
+            "This letter was written to a county-level mailbox: the county petition office "
+            "registers and follows it up."
+        )
     return gettext("This case is outside your area.")
 
 
 def refusal(step_def: Step, case: Case, actor: Any, recused: bool | None = None,
             now: datetime | None = None) -> str | None:
     """Why `actor` may not take `step_def` on `case` now (before any input), or None."""
-    if not (_roles(actor) & step_def.roles):
+    if is_public(actor):
+        if not step_def.public:
+            return gettext("Your role may not do “%(step)s”.", step=step_def.label)
+        if actor.case_id is None or actor.case_id != case.id:
+            return gettext("This case is outside your area.")
+        recused = False
+    elif not (_roles(actor) & step_def.roles):
         return gettext("Your role may not do “%(step)s”.", step=step_def.label)
-    problem = relation_error(step_def, case, actor)
-    if problem:
-        return problem
+    else:
+        problem = relation_error(step_def, case, actor)
+        if problem:
+            return problem
     if recused is None and step_def.code != "recuse":
         recused = has_recused(case, actor)
     if step_def.code != "recuse" and recused:
@@ -1554,7 +1615,11 @@ def step_defaults(case: Case, step_def: Step, policy: DeadlinePolicy | None = No
     policy = policy or current_policy()
     now = now or wall_clock()
     defaults: dict[str, Any] = {}
-    if step_def.code == "assign":
+    if step_def.code == "propose" and case.mailbox == Mailbox.DEPARTMENT.value and (
+        case.category != Category.ACCUSATION.value  # Art. 30: never to the unit reported on
+    ):
+        defaults["unit"] = case.responsible_unit_id or case.mailbox_unit_id
+    elif step_def.code == "assign":
         defaults["unit"] = case.responsible_unit_id
         defaults["rule"] = RuleCode.HANDLE.value
     elif step_def.code == "sign_reply":
@@ -1589,6 +1654,11 @@ def scope_and(scope: Scope, condition: ColumnElement) -> ColumnElement:
     return or_(*parts) if parts else false()
 
 
+def _township_intake() -> ColumnElement:
+    """Cases a township's (or village's) clerk takes in: all but letters to county mailboxes."""
+    return or_(Case.mailbox.is_(None), Case.mailbox.not_in(sorted(COUNTY_MAILBOXES)))
+
+
 def queue_clause(actor: Any) -> ColumnElement:
     """SQL condition: the cases waiting for `actor` to act (their 待办), from the step table."""
     roles = _roles(actor)
@@ -1611,6 +1681,8 @@ def queue_clause(actor: Any) -> ColumnElement:
                 unit_id = getattr(actor, "org_unit_id", None)
                 parts.append(and_(Case.responsible_unit_id == unit_id, condition) if unit_id else false())
             elif role == CLERK:
+                if not scope.everything:
+                    condition = and_(condition, _township_intake())
                 parts.append(scope_and(_place_only(scope), condition))
             else:
                 parts.append(scope_and(scope, condition))

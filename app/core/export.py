@@ -78,12 +78,17 @@ def export_columns(model: Any, names: Iterable[str], labels: dict[str, Any]) -> 
             column = prop.columns[0]
             vocabulary = column.info.get("choices")
             formatter = vocabulary.label_of if vocabulary and issubclass(vocabulary, Choices) else None
+            # A column may say how its values are written, e.g. an id as the number people quote.
+            formatter = column.info.get("export_format", formatter)
             columns.append(ExportColumn(header, getattr(model, name), formatter, column.info.get("personal")))
         elif isinstance(prop, RelationshipProperty) and not prop.uselist:
             target = prop.mapper.class_
             alias = aliased(target)
             local = next(iter(prop.local_columns))
-            shown = getattr(alias, "name", None) or getattr(alias, "number", None) or alias.id
+            if hasattr(target, "last_name") and hasattr(target, "first_name"):
+                shown = alias.last_name + alias.first_name  # a person: 姓 + 名, as Chinese writes it
+            else:
+                shown = getattr(alias, "name", None) or getattr(alias, "number", None) or alias.id
             joins.append((alias, getattr(model, local.key) == alias.id))
             columns.append(ExportColumn(header, shown))
         # Properties and to-many relations are not exportable columns; they are skipped.

@@ -88,6 +88,8 @@ class ScopeSpec:
     exclude: a function (model, lineage) returning the condition a row must meet to stay visible
       to users of the org units in `lineage` (the user's unit and those above it), whatever
       their scope — e.g. "not reporting on one of these units".
+    parents: for records hanging off one of several parents (a leader's holding of a case or
+      of a ledger entry): (column, class name) pairs — visible when any parent it points to is.
     """
 
     township: str | None = None
@@ -98,6 +100,7 @@ class ScopeSpec:
         default=None, compare=False
     )
     parent: tuple[str, str] | None = None
+    parents: tuple[tuple[str, str], ...] = ()
     # The rules guarantee that a township-level unit is responsible only for records placed in
     # its own township (属地管理). For a user whose units lie inside their place, the `units`
     # branch then adds nothing, and leaving it out keeps the condition to one indexed column
@@ -189,12 +192,15 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
     scope = current_scope() if scope is None else scope
     if scope.everything and not (scope.lineage and _has_exclusion(model)):
         return true()
-    if spec.parent is not None:
-        column_name, parent_name = spec.parent
-        parent = model.registry._class_registry[parent_name]
-        return getattr(model, column_name).in_(
-            select(parent.id).where(scope_clause(parent, scope))
-        )
+    links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
+    if links:
+        through = []
+        for column_name, parent_name in links:
+            parent = model.registry._class_registry[parent_name]
+            through.append(
+                getattr(model, column_name).in_(select(parent.id).where(scope_clause(parent, scope)))
+            )
+        return or_(*through) if len(through) > 1 else through[0]
     included = true() if scope.everything else _inclusion(model, spec, scope)
     if spec.exclude is not None and scope.lineage:
         return and_(included, spec.exclude(model, scope.lineage))
@@ -216,9 +222,8 @@ def _has_exclusion(model: Any) -> bool:
     spec: ScopeSpec = model.__scope__
     if spec.exclude is not None:
         return True
-    if spec.parent is not None:
-        return _has_exclusion(model.registry._class_registry[spec.parent[1]])
-    return False
+    links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
+    return any(_has_exclusion(model.registry._class_registry[name]) for _, name in links)
 
 
 def _inclusion(model: Any, spec: ScopeSpec, scope: Scope) -> ColumnElement:

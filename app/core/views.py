@@ -90,6 +90,10 @@ class QuickSearch:
         return self.choices() if self.choices else []
 
 
+# From this many rows skipped on, a list page is read in two steps (see _get_list_widget).
+DEEP_PAGE_OFFSET = 200
+
+
 class CappedCount(int):
     """A row count that stopped counting: reads "10,000+" on the page, counts as a number."""
 
@@ -286,9 +290,18 @@ class ScopedModelView(ModelView):
         datamodel = self.datamodel
         query = datamodel.session.query(datamodel.obj)
         count = self._count(query, joined, page or 0, page_size)
-        rows = datamodel.apply_all(
+        paged = datamodel.apply_all(
             query, joined, order_column, order_direction, page=page, page_size=page_size
-        ).all()
+        )
+        if (page or 0) * page_size >= DEEP_PAGE_OFFSET and "." not in (order_column or ""):
+            # Deep pages: find the page's keys on the index alone, then load those rows with
+            # their related names. Loading them in one go would join every skipped row too.
+            key = getattr(datamodel.obj, datamodel.get_pk_name())
+            keys = [k for (k,) in paged.with_entities(key)]
+            found = {getattr(r, key.key): r for r in query.filter(key.in_(keys))} if keys else {}
+            rows = [found[k] for k in keys if k in found]
+        else:
+            rows = paged.all()
         pks = [self._serialize_pk_if_composite(pk) for pk in datamodel.get_keys(rows)]
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns,

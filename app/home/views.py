@@ -17,6 +17,7 @@ from app.core.models import now
 from app.core.scoping import current_scope, scope_clause
 from app.deadlines.policy import current_policy
 from app.extensions import db
+from app.home.queue import other_queues
 
 QUEUE_SIZE = 50
 
@@ -86,6 +87,7 @@ class HomeView(IndexView):
             area_overdue=area_overdue,
             queue_size=QUEUE_SIZE,
             today=moment.date(),
+            other_queues=other_queues(user),
             # The figure cards and charts load from the dashboard's JSON (not on the page's
             # critical path: the queue shows at once, the year's aggregates follow).
             dashboard_url=(url_for("DashboardView.data")

@@ -59,6 +59,17 @@ LEDGER_LEVEL = frozenset({"can_change_level"})
 CLOSEOUT_APPLY = frozenset({"can_apply_closeout"})
 CLOSEOUT_DECIDE = frozenset({"can_decide_closeout"})
 SWEEP_FILE = frozenset({"can_file"})
+# Leaders' work: a holding's duties, notes and end (methods of HoldingView).
+HOLDING_STEPS = frozenset({"can_tick", "can_note", "can_end"})
+# Supervision orders: issue (also the overdue list's bulk action), answer, accept or escalate.
+ISSUE = frozenset({"can_issue", "issue_order"})
+ANSWER = frozenset({"can_answer"})
+DECIDE = frozenset({"can_decide"})
+# Joint meetings: give follow-up tasks; report them done.
+ADD_TASK = frozenset({"can_add_task"})
+COMPLETE_TASK = frozenset({"can_complete_task"})
+# 信件选登: choosing answered mailbox letters for the public page.
+PUBLISH = frozenset({"can_list", "can_publish", "menu_access"})
 
 
 @dataclass
@@ -94,6 +105,10 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ,
         "risk": READ,
         "mediation": READ,
+        "leaders": WRITE,
+        "holdings": READ,
+        "receptions": READ,
+        "schedule": READ,
     },
     RoleName.CLERK: {
         "home": READ,
@@ -106,7 +121,12 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT | SWEEP_FILE,
         "risk": WRITE | EXPORT,
         "mediation": WRITE | EXPORT,
+        "leaders": READ,
+        "receptions": WRITE | EXPORT,
+        "schedule": READ,
         "dashboard": READ,
+        # Choosing answered mailbox letters for the public page (信件选登).
+        "portal_publish": PUBLISH,
     },
     RoleName.HANDLER: {
         "home": READ,
@@ -115,6 +135,11 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "ledgers": READ | LEDGER_NOTE | LEDGER_RESOLVE | CLOSEOUT_APPLY,
         "risk": READ,
         "mediation": READ,
+        "schedule": READ,
+        "supervision": READ | ANSWER,
+        "meetings": READ | COMPLETE_TASK,
+        # Scoped to nothing for a township's handlers; the 纪委's handlers see every record.
+        "accountability": READ,
         "dashboard": READ,
     },
     RoleName.LEADER: {
@@ -126,6 +151,15 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "leaders": READ,
+        "holdings": WRITE | EXPORT | HOLDING_STEPS,
+        "receptions": WRITE | EXPORT,
+        "schedule": READ,
+        "leader_score": READ,
+        "overdue": READ | EXPORT,
+        "supervision": READ | ANSWER,
+        "meetings": READ | COMPLETE_TASK,
+        "accountability": READ,
         "dashboard": READ,
         # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
         "reports": READ | EXPORT,
@@ -139,6 +173,15 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "leaders": READ,
+        "holdings": READ | EXPORT,
+        "receptions": READ | EXPORT,
+        "schedule": READ,
+        "leader_score": READ,
+        "overdue": READ | EXPORT | ISSUE,
+        "supervision": READ | EXPORT | ISSUE | DECIDE,
+        "meetings": FULL | EXPORT | ADD_TASK | COMPLETE_TASK,
+        "accountability": WRITE | EXPORT,
         "dashboard": READ,
         # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
         "reports": READ | EXPORT,
@@ -152,6 +195,15 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "sweeps": READ | EXPORT,
         "risk": READ | EXPORT,
         "mediation": READ | EXPORT,
+        "leaders": READ,
+        "holdings": READ | EXPORT,
+        "receptions": READ | EXPORT,
+        "schedule": READ,
+        "leader_score": READ,
+        "overdue": READ | EXPORT,
+        "supervision": READ | EXPORT,
+        "meetings": READ | EXPORT,
+        "accountability": READ | EXPORT,
         "dashboard": READ,
         # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
         "reports": READ | EXPORT,

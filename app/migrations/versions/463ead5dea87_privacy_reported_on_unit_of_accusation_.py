@@ -1,7 +1,7 @@
 """privacy: reported-on unit of accusation cases
 
 Revision ID: 463ead5dea87
-Revises: 3da0de615c17
+Revises: bc71c8d23f46
 Create Date: 2026-11-23 16:48:33.465617
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '463ead5dea87'
-down_revision = '3da0de615c17'
+down_revision = 'bc71c8d23f46'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,737 @@
+"""Pages of supervision: the overdue watch list, supervision orders, joint meetings, accountability.
+
+Views stay thin: every decision is a rule in orders.py / meetings.py / accountability.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import action, expose
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import TextAreaField
+
+from app.cases.case_page import responsible_units, urgency_badge
+from app.cases.models import Case, Category
+from app.cases.references import (
+    cases_by_numbers,
+    entries_by_numbers,
+    join_numbers,
+    overseen_petitioners,
+)
+from app.cases.workflow import scope_and
+from app.core.errors import DomainError, DomainErrors, StaleRecordError
+from app.core.models import now
+from app.core.scoping import current_scope, get_scoped, scope_clause
+from app.core.validators import MaxLength, NotInFuture
+from app.core.views import QuickSearch, ScopedModelView
+from app.deadlines.policy import current_policy
+from app.extensions import db
+from app.home.queue import QUEUE_LIMIT, QueueEntry, QueueSection, register_queue_provider
+from app.ledgers.views import ShowsEveryProblem
+from app.org.models import OrgUnit
+from app.supervision import accountability, meetings, orders
+from app.supervision.forms import (
+    AcceptForm,
+    AnswerForm,
+    CompleteTaskForm,
+    EscalateForm,
+    IssueForm,
+    TaskForm,
+)
+from app.supervision.models import (
+    AccountabilityKind,
+    AccountabilityRecord,
+    JointMeeting,
+    MeetingTask,
+    OrderKind,
+    OrderStatus,
+    SupervisionOrder,
+)
+
+log = logging.getLogger(__name__)
+
+
+def has_permission(view: Any, name: str) -> bool:
+    return view.appbuilder.sm.has_access(f"can_{name}", view.class_permission_name)
+
+
+def show_problems(form: Any, exc: DomainError) -> None:
+    """Each problem next to its field (flash when the form has no such field)."""
+    for problem in getattr(exc, "problems", None) or [exc]:
+        target = getattr(form, problem.field, None) if problem.field else None
+        if target is not None:
+            target.errors = [*list(target.errors or []), problem.message]
+        else:
+            flash(problem.message, "danger")
+
+
+def _unit_choices(blank: str) -> list[tuple[str, str]]:
+    return [("", blank), *[(str(i), n) for i, n in responsible_units()]]
+
+
+# --- the overdue watch list -----------------------------------------------------------------------
+
+
+class WatchFilter(BaseFilter):
+    """The overdue view's rows: the user's scope AND (overdue, near, or redone/transferred > 3).
+
+    One filter for both, split per part of the scope (`workflow.scope_and`), so each part can
+    use its (place or unit, status, next_due_at) index; the ">3" part reads its partial index.
+    """
+
+    name = "watch"
+
+    def apply(self, query, value):  # noqa: ARG002
+        return query.filter(scope_and(current_scope(), orders.watch_clause(now(), current_policy().warn_days)))
+
+
+def _watch_kind_clause(value: str):
+    moment = now()
+    if value == "overdue":
+        return orders.overdue_clause(moment)
+    if value == "near":
+        return orders.near_clause(moment, current_policy().warn_days)
+    if value == "flagged":
+        return orders.needs_supervision_clause()
+    return None
+
+
+def _watch_choices() -> list[tuple[str, str]]:
+    return [
+        ("overdue", gettext("Overdue")),
+        ("near", gettext("Due soon")),
+        ("flagged", gettext("Redone or transferred more than 3 times")),
+    ]
+
+
+def _due_cell(due) -> Markup:
+    if due is None:
+        return Markup("")
+    css, text = urgency_badge(due)
+    badge = Markup(' <span class="badge badge-{}">{}</span>').format(css, text) if css else Markup("")
+    return Markup("{}{}").format(due.strftime("%Y-%m-%d"), badge)
+
+
+def _flag_cell(flagged: bool) -> Markup:
+    if not flagged:
+        return Markup("")
+    return Markup('<span class="label label-danger xf-flag-supervision">{}</span>').format(gettext("Needs supervision"))
+
+
+def _orders_cell(case_id: int) -> Markup:
+    if case_id in getattr(g, "xf_open_orders", set()):
+        return Markup('<span class="label label-info xf-supervised">{}</span>').format(gettext("Under supervision"))
+    return Markup("")
+
+
+class OverdueView(ScopedModelView):
+    """超期督办: the cases a supervisor should act on; select some and issue an order in one step."""
+
+    datamodel = SQLAInterface(Case)
+    permission_group = "overdue"
+    route_base = "/supervision/overdue"
+    base_permissions = ["can_list", "can_show", "can_export", "issue_order"]
+    base_filters = [["id", WatchFilter, None]]
+    list_title = _l("Overdue and flagged cases")
+    label_columns = {
+        "number": _l("Case number"),
+        "title": _l("Title"),
+        "township": _l("Township"),
+        "responsible_unit": _l("Responsible unit"),
+        "status": _l("Status"),
+        "next_due_at": _l("Deadline"),
+        "redo_count": _l("Redone"),
+        "transfer_count": _l("Transferred"),
+        "needs_supervision": _l("Redo/transfer flag"),
+        "id": _l("Supervision"),
+        "received_at": _l("Received at"),
+    }
+    list_columns = ["number", "title", "township", "responsible_unit", "status", "next_due_at", "redo_count",
+                    "transfer_count", "needs_supervision", "id"]
+    export_columns = ["number", "title", "received_at", "township", "responsible_unit", "status", "next_due_at",
+                      "redo_count", "transfer_count"]
+    order_columns = ["number", "next_due_at", "status"]
+    base_order = ("next_due_at", "asc")
+    page_size = 50
+    search_columns = ["number", "township", "responsible_unit", "status"]
+    org_choice_columns = {"township": "township", "responsible_unit": "responsible"}
+    formatters_columns = {
+        "number": lambda number: Markup('<span class="text-nowrap">{}</span>').format(number),
+        "next_due_at": _due_cell,
+        "needs_supervision": _flag_cell,
+        "id": _orders_cell,
+    }
+    quick_search = (
+        QuickSearch("watch", _l("Show"), _watch_kind_clause, kind="select", choices=_watch_choices),
+        QuickSearch("number", _l("Case number"),
+                    lambda v: Case.number.startswith(v.strip().upper()), placeholder=_l("e.g. XF2026-000123")),
+        QuickSearch("unit", _l("Responsible unit"),
+                    lambda v: Case.responsible_unit_id == int(v) if v.isdigit() else None, kind="select",
+                    choices=lambda: [(str(i), n) for i, n in responsible_units()], width=3),
+        QuickSearch("category", _l("Category"), lambda v: Case.category == v, kind="select",
+                    choices=Category.choices),
+    )
+
+    def _get_list_widget(self, filters, **kwargs):
+        widgets = super()._get_list_widget(filters, **kwargs)
+        # One query for the page's "under supervision" badges, and the ids behind the links.
+        pks = [int(pk) for pk in widgets["list"].template_args.get("pks", [])]
+        g.xf_open_orders = orders.open_order_case_ids(db.session, pks)
+        return widgets
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """A row's button opens the case page itself."""
+        case = self.get_scoped_item(pk)
+        return redirect(url_for("CaseView.show", pk=case.id))
+
+    @action("issue_order", _l("Issue a supervision order"), None, "fa-bell", single=False)
+    def issue_order(self, items: list[Case]):
+        """The issue form for the selected cases (next page); nothing is issued yet."""
+        form = IssueForm(formdata=None)
+        form.case_numbers.data = join_numbers(items)
+        return _render_issue(self, form, items)
+
+
+def _issue_defaults(form: IssueForm, items: list[Case]) -> None:
+    units = {c.responsible_unit_id for c in items}
+    form.unit.choices = _unit_choices(gettext("Each case's responsible unit"))
+    if form.due_on.data is None:
+        form.due_on.data = current_policy().calendar.add_working_days(date.today(), 5)
+    if not form.unit.data and len(units) == 1 and None not in units:
+        form.unit.data = str(next(iter(units)))
+
+
+def _render_issue(view: Any, form: IssueForm, items: list[Case], status: int = 200):
+    _issue_defaults(form, items)
+    return view.render_template(
+        "xf/supervision/issue.html", title=gettext("Issue a supervision order"), form=form, items=items,
+        petitioners=overseen_petitioners, urgency_badge=urgency_badge,
+    ), status
+
+
+# --- supervision orders -------------------------------------------------------------------------------
+
+
+def _order_number_clause(value: str):
+    order_id = orders.order_id_of(value)
+    return SupervisionOrder.id == (order_id or -1)
+
+
+def _answer_overdue_clause(value: str):
+    if value != "1":
+        return None
+    return (SupervisionOrder.status == OrderStatus.ISSUED.value) & (SupervisionOrder.due_on < date.today())
+
+
+class SupervisionOrderView(ScopedModelView):
+    """督办单: issued from the overdue list (or by numbers), answered by the unit, accepted or escalated."""
+
+    datamodel = SQLAInterface(SupervisionOrder)
+    permission_group = "supervision"
+    route_base = "/supervision/orders"
+    base_permissions = ["can_list", "can_show", "can_export", "can_issue", "can_answer", "can_decide"]
+    list_title = _l("Supervision orders")
+    show_title = _l("Supervision order")
+    label_columns = {
+        "number": _l("Order number"),
+        "id": _l("Order number"),  # the export writes the id as the number (see the model)
+        "kind": _l("Kind of order"),
+        "unit": _l("Addressed to"),
+        "targets_summary": _l("Cases and ledger entries"),
+        "target_count": _l("Number of cases"),
+        "issued_at": _l("Issued at"),
+        "issued_by": _l("Issued by"),
+        "due_on": _l("Answer due by"),
+        "status": _l("Status"),
+        "answered_at": _l("Answered at"),
+        "closed_at": _l("Closed at"),
+        "requirement": _l("Requirement"),
+    }
+    list_columns = ["number", "kind", "unit", "targets_summary", "issued_at", "due_on", "status", "answered_at"]
+    export_columns = ["id", "kind", "unit", "targets_summary", "target_count", "issued_at", "issued_by", "requirement",
+                      "due_on", "status", "answered_at", "closed_at"]
+    show_columns = ["number", "kind", "unit", "issued_at", "due_on", "status"]
+    order_columns = ["issued_at", "due_on", "status", "answered_at"]
+    base_order = ("issued_at", "desc")
+    page_size = 20
+    search_columns = ["kind", "unit", "status", "issued_at", "due_on"]
+    org_choice_columns = {"unit": "responsible"}
+    show_template = "xf/supervision/order_show.html"
+    quick_search = (
+        QuickSearch("number", _l("Order number"), _order_number_clause, placeholder=_l("e.g. DB000012")),
+        QuickSearch("status", _l("Status"), lambda v: SupervisionOrder.status == v, kind="select",
+                    choices=OrderStatus.choices),
+        QuickSearch("kind", _l("Kind of order"), lambda v: SupervisionOrder.kind == v, kind="select",
+                    choices=OrderKind.choices),
+        QuickSearch("unit", _l("Addressed to"),
+                    lambda v: SupervisionOrder.unit_id == int(v) if v.isdigit() else None, kind="select",
+                    choices=lambda: [(str(i), n) for i, n in responsible_units()], width=3),
+        QuickSearch("late", _l("Answer overdue"), _answer_overdue_clause, kind="select",
+                    choices=lambda: [("1", gettext("Yes"))]),
+        QuickSearch("case", _l("Case number"),
+                    lambda v: SupervisionOrder.targets_summary.like(f"%{v.strip().upper()}%")),
+    )
+
+    # --- issuing -------------------------------------------------------------------------------
+
+    @expose("/issue", methods=["GET", "POST"])
+    @has_access
+    def issue(self):
+        form = IssueForm() if request.method == "POST" else IssueForm(formdata=None)
+        if request.method == "GET":
+            form.case_numbers.data = request.args.get("cases", "")
+            return _render_issue(self, form, [])
+        items: list[Case] = []
+        try:
+            scope = current_scope()
+            problems: list[DomainError] = []
+            entries: list[Any] = []
+            try:
+                items = cases_by_numbers(db.session, form.case_numbers.data, scope)
+            except DomainError as exc:
+                problems.append(exc)
+            try:
+                entries = entries_by_numbers(db.session, form.entry_numbers.data, scope)
+            except DomainError as exc:
+                problems.append(exc)
+            if problems:
+                raise DomainErrors(problems)
+            if not form.validate():
+                return _render_issue(self, form, items, 422)
+            unit = int(form.unit.data) if (form.unit.data or "").isdigit() else None
+            issued = orders.issue_orders(
+                db.session, g.user, kind=form.kind.data, requirement=form.requirement.data,
+                due_on=form.due_on.data, cases=items, entries=entries, unit=unit,
+            )
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            show_problems(form, exc)
+            return _render_issue(self, form, items, 422)
+        numbers = "、".join(o.number for o in issued)
+        flash(gettext("Issued %(n)d supervision orders: %(numbers)s", n=len(issued), numbers=numbers), "success")
+        if len(issued) == 1:
+            return redirect(url_for(".show", pk=issued[0].id))
+        return redirect(url_for(".list"))
+
+    # --- the order's page ----------------------------------------------------------------------
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        return self._show_page(self.get_scoped_item(pk))
+
+    def _show_page(self, order: SupervisionOrder, status: int = 200, **forms: Any):
+        self.update_redirect()
+        answer_form = forms.get("answer_form") or AnswerForm(formdata=None)
+        accept_form = forms.get("accept_form") or AcceptForm(formdata=None)
+        escalate_form = forms.get("escalate_form") or EscalateForm(formdata=None)
+        escalate_form.targets.choices = [(str(t.id), t.number) for t in order.targets]
+        if escalate_form.targets.data is None:
+            escalate_form.targets.data = [str(t.id) for t in order.targets]
+        if escalate_form.due_on.data is None:
+            escalate_form.due_on.data = current_policy().calendar.add_working_days(date.today(), 3)
+        user = g.user
+        visible_cases = set(db.session.execute(
+            select(Case.id).where(Case.id.in_([t.case_id for t in order.targets if t.case_id]), scope_clause(Case))
+        ).scalars())
+        following = db.session.execute(
+            select(SupervisionOrder).where(SupervisionOrder.escalated_from_id == order.id,
+                                           scope_clause(SupervisionOrder))
+        ).scalars().all()
+        return self.render_template(
+            self.show_template,
+            title=f"{order.number} {order.kind_label}",
+            order=order,
+            chain=orders.escalation_chain(order),
+            following=following,
+            visible_cases=visible_cases,
+            petitioners=overseen_petitioners,
+            answer_form=answer_form,
+            accept_form=accept_form,
+            escalate_form=escalate_form,
+            next_kind=OrderKind.label_of(orders.next_kind(order.kind)) if orders.next_kind(order.kind) else "",
+            can_answer=has_permission(self, "answer") and orders.may_answer(order, user) and order.is_open,
+            can_decide=has_permission(self, "decide") and orders.may_supervise(order, user) and order.is_open,
+            can_account=self.appbuilder.sm.has_access("can_add", "AccountabilityView"),
+            open_panel=forms.get("open_panel"),
+            today=date.today(),
+        ), status
+
+    def _step(self, pk: Any, form_name: str, form: Any, apply: Callable[[SupervisionOrder, Any], Any],
+              success: str):
+        order = self.get_scoped_item(pk)
+        if form.validate():
+            try:
+                result = apply(order, form)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                show_problems(form, exc)
+            except StaleDataError:
+                db.session.rollback()
+                flash(StaleRecordError().message, "danger")
+            else:
+                flash(success, "success")
+                target = result if isinstance(result, SupervisionOrder) else order
+                return redirect(url_for(".show", pk=target.id))
+        order = self.get_scoped_item(pk)
+        return self._show_page(order, 422, **{form_name: form, "open_panel": form_name})
+
+    @expose("/answer/<pk>", methods=["POST"])
+    @has_access
+    def answer(self, pk):
+        return self._step(
+            pk, "answer_form", AnswerForm(),
+            lambda order, form: orders.answer_order(db.session, order, g.user, form.text.data),
+            gettext("Answer sent to the supervisor."),
+        )
+
+    @expose("/accept/<pk>", methods=["POST"])
+    @has_access
+    def decide(self, pk):
+        return self._step(
+            pk, "accept_form", AcceptForm(),
+            lambda order, form: orders.accept_answer(db.session, order, g.user, form.note.data),
+            gettext("Answer accepted; the order is closed."),
+        )
+
+    @expose("/escalate/<pk>", methods=["POST"])
+    @has_access
+    @permission_name("decide")
+    def escalate(self, pk):
+        form = EscalateForm()
+        order = self.get_scoped_item(pk)
+        form.targets.choices = [(str(t.id), t.number) for t in order.targets]
+        return self._step(
+            pk, "escalate_form", form,
+            lambda order, form: orders.escalate_order(
+                db.session, order, g.user, requirement=form.requirement.data, due_on=form.due_on.data,
+                target_ids=[int(v) for v in form.targets.data or [] if str(v).isdigit()],
+            ),
+            gettext("Escalated: a new order was issued."),
+        )
+
+
+# --- joint meetings ----------------------------------------------------------------------------------
+
+
+class JointMeetingView(ShowsEveryProblem, ScopedModelView):
+    """联席会议: the record of the meeting; follow-up tasks on its page."""
+
+    datamodel = SQLAInterface(JointMeeting)
+    permission_group = "meetings"
+    route_base = "/supervision/meetings"
+    list_title = _l("Joint meetings")
+    show_title = _l("Joint meeting")
+    add_title = _l("Record a joint meeting")
+    edit_title = _l("Edit joint meeting")
+    label_columns = {
+        "title": _l("Meeting"),
+        "held_on": _l("Held on"),
+        "convener": _l("Convened by"),
+        "township": _l("Township"),
+        "units": _l("Participating units"),
+        "unit_names": _l("Participating units"),
+        "case_numbers": _l("Cases discussed"),
+        "decisions": _l("Decisions"),
+        "created_by": _l("Recorded by"),
+    }
+    list_columns = ["held_on", "title", "convener", "township", "unit_names", "case_numbers"]
+    export_columns = ["held_on", "title", "convener", "township", "unit_names", "case_numbers", "decisions"]
+    add_columns = edit_columns = ["title", "held_on", "convener", "township", "units", "case_numbers", "decisions"]
+    order_columns = ["held_on", "title"]
+    base_order = ("held_on", "desc")
+    search_columns = ["title", "held_on", "township", "convener"]
+    org_choice_columns = {"township": "township", "units": "responsible"}
+    default_township_column = "township"
+    add_form_extra_fields = {"case_numbers": TextAreaField(_l("Cases discussed"), validators=[MaxLength(2000)])}
+    edit_form_extra_fields = add_form_extra_fields
+    validators_columns = {"held_on": [NotInFuture()], "decisions": [MaxLength(20000)]}
+    description_columns = {
+        "township": _l("Empty for a county-level meeting"),
+        "case_numbers": _l("Case numbers, separated by spaces or commas"),
+        "convener": _l("Who chaired, e.g. 县委副书记 周德明"),
+    }
+    show_template = "xf/supervision/meeting_show.html"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export",
+                        "can_add_task", "can_complete_task"]
+
+    def prefill_form(self, form, pk) -> None:
+        meeting = self.datamodel.get(pk)
+        if meeting is not None:
+            form.case_numbers.data = join_numbers(meeting.cases)
+
+    def validate_item(self, item: JointMeeting, is_new: bool) -> None:
+        scope = current_scope()
+        problems: list[DomainError] = []
+        try:
+            item.cases = cases_by_numbers(db.session, item.case_numbers, scope)
+        except DomainError as exc:
+            problems.append(exc)
+        problems += meetings.meeting_problems(item, scope)
+        if problems:
+            raise DomainErrors(problems)
+        meetings.summarize(item)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        return self._show_page(self.get_scoped_item(pk))
+
+    def _show_page(self, meeting: JointMeeting, status: int = 200, task_form: Any = None,
+                   complete_forms: dict[int, Any] | None = None):
+        self.update_redirect()
+        widgets = self._get_show_widget(meeting.id, meeting)
+        task_form = task_form or TaskForm(formdata=None)
+        task_form.unit.choices = _unit_choices(gettext("Please choose"))
+        visible_cases = set(db.session.execute(
+            select(Case.id).where(Case.id.in_([c.id for c in meeting.cases]), scope_clause(Case))
+        ).scalars()) if meeting.cases else set()
+        user = g.user
+        return self.render_template(
+            self.show_template, pk=meeting.id, title=self.show_title, widgets=widgets, item=meeting,
+            task_form=task_form, complete_forms=complete_forms or {},
+            can_add_task=has_permission(self, "add_task") and has_permission(self, "edit"),
+            may_complete={t.id: has_permission(self, "complete_task") and meetings.may_complete(t, user)
+                          for t in meeting.tasks},
+            visible_cases=visible_cases, petitioners=overseen_petitioners, today=date.today(),
+        ), status
+
+    @expose("/task/<pk>", methods=["POST"])
+    @has_access
+    def add_task(self, pk):
+        meeting = self.get_scoped_item(pk)
+        form = TaskForm()
+        form.unit.choices = _unit_choices("")
+        if form.validate():
+            unit = db.session.get(OrgUnit, int(form.unit.data)) if (form.unit.data or "").isdigit() else None
+            if unit is not None and unit.id not in {i for i, _ in responsible_units()}:
+                unit = None
+            try:
+                meetings.add_task(db.session, meeting, unit, form.description.data, form.due_on.data)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                show_problems(form, exc)
+            else:
+                flash(gettext("Follow-up task added; it is in the unit's work queue."), "success")
+                return redirect(url_for(".show", pk=meeting.id))
+        return self._show_page(self.get_scoped_item(pk), 422, task_form=form)
+
+    @expose("/task/<pk>/<int:task_id>/done", methods=["POST"])
+    @has_access
+    def complete_task(self, pk, task_id: int):
+        meeting = self.get_scoped_item(pk)
+        task = next((t for t in meeting.tasks if t.id == task_id), None)
+        if task is None:
+            abort(404)
+        form = CompleteTaskForm()
+        if form.validate():
+            try:
+                meetings.complete_task(db.session, task, g.user, form.note.data)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                show_problems(form, exc)
+            else:
+                flash(gettext("Task reported done."), "success")
+                return redirect(url_for(".show", pk=meeting.id))
+        return self._show_page(self.get_scoped_item(pk), 422, complete_forms={task_id: form})
+
+
+# --- accountability ------------------------------------------------------------------------------
+
+
+class AccountabilityView(ShowsEveryProblem, ScopedModelView):
+    """问责: decisions against units and persons, with the cases and orders behind them."""
+
+    datamodel = SQLAInterface(AccountabilityRecord)
+    permission_group = "accountability"
+    route_base = "/supervision/accountability"
+    list_title = _l("Accountability records")
+    show_title = _l("Accountability record")
+    add_title = _l("Record an accountability decision")
+    edit_title = _l("Edit accountability record")
+    label_columns = {
+        "kind": _l("Kind of accountability"),
+        "unit": _l("Unit held to account"),
+        "person_name": _l("Person held to account"),
+        "person_post": _l("Post"),
+        "target_label": _l("Held to account"),
+        "township": _l("Township"),
+        "reason": _l("Reason"),
+        "case_numbers": _l("Cases behind it"),
+        "order_numbers": _l("Supervision orders behind it"),
+        "decided_by": _l("Decided by"),
+        "decided_on": _l("Decided on"),
+        "document_number": _l("Document number"),
+        "created_by": _l("Recorded by"),
+    }
+    list_columns = ["decided_on", "kind", "target_label", "reason", "case_numbers", "order_numbers", "decided_by",
+                    "document_number"]
+    export_columns = ["decided_on", "kind", "unit", "person_name", "person_post", "township", "reason",
+                      "case_numbers", "order_numbers", "decided_by", "document_number"]
+    add_columns = edit_columns = ["kind", "unit", "person_name", "person_post", "reason", "case_numbers",
+                                  "order_numbers", "decided_by", "decided_on", "document_number"]
+    order_columns = ["decided_on", "kind"]
+    base_order = ("decided_on", "desc")
+    search_columns = ["kind", "unit", "person_name", "decided_on", "decided_by", "document_number"]
+    org_choice_columns = {"unit": "responsible"}
+    add_form_extra_fields = {
+        "case_numbers": TextAreaField(_l("Cases behind it"), validators=[MaxLength(2000)]),
+        "order_numbers": TextAreaField(_l("Supervision orders behind it"), validators=[MaxLength(2000)]),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+    validators_columns = {"decided_on": [NotInFuture()], "reason": [MaxLength(20000)]}
+    description_columns = {
+        "case_numbers": _l("Case numbers, separated by spaces or commas"),
+        "order_numbers": _l("Order numbers, e.g. DB000012"),
+        "decided_by": _l("e.g. 县纪委监委, 县委县政府督查室"),
+        "document_number": _l("e.g. 青督〔2026〕3号"),
+    }
+    show_template = "xf/supervision/accountability_show.html"
+    quick_search = (
+        QuickSearch("kind", _l("Kind of accountability"), lambda v: AccountabilityRecord.kind == v, kind="select",
+                    choices=AccountabilityKind.choices),
+        QuickSearch("person", _l("Person held to account"), lambda v: AccountabilityRecord.person_name == v.strip()),
+        QuickSearch("case", _l("Case number"),
+                    lambda v: AccountabilityRecord.case_numbers.like(f"%{v.strip().upper()}%")),
+    )
+
+    def prefill_add_form(self, form) -> None:
+        form.decided_on.data = date.today()
+        order = get_scoped(SupervisionOrder, request.args.get("order"))
+        if order is not None:
+            form.order_numbers.data = order.number
+            form.case_numbers.data = "、".join(t.case.number for t in order.targets if t.case is not None)
+            form.unit.data = order.unit
+
+    def prefill_form(self, form, pk) -> None:
+        record = self.datamodel.get(pk)
+        if record is not None:
+            form.case_numbers.data = join_numbers(record.cases)
+            form.order_numbers.data = join_numbers(record.orders)
+
+    def validate_item(self, item: AccountabilityRecord, is_new: bool) -> None:
+        scope = current_scope()
+        problems: list[DomainError] = []
+        try:
+            item.cases = cases_by_numbers(db.session, item.case_numbers, scope)
+        except DomainError as exc:
+            problems.append(exc)
+        try:
+            item.orders = orders.orders_by_numbers(db.session, item.order_numbers, scope)
+        except DomainError as exc:
+            problems.append(exc)
+        problems += accountability.record_problems(item, scope)
+        if problems:
+            raise DomainErrors(problems)
+        accountability.fill_township(item, scope)
+        accountability.summarize(item)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        record = self.get_scoped_item(pk)
+        self.update_redirect()
+        widgets = self._get_show_widget(record.id, record)
+        return self.render_template(
+            self.show_template, pk=record.id, title=self.show_title, widgets=widgets, item=record,
+            kind_label=AccountabilityKind.label_of,
+        )
+
+
+# --- the work queue: orders to answer, answers to review, meeting tasks ---------------------------------
+
+
+def _may(permission: str, view: str) -> bool:
+    return current_app.appbuilder.sm.has_access(permission, view)
+
+
+def _orders_to_answer(user: Any) -> QueueSection | None:
+    if not _may("can_answer", "SupervisionOrderView"):
+        return None
+    where = orders.awaiting_answer_clause(user)
+    total = db.session.execute(select(func.count()).select_from(SupervisionOrder).where(where)).scalar() or 0
+    if not total:
+        return None
+    rows = db.session.execute(
+        select(SupervisionOrder).where(where).order_by(SupervisionOrder.due_on, SupervisionOrder.id).limit(QUEUE_LIMIT)
+    ).scalars()
+    return QueueSection(
+        "orders-to-answer", gettext("Supervision orders awaiting your unit's answer"),
+        [QueueEntry(f"{o.number} {o.kind_label}", o.requirement[:80], url_for("SupervisionOrderView.show", pk=o.id),
+                    o.due_on, o.targets_summary[:60]) for o in rows],
+        total, url_for("SupervisionOrderView.list", q_status=OrderStatus.ISSUED.value),
+    )
+
+
+def _answers_to_review(user: Any) -> QueueSection | None:
+    if not _may("can_decide", "SupervisionOrderView"):
+        return None
+    where = orders.awaiting_review_clause(user)
+    total = db.session.execute(select(func.count()).select_from(SupervisionOrder).where(where)).scalar() or 0
+    if not total:
+        return None
+    rows = db.session.execute(
+        select(SupervisionOrder).where(where).order_by(SupervisionOrder.answered_at, SupervisionOrder.id)
+        .limit(QUEUE_LIMIT)
+    ).scalars()
+    return QueueSection(
+        "answers-to-review", gettext("Answers to supervision orders awaiting your review"),
+        [QueueEntry(f"{o.number} {o.kind_label}", o.unit.name if o.unit else "",
+                    url_for("SupervisionOrderView.show", pk=o.id), o.answered_at, o.targets_summary[:60])
+         for o in rows],
+        total, url_for("SupervisionOrderView.list", q_status=OrderStatus.ANSWERED.value),
+    )
+
+
+def _meeting_tasks(user: Any) -> QueueSection | None:
+    if not _may("can_complete_task", "JointMeetingView"):
+        return None
+    where = meetings.open_tasks_clause(user)
+    total = db.session.execute(select(func.count()).select_from(MeetingTask).where(where)).scalar() or 0
+    if not total:
+        return None
+    rows = db.session.execute(
+        select(MeetingTask).where(where).order_by(MeetingTask.due_on, MeetingTask.id).limit(QUEUE_LIMIT)
+    ).scalars()
+    return QueueSection(
+        "meeting-tasks", gettext("Follow-up tasks from joint meetings"),
+        [QueueEntry(gettext("Joint meeting %(day)s", day=t.meeting.held_on.isoformat()), t.description[:80],
+                    url_for("JointMeetingView.show", pk=t.meeting_id), t.due_on, t.meeting.title)
+         for t in rows],
+        total,
+    )
+
+
+def register_views(appbuilder) -> None:
+    from app.core.display import register_vocabularies
+    from app.core.menu import add_menu_view
+
+    register_vocabularies(order_kind=OrderKind, order_status=OrderStatus, accountability_kind=AccountabilityKind)
+    add_menu_view(appbuilder, OverdueView, "Overdue cases", _l("Overdue and flagged cases"), "supervision",
+                  "fa-clock")
+    add_menu_view(appbuilder, SupervisionOrderView, "Supervision orders", _l("Supervision orders"), "supervision",
+                  "fa-bell")
+    add_menu_view(appbuilder, JointMeetingView, "Joint meetings", _l("Joint meetings"), "supervision", "fa-users")
+    add_menu_view(appbuilder, AccountabilityView, "Accountability", _l("Accountability records"), "supervision",
+                  "fa-gavel")
+    register_queue_provider("supervision.orders_to_answer", _orders_to_answer)
+    register_queue_provider("supervision.answers_to_review", _answers_to_review)
+    register_queue_provider("supervision.meeting_tasks", _meeting_tasks)
