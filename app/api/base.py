@@ -214,7 +214,9 @@ class ResourceApi(BaseApi):
         """Loader options so a page of records needs no query per row."""
         return ()
 
-    def serialize(self, items: list[Any]) -> list[dict[str, Any]]:
+    def serialize(self, items: list[Any], detail: bool = False) -> list[dict[str, Any]]:  # noqa: ARG002
+        """`detail`: one record asked for by id — the only answer that may carry personal data
+        in full (lists are masked like the pages' lists)."""
         schema = self.out_schema()
         return [schema.dump(item) for item in items]
 
@@ -274,7 +276,7 @@ class ResourceApi(BaseApi):
     @expose(f"/{ID_PATH}", methods=["GET"])
     @api_call("show")
     def get(self, pk: int) -> Response:
-        return respond(200, {"result": self.serialize([self.get_item(pk)])[0]})
+        return respond(200, {"result": self.serialize([self.get_item(pk)], detail=True)[0]})
 
     # --- OpenAPI ------------------------------------------------------------------------------
 

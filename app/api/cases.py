@@ -306,12 +306,13 @@ class CaseApi(ResourceApi):
             selectinload(Case.petitioners),
         )
 
-    def serialize(self, items: list[Case]) -> list[dict[str, Any]]:
+    def serialize(self, items: list[Case], detail: bool = False) -> list[dict[str, Any]]:
         user = current_actor()
         schema = CaseOut()
         result = []
         for case in items:
-            full = shows_personal_data(case, user)
+            # In full only in the case's own answer, to a role handling it (like the case page).
+            full = detail and shows_personal_data(case, user)
             data = schema.dump(case)
             data["petitioners"] = petitioner_values(case, full)
             data["personal_data_masked"] = not full
@@ -332,7 +333,7 @@ class CaseApi(ResourceApi):
         if external_id is not None:
             existing = self._existing(source, external_id)
             if existing is not None:
-                return respond(200, {"result": self.serialize([existing])[0]})
+                return respond(200, {"result": self.serialize([existing], detail=True)[0]})
         case = self._build(values, user, scope)
         case.source, case.external_id = source, external_id
         earlier = self._earlier(values.get("repeat_of"))
@@ -346,10 +347,10 @@ class CaseApi(ResourceApi):
             existing = self._existing(source, external_id) if external_id is not None else None
             if existing is None:
                 raise
-            return respond(200, {"result": self.serialize([existing])[0]})
+            return respond(200, {"result": self.serialize([existing], detail=True)[0]})
         g.xf_api_record = case.id
         fresh = self.get_item(case.id)
-        return respond(201, {"result": self.serialize([fresh])[0]})
+        return respond(201, {"result": self.serialize([fresh], detail=True)[0]})
 
     def _origin(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
         from app.api.models import ApiClient
@@ -547,7 +548,7 @@ class CaseApi(ResourceApi):
         return respond(200, {
             "event": event_values(event),
             # A step may take the case out of the caller's area (a unit sends it back).
-            "case": self.serialize([visible])[0] if visible is not None else None,
+            "case": self.serialize([visible], detail=True)[0] if visible is not None else None,
         })
 
     def _lock(self, pk: int) -> Case:

@@ -84,8 +84,9 @@ class LedgerEntryApi(ResourceApi):
     def load_options(self):
         return (selectinload(LedgerEntry.parties).joinedload(LedgerParty.case), joinedload(LedgerEntry.responsible_unit))
 
-    def serialize(self, items: list[LedgerEntry]) -> list[dict[str, Any]]:
-        full = has_personal_data_role(current_actor())
+    def serialize(self, items: list[LedgerEntry], detail: bool = False) -> list[dict[str, Any]]:
+        # In full only in one entry's own answer, to a role handling disputes (like its page).
+        full = detail and has_personal_data_role(current_actor())
         schema = LedgerEntryOut()
         result = []
         for entry in items:

@@ -137,8 +137,9 @@ def petitioner_values(case: Case, full: bool) -> list[dict[str, str]]:
 
 
 def shows_personal_data(case: Case, user: Any) -> bool:
-    """Full ID numbers and phones outside the case page (the API, like exports): only for a
-    role that handles petitioners, on a case it handles."""
+    """Full ID numbers and phones — on the case page and the API's case detail only — for a
+    role that handles petitioners (登记员, 承办人), on a case it handles. Everyone else, and
+    every list, export and report, gets them masked."""
     return has_personal_data_role(user) and may_see_personal_data(case)
 
 
@@ -188,7 +189,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
     return {
         "case": case,
         "deadline": deadline_of(case),
-        "petitioners": petitioner_rows(case, may_see_personal_data(case)),
+        "petitioners": petitioner_rows(case, shows_personal_data(case, actor)),
         "timeline": timeline,
         "assignment": assignment,
         "pending_extension": pending_extension,

@@ -32,9 +32,15 @@ class PetitionerForm(Form):
             (self[f].data or "").strip() for f in ("name", "id_number", "phone", "address")
         )
 
-    def validate_name(self, field) -> None:
-        if not (field.data or "").strip() and not self.is_blank():
-            raise ValidationError(gettext("Enter the petitioner's name"))
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Checked here, not as validate_name: the field's Optional() stops its own validator
+        # chain when the name is empty or missing, so an inline validator would never run (the
+        # fuzzing found a row with an ID number and no name field crashing the save).
+        valid = super().validate(extra_validators)
+        if not (self.name.data or "").strip() and not self.is_blank():
+            self.name.errors = [*self.name.errors, gettext("Enter the petitioner's name")]
+            return False
+        return valid
 
 
 def at_least_one_petitioner(form, field) -> None:

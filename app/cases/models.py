@@ -26,6 +26,7 @@ from sqlalchemy import (
     event,
     false,
     inspect,
+    or_,
     select,
     text,
 )
@@ -149,6 +150,8 @@ class Case(Stamped, Versioned, Model):
         units=("responsible_unit_id",),
         unit_clause=lambda model, unit_ids, scope: _co_unit_clause(model, unit_ids, scope),
         units_follow_place=True,
+        # 检举控告 (条例 Art. 30): never shown to the unit reported on, nor to anyone inside it.
+        exclude=lambda model, lineage: _not_reported_on(model, lineage),
     )
     __table_args__ = (
         UniqueConstraint("number", name="uq_petition_case_number"),
@@ -258,6 +261,11 @@ class Case(Stamped, Versioned, Model):
     # empty when nothing is pending. Work queues sort by it.
     next_due_at = Column(DateTime, nullable=True)
     last_step_at = Column(DateTime, nullable=True)  # when the latest step happened
+    # 被反映单位: for a 检举控告 case, the unit the accusation is about. Its users (and those of
+    # the units inside it) never see the case — see `__scope__.exclude` (条例 Art. 30).
+    reported_unit_id = Column(
+        Integer, ForeignKey("org_unit.id", name="fk_case_reported_unit"), nullable=True
+    )
 
     # --- the public portal (app/portal) -----------------------------------------------------
     # Which online mailbox the petitioner wrote to, and its org unit (the county, a department,
@@ -270,6 +278,7 @@ class Case(Stamped, Versioned, Model):
     township = relationship("OrgUnit", foreign_keys=[township_id], lazy="joined")
     village = relationship("OrgUnit", foreign_keys=[village_id])
     responsible_unit = relationship("OrgUnit", foreign_keys=[responsible_unit_id])
+    reported_unit = relationship("OrgUnit", foreign_keys=[reported_unit_id])
     mailbox_unit = relationship("OrgUnit", foreign_keys=[mailbox_unit_id])
     subject = relationship("Subject", lazy="joined")
     petitioners = relationship(
@@ -316,6 +325,10 @@ class Case(Stamped, Versioned, Model):
     def county_intake(self) -> bool:
         """Written to a county-level mailbox: the county petition office registers it."""
         return self.mailbox in COUNTY_MAILBOXES
+
+
+def _not_reported_on(model, lineage):
+    return or_(model.reported_unit_id.is_(None), model.reported_unit_id.not_in(lineage))
 
 
 def _keep_old_texts(target: Any, value: Any, old: Any, initiator: Any) -> Any:

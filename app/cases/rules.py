@@ -93,3 +93,32 @@ def responsible_unit_problem(unit: Any, scope: Scope) -> DomainError | None:
     return DomainError(
         gettext("「%(name)s」 is outside your area", name=unit.name), field="responsible_unit"
     )
+
+
+def reported_unit_problems(
+    *, category: str | None, reported_unit: Any, responsible_unit: Any, actor_lineage: frozenset[int]
+) -> list[DomainError]:
+    """The 被反映单位 of a 检举控告 (条例 Art. 30): named only for that category; never the
+    registrar's own unit (or one above it: the case would vanish from their hands), and the
+    handling unit may not be the reported unit or inside it."""
+    from app.cases.models import Category
+    from app.core.scoping import org_lineage
+
+    if reported_unit is None:
+        return []
+    if category != Category.ACCUSATION.value:
+        return [DomainError(
+            gettext("Only a report or accusation names a reported unit."), field="reported_unit"
+        )]
+    problems: list[DomainError] = []
+    if reported_unit.id in actor_lineage:
+        problems.append(DomainError(
+            gettext("You belong to the reported unit: another office must register this accusation."),
+            field="reported_unit",
+        ))
+    if responsible_unit is not None and reported_unit.id in org_lineage(responsible_unit):
+        problems.append(DomainError(
+            gettext("The reported unit may not handle the accusation against it (Art. 30)."),
+            field="responsible_unit",
+        ))
+    return problems

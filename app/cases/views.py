@@ -13,7 +13,7 @@ from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import false, inspect, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,9 +38,10 @@ from app.cases.models import (
 )
 from app.cases.notices import notice_context
 from app.cases.repeats import Person, find_repeats, people_of
-from app.cases.rules import case_problems
+from app.cases.rules import case_problems, reported_unit_problems
 from app.core.errors import DomainError, StaleRecordError
 from app.core.models import now
+from app.core.privacy import may_search_by_personal_data
 from app.core.scoping import current_scope, get_scoped, scoped_select
 from app.core.search import keyword_clause
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
@@ -57,6 +58,7 @@ CASE_LABELS = {
     "township": _l("Township"),
     "village": _l("Village"),
     "responsible_unit": _l("Responsible unit"),
+    "reported_unit": _l("Reported unit"),
     "category": _l("Category"),
     "subject": _l("Subject"),
     "title": _l("Title"),
@@ -131,9 +133,13 @@ def _person_clause(value: str):
     rows = select(Petitioner.case_id)
     id_number = normalize_id_number(text)
     phone = normalize_phone(text)
-    if len(id_number) == 18 and id_number[:17].isdigit():
+    by_id = len(id_number) == 18 and id_number[:17].isdigit()
+    by_phone = not by_id and phone.replace("-", "").isdigit() and len(phone) >= 7
+    if (by_id or by_phone) and not may_search_by_personal_data():
+        return false()
+    if by_id:
         rows = rows.where(Petitioner.id_number == id_number)
-    elif phone.replace("-", "").isdigit() and len(phone) >= 7:
+    elif by_phone:
         rows = rows.where(Petitioner.phone == phone)
     else:
         rows = rows.where(Petitioner.name == text)
@@ -297,12 +303,13 @@ class CaseView(ScopedModelView):
         "content",
         "demands",
         "responsible_unit",
+        "reported_unit",
         "skips_levels",
     ]
     add_fieldsets = [
         (_l("Petition"), {"fields": ["channel", "received_at", "category", "subject", "title", "content", "demands"]}),
         (_l("Petitioners"), {"fields": ["petitioners", "people_count"]}),
-        (_l("Place and unit"), {"fields": ["township", "village", "responsible_unit", "skips_levels"]}),
+        (_l("Place and unit"), {"fields": ["township", "village", "responsible_unit", "reported_unit", "skips_levels"]}),
     ]
     edit_fieldsets = add_fieldsets
     show_fieldsets = [
@@ -324,7 +331,7 @@ class CaseView(ScopedModelView):
         ),
         (
             _l("Place and unit"),
-            {"fields": ["township", "village", "responsible_unit", "people_count", "is_collective", "is_repeat", "skips_levels"]},
+            {"fields": ["township", "village", "responsible_unit", "reported_unit", "people_count", "is_collective", "is_repeat", "skips_levels"]},
         ),
         (_l("Registration"), {"fields": ["created_at", "created_by", "updated_at"], "expanded": False}),
     ]
@@ -332,6 +339,7 @@ class CaseView(ScopedModelView):
         "township": "township",
         "village": "village",
         "responsible_unit": "responsible",
+        "reported_unit": "reported",
     }
     default_township_column = "township"
     add_form_extra_fields = {"petitioners": PetitionerRowsField()}
@@ -345,6 +353,9 @@ class CaseView(ScopedModelView):
         "people_count": _l("Five or more people make a collective visit"),
         "received_at": _l("When the letter, visit or call was received"),
         "title": _l("A short summary of the matter"),
+        "reported_unit": _l(
+            "Reports and accusations only: the unit reported on. Its staff will never see this case."
+        ),
     }
     add_widget = CaseFormWidget
     edit_widget = CaseFormWidget
@@ -373,6 +384,12 @@ class CaseView(ScopedModelView):
             is_new=is_new,
             responsible_unit_id=unit_id,
             responsible_unit=item.responsible_unit,
+        )
+        problems += reported_unit_problems(
+            category=item.category,
+            reported_unit=item.reported_unit,
+            responsible_unit=item.responsible_unit,
+            actor_lineage=current_scope().lineage,
         )
         if problems:
             # The form shows one problem at a time, in the order the rules list them.

@@ -74,7 +74,7 @@ from app.core.calendar import DayKind, Urgency, paused_days, urgency
 from app.core.choices import Choices
 from app.core.errors import DomainError, StaleRecordError
 from app.core.models import now as wall_clock
-from app.core.scoping import Scope, scope_clause, scope_for_user
+from app.core.scoping import Scope, exclusion_clause, scope_clause, scope_for_user
 from app.core.validators import FUTURE_TOLERANCE
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import DeadlinePolicy, current_policy
@@ -1636,7 +1636,7 @@ def step_defaults(case: Case, step_def: Step, policy: DeadlinePolicy | None = No
 
 def _place_only(scope: Scope) -> Scope:
     return Scope(everything=scope.everything, township_ids=scope.township_ids,
-                 village_ids=scope.village_ids)
+                 village_ids=scope.village_ids, lineage=scope.lineage)
 
 
 def scope_and(scope: Scope, condition: ColumnElement) -> ColumnElement:
@@ -1644,19 +1644,21 @@ def scope_and(scope: Scope, condition: ColumnElement) -> ColumnElement:
     of the scope (place / unit). Each part can then use its (place or unit, status,
     next_due_at) index: a township's 400,000 cases are not read to find its 50 most urgent."""
     if scope.everything:
-        return condition
+        return and_(condition, exclusion_clause(Case, scope))
     parts = []
     place = _place_only(scope)
     if place.township_ids or place.village_ids:
         parts.append(and_(scope_clause(Case, place), condition))
-    if scope.unit_ids and scope.units_within_place and parts:
-        # The user's units handle only their own place (属地管理): their cases are in the place
-        # part already; only 会审 co-unit cases elsewhere add anything (usually none).
-        extra = Case.__scope__.unit_clause(Case, scope.unit_ids, scope)
-        if not isinstance(extra, False_):
-            parts.append(and_(extra, condition))
-    elif scope.unit_ids:
-        parts.append(and_(scope_clause(Case, Scope(unit_ids=scope.unit_ids)), condition))
+    if scope.unit_ids:
+        unit_part = and_(
+            scope_clause(Case, Scope(unit_ids=scope.unit_ids, lineage=scope.lineage)), condition
+        )
+        if not (scope.units_within_place and parts):
+            parts.append(unit_part)
+        elif not isinstance(Case.__scope__.unit_clause(Case, scope.unit_ids, scope), False_):
+            # The user's units handle only their own place (属地管理), so their cases are in the
+            # place part already; the unit part adds only 会审 co-unit cases elsewhere (rare).
+            parts.append(unit_part)
     return or_(*parts) if parts else false()
 
 
@@ -1695,7 +1697,8 @@ def queue_clause(actor: Any) -> ColumnElement:
     if not parts:
         return false()
     recused = select(Recusal.case_id).where(Recusal.user_id == actor.id)
-    return and_(or_(*parts), Case.id.not_in(recused))
+    # 条例 Art. 30: a 检举控告 never waits in the queue of the unit it reports on.
+    return and_(or_(*parts), Case.id.not_in(recused), exclusion_clause(Case, scope))
 
 
 def queue_states(role: str) -> frozenset[str]:

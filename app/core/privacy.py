@@ -17,6 +17,23 @@ def has_personal_data_role(user: Any) -> bool:
     return bool({r.name for r in getattr(user, "roles", None) or ()} & PERSONAL_DATA_ROLES)
 
 
+def may_search_by_personal_data() -> bool:
+    """May the user of this request look people up by a full ID number or phone?
+
+    Only the roles that handle petitioners: for anyone else a search by number would confirm
+    whose number it is (a hit or not) although the lists show it masked. Their search by an ID
+    number or phone finds nothing and says why."""
+    from flask import flash
+    from flask_babel import gettext
+
+    from app.core.scoping import current_actor
+
+    if has_personal_data_role(current_actor()):
+        return True
+    flash(gettext("Only registrars and handlers may search by ID number or phone; search by name."), "warning")
+    return False
+
+
 def mask_id_number(value: str | None) -> str:
     if not value:
         return ""

@@ -12,6 +12,11 @@ A scoped model declares where its place and unit live with ``__scope__ = ScopeSp
 `scope_clause(Model, scope)` turns the two into one SQL condition. Lists, look-ups by id,
 bulk actions, search dropdowns, exports and the API all go through `scope_clause`, so a record
 outside the scope is never found at all (a 404, not a 403 that confirms it exists).
+
+Exclusions come on top of the scope, for everyone (administrators included): a model may hide
+rows from the users of certain org units — a 检举控告 case from the unit it reports on (信访工作条例
+Art. 30). `Scope.lineage` is the user's org unit and every unit above it; `ScopeSpec.exclude`
+turns it into the condition, and child records (`parent=`) inherit it through their parent.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -34,13 +39,15 @@ class Scope:
     township_ids: frozenset[int] = frozenset()
     village_ids: frozenset[int] = frozenset()
     unit_ids: frozenset[int] = frozenset()
+    # The user's org unit and its ancestors: rows a model excludes for these units are hidden.
+    lineage: frozenset[int] = frozenset()
     # The user's units are the township itself or units inside it (a township's clerk, an
     # office's leader): see ScopeSpec.units_follow_place.
     units_within_place: bool = False
 
     @classmethod
-    def all(cls) -> Scope:
-        return cls(everything=True)
+    def all(cls, lineage: frozenset[int] = frozenset()) -> Scope:
+        return cls(everything=True, lineage=lineage)
 
     @classmethod
     def none(cls) -> Scope:
@@ -78,6 +85,9 @@ class ScopeSpec:
       scope) returning a SQL condition, used in addition to `units`;
     parent: for child records (a case's petitioners, instructions, events …): the foreign-key
       column and the parent model's class name — the child is visible when its parent is;
+    exclude: a function (model, lineage) returning the condition a row must meet to stay visible
+      to users of the org units in `lineage` (the user's unit and those above it), whatever
+      their scope — e.g. "not reporting on one of these units".
     parents: for records hanging off one of several parents (a leader's holding of a case or
       of a ledger entry): (column, class name) pairs — visible when any parent it points to is.
     """
@@ -96,6 +106,17 @@ class ScopeSpec:
     # branch then adds nothing, and leaving it out keeps the condition to one indexed column
     # (an OR across columns makes SQLite sort every matching row before the first page).
     units_follow_place: bool = False
+    exclude: Callable[[Any, frozenset[int]], ColumnElement] | None = field(
+        default=None, compare=False
+    )
+
+
+def org_lineage(org: Any) -> frozenset[int]:
+    """The org unit and every unit above it (from its materialised path "/1/5/23/")."""
+    if org is None:
+        return frozenset()
+    above = {int(part) for part in (org.path or "").split("/") if part.isdigit()}
+    return frozenset(above | {org.id})
 
 
 def scope_for_user(user: Any) -> Scope:
@@ -106,29 +127,33 @@ def scope_for_user(user: Any) -> Scope:
     if user is None or not getattr(user, "is_authenticated", False):
         return Scope.none()
     roles = {role.name for role in user.roles}
-    if RoleName.ADMIN in roles:
-        return Scope.all()
     org = getattr(user, "org_unit", None)
+    lineage = org_lineage(org)
+    if RoleName.ADMIN in roles:
+        return Scope.all(lineage)
     if org is None or not roles:
         return Scope.none()
     kind = OrgKind(org.kind)
     if kind in COUNTY_WIDE_KINDS:
-        return Scope.all()
+        return Scope.all(lineage)
 
     # Handlers see what is assigned to their unit; the other roles see their place.
     sees_place = bool(roles - {RoleName.HANDLER})
     units = frozenset({org.id})
     if kind == OrgKind.TOWNSHIP:
         if sees_place:
-            return Scope(township_ids=frozenset({org.id}), unit_ids=units, units_within_place=True)
-        return Scope(unit_ids=units)
+            return Scope(township_ids=frozenset({org.id}), unit_ids=units, units_within_place=True,
+                         lineage=lineage)
+        return Scope(unit_ids=units, lineage=lineage)
     if kind in (OrgKind.VILLAGE, OrgKind.HAMLET):
         villages = frozenset({org.village_id}) if sees_place and org.village_id else frozenset()
-        return Scope(village_ids=villages, unit_ids=units, units_within_place=bool(villages))
+        return Scope(village_ids=villages, unit_ids=units, units_within_place=bool(villages),
+                     lineage=lineage)
     if kind == OrgKind.OFFICE and sees_place and org.township_id:
         # A township office's clerks and leaders work for the township.
-        return Scope(township_ids=frozenset({org.township_id}), unit_ids=units, units_within_place=True)
-    return Scope(unit_ids=units)
+        return Scope(township_ids=frozenset({org.township_id}), unit_ids=units, units_within_place=True,
+                     lineage=lineage)
+    return Scope(unit_ids=units, lineage=lineage)
 
 
 def current_scope() -> Scope:
@@ -161,13 +186,11 @@ def current_actor() -> Any:
 
 def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
     """The SQL condition selecting the rows of `model` inside `scope` (default: the request's)."""
-    from app.org.models import OrgUnit
-
     spec: ScopeSpec | None = getattr(model, "__scope__", None)
     if spec is None:
         raise TypeError(f"{model.__name__} has no __scope__; it cannot be served scoped")
     scope = current_scope() if scope is None else scope
-    if scope.everything:
+    if scope.everything and not (scope.lineage and _has_exclusion(model)):
         return true()
     links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
     if links:
@@ -178,6 +201,35 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
                 getattr(model, column_name).in_(select(parent.id).where(scope_clause(parent, scope)))
             )
         return or_(*through) if len(through) > 1 else through[0]
+    included = true() if scope.everything else _inclusion(model, spec, scope)
+    if spec.exclude is not None and scope.lineage:
+        return and_(included, spec.exclude(model, scope.lineage))
+    return included
+
+
+def exclusion_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
+    """Only the model's exclusion for the scope's user (true() when none): for queries that
+    build their own place/unit condition for speed (e.g. work queues) — they add this."""
+    scope = current_scope() if scope is None else scope
+    spec: ScopeSpec = model.__scope__
+    if spec.exclude is None or not scope.lineage:
+        return true()
+    return spec.exclude(model, scope.lineage)
+
+
+def _has_exclusion(model: Any) -> bool:
+    """Does the model (or the parent it inherits its scope from) exclude rows for some units?"""
+    spec: ScopeSpec = model.__scope__
+    if spec.exclude is not None:
+        return True
+    links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
+    return any(_has_exclusion(model.registry._class_registry[name]) for _, name in links)
+
+
+def _inclusion(model: Any, spec: ScopeSpec, scope: Scope) -> ColumnElement:
+    """The rows of a place/unit-scoped model inside a scope that is not everything."""
+    from app.org.models import OrgUnit
+
     clauses: list[ColumnElement] = []
     if spec.township and scope.township_ids:
         clauses.append(getattr(model, spec.township).in_(scope.township_ids))
@@ -238,7 +290,9 @@ class OrgChoiceFilter(BaseFilter):
 
     "township": townships inside the scope; "village": villages inside the scope;
     "responsible": units that can be responsible for a case (all county departments and
-    offices plus townships/offices inside the scope); "any": places and units in the scope.
+    offices plus townships/offices inside the scope); "reported": units a 检举控告 may be about
+    (every county-level unit but the county itself, and the places and units inside the scope);
+    "any": places and units in the scope.
     """
 
     name = "org choice"
@@ -274,6 +328,10 @@ class OrgChoiceFilter(BaseFilter):
                         OrgUnit.id.in_(scope.unit_ids),
                     )
                 )
+        elif value == "reported":
+            query = query.filter(OrgUnit.kind != OrgKind.COUNTY.value)
+            if not scope.everything:
+                query = query.filter(or_(OrgUnit.township_id.is_(None), scope_clause(OrgUnit, scope)))
         else:
             query = query.filter(scope_clause(OrgUnit, scope))
         return query.order_by(OrgUnit.sort_order, OrgUnit.id)

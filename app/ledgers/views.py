@@ -13,12 +13,12 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.errors import DomainError, DomainErrors, StaleRecordError
 from app.core.import_views import ImportView
-from app.core.privacy import has_personal_data_role
+from app.core.privacy import has_personal_data_role, may_search_by_personal_data
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
 from app.core.views import QuickSearch, ScopedModelView
@@ -127,9 +127,13 @@ def _party_clause(value: str):
     text = value.strip()
     rows = select(LedgerParty.entry_id)
     id_number, phone = normalize_id_number(text), normalize_phone(text)
-    if len(id_number) == 18 and id_number[:17].isdigit():
+    by_id = len(id_number) == 18 and id_number[:17].isdigit()
+    by_phone = not by_id and phone.replace("-", "").isdigit() and len(phone) >= 7
+    if (by_id or by_phone) and not may_search_by_personal_data():
+        return false()
+    if by_id:
         rows = rows.where(LedgerParty.id_number == id_number)
-    elif phone.replace("-", "").isdigit() and len(phone) >= 7:
+    elif by_phone:
         rows = rows.where(LedgerParty.phone == phone)
     else:
         rows = rows.where(LedgerParty.name == text)

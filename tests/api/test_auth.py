@@ -125,5 +125,12 @@ def test_every_call_is_audited_once(client, db_session):
     assert entries[0].username == "clerk" and '"status": 200' in entries[0].details
     assert entries[1].record_id is None and '"error": "not_found"' in entries[1].details
     assert entries[2].username is None and '"status": 401' in entries[2].details
-    # The clerk handles these cases: full ID numbers went out, and the entry says which cases.
-    assert '"personal_data"' in entries[0].details
+    # Lists are masked for everyone (issue 10): no personal data went out with the list…
+    assert '"personal_data"' not in entries[0].details
+    # …a case's own answer carries it in full to its handler, and the entry says which case.
+    listed = client.get("/api/v1/cases/?page_size=50", headers=headers).get_json()["result"]
+    pk = next(r["id"] for r in listed if any(p["id_number"] for p in r["petitioners"]))
+    last = db_session.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+    assert client.get(f"/api/v1/cases/{pk}", headers=headers).get_json()["result"]["personal_data_masked"] is False
+    entry = db_session.execute(select(AuditEntry).where(AuditEntry.id > last)).scalars().one()
+    assert '"personal_data"' in entry.details

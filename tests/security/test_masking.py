@@ -1,0 +1,79 @@
+"""Personal data by role: full ID numbers and phones only on the case page (and the API's case
+detail) to those handling the case, each view logged; masked for everyone else and in every list.
+A search by a full number must not confirm whose number it is to a role that only sees masks."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.audit.models import AuditEntry
+from app.cases.models import Case, Petitioner
+from app.core.privacy import mask_id_number, mask_phone
+from app.org.models import OrgUnit
+from tests.api.support import token
+from tests.support import page_text
+
+
+def _case_with_person(db_session) -> tuple[Case, Petitioner]:
+    town = db_session.execute(select(OrgUnit).where(OrgUnit.name == "城关镇")).scalars().one()
+    case = db_session.execute(
+        select(Case).where(Case.township_id == town.id, Case.id.in_(
+            select(Petitioner.case_id).where(Petitioner.id_number.is_not(None), Petitioner.phone.is_not(None))
+        )).order_by(Case.id).limit(1)
+    ).scalars().one()
+    return case, next(p for p in case.petitioners if p.id_number and p.phone)
+
+
+def _last_audit(db_session) -> int:
+    return db_session.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)).scalar() or 0
+
+
+def test_case_page_full_for_the_clerk_and_logged(clerk_client, db_session):
+    case, person = _case_with_person(db_session)
+    before = _last_audit(db_session)
+    text = page_text(clerk_client.get(f"/cases/show/{case.id}"))
+    assert person.id_number in text and person.phone in text
+    kinds = db_session.execute(select(AuditEntry.kind).where(AuditEntry.id > before)).scalars().all()
+    assert "personal_data" in kinds or any("personal" in k for k in kinds), kinds
+
+
+def test_case_page_masked_for_readers_of_the_same_township(client_as, db_session):
+    """领导, 督查员, 管理者 and 乡镇管理员 read the case but do not handle petitioners."""
+    case, person = _case_with_person(db_session)
+    for username in ("leader", "supervisor", "manager", "xz_admin", "admin"):
+        text = page_text(client_as(username).get(f"/cases/show/{case.id}"))
+        assert person.id_number not in text and person.phone not in text, username
+        assert mask_id_number(person.id_number) in text and mask_phone(person.phone) in text, username
+
+
+def test_api_lists_are_masked_even_for_the_clerk(clerk_client, db_session):
+    case, person = _case_with_person(db_session)
+    rows = clerk_client.get("/api/v1/cases/?page_size=200", headers=token(clerk_client, "clerk")).get_json()["result"]
+    listed = next(r for r in rows if r["id"] == case.id)
+    assert listed["personal_data_masked"] is True
+    assert person.id_number not in {p["id_number"] for p in listed["petitioners"]}
+
+
+def test_search_by_full_number_only_for_roles_that_handle_petitioners(client_as, db_session):
+    case, person = _case_with_person(db_session)
+    found = page_text(client_as("clerk").get(f"/cases/list/?q_person={person.phone}"))
+    assert case.number in found
+    for username in ("leader", "manager", "supervisor"):
+        for value in (person.phone, person.id_number):
+            text = page_text(client_as(username).get(f"/cases/list/?q_person={value}"))
+            assert case.number not in text, (username, value)
+            assert "只有登记员和承办人可以按身份证号或电话查询" in text
+    # By name the readers still find people.
+    assert case.number in page_text(client_as("leader").get(f"/cases/list/?q_person={person.name}"))
+
+
+def test_ledger_search_by_number_refused_to_readers(client_as, db_session):
+    from app.ledgers.models import LedgerParty
+
+    party = db_session.execute(
+        select(LedgerParty).where(LedgerParty.phone.is_not(None)).order_by(LedgerParty.id).limit(1)
+    ).scalars().first()
+    if party is None:
+        return
+    text = page_text(client_as("manager").get(f"/ledgers/entries/list/?q_party={party.phone}"))
+    assert "只有登记员和承办人可以按身份证号或电话查询" in text
