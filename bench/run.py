@@ -403,7 +403,7 @@ def main() -> None:
     ctx = context(env)
     env_plain = {**env, "BENCH_TOWNSHIP_ID": str(ctx["township_id"]), "BENCH_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")}
     gunicorn = str(VENV_BIN / "gunicorn")
-    ours = start([gunicorn, "-w", "1", "--threads", "1", "-b", f"127.0.0.1:{OURS_PORT}", "run:app"], env, OURS_PORT)
+    ours = start([gunicorn, "-w", "1", "--threads", "1", "--timeout", "900", "-b", f"127.0.0.1:{OURS_PORT}", "run:app"], env, OURS_PORT)
     plain = start([gunicorn, "-w", "1", "--threads", "1", "-b", f"127.0.0.1:{PLAIN_PORT}",
                    "bench.plain_fab:create_plain_app()"], env_plain, PLAIN_PORT)
     results = []
