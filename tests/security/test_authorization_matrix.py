@@ -103,6 +103,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
                         "page_export": ("/reports/rates/export/csv", roles(A, L, S, M))},
     "SupervisionReportView": {"page": ("/reports/supervision/", roles(A, L, S, M))},
     "BulletinView": {"page": ("/reports/bulletins/", roles(A, L, S, M))},
+    "AccountabilityReportView": {"page": ("/reports/accountability/", roles(A, L, S, M))},
     "DashboardView": {"page": ("/reports/dashboard/data", EVERYONE - {T})},
     # --- leaders (issue 5): the schedule is public inside; leaders' own work; clerks record visits
     "ScheduleView": {"page": ("/leaders/schedule/", EVERYONE)},
