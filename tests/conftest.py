@@ -10,6 +10,7 @@ Set XF_TEST_DATABASE_URL=postgresql://user@host:port/postgres to run the suite o
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import threading
@@ -99,9 +100,15 @@ def database_uri(template_db: str, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
         yield _pg_url(name)
+        # Connections a test left checked out (a response it did not read to the end) are
+        # finalised here, while the database still exists, not by a later garbage collection in
+        # the middle of something else: CPython 3.11.7 reports "AST constructor recursion depth
+        # mismatch" when a finaliser runs Python code while an AST is being built.
+        gc.collect()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+        gc.collect()
     else:
         target = tmp_path / "test.db"
         shutil.copyfile(template_db, target)
