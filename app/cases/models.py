@@ -176,6 +176,10 @@ class Case(Stamped, Versioned, Model):
         # County-wide "overdue / due soon" counts (home cards, supervision): a range on the
         # deadline, the status read from the index (closed cases have no deadline).
         Index("ix_case_due_status", "next_due_at", "status"),
+        # Open cases by reply deadline (partial: closed cases, most of them, are left out): the
+        # figures' "come due this month" (app/reports/rollup.py).
+        Index("ix_case_open_due", "due_at", sqlite_where=text("closed_at IS NULL"),
+              postgresql_where=text("closed_at IS NULL")),
         # Partial: few cases repeat or are merged; the index stays small and quick to build.
         Index("ix_case_repeat_of", "repeat_of_id", sqlite_where=text("repeat_of_id IS NOT NULL"),
               postgresql_where=text("repeat_of_id IS NOT NULL")),

@@ -126,6 +126,11 @@ def run_migrations_online():
                 from app.core.search import repair_text_search_triggers
 
                 repair_text_search_triggers(connection)
+                # The monthly case figures' triggers likewise (and they follow the figures'
+                # definitions: a changed definition reinstalls them and recounts the table).
+                from app.reports.rollup import ensure_case_rollup
+
+                ensure_case_rollup(connection)
                 if sqlite:
                     problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:

@@ -198,6 +198,12 @@ class FigureDef:
     family: str = "cases"
     numerator: Condition | None = None
     denominator: Condition | None = None
+    # A denominator that depends on the moment (a deadline passing) is also given in two
+    # disjoint parts, `settled` (fixed once it holds) and `pending` (true while waiting, from the
+    # deadline on): denominator(now) == settled OR pending(now). The monthly figures
+    # (app/reports/rollup.py) store the settled part and count the pending part at report time.
+    settled: Callable[[], ColumnElement] | None = None
+    pending: Condition | None = None
 
 
 _RATED = (Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value, Satisfaction.UNSATISFIED.value)
@@ -250,26 +256,48 @@ PARTICIPATION_RATE = FigureDef(
     numerator=lambda now: and_(Case.replied_at.is_not(None), Case.satisfaction.in_(_RATED)),
     denominator=lambda now: Case.replied_at.is_not(None),
 )
+def _accepted_settled() -> ColumnElement:
+    return Case.accepted_at.is_not(None)
+
+
+def _awaiting_acceptance_overdue(now: datetime) -> ColumnElement:
+    return and_(Case.accepted_at.is_(None), Case.status == CaseStatus.REGISTERED.value, Case.accept_due_at < now)
+
+
 ON_TIME_ACCEPTANCE = FigureDef(
     "on_time_acceptance", _l("On-time acceptance rate (按期受理率)"),
     _l("Cases accepted within the acceptance deadline (15 days, Art. 22) ÷ cases accepted plus "
        "cases still awaiting the decision past that deadline. Cases received in the period; "
        "cases not accepted are left out."),
     numerator=lambda now: Case.accepted_at <= Case.accept_due_at,
-    denominator=lambda now: or_(
-        Case.accepted_at.is_not(None),
-        and_(Case.status == CaseStatus.REGISTERED.value, Case.accept_due_at < now),
-    ),
+    denominator=lambda now: or_(_accepted_settled(), _awaiting_acceptance_overdue(now)),
+    settled=_accepted_settled,
+    pending=_awaiting_acceptance_overdue,
 )
+
+
+def _due_and_closed() -> ColumnElement:
+    return and_(Case.due_at.is_not(None), Case.closed_at.is_not(None))
+
+
+def open_with_due_date() -> ColumnElement:
+    """Cases with a reply deadline and not closed: they come due when the deadline passes."""
+    return and_(Case.due_at.is_not(None), Case.closed_at.is_(None))
+
+
+def _open_past_due(now: datetime) -> ColumnElement:
+    return and_(open_with_due_date(), Case.due_at < now)
+
+
 ON_TIME_COMPLETION = FigureDef(
     "on_time_completion", _l("On-time completion rate (按期办结率)"),
     _l("Cases closed by their due date ÷ cases that have come due (deadline passed) or are "
        "closed. Cases received in the period and assigned; cases still within their deadline "
        "are not counted yet."),
     numerator=lambda now: Case.closed_at <= Case.due_at,
-    denominator=lambda now: and_(
-        Case.due_at.is_not(None), or_(Case.closed_at.is_not(None), Case.due_at < now)
-    ),
+    denominator=lambda now: or_(_due_and_closed(), _open_past_due(now)),
+    settled=_due_and_closed,
+    pending=_open_past_due,
 )
 FIRST_TIME_RATE = FigureDef(
     "first_time_rate", _l("Resolved-first-time rate (一次性办结率)"),
@@ -436,34 +464,60 @@ def _previous_is_year_before(filters: ReportFilters) -> bool:
     return filters.period.previous() == filters.period.year_before()
 
 
-def count_cases(filters: ReportFilters, figures: Iterable[FigureDef] = CASE_FIGURES,
-                compare: bool = False, now: datetime | None = None) -> Groups:
-    """The case figures, counted in one query grouped by (period, township, unit).
+# A stretch of time counted under a period key: (key, from, to) with `to` excluded. A period
+# may be counted in several stretches (its whole months from the monthly figures, its odd days
+# at either end from the cases).
+Stretch = tuple[str, datetime, datetime]
 
-    Periods: "current" (the filter's), "year_before" (for 同比) and, with `compare`,
-    "previous" (the period just before, for the report's comparison column).
-    """
-    from app.extensions import db
 
-    moment = now or wall_clock()
-    figures = [f for f in figures if f.family == "cases"]
-    periods = _case_periods(filters, compare)
-    key, in_periods = _period_key(Case.received_at, periods)
-    columns: list[Any] = []
-    for fig in figures:
-        columns.append(_sum(fig.numerator(moment)))
-        if fig.kind == "rate":
-            columns.append(_sum(fig.denominator(moment)))
-    conditions = [in_periods, Case.status != CaseStatus.MERGED.value, scope_clause(Case, filters.resolved_scope())]
+def stretch_key(column: Any, stretches: Iterable[Stretch]) -> tuple[Any, ColumnElement]:
+    """A CASE naming the period key a row's `column` falls in, and the WHERE keeping those rows."""
+    whens, ranges = [], []
+    for key, low, high in stretches:
+        condition = and_(column >= low, column < high)
+        whens.append((condition, key))
+        ranges.append(condition)
+    return case(*whens, else_=None), or_(*ranges)
+
+
+def case_conditions(filters: ReportFilters) -> list[ColumnElement]:
+    """Which cases a figure counts, the period aside: not merged away, in scope, the filters."""
+    conditions = [Case.status != CaseStatus.MERGED.value, scope_clause(Case, filters.resolved_scope())]
     if filters.township_id:
         conditions.append(Case.township_id == filters.township_id)
     if filters.unit_id:
         conditions.append(Case.responsible_unit_id == filters.unit_id)
     if filters.category:
         conditions.append(Case.category == filters.category)
+    return conditions
+
+
+def add_groups(into: Groups, more: Groups) -> Groups:
+    """Add `more`'s values into `into`, group by group and figure by figure."""
+    for group, values in more.items():
+        bucket = into.setdefault(group, {})
+        for code, value in values.items():
+            bucket[code] = bucket[code] + value if code in bucket else value
+    return into
+
+
+def count_cases_live(filters: ReportFilters, figures: list[FigureDef], stretches: list[Stretch],
+                     moment: datetime, extra: Iterable[ColumnElement] = ()) -> Groups:
+    """The case figures counted from the cases themselves: one query grouped by (period,
+    township, unit). Raw counts: the 同比 values are not yet set (see `_year_on_year`)."""
+    from app.extensions import db
+
+    if not stretches:
+        return {}
+    key, in_stretches = stretch_key(Case.received_at, stretches)
+    columns: list[Any] = []
+    for fig in figures:
+        columns.append(_sum(fig.numerator(moment)))
+        if fig.kind == "rate":
+            columns.append(_sum(fig.denominator(moment)))
     statement = (
         select(key.label("period"), Case.township_id, Case.responsible_unit_id, *columns)
-        .where(*conditions)
+        .where(in_stretches, *case_conditions(filters), *extra)
         .group_by(key, Case.township_id, Case.responsible_unit_id)
     )
     groups: Groups = {}
@@ -478,6 +532,29 @@ def count_cases(filters: ReportFilters, figures: Iterable[FigureDef] = CASE_FIGU
                 values[fig.code] = Value(fig.kind, int(row[at] or 0), None)
                 at += 1
         groups[(row[0], row[1], row[2])] = values
+    return groups
+
+
+def count_cases(filters: ReportFilters, figures: Iterable[FigureDef] = CASE_FIGURES,
+                compare: bool = False, now: datetime | None = None) -> Groups:
+    """The case figures, grouped by (period, township, unit).
+
+    Periods: "current" (the filter's), "year_before" (for 同比) and, with `compare`,
+    "previous" (the period just before, for the report's comparison column).
+
+    Whole months come from the monthly figures the database keeps (app/reports/rollup.py) when
+    the user's scope can be read from them; odd days, and scopes it cannot serve, are counted
+    from the cases. Both give the same numbers (tests/reports/test_rollup.py).
+    """
+    from app.reports import rollup
+
+    moment = now or wall_clock()
+    figures = [f for f in figures if f.family == "cases"]
+    periods = _case_periods(filters, compare)
+    groups = rollup.count_cases(filters, figures, periods, moment)
+    if groups is None:
+        stretches = [(key, *period.bounds) for key, period in periods.items()]
+        groups = count_cases_live(filters, figures, stretches, moment)
     _year_on_year(groups, figures)
     return groups
 
@@ -846,27 +923,24 @@ def _counts(filters: ReportFilters, figures: tuple[FigureDef, ...], by: str | No
 
 def _case_conditions(filters: ReportFilters, period: Period) -> list[ColumnElement]:
     low, high = period.bounds
-    conditions = [Case.received_at >= low, Case.received_at < high, Case.status != CaseStatus.MERGED.value,
-                  scope_clause(Case, filters.resolved_scope())]
-    if filters.township_id:
-        conditions.append(Case.township_id == filters.township_id)
-    if filters.unit_id:
-        conditions.append(Case.responsible_unit_id == filters.unit_id)
-    if filters.category:
-        conditions.append(Case.category == filters.category)
-    return conditions
+    return [Case.received_at >= low, Case.received_at < high, *case_conditions(filters)]
 
 
 VOLUME_BY_MONTH_DEFINITION = _l("Cases received per calendar month (by the time received), duplicates merged away not counted.")
 
 
 def volume_by_month(filters: ReportFilters, months: int = 12) -> list[tuple[date, int]]:
-    """信访量 per month for the `months` months ending with the period's last month: one query
-    (a conditional count per month, so no date function differs between databases)."""
+    """信访量 per month for the `months` months ending with the period's last month: from the
+    monthly figures, or one query over the cases (a conditional count per month, so no date
+    function differs between databases)."""
     from app.extensions import db
+    from app.reports import rollup
 
     last = date(filters.period.end.year, filters.period.end.month, 1)
     starts = [_add_months(last, -i) for i in range(months - 1, -1, -1)]
+    stored = rollup.volume_by_month(filters, starts[0], _add_months(last, 1))
+    if stored is not None:
+        return [(start, stored.get(start, 0)) for start in starts]
     span = Period(starts[0], _add_months(last, 1) - timedelta(days=1))
     columns = []
     for start in starts:
@@ -878,9 +952,14 @@ def volume_by_month(filters: ReportFilters, months: int = 12) -> list[tuple[date
 
 
 def volume_by(filters: ReportFilters, column: Any) -> list[tuple[Any, int]]:
-    """信访量 of the period per value of `column` (Case.category, Case.township_id …)."""
+    """信访量 of the period per value of `column` (Case.category, Case.township_id,
+    Case.satisfaction …), most first."""
     from app.extensions import db
+    from app.reports import rollup
 
+    stored = rollup.volume_by(filters, column.key) if column.key in ("category", "township_id", "satisfaction") else None
+    if stored is not None:
+        return sorted(stored.items(), key=lambda item: -item[1])
     statement = (
         select(column, func.count()).where(*_case_conditions(filters, filters.period))
         .group_by(column).order_by(func.count().desc())

@@ -465,6 +465,7 @@ def dashboard_data(today: date | None = None) -> dict[str, Any]:
     by_town = F.volume_by(filters, Case.township_id)
     names = org_names(k for k, _ in by_town)
     satisfaction = dict(Satisfaction.choices())
+    rated = F.satisfaction_breakdown(filters)
     return {
         "year": today.year,
         "cards": cards,
@@ -477,8 +478,8 @@ def dashboard_data(today: date | None = None) -> dict[str, Any]:
                          "labels": [names.get(k, "") for k, _ in by_town], "data": [n for _, n in by_town]},
             "satisfaction": {"title": gettext("Satisfaction (this year)"),
                              "definition": str(F.SATISFACTION_DEFINITION),
-                             "labels": [satisfaction[k] for k, _ in F.satisfaction_breakdown(filters)],
-                             "data": [n for _, n in F.satisfaction_breakdown(filters)]},
+                             "labels": [satisfaction[k] for k, _ in rated],
+                             "data": [n for _, n in rated]},
         },
         "rates_url": url_for("RatesReportView.index") if _can("list", "RatesReportView") else "",
     }

@@ -103,7 +103,15 @@ def page(browser, request):
 
 
 def browser_login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(f"{base_url}/login/")
+    # Start from no session. Clearing the cookies is not enough on its own: a response still on
+    # its way for the previous page (a chart's data, say) can set the old session cookie again,
+    # and /login/ then sends the still-logged-in user home. Log out on the server and retry.
+    for _attempt in range(3):
+        page.context.clear_cookies()
+        page.goto(f"{base_url}/logout/")
+        page.goto(f"{base_url}/login/")
+        if page.locator("#username").count():
+            break
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")

@@ -1,0 +1,183 @@
+"""The monthly case figures (app/reports/rollup.py) give exactly what counting the cases gives.
+
+A few hundred random cases in 2014–2016 (every status, deadline, rating and place), changed
+afterwards through the ORM, plain SQL and deletes — the database's triggers must follow every
+write — then every case figure and chart count is computed both ways, over whole years, odd-day
+periods and single months, for several scopes, filters and report moments, and compared.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from app.cases.models import Case, CaseStatus, Satisfaction
+from app.core.scoping import Scope
+from app.reports import figures as F
+from app.reports import rollup
+from app.reports.figures import Period, ReportFilters
+from tests.reports.support import add_cases, org_id
+
+PERIODS = [
+    (Period.year(2015), True),
+    (Period(date(2015, 2, 10), date(2015, 7, 20)), True),  # odd days at both ends
+    (Period.month(2015, 3), False),
+    (Period(date(2015, 3, 5), date(2015, 3, 20)), False),  # no whole month at all
+]
+MOMENTS = [datetime(2016, 6, 1, 12, 0), datetime(2015, 4, 15, 10, 0), datetime(2015, 8, 3, 8, 0)]
+
+
+def random_cases(rng: random.Random, towns: list[int], units: list[int], count: int) -> list[dict]:
+    start = datetime(2014, 1, 1)
+    rows = []
+    for _ in range(count):
+        received = start + timedelta(minutes=rng.randrange(0, 3 * 365 * 24 * 60))
+        accepted = received + timedelta(days=rng.randrange(0, 25)) if rng.random() < 0.8 else None
+        due = received + timedelta(days=rng.randrange(20, 120)) if rng.random() < 0.85 else None
+        closed = received + timedelta(days=rng.randrange(5, 150)) if rng.random() < 0.5 else None
+        replied = received + timedelta(days=rng.randrange(3, 140)) if rng.random() < 0.6 else None
+        rows.append({
+            "received_at": received, "township_id": rng.choice(towns),
+            "responsible_unit_id": rng.choice([None, *units]),
+            "reported_unit_id": rng.choice([None] * 6 + units[:2]),
+            "category": rng.choice(["claim", "suggestion", "accusation"]),
+            "status": rng.choice(CaseStatus.codes()),
+            "accepted_at": accepted, "accept_due_at": received + timedelta(days=15),
+            "due_at": due, "closed_at": closed, "replied_at": replied,
+            "satisfaction": rng.choice([None, *Satisfaction.codes()]),
+            "redo_count": rng.choice([0, 0, 1]), "transfer_count": rng.choice([0, 0, 1]),
+            "review_count": rng.choice([0, 0, 0, 1]),
+            "is_repeat": rng.random() < 0.2, "skips_levels": rng.random() < 0.1,
+            "is_collective": rng.random() < 0.1,
+        })
+    return rows
+
+
+@pytest.fixture
+def random_county(app, db_session):
+    rng = random.Random(20261202)
+    towns = [org_id(db_session, "城关镇"), org_id(db_session, "河东镇")]
+    units = [org_id(db_session, "县自然资源局"), org_id(db_session, "县住房和城乡建设局"), towns[0]]
+    add_cases(db_session, random_cases(rng, towns, units, 360))
+    ids = db_session.execute(
+        select(Case.id).where(Case.received_at < datetime(2017, 1, 1)).order_by(Case.id)).scalars().all()
+    # Later work on the cases, written every way the application (or an administrator) writes.
+    with app.app_context():
+        from app.extensions import db
+
+        for case_id in rng.sample(ids, 40):  # through the ORM, as the workflow does
+            case = db.session.get(Case, case_id)
+            case.status = rng.choice(["closed", "merged", "replied", "handling"])
+            case.closed_at = case.received_at + timedelta(days=rng.randrange(1, 90)) if case.status == "closed" else None
+            case.satisfaction = rng.choice(Satisfaction.codes())
+            case.township_id = rng.choice(towns)
+            case.responsible_unit_id = rng.choice([None, *units])
+        db.session.commit()
+        db.session.execute(  # plain SQL over many rows at once
+            update(Case).where(Case.id.in_(rng.sample(ids, 30))).values(due_at=datetime(2015, 4, 20), closed_at=None)
+        )
+        db.session.execute(delete(Case).where(Case.id.in_(rng.sample(ids, 5))))
+        db.session.commit()
+    return towns, units
+
+
+def live(filters: ReportFilters, compare: bool, moment: datetime) -> F.Groups:
+    periods = F._case_periods(filters, compare)
+    groups = F.count_cases_live(filters, list(F.CASE_FIGURES), [(k, *p.bounds) for k, p in periods.items()], moment)
+    F._year_on_year(groups, list(F.CASE_FIGURES))
+    return groups
+
+
+def scopes(towns: list[int], units: list[int]) -> dict[str, Scope]:
+    return {
+        "county": Scope.all(),
+        "county, reported-on unit's staff": Scope.all(lineage=frozenset({units[0]})),
+        "township clerk": Scope(township_ids=frozenset({towns[0]}), unit_ids=frozenset({towns[0]}),
+                                units_within_place=True, lineage=frozenset({towns[0]})),
+        "department handler": Scope(unit_ids=frozenset({units[1]}), lineage=frozenset({units[1]})),
+    }
+
+
+def test_every_case_figure_equals_a_count_of_the_cases(app, random_county):
+    towns, units = random_county
+    with app.app_context():
+        from app.extensions import db
+
+        assert rollup.check(db.session.connection()) == []
+        assert rollup.is_ready()
+        compared = 0
+        for name, scope in scopes(towns, units).items():
+            variants = [{}, {"township_id": towns[1]}, {"unit_id": units[0]}, {"category": "claim"}]
+            for period, compare in PERIODS:
+                for extra in variants:
+                    filters = ReportFilters(period, scope=scope, **extra)
+                    if period.whole_months:
+                        # The monthly table really serves these (else this test compares a path with itself).
+                        served = rollup.count_cases(filters, list(F.CASE_FIGURES), {"current": period}, MOMENTS[0])
+                        assert served is not None, name
+                    for moment in MOMENTS:
+                        expected = live(filters, compare, moment)
+                        got = F.count_cases(filters, F.CASE_FIGURES, compare, moment)
+                        assert got == expected, (name, period, extra, moment)
+                        compared += 1
+        assert compared == 4 * 4 * 4 * 3
+
+
+def test_chart_counts_equal_a_count_of_the_cases(app, random_county):
+    towns, units = random_county
+    with app.app_context():
+        from app.extensions import db
+
+        for name, scope in scopes(towns, units).items():
+            for period, _ in PERIODS:
+                filters = ReportFilters(period, scope=scope)
+                conditions = F._case_conditions(filters, period)
+                for column in (Case.category, Case.township_id, Case.satisfaction):
+                    expected = dict(db.session.execute(select(column, func.count()).where(*conditions).group_by(column)).all())
+                    assert dict(F.volume_by(filters, column)) == expected, (name, period, column.key)
+                months = F.volume_by_month(ReportFilters(Period(date(2015, 12, 1), date(2015, 12, 31)), scope=scope))
+                assert len(months) == 12
+                for start, count in months:
+                    month = Period.month(start.year, start.month)
+                    low, high = month.bounds
+                    expected = db.session.execute(select(func.count()).where(
+                        *F._case_conditions(ReportFilters(month, scope=scope), month))).scalar()
+                    assert count == expected, (name, start)
+
+
+def test_lost_triggers_are_noticed_and_put_back(app, random_county):
+    """A SQLite table rebuild (batch migration) drops triggers: the reports then count the cases,
+    and the next migration run reinstalls the triggers and recounts the table."""
+    towns, _ = random_county
+    filters = ReportFilters(Period.year(2015), scope=Scope.all())
+    with app.app_context():
+        from app.extensions import db
+
+        before = F.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0])
+        rollup.drop_case_rollup_triggers(db.session.connection())
+        db.session.commit()
+    with app.app_context():
+        from app.extensions import db
+
+        assert not rollup.is_ready()
+        db.session.execute(update(Case).where(Case.received_at < datetime(2015, 7, 1),
+                                              Case.received_at >= datetime(2015, 1, 1)).values(is_repeat=True))
+        db.session.commit()
+        unserved = F.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0])
+        assert unserved != before  # the change counts at once, from the cases
+        assert rollup.ensure_case_rollup(db.session.connection()) is True
+        db.session.commit()
+        assert rollup.is_ready()
+        assert rollup.check(db.session.connection()) == []
+        assert F.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0]) == unserved
+        assert rollup.ensure_case_rollup(db.session.connection()) is False  # nothing to do the second time
+
+
+def test_stored_counts_are_the_figure_definitions():
+    """The table's columns are exactly the counts the figures need (a new figure needs a column
+    and a migration)."""
+    assert rollup.counter_names() == list(rollup.COUNTERS)
+    assert [c.name for c in rollup.case_figure_month.columns] == [*rollup.KEYS, *rollup.COUNTERS]
