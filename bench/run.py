@@ -120,6 +120,8 @@ class Scenario:
     repeat: int = 20
     method: str = "GET"
     memory: bool = False  # sample the server worker's memory while it runs (exports)
+    # The floor is the page's own statements: captured from the app in this process, replayed.
+    raw_from_page: bool = False
     warmup: int = 3
 
 
@@ -184,30 +186,6 @@ def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
 
 # The case figures of the rates report in one pass: the raw SQL floor of its aggregate (one
 # GROUP BY over the year and the year before, the same sums the app asks for).
-RATES_SQL = """
-SELECT CASE WHEN received_at >= :y0 AND received_at < :y1 THEN 'current' ELSE 'year_before' END AS period,
-       township_id, responsible_unit_id, count(*),
-       sum(CASE WHEN accepted_at IS NOT NULL AND (replied_at <= due_at OR (replied_at IS NULL AND closed_at <= due_at)) THEN 1 ELSE 0 END),
-       sum(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END),
-       sum(CASE WHEN accepted_at IS NOT NULL AND closed_at <= due_at THEN 1 ELSE 0 END),
-       sum(CASE WHEN accepted_at <= accept_due_at THEN 1 ELSE 0 END),
-       sum(CASE WHEN accepted_at IS NOT NULL OR (status = 'registered' AND accept_due_at < :now) THEN 1 ELSE 0 END),
-       sum(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END),
-       sum(CASE WHEN due_at IS NOT NULL AND (closed_at IS NOT NULL OR due_at < :now) THEN 1 ELSE 0 END),
-       sum(CASE WHEN closed_at IS NOT NULL AND redo_count = 0 AND transfer_count = 0 AND review_count = 0 THEN 1 ELSE 0 END),
-       sum(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END),
-       sum(CASE WHEN satisfaction IN ('satisfied', 'basically') THEN 1 ELSE 0 END),
-       sum(CASE WHEN satisfaction IN ('satisfied', 'basically', 'unsatisfied') THEN 1 ELSE 0 END),
-       sum(CASE WHEN replied_at IS NOT NULL AND satisfaction IN ('satisfied', 'basically', 'unsatisfied') THEN 1 ELSE 0 END),
-       sum(CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END),
-       sum(CASE WHEN is_repeat THEN 1 ELSE 0 END), sum(CASE WHEN skips_levels THEN 1 ELSE 0 END),
-       sum(CASE WHEN is_collective THEN 1 ELSE 0 END)
-FROM petition_case
-WHERE ((received_at >= :y0 AND received_at < :y1) OR (received_at >= :p0 AND received_at < :y0))
-  AND status != 'merged' {where}
-GROUP BY 1, township_id, responsible_unit_id
-"""
-
 EXPORT_SQL = (
     "SELECT c.number, c.received_at, c.channel, c.petitioner_names, t.name, c.category, s.name, c.title, c.status "
     "FROM petition_case c JOIN org_unit t ON t.id = c.township_id LEFT JOIN subject s ON s.id = c.subject_id "
@@ -219,24 +197,21 @@ def report_scenarios(ctx: dict[str, Any]) -> list[Scenario]:
     """Reports and exports (issue 6): a year's rates report, the supervision report, the
     dashboard's data, and exports of every case to CSV and .xlsx (time and server memory)."""
     year = time.localtime().tm_year - 1
-    town = ctx["township_id"]
-    window = {"y0": f"{year}-01-01", "y1": f"{year + 1}-01-01", "p0": f"{year - 1}-01-01",
-              "now": time.strftime("%Y-%m-%d %H:%M:%S"), "town": town}
     near = "SELECT count(*) FROM petition_case WHERE status IN ('accepted','approved','assigned','handling','in_review','instructed','proposed','registered','returned','reviewing') AND next_due_at < :soon"
     soon = {"soon": time.strftime("%Y-%m-%d", time.localtime(time.time() + 4 * 86400))}
     return [
         Scenario("county: rates report, one year", "county_manager",
-                 f"/reports/rates/?start={year}-01-01&end={year}-12-31", None,
-                 [(RATES_SQL.format(where=""), window)], repeat=5),
+                 f"/reports/rates/?start={year}-01-01&end={year}-12-31", None, repeat=10, raw_from_page=True),
         Scenario("township: rates report, one year", "manager",
-                 f"/reports/rates/?start={year}-01-01&end={year}-12-31", None,
-                 [(RATES_SQL.format(where="AND township_id = :town"), window)], repeat=5),
+                 f"/reports/rates/?start={year}-01-01&end={year}-12-31", None, repeat=10, raw_from_page=True),
         Scenario("county: supervision report", "county_manager", "/reports/supervision/", None, [
             (near.replace("count(*)", "responsible_unit_id, count(*)") + " GROUP BY responsible_unit_id", soon),
             (near, soon),
             ("SELECT count(*) FROM petition_case WHERE redo_count > 3 OR transfer_count > 3", {})], repeat=5),
-        Scenario("county: dashboard data", "county_manager", "/reports/dashboard/data", None, [], repeat=5),
-        Scenario("township: dashboard data", "clerk", "/reports/dashboard/data", None, [], repeat=5),
+        Scenario("county: dashboard data", "county_manager", "/reports/dashboard/data", None, repeat=10,
+                 raw_from_page=True),
+        Scenario("township: dashboard data", "clerk", "/reports/dashboard/data", None, repeat=10,
+                 raw_from_page=True),
         Scenario("county: export all cases, CSV", "county_manager", "/cases/export/csv", None,
                  [(EXPORT_SQL, {})], repeat=1, method="POST", memory=True, warmup=0),
         Scenario("county: export all cases, xlsx", "county_manager", "/cases/export/xlsx", None,
@@ -390,6 +365,52 @@ def raw_timing(env: dict[str, str], statements: list[tuple[str, dict[str, Any]]]
     return samples
 
 
+def page_statements(env: dict[str, str], user: str, path: str) -> list[tuple[str, Any]]:
+    """Every SQL statement our page runs, with its parameters: the page requested once through
+    the app in this process (on the same database), the statements recorded at the driver."""
+    from sqlalchemy import event
+
+    os.environ.update(env)
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app()
+    app.config["WTF_CSRF_ENABLED"] = False
+    statements: list[tuple[str, Any]] = []
+    client = app.test_client()
+    client.post("/login/", data={"username": user, "password": PASSWORD})
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
+        statements.append((statement, parameters))
+
+    client.get(path)  # warm: the page's first request loads caches the next ones do not query
+    event.listen(engine, "before_cursor_execute", record)
+    response = client.get(path)
+    event.remove(engine, "before_cursor_execute", record)
+    if response.status_code != 200:
+        raise SystemExit(f"{path} answered {response.status_code} in process")
+    with app.app_context():
+        db.engine.dispose()
+    return statements
+
+
+def replay_timing(env: dict[str, str], statements: list[tuple[str, Any]], repeat: int) -> list[float]:
+    engine = engine_for(env)
+    with engine.connect() as conn:
+        def run() -> None:
+            for sql, params in statements:
+                result = conn.exec_driver_sql(sql, params)
+                if result.returns_rows:
+                    result.fetchall()
+
+        samples = timed(run, repeat, 2)
+        conn.rollback()
+    engine.dispose()
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -445,6 +466,10 @@ def main() -> None:
             if sc.raw:
                 raw_ms = raw_timing(env, sc.raw, sc.repeat)
                 row.update(raw_median=statistics.median(raw_ms))
+            elif sc.raw_from_page:
+                statements = page_statements(env, sc.user, sc.ours)
+                raw_ms = replay_timing(env, statements, sc.repeat)
+                row.update(raw_median=statistics.median(raw_ms), raw_statements=len(statements))
             results.append(row)
             print_row(row)
     finally:

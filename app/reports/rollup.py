@@ -35,7 +35,19 @@ from functools import cache
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, Integer, String, Table, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect, SelectBase
@@ -155,16 +167,17 @@ def _statements_for_row(dialect: str, row: str, sign: str) -> list[str]:
     where = " AND ".join(f"{name} = {value}" for name, value in zip(KEYS, keys, strict=True))
     sets = ", ".join(f"{name} = {name} {sign} {_sql(_on_row(_counted(c), row), dialect)}"
                      for name, c in _counter_definitions())
-    update = f"UPDATE {TABLE} SET {sets} WHERE {where}"
+    # Our own SQL, generated from constants and the figure definitions: no user input.
+    update = f"UPDATE {TABLE} SET {sets} WHERE {where}"  # noqa: S608
     if sign == "-":
         return [update]
     values = ", ".join(keys)
     if dialect == "postgresql":
-        insert = f"INSERT INTO {TABLE} ({', '.join(KEYS)}) VALUES ({values}) ON CONFLICT DO NOTHING"
+        insert = f"INSERT INTO {TABLE} ({', '.join(KEYS)}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
     else:
         # Not INSERT OR IGNORE: inside a trigger SQLite lets the outer statement's conflict
         # policy override the inner one's.
-        insert = (f"INSERT INTO {TABLE} ({', '.join(KEYS)}) SELECT {values} "
+        insert = (f"INSERT INTO {TABLE} ({', '.join(KEYS)}) SELECT {values} "  # noqa: S608
                   f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE {where})")
     return [insert, update]
 
@@ -435,18 +448,38 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
     return groups
 
 
+def _off_index(expression: ColumnElement) -> ColumnElement:
+    """The expression with petition_case's columns written `+column`: SQLite then uses no index
+    for it (its documented way to steer the planner)."""
+    table = Case.__table__
+
+    def replace(element: Any) -> Any:
+        if isinstance(element, Column) and element.table is table:
+            return literal_column(f"+{table.name}.{element.name}", type_=element.type)
+        return None
+
+    return visitors.replacement_traverse(expression, {}, replace)
+
+
 def _month_start(number: int) -> date:
     return date(number // 100, number % 100, 1)
 
 
 def _count_live(filters: Any, stretches: list[tuple[str, datetime, datetime]], condition: ColumnElement) -> dict:
+    """Cases meeting `condition` (a pending part: a few cases, on an index of their own) per group."""
     from app.extensions import db
     from app.reports import figures as F
 
     key, in_stretches = F.stretch_key(Case.received_at, stretches)
+    others = [in_stretches, *F.case_conditions(filters)]
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite would walk a township's whole year on (township, received) and test each
+        # case (130 ms, not 1): the other conditions are kept off the indexes.
+        others = [_off_index(c) for c in others]
+        key = _off_index(key)
     statement = (
         select(key, Case.township_id, Case.responsible_unit_id, func.count())
-        .where(condition, in_stretches, *F.case_conditions(filters))
+        .where(condition, *others)
         .group_by(key, Case.township_id, Case.responsible_unit_id)
     )
     return {(row[0], row[1], row[2]): int(row[3]) for row in db.session.execute(statement)}
