@@ -383,7 +383,9 @@ def page_statements(env: dict[str, str], user: str, path: str) -> list[tuple[str
         engine = db.engine
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
-        statements.append((statement, parameters))
+        # Transaction control is the replaying connection's own business.
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+            statements.append((statement, parameters))
 
     client.get(path)  # warm: the page's first request loads caches the next ones do not query
     event.listen(engine, "before_cursor_execute", record)

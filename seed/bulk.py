@@ -344,7 +344,7 @@ def _load_sqlite(rows: Iterator[tuple[tuple, list[tuple]]], count: int,
 
                 repair_text_search_triggers(connection)
                 connection.commit()
-        cur.execute("PRAGMA analysis_limit=1000")  # sampled statistics: enough for the planner
+        cur.execute("PRAGMA analysis_limit=0")  # full statistics (a second at a million): sampled ones misled the planner
         cur.execute("ANALYZE")
         cur.execute("PRAGMA synchronous=NORMAL")
         raw.commit()

@@ -171,11 +171,13 @@ class Case(Stamped, Versioned, Model):
         # Work queues: what awaits action, by place/unit and status, soonest deadline first.
         # (County-wide queues filter on ix_case_status_received: an index on status alone
         # serves them as well, and every index costs the million-case load time.)
-        Index("ix_case_township_status_due", "township_id", "status", "next_due_at"),
-        Index("ix_case_unit_status_due", "responsible_unit_id", "status", "next_due_at"),
+        # The trailing columns are what the queues also test (检举控告's reported-on unit, a
+        # township's intake of mailbox letters): their counts then read the index alone.
+        Index("ix_case_township_status_due", "township_id", "status", "next_due_at", "reported_unit_id", "mailbox"),
+        Index("ix_case_unit_status_due", "responsible_unit_id", "status", "next_due_at", "reported_unit_id"),
         # County-wide "overdue / due soon" counts (home cards, supervision): a range on the
         # deadline, the status read from the index (closed cases have no deadline).
-        Index("ix_case_due_status", "next_due_at", "status"),
+        Index("ix_case_due_status", "next_due_at", "status", "reported_unit_id"),
         # Open cases by reply deadline (partial: closed cases, most of them, are left out): the
         # figures' "come due this month" (app/reports/rollup.py).
         Index("ix_case_open_due", "due_at", sqlite_where=text("closed_at IS NULL"),

@@ -1673,18 +1673,7 @@ def queue_clause(actor: Any) -> ColumnElement:
     scope = scope_for_user(actor)
     parts: list[ColumnElement] = []
     for role in sorted(roles & {CLERK, HANDLER, LEADER}):
-        states: set[str] = set()
-        # Each condition starts with a status list, so that an index on status can serve it.
-        waiting: list[ColumnElement] = []
-        for s in STEPS.values():
-            if role not in s.roles or not s.queue:
-                continue
-            if s.queue_clause is not None:
-                waiting.append(and_(Case.status.in_(sorted(x.value for x in s.from_states)), s.queue_clause()))
-            else:
-                states.update(x.value for x in s.waits_in)
-        waiting.insert(0, Case.status.in_(sorted(states)))
-        for condition in waiting:
+        for condition in _waiting_conditions(role):
             if role == HANDLER:
                 unit_id = getattr(actor, "org_unit_id", None)
                 parts.append(and_(Case.responsible_unit_id == unit_id, condition) if unit_id else false())
@@ -1699,6 +1688,32 @@ def queue_clause(actor: Any) -> ColumnElement:
     recused = select(Recusal.case_id).where(Recusal.user_id == actor.id)
     # 条例 Art. 30: a 检举控告 never waits in the queue of the unit it reports on.
     return and_(or_(*parts), Case.id.not_in(recused), exclusion_clause(Case, scope))
+
+
+def _waiting_conditions(role: str) -> list[ColumnElement]:
+    """What a case waiting for `role` looks like, as conditions that each start with a status
+    list (so that an index on status can serve each)."""
+    states: set[str] = set()
+    waiting: list[ColumnElement] = []
+    for s in STEPS.values():
+        if role not in s.roles or not s.queue:
+            continue
+        if s.queue_clause is not None:
+            waiting.append(and_(Case.status.in_(sorted(x.value for x in s.from_states)), s.queue_clause()))
+        else:
+            states.update(x.value for x in s.waits_in)
+    waiting.insert(0, Case.status.in_(sorted(states)))
+    return waiting
+
+
+def queue_statuses(actor: Any) -> list[str]:
+    """Every status a case in `actor`'s queue (`queue_clause`) can have."""
+    statuses: set[str] = set()
+    for role in _roles(actor) & {CLERK, HANDLER, LEADER}:
+        for s in STEPS.values():
+            if role in s.roles and s.queue:
+                statuses.update(x.value for x in (s.from_states if s.queue_clause is not None else s.waits_in))
+    return sorted(statuses)
 
 
 def queue_states(role: str) -> frozenset[str]:

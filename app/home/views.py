@@ -11,13 +11,14 @@ from sqlalchemy import case, func, select
 
 from app.cases.case_page import urgency_badge
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus
-from app.cases.workflow import queue_clause, scope_and
+from app.cases.workflow import queue_clause, queue_statuses, scope_and
 from app.core.calendar import near_boundary
 from app.core.models import now
 from app.core.scoping import current_scope, scope_clause
 from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.home.queue import other_queues
+from app.reports import rollup
 
 QUEUE_SIZE = 50
 
@@ -39,6 +40,35 @@ def deadline_counts(where, moment, warn_days: int) -> tuple[int, int]:
     return int(near), int(overdue)
 
 
+def most_urgent(waiting, statuses: list[str], limit: int) -> list[int]:
+    """Ids of the `limit` cases matching `waiting` with the soonest deadline (none: last), ties
+    by id — i.e. ORDER BY next_due_at NULLS LAST, id LIMIT n — read status by status.
+
+    One query over all the statuses would read every waiting case of the place and sort them
+    (tens of thousands in a big township); per status, the (place, status, deadline) index
+    hands them over in deadline order and each query stops after `limit`."""
+    dated: list[tuple] = []
+    for status in statuses:
+        dated += db.session.execute(
+            select(Case.next_due_at, Case.id)
+            .where(Case.status == status, waiting, Case.next_due_at.is_not(None))
+            .order_by(Case.next_due_at, Case.id)
+            .limit(limit)
+        ).all()
+    ids = [case_id for _, case_id in sorted(dated)[:limit]]
+    if len(ids) < limit:
+        undated: list[int] = []
+        for status in statuses:
+            undated += db.session.execute(
+                select(Case.id)
+                .where(Case.status == status, waiting, Case.next_due_at.is_(None))
+                .order_by(Case.id)
+                .limit(limit - len(ids))
+            ).scalars().all()
+        ids += sorted(undated)[:limit - len(ids)]
+    return ids
+
+
 class HomeView(IndexView):
     route_base = ""
     default_view = "index"
@@ -54,23 +84,16 @@ class HomeView(IndexView):
         waiting = queue_clause(user)
         queue_total = db.session.execute(select(func.count()).where(waiting)).scalar() or 0
         queue_near, queue_overdue = deadline_counts(waiting, moment, warn_days)
-        # The ids first (the queue indexes cover status, deadline and id), then those rows only.
-        ids = db.session.execute(
-            select(Case.id)
-            .where(waiting)
-            .order_by(Case.next_due_at.asc().nulls_last(), Case.id)
-            .limit(QUEUE_SIZE)
-        ).scalars().all()
+        ids = most_urgent(waiting, queue_statuses(user), QUEUE_SIZE)
         loaded = {c.id: c for c in db.session.execute(select(Case).where(Case.id.in_(ids))).scalars()}
         queue = [loaded[i] for i in ids if i in loaded]
         rows = [(c, *urgency_badge(c.next_due_at, moment)) for c in queue]
 
-        area = scope_clause(Case)
-        counts = dict(
-            db.session.execute(
-                select(Case.status, func.count()).where(area).group_by(Case.status)
-            ).all()
-        )
+        counts = rollup.status_counts(current_scope())
+        if counts is None:  # a scope the counts table does not serve (a village, co-units)
+            counts = dict(db.session.execute(
+                select(Case.status, func.count()).where(scope_clause(Case)).group_by(Case.status)
+            ).all())
         status_counts = [(s, counts.get(s.value, 0)) for s in CaseStatus]
         area_near, area_overdue = deadline_counts(
             scope_and(current_scope(), Case.status.in_(DEADLINE_STATUSES)), moment, warn_days

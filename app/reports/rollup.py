@@ -29,7 +29,8 @@ Both ways give the same numbers; tests/reports/test_rollup.py compares them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
@@ -47,6 +48,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
 )
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
@@ -112,7 +114,7 @@ def _month(column: Any, dialect: str) -> ColumnElement:
     return cast(func.strftime(literal_column("'%Y%m'"), column), Integer)
 
 
-def _key_expressions(dialect: str) -> list[ColumnElement]:
+def _figure_keys(dialect: str) -> list[ColumnElement]:
     from app.reports import figures as F
 
     return [
@@ -146,153 +148,221 @@ def _sql(expression: ColumnElement, dialect_name: str) -> str:
     return str(expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _counted(condition: ColumnElement) -> ColumnElement:
-    """1 when a case that is not merged away meets the condition, else 0."""
-    return case((and_(Case.status != CaseStatus.MERGED.value, condition), 1), else_=0)
+@dataclass(frozen=True)
+class Rollup:
+    """A table of counts over cases, grouped by `keys`, kept by triggers on petition_case."""
 
+    table: Table
+    name: str  # of the triggers (and PostgreSQL's trigger function)
+    keys: Callable[[str], list[ColumnElement]]  # per dialect, in the table's key order
+    counters: Callable[[], list[tuple[str, ColumnElement]]]
+    # Cases merged into another count nowhere in the figures; the status cards show them.
+    skip_merged: bool = True
 
-def _referenced_columns() -> list[str]:
-    names: set[str] = set()
-    table = Case.__table__
-    expressions = [*_key_expressions("sqlite"), *(_counted(c) for _, c in _counter_definitions())]
-    for expression in expressions:
-        for element in visitors.iterate(expression):
-            if isinstance(element, Column) and element.table is table:
-                names.add(element.name)
-    return sorted(names)
+    @property
+    def key_names(self) -> list[str]:
+        return [c.name for c in self.table.primary_key.columns]
 
+    def counted(self, condition: ColumnElement) -> ColumnElement:
+        """1 when a case (not merged away, if so) meets the condition, else 0."""
+        if self.skip_merged:
+            condition = and_(Case.status != CaseStatus.MERGED.value, condition)
+        return case((condition, 1), else_=0)
 
-def _statements_for_row(dialect: str, row: str, sign: str) -> list[str]:
-    keys = [_sql(_on_row(k, row), dialect) for k in _key_expressions(dialect)]
-    where = " AND ".join(f"{name} = {value}" for name, value in zip(KEYS, keys, strict=True))
-    sets = ", ".join(f"{name} = {name} {sign} {_sql(_on_row(_counted(c), row), dialect)}"
-                     for name, c in _counter_definitions())
-    # Our own SQL, generated from constants and the figure definitions: no user input.
-    update = f"UPDATE {TABLE} SET {sets} WHERE {where}"  # noqa: S608
-    if sign == "-":
-        return [update]
-    values = ", ".join(keys)
-    if dialect == "postgresql":
-        insert = f"INSERT INTO {TABLE} ({', '.join(KEYS)}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
-    else:
-        # Not INSERT OR IGNORE: inside a trigger SQLite lets the outer statement's conflict
-        # policy override the inner one's.
-        insert = (f"INSERT INTO {TABLE} ({', '.join(KEYS)}) SELECT {values} "  # noqa: S608
-                  f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE {where})")
-    return [insert, update]
+    def referenced_columns(self) -> list[str]:
+        names: set[str] = set()
+        table = Case.__table__
+        for expression in [*self.keys("sqlite"), *(self.counted(c) for _, c in self.counters())]:
+            if hasattr(expression, "__clause_element__"):
+                expression = expression.__clause_element__()
+            for element in visitors.iterate(expression):
+                if isinstance(element, Column) and element.table is table:
+                    names.add(element.name)
+        return sorted(names)
 
+    def statements_for_row(self, dialect: str, row: str, sign: str) -> list[str]:
+        table = self.table.name
+        keys = [_sql(_on_row(k, row), dialect) for k in self.keys(dialect)]
+        where = " AND ".join(f"{name} = {value}" for name, value in zip(self.key_names, keys, strict=True))
+        sets = ", ".join(f"{name} = {name} {sign} {_sql(_on_row(self.counted(c), row), dialect)}"
+                         for name, c in self.counters())
+        # Our own SQL, generated from constants and the figure definitions: no user input.
+        update = f"UPDATE {table} SET {sets} WHERE {where}"  # noqa: S608
+        if sign == "-":
+            return [update]
+        names, values = ", ".join(self.key_names), ", ".join(keys)
+        if dialect == "postgresql":
+            insert = f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
+        else:
+            # Not INSERT OR IGNORE: inside a trigger SQLite lets the outer statement's conflict
+            # policy override the inner one's.
+            insert = (f"INSERT INTO {table} ({names}) SELECT {values} "  # noqa: S608
+                      f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {where})")
+        return [insert, update]
 
-@cache
-def trigger_sql(dialect: str) -> tuple[str, ...]:
-    """The statements that install the triggers on this database."""
-    columns = ", ".join(_referenced_columns())
-    add = _statements_for_row(dialect, "new", "+")
-    remove = _statements_for_row(dialect, "old", "-")
-    if dialect == "postgresql":
-        body = (
-            "BEGIN\n"
-            f"  IF TG_OP <> 'INSERT' THEN\n    {remove[0]};\n  END IF;\n"
-            f"  IF TG_OP <> 'DELETE' THEN\n    {add[0]};\n    {add[1]};\n  END IF;\n"
-            "  RETURN NULL;\nEND;"
-        )
+    def trigger_sql(self, dialect: str) -> tuple[str, ...]:
+        """The statements that install the triggers on this database."""
+        columns = ", ".join(self.referenced_columns())
+        add = self.statements_for_row(dialect, "new", "+")
+        remove = self.statements_for_row(dialect, "old", "-")
+        if dialect == "postgresql":
+            body = (
+                "BEGIN\n"
+                f"  IF TG_OP <> 'INSERT' THEN\n    {remove[0]};\n  END IF;\n"
+                f"  IF TG_OP <> 'DELETE' THEN\n    {add[0]};\n    {add[1]};\n  END IF;\n"
+                "  RETURN NULL;\nEND;"
+            )
+            return (
+                f"CREATE OR REPLACE FUNCTION {self.name}_apply() RETURNS trigger LANGUAGE plpgsql AS $xf$\n{body}\n$xf$",
+                f"DROP TRIGGER IF EXISTS {self.name} ON petition_case",
+                f"CREATE TRIGGER {self.name} AFTER INSERT OR DELETE OR UPDATE OF {columns} ON petition_case "
+                f"FOR EACH ROW EXECUTE FUNCTION {self.name}_apply()",
+            )
         return (
-            f"CREATE OR REPLACE FUNCTION case_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $xf$\n{body}\n$xf$",
-            "DROP TRIGGER IF EXISTS case_rollup ON petition_case",
-            f"CREATE TRIGGER case_rollup AFTER INSERT OR DELETE OR UPDATE OF {columns} ON petition_case "
-            "FOR EACH ROW EXECUTE FUNCTION case_rollup_apply()",
+            f"CREATE TRIGGER {self.name}_ai AFTER INSERT ON petition_case BEGIN {add[0]}; {add[1]}; END",
+            f"CREATE TRIGGER {self.name}_ad AFTER DELETE ON petition_case BEGIN {remove[0]}; END",
+            f"CREATE TRIGGER {self.name}_au AFTER UPDATE OF {columns} ON petition_case "
+            f"BEGIN {remove[0]}; {add[0]}; {add[1]}; END",
         )
-    return (
-        f"CREATE TRIGGER case_rollup_ai AFTER INSERT ON petition_case BEGIN {add[0]}; {add[1]}; END",
-        f"CREATE TRIGGER case_rollup_ad AFTER DELETE ON petition_case BEGIN {remove[0]}; END",
-        f"CREATE TRIGGER case_rollup_au AFTER UPDATE OF {columns} ON petition_case "
-        f"BEGIN {remove[0]}; {add[0]}; {add[1]}; END",
-    )
+
+    def signature(self, dialect: str) -> str:
+        """What the installed triggers must say (a hash of their SQL), recorded with them, so a
+        changed definition is noticed and the table recounted."""
+        return _signature(self, dialect)
+
+    def installed_signature(self, connection: Any) -> str | None:
+        if connection.dialect.name == "postgresql":
+            return connection.execute(text(
+                "SELECT obj_description(t.oid, 'pg_trigger') FROM pg_trigger t "
+                "WHERE t.tgname = :name AND NOT t.tgisinternal"), {"name": self.name}).scalar()
+        found = connection.execute(text(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"), {"name": f"{self.name}_au"}).scalar()
+        if not found or "/*" not in found:
+            return None
+        return found.rsplit("/*", 1)[1].split("*/", 1)[0].strip()
+
+    def drop_triggers(self, connection: Any) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {self.name} ON petition_case")
+            connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {self.name}_apply()")
+        else:
+            for suffix in ("ai", "ad", "au"):
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {self.name}_{suffix}")
+
+    def fresh_counts(self, dialect: str):
+        """The table's content counted from the cases: a SELECT of keys and counts."""
+        keys = self.keys(dialect)
+        statement = select(*keys, *(func.sum(self.counted(c)) for _, c in self.counters())).group_by(*keys)
+        if self.skip_merged:
+            statement = statement.where(Case.status != CaseStatus.MERGED.value)
+        return statement
+
+    def rebuild(self, connection: Any) -> None:
+        """Count everything again from the cases (inside the caller's transaction)."""
+        names = [*self.key_names, *(n for n, _ in self.counters())]
+        connection.execute(self.table.delete())
+        connection.execute(self.table.insert().from_select(names, self.fresh_counts(connection.dialect.name)))
+
+    def ensure(self, connection: Any, force: bool = False) -> bool:
+        dialect = connection.dialect.name
+        if not force and self.installed_signature(connection) == self.signature(dialect):
+            return False
+        self.drop_triggers(connection)
+        statements = self.trigger_sql(dialect)
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+        if dialect == "postgresql":
+            connection.exec_driver_sql(f"COMMENT ON TRIGGER {self.name} ON petition_case IS '{self.signature(dialect)}'")
+        else:
+            # SQLite keeps a trigger's text as written: the signature rides along as a comment.
+            connection.exec_driver_sql(f"DROP TRIGGER {self.name}_au")
+            connection.exec_driver_sql(statements[-1].replace(" BEGIN ", f" /* {self.signature(dialect)} */ BEGIN ", 1))
+        self.rebuild(connection)
+        return True
+
+    def is_ready(self) -> bool:
+        """Are the triggers in place and current on this request's database? (Asked once a request.)"""
+        from flask import g, has_request_context
+
+        from app.extensions import db
+
+        cache_key = f"_xf_rollup_ready_{self.name}"
+        if has_request_context() and cache_key in g:
+            return g.get(cache_key)
+        connection = db.session.connection()
+        ready = self.installed_signature(connection) == self.signature(connection.dialect.name)
+        if has_request_context():
+            setattr(g, cache_key, ready)
+        return ready
+
+    def check(self, connection: Any) -> list[tuple]:
+        """Rows where the table and a fresh count from the cases disagree (empty: all is well)."""
+        width = len(self.key_names)
+        zero = tuple(0 for _ in self.counters())
+        fresh = {tuple(row[:width]): tuple(int(v or 0) for v in row[width:])
+                 for row in connection.execute(self.fresh_counts(connection.dialect.name))}
+        stored = {tuple(row[:width]): tuple(int(v or 0) for v in row[width:])
+                  for row in connection.execute(select(self.table))}
+        return [(group, fresh.get(group, zero), stored.get(group, zero))
+                for group in fresh.keys() | stored.keys() if fresh.get(group, zero) != stored.get(group, zero)]
 
 
 @cache
-def signature(dialect: str) -> str:
-    """What the installed triggers must say (a hash of their SQL): recorded in the function's /
-    trigger's own text, so a changed figure definition is noticed and the table rebuilt."""
-    return "xf-rollup-" + hashlib.sha256("\n".join(trigger_sql(dialect)).encode()).hexdigest()[:16]
+def _signature(rollup: Rollup, dialect: str) -> str:
+    return "xf-rollup-" + hashlib.sha256("\n".join(rollup.trigger_sql(dialect)).encode()).hexdigest()[:16]
 
 
-def _installed_signature(connection: Any) -> str | None:
-    if connection.dialect.name == "postgresql":
-        found = connection.exec_driver_sql(
-            "SELECT obj_description(t.oid, 'pg_trigger') FROM pg_trigger t "
-            "WHERE t.tgname = 'case_rollup' AND NOT t.tgisinternal").scalar()
-        return found
-    found = connection.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'case_rollup_au'").scalar()
-    if not found or "/*" not in found:
-        return None
-    return found.rsplit("/*", 1)[1].split("*/", 1)[0].strip()
+case_status_count = Table(
+    "case_status_count", Model.metadata,
+    Column("township_id", Integer, primary_key=True, autoincrement=False),
+    Column("unit_id", Integer, primary_key=True, autoincrement=False),  # 0: not yet assigned
+    Column("reported_unit_id", Integer, primary_key=True, autoincrement=False),  # 0: none
+    Column("status", String(16), primary_key=True),
+    Column("cases", Integer, nullable=False, server_default="0"),
+)
 
-
-def drop_case_rollup_triggers(connection: Any) -> None:
-    """Stop keeping the table (a bulk load, which rebuilds it once at the end)."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("DROP TRIGGER IF EXISTS case_rollup ON petition_case")
-        connection.exec_driver_sql("DROP FUNCTION IF EXISTS case_rollup_apply()")
-    else:
-        for name in ("case_rollup_ai", "case_rollup_ad", "case_rollup_au"):
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-
-
-def rebuild(connection: Any) -> None:
-    """Count everything again from the cases (inside the caller's transaction)."""
-    dialect = connection.dialect.name
-    counters = _counter_definitions()
-    keys = _key_expressions(dialect)
-    statement = (
-        select(*keys, *(func.sum(_counted(c)) for _, c in counters))
-        .where(Case.status != CaseStatus.MERGED.value)
-        .group_by(*keys)
-    )
-    connection.execute(case_figure_month.delete())
-    connection.execute(case_figure_month.insert().from_select([*KEYS, *(n for n, _ in counters)], statement))
+FIGURES = Rollup(case_figure_month, "case_rollup", _figure_keys, _counter_definitions)
+# The home page's cards: how many cases of the user's area are in each status.
+STATUSES = Rollup(
+    case_status_count, "case_status_rollup",
+    lambda dialect: [Case.township_id, func.coalesce(Case.responsible_unit_id, ZERO),
+                     func.coalesce(Case.reported_unit_id, ZERO), Case.status],
+    lambda: [("cases", Case.id.is_not(None))],
+    skip_merged=False,
+)
+ROLLUPS = (FIGURES, STATUSES)
 
 
 def ensure_case_rollup(connection: Any, force: bool = False) -> bool:
-    """Install the triggers and rebuild the table if they are missing or out of date.
+    """Install every rollup's triggers and recount its table if they are missing or out of date.
 
-    Returns whether it rebuilt. Run after every migration run (app/migrations/env.py) and after
-    a bulk load; idempotent and quick when everything is in place."""
+    Returns whether it recounted any. Run after every migration run (app/migrations/env.py) and
+    after a bulk load; idempotent and quick when everything is in place."""
     from sqlalchemy import inspect
 
     tables = set(inspect(connection).get_table_names())
-    if TABLE not in tables or "petition_case" not in tables:
+    if "petition_case" not in tables:
         return False
-    dialect = connection.dialect.name
-    if not force and _installed_signature(connection) == signature(dialect):
-        return False
-    drop_case_rollup_triggers(connection)
-    statements = trigger_sql(dialect)
-    for statement in statements:
-        connection.exec_driver_sql(statement)
-    if dialect == "postgresql":
-        connection.exec_driver_sql(f"COMMENT ON TRIGGER case_rollup ON petition_case IS '{signature(dialect)}'")
-    else:
-        # SQLite keeps a trigger's text as written: the signature rides along as a comment.
-        connection.exec_driver_sql("DROP TRIGGER case_rollup_au")
-        connection.exec_driver_sql(statements[-1].replace(" BEGIN ", f" /* {signature(dialect)} */ BEGIN ", 1))
-    rebuild(connection)
-    return True
+    rebuilt = False
+    for rollup in ROLLUPS:
+        if rollup.table.name in tables:
+            rebuilt = rollup.ensure(connection, force) or rebuilt
+    return rebuilt
+
+
+def drop_case_rollup_triggers(connection: Any) -> None:
+    """Stop keeping the tables (a bulk load, which recounts them once at the end)."""
+    for rollup in ROLLUPS:
+        rollup.drop_triggers(connection)
 
 
 def is_ready() -> bool:
-    """Are the triggers in place and current on this request's database? (Asked once a request.)"""
-    from flask import g, has_request_context
+    return FIGURES.is_ready()
 
-    from app.extensions import db
 
-    if has_request_context() and "_xf_rollup_ready" in g:
-        return g._xf_rollup_ready
-    connection = db.session.connection()
-    ready = _installed_signature(connection) == signature(connection.dialect.name)
-    if has_request_context():
-        g._xf_rollup_ready = ready
-    return ready
+def check(connection: Any) -> list[tuple]:
+    """Rows where a table and a fresh count from the cases disagree (empty: all is well)."""
+    return [difference for rollup in ROLLUPS for difference in rollup.check(connection)]
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -301,29 +371,44 @@ _FROM_CASE = {"township_id": "township_id", "responsible_unit_id": "unit_id", "c
               "reported_unit_id": "reported_unit_id"}
 
 
-def scope_on_rollup(clause: ColumnElement) -> ColumnElement | None:
-    """The scope condition over cases rewritten over the monthly table, or None when it depends
-    on anything the table does not keep (a village, a co-unit, another table)."""
-    table = Case.__table__
+def scope_on_rollup(clause: ColumnElement, table: Table = case_figure_month) -> ColumnElement | None:
+    """The scope condition over cases rewritten over a rollup table, or None when it depends on
+    anything the table does not keep (a village, a co-unit, another table)."""
+    cases = Case.__table__
     usable = True
 
     def replace(element: Any) -> Any:
         nonlocal usable
         if isinstance(element, Column):
-            if element.table is table and element.name in _FROM_CASE:
-                column = case_figure_month.c[_FROM_CASE[element.name]]
-                # Stored as 0 when empty: NULL again, so IS NULL / NOT IN read as on the cases.
-                return column if element.name in ("township_id", "category") else func.nullif(column, 0)
-            usable = False
+            name = _FROM_CASE.get(element.name) if element.table is cases else None
+            if name is None or name not in table.c:
+                usable = False
+                return None
+            column = table.c[name]
+            # Stored as 0 when empty: NULL again, so IS NULL / NOT IN read as on the cases.
+            return column if element.name in ("township_id", "category") else func.nullif(column, 0)
         return None
 
     adapted = visitors.replacement_traverse(clause, {}, replace)
     for element in visitors.iterate(adapted):
-        if isinstance(element, Column) and element.table is not case_figure_month:
+        if isinstance(element, Column) and element.table is not table:
             usable = False
         if isinstance(element, (SelectBase, ScalarSelect)):
             usable = False
     return adapted if usable else None
+
+
+def status_counts(scope: Any) -> dict[str, int] | None:
+    """How many cases of the scope are in each status (merged ones included), or None when the
+    table cannot serve this scope."""
+    from app.extensions import db
+
+    condition = scope_on_rollup(scope_clause(Case, scope), case_status_count)
+    if condition is None or not STATUSES.is_ready():
+        return None
+    t = case_status_count.c
+    rows = db.session.execute(select(t.status, func.sum(t.cases)).where(condition).group_by(t.status))
+    return {status: int(n) for status, n in rows if n}
 
 
 def _month_number(day: date) -> int:
@@ -544,24 +629,6 @@ def volume_by(filters: Any, dimension: str) -> dict[Any, int] | None:
                     select(t[dimension], func.sum(t.volume_n)).where(*conditions).group_by(t[dimension])):
                 add(value, int(n or 0))
     return counts
-
-
-def check(connection: Any) -> list[tuple]:
-    """Rows where the table and a fresh count from the cases disagree (empty: all is well)."""
-    dialect = connection.dialect.name
-    counters = _counter_definitions()
-    keys = _key_expressions(dialect)
-    fresh = {tuple(row[:len(KEYS)]): tuple(int(v or 0) for v in row[len(KEYS):]) for row in connection.execute(
-        select(*keys, *(func.sum(_counted(c)) for _, c in counters))
-        .where(Case.status != CaseStatus.MERGED.value).group_by(*keys))}
-    stored = {tuple(row[:len(KEYS)]): tuple(int(v or 0) for v in row[len(KEYS):])
-              for row in connection.execute(select(case_figure_month))}
-    zero = tuple(0 for _ in counters)
-    differences = []
-    for group in fresh.keys() | stored.keys():
-        if fresh.get(group, zero) != stored.get(group, zero):
-            differences.append((group, fresh.get(group, zero), stored.get(group, zero)))
-    return differences
 
 
 def counter_names() -> list[str]:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from app.cases.models import Case, CaseStatus, Satisfaction
-from app.core.scoping import Scope
+from app.core.scoping import Scope, scope_clause
 from app.reports import figures as F
 from app.reports import rollup
 from app.reports.figures import Period, ReportFilters
@@ -138,6 +138,12 @@ def test_chart_counts_equal_a_count_of_the_cases(app, random_county):
                 for column in (Case.category, Case.township_id, Case.satisfaction):
                     expected = dict(db.session.execute(select(column, func.count()).where(*conditions).group_by(column)).all())
                     assert dict(F.volume_by(filters, column)) == expected, (name, period, column.key)
+                # The home page's status cards.
+                served = rollup.status_counts(scope)
+                assert served is not None, name
+                expected = dict(db.session.execute(
+                    select(Case.status, func.count()).where(scope_clause(Case, scope)).group_by(Case.status)).all())
+                assert served == expected, name
                 months = F.volume_by_month(ReportFilters(Period(date(2015, 12, 1), date(2015, 12, 31)), scope=scope))
                 assert len(months) == 12
                 for start, count in months:

@@ -1,4 +1,4 @@
-"""reports: monthly case figures kept by triggers, index of open cases by deadline
+"""reports: monthly case figures and status counts kept by triggers; indexes for deadlines
 
 The table's triggers are generated from the figure definitions and installed (and the table
 filled) by app.reports.rollup.ensure_case_rollup, which env.py runs after every migration run.
@@ -28,7 +28,20 @@ COUNTERS = (
 )
 
 
+# Queue and deadline indexes gain the columns their counts also test (reported-on unit, mailbox).
+WIDER = {
+    'ix_case_township_status_due': (['township_id', 'status', 'next_due_at'],
+                                    ['township_id', 'status', 'next_due_at', 'reported_unit_id', 'mailbox']),
+    'ix_case_unit_status_due': (['responsible_unit_id', 'status', 'next_due_at'],
+                                ['responsible_unit_id', 'status', 'next_due_at', 'reported_unit_id']),
+    'ix_case_due_status': (['next_due_at', 'status'], ['next_due_at', 'status', 'reported_unit_id']),
+}
+
+
 def upgrade():
+    for name, (_before, after) in WIDER.items():
+        op.drop_index(name, table_name='petition_case')
+        op.create_index(name, 'petition_case', after, unique=False)
     op.create_table(
         'case_figure_month',
         *(sa.Column(name, sa.String(16) if name == 'category' else sa.Integer(), autoincrement=False,
@@ -36,17 +49,31 @@ def upgrade():
         *(sa.Column(name, sa.Integer(), server_default='0', nullable=False) for name in COUNTERS),
         sa.PrimaryKeyConstraint(*KEYS),
     )
+    op.create_table(
+        'case_status_count',
+        sa.Column('township_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('unit_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('reported_unit_id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('status', sa.String(16), nullable=False),
+        sa.Column('cases', sa.Integer(), server_default='0', nullable=False),
+        sa.PrimaryKeyConstraint('township_id', 'unit_id', 'reported_unit_id', 'status'),
+    )
     op.create_index('ix_case_open_due', 'petition_case', ['due_at'], unique=False,
                     sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
 
 
 def downgrade():
     bind = op.get_bind()
-    if bind.dialect.name == 'postgresql':
-        op.execute('DROP TRIGGER IF EXISTS case_rollup ON petition_case')
-        op.execute('DROP FUNCTION IF EXISTS case_rollup_apply()')
-    else:
-        for name in ('case_rollup_ai', 'case_rollup_ad', 'case_rollup_au'):
-            op.execute(f'DROP TRIGGER IF EXISTS {name}')
+    for trigger in ('case_rollup', 'case_status_rollup'):
+        if bind.dialect.name == 'postgresql':
+            op.execute(f'DROP TRIGGER IF EXISTS {trigger} ON petition_case')
+            op.execute(f'DROP FUNCTION IF EXISTS {trigger}_apply()')
+        else:
+            for suffix in ('ai', 'ad', 'au'):
+                op.execute(f'DROP TRIGGER IF EXISTS {trigger}_{suffix}')
     op.drop_index('ix_case_open_due', table_name='petition_case')
+    for name, (before, _after) in WIDER.items():
+        op.drop_index(name, table_name='petition_case')
+        op.create_index(name, 'petition_case', before, unique=False)
+    op.drop_table('case_status_count')
     op.drop_table('case_figure_month')
