@@ -765,26 +765,38 @@ def rollup(groups: Groups, figures: list[FigureDef], by: str | None,
     """
     table = FigureTable(list(figures))
     wanted = {f.code: f for f in figures}
+    # Sums as [kind, numerator, denominator] lists (a report adds up thousands of values: no
+    # Value object per addition), made Values at the end; the same arithmetic as Value.__add__.
+    sums: dict[tuple[int, Any], dict[str, list]] = {}
     for (period, township, unit), values in groups.items():
         row = TOTAL if by is None else (township if by == "township" else unit)
-        # (table, which figures): "all", "change" (only 同比), "plain" (all but 同比).
-        targets: list[tuple[dict[Any, dict[str, Value]], str]] = []
+        # (0 current / 1 previous table, which figures): "all", "change" (only 同比), "plain" (all but 同比).
+        targets: list[tuple[int, str]] = []
         if period == "current":
-            targets.append((table.current, "all"))
+            targets.append((0, "all"))
         elif period == "year_before":
-            targets.append((table.current, "change"))
+            targets.append((0, "change"))
             if previous_is_year_before:
-                targets.append((table.previous, "plain"))
+                targets.append((1, "plain"))
         elif period == "previous":
-            targets.append((table.previous, "plain"))
+            targets.append((1, "plain"))
         for target, which in targets:
-            bucket = target.setdefault(row, {})
+            bucket = sums.setdefault((target, row), {})
             for code, value in values.items():
                 fig = wanted.get(code)
                 if fig is None or (which == "change" and fig.kind != "change") or (
                         which == "plain" and fig.kind == "change"):
                     continue
-                bucket[code] = bucket[code] + value if code in bucket else value
+                acc = bucket.get(code)
+                if acc is None:
+                    bucket[code] = [value.kind, value.numerator, value.denominator]
+                else:
+                    acc[1] += value.numerator
+                    if not (acc[2] is None and value.denominator is None):
+                        acc[2] = (acc[2] or 0) + (value.denominator or 0)
+    for (target, row), bucket in sums.items():
+        (table.current if target == 0 else table.previous)[row] = {
+            code: Value(kind, numerator, denominator) for code, (kind, numerator, denominator) in bucket.items()}
     return table
 
 
