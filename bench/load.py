@@ -14,9 +14,11 @@ import csv
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +27,33 @@ sys.path.insert(0, str(ROOT))
 from bench.run import OUT, VENV_BIN, database_env, prepare, start  # noqa: E402
 
 PORT = 5303
+
+
+def warm_up(port: int, workers: int) -> None:
+    """Before measuring: every worker serves each kind of page a few times (its first requests
+    compile templates and fill caches — seconds that belong to a deploy, not to a working day)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.run import Browser
+
+    pages = ["/", "/reports/dashboard/data", "/cases/list/", "/cases/list/?q_status=handling",
+             "/cases/list/?q_keyword=养殖场", "/cases/add", "/login/"]
+
+    def browse(username: str) -> None:
+        browser = Browser(port)
+        browser.login(username)
+        for _ in range(3):
+            for page in pages:
+                browser.get(urllib.parse.quote(page, safe="/?=&"))
+            status, body = browser.get("/cases/list/")
+            found = re.search(rb'href="/cases/show/(\d+)"', body)
+            if found:
+                browser.get(f"/cases/show/{found.group(1).decode()}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers * 2) as pool:
+        list(pool.map(browse, ["clerk", "handler", "county_manager"] * workers))
+    print(f"warm-up: {time.perf_counter() - started:.0f} s")
 
 
 def main() -> None:
@@ -40,9 +69,11 @@ def main() -> None:
     env = database_env(args.db)
     prepare(args.db, args.scale, env)
     server = start([str(VENV_BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{PORT}",
-                    "--timeout", "120", "run:app"], env, PORT)
+                    "--timeout", "120", "--access-logfile", str(OUT / f"load-{args.db}-access.log"),
+                    "--access-logformat", '%(m)s %(U)s %(s)s %(D)s', "run:app"], env, PORT)
     prefix = OUT / f"load-{args.db}"
     try:
+        warm_up(PORT, args.workers)
         subprocess.run(
             [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
              "--host", f"http://127.0.0.1:{PORT}", "-u", str(args.users), "-r", str(args.spawn_rate),

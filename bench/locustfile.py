@@ -8,6 +8,7 @@ login, CSRF tokens and forms, as a browser would send them.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from datetime import datetime, timedelta
@@ -21,9 +22,13 @@ KEYWORDS = ["养殖场", "拖欠工资", "宅基地", "征地补偿", "物业", 
 STATUSES = ["registered", "accepted", "handling", "replied", "closed"]
 
 
+# Seconds a user takes between two actions (reading the page, typing): XF_LOAD_WAIT="low,high".
+WAIT = tuple(float(x) for x in os.environ.get("XF_LOAD_WAIT", "1,3").split(","))
+
+
 class Staff(HttpUser):
     abstract = True
-    wait_time = between(1, 3)
+    wait_time = between(*WAIT)
     username = ""
 
     def on_start(self) -> None:

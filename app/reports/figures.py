@@ -502,14 +502,21 @@ def add_groups(into: Groups, more: Groups) -> Groups:
 
 
 def count_cases_live(filters: ReportFilters, figures: list[FigureDef], stretches: list[Stretch],
-                     moment: datetime, extra: Iterable[ColumnElement] = ()) -> Groups:
+                     moment: datetime, extra: Iterable[ColumnElement] = (), steer: bool = False) -> Groups:
     """The case figures counted from the cases themselves: one query grouped by (period,
-    township, unit). Raw counts: the 同比 values are not yet set (see `_year_on_year`)."""
+    township, unit). Raw counts: the 同比 values are not yet set (see `_year_on_year`).
+
+    `steer`: the `extra` conditions pick few cases on an index of their own; SQLite is kept
+    from walking the period or the place on theirs instead."""
     from app.extensions import db
+    from app.reports.rollup import steered
 
     if not stretches:
         return {}
     key, in_stretches = stretch_key(Case.received_at, stretches)
+    others = [in_stretches, *case_conditions(filters)]
+    if steer:
+        key, others = steered(key, others)
     columns: list[Any] = []
     for fig in figures:
         columns.append(_sum(fig.numerator(moment)))
@@ -517,7 +524,7 @@ def count_cases_live(filters: ReportFilters, figures: list[FigureDef], stretches
             columns.append(_sum(fig.denominator(moment)))
     statement = (
         select(key.label("period"), Case.township_id, Case.responsible_unit_id, *columns)
-        .where(in_stretches, *case_conditions(filters), *extra)
+        .where(*others, *extra)
         .group_by(key, Case.township_id, Case.responsible_unit_id)
     )
     groups: Groups = {}

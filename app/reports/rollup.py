@@ -44,14 +44,16 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     literal_column,
+    not_,
     or_,
     select,
     text,
 )
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BooleanClauseList, ColumnElement, Grouping
 from sqlalchemy.sql.selectable import ScalarSelect, SelectBase
 
 from app.cases.models import Case, CaseStatus, Satisfaction
@@ -403,12 +405,19 @@ def status_counts(scope: Any) -> dict[str, int] | None:
     table cannot serve this scope."""
     from app.extensions import db
 
-    condition = scope_on_rollup(scope_clause(Case, scope), case_status_count)
+    condition, remainder = split_scope(scope_clause(Case, scope), case_status_count)
     if condition is None or not STATUSES.is_ready():
         return None
     t = case_status_count.c
-    rows = db.session.execute(select(t.status, func.sum(t.cases)).where(condition).group_by(t.status))
-    return {status: int(n) for status, n in rows if n}
+    counts: dict[str, int] = {}
+    for status, n in db.session.execute(select(t.status, func.sum(t.cases)).where(condition).group_by(t.status)):
+        counts[status] = int(n or 0)
+    if remainder is not None:
+        _key, conditions = steered(None, [scope_clause(Case, scope)])
+        for status, n in db.session.execute(
+                select(Case.status, func.count()).where(remainder, *conditions).group_by(Case.status)):
+            counts[status] = counts.get(status, 0) + int(n)
+    return {status: n for status, n in counts.items() if n}
 
 
 def _month_number(day: date) -> int:
@@ -462,12 +471,67 @@ def _month_key(months: list[tuple[str, int, int]]) -> tuple[Any, ColumnElement]:
     return case(*whens, else_=None), or_(*ranges)
 
 
-def _plan(filters: Any) -> ColumnElement | None:
-    """The scope over the monthly table, if it can serve this report."""
-    scope_condition = scope_on_rollup(scope_clause(Case, filters.resolved_scope()))
-    if scope_condition is None or not is_ready():
+def split_scope(clause: ColumnElement, table: Table) -> tuple[ColumnElement | None, ColumnElement | None]:
+    """The scope as (a condition over the rollup table, a condition over the cases it leaves out).
+
+    A scope the table can express whole gives (condition, None). One with an OR whose branches
+    the table can partly express — a unit's handler sees the unit's cases (in the table) OR the
+    cases it is a 会审 co-unit of (not in it) — gives the table the first and the cases the rest,
+    minus the first (nothing is counted twice). Otherwise (None, None): count from the cases."""
+    adapted = scope_on_rollup(clause, table)
+    if adapted is not None:
+        return adapted, None
+    clause = _unwrap(clause)
+    parts = [_unwrap(p) for p in clause.clauses] if _is_boolean(clause, operators.and_) else [clause]
+    fixed: list[tuple[ColumnElement, ColumnElement]] = []
+    either = None
+    for part in parts:
+        part_adapted = scope_on_rollup(part, table)
+        if part_adapted is not None:
+            fixed.append((part, part_adapted))
+            continue
+        if either is not None or not _is_boolean(part, operators.or_):
+            return None, None
+        branches = [(b, scope_on_rollup(b, table)) for b in map(_unwrap, part.clauses)]
+        served = [(b, a) for b, a in branches if a is not None]
+        others = [b for b, a in branches if a is None]
+        if not served:
+            return None, None
+        either = (or_(*(b for b, _ in served)), or_(*(a for _, a in served)), or_(*others))
+    if either is None:
+        return None, None
+    on_cases, on_table, others = either
+    condition = and_(on_table, *(a for _, a in fixed))
+    remainder = and_(others, not_(func.coalesce(on_cases, false())), *(p for p, _ in fixed))
+    return condition, remainder
+
+
+def _unwrap(clause: Any) -> Any:
+    while isinstance(clause, Grouping):
+        clause = clause.element
+    return clause
+
+
+def _is_boolean(clause: Any, operator: Any) -> bool:
+    return isinstance(clause, BooleanClauseList) and clause.operator is operator
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a report reads a rollup table: its scope over the table, and the in-scope cases the
+    table cannot attribute to the user (counted from the cases, None: there are none)."""
+
+    condition: ColumnElement
+    remainder: ColumnElement | None
+
+
+def _plan(filters: Any, rollup: Rollup | None = None) -> Plan | None:
+    """How the table can serve this report (None: it cannot; count from the cases)."""
+    rollup = rollup or FIGURES
+    condition, remainder = split_scope(scope_clause(Case, filters.resolved_scope()), rollup.table)
+    if condition is None or not rollup.is_ready():
         return None
-    return scope_condition
+    return Plan(condition, remainder)
 
 
 def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], moment: datetime) -> dict | None:
@@ -476,13 +540,19 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
     from app.extensions import db
     from app.reports import figures as F
 
-    scope_condition = _plan(filters)
-    if scope_condition is None:
+    plan = _plan(filters)
+    if plan is None:
         return None
+    scope_condition = plan.condition
     months, days = split(periods)
     groups = F.count_cases_live(filters, figures, days, moment)
     if not months:
         return groups
+    month_stretches = [(k, datetime.combine(_month_start(low), time.min),
+                        datetime.combine(_month_start(high), time.min)) for k, low, high in months]
+    if plan.remainder is not None:
+        F.add_groups(groups, F.count_cases_live(filters, figures, month_stretches, moment,
+                                                extra=[plan.remainder], steer=True))
     t = case_figure_month.c
     key, in_months = _month_key(months)
     due_before = _month_number(moment.date())
@@ -518,8 +588,7 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
         stored[(row[0], row[1], row[2])] = values
     F.add_groups(groups, stored)
     # What depends on the moment, for the whole months: counted from the cases.
-    stretches = [(k, datetime.combine(_month_start(low), time.min), datetime.combine(_month_start(high), time.min))
-                 for k, low, high in months]
+    stretches = month_stretches
     month_start = datetime.combine(date(moment.year, moment.month, 1), time.min)
     for fig in figures:
         if fig.pending is None:
@@ -528,9 +597,22 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
         if fig.code == pending_due:
             # Earlier deadline months came from the table; this month's deadlines from the cases.
             condition = and_(condition, Case.due_at >= month_start)
+        if plan.remainder is not None:  # counted whole with the remainder above
+            condition = and_(condition, not_(func.coalesce(plan.remainder, false())))
         counts = _count_live(filters, stretches, condition)
         F.add_groups(groups, {group: {fig.code: F.Value("rate", 0, n)} for group, n in counts.items()})
     return groups
+
+
+def steered(key: Any, conditions: list[ColumnElement]) -> tuple[Any, list[ColumnElement]]:
+    """On SQLite, `key` and `conditions` kept off the indexes, for a query whose other
+    condition finds its few cases on an index of its own: SQLite would otherwise walk a
+    township's whole year on (township, received) and test each case (130 ms, not 1)."""
+    from app.extensions import db
+
+    if db.session.get_bind().dialect.name != "sqlite":
+        return key, conditions
+    return (None if key is None else _off_index(key)), [_off_index(c) for c in conditions]
 
 
 def _off_index(expression: ColumnElement) -> ColumnElement:
@@ -556,12 +638,7 @@ def _count_live(filters: Any, stretches: list[tuple[str, datetime, datetime]], c
     from app.reports import figures as F
 
     key, in_stretches = F.stretch_key(Case.received_at, stretches)
-    others = [in_stretches, *F.case_conditions(filters)]
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite would walk a township's whole year on (township, received) and test each
-        # case (130 ms, not 1): the other conditions are kept off the indexes.
-        others = [_off_index(c) for c in others]
-        key = _off_index(key)
+    key, others = steered(key, [in_stretches, *F.case_conditions(filters)])
     statement = (
         select(key, Case.township_id, Case.responsible_unit_id, func.count())
         .where(condition, *others)
@@ -574,17 +651,28 @@ def volume_by_month(filters: Any, first: date, after: date) -> dict[date, int] |
     """Cases received per calendar month in [first, after) (both the 1st of a month)."""
     from app.extensions import db
 
-    scope_condition = _plan(filters)
-    if scope_condition is None:
+    plan = _plan(filters)
+    if plan is None:
         return None
     t = case_figure_month.c
     statement = (
         select(t.month, func.sum(t.volume_n))
         .where(t.month >= _month_number(first), t.month < _month_number(after),
-               *_rollup_conditions(filters, scope_condition))
+               *_rollup_conditions(filters, plan.condition))
         .group_by(t.month)
     )
-    return {_month_start(month): int(count or 0) for month, count in db.session.execute(statement)}
+    counts = {_month_start(month): int(count or 0) for month, count in db.session.execute(statement)}
+    if plan.remainder is not None:
+        from app.reports import figures as F
+
+        low, high = datetime.combine(first, time.min), datetime.combine(after, time.min)
+        month, conditions = steered(_month(Case.received_at, db.session.get_bind().dialect.name),
+                                    [Case.received_at >= low, Case.received_at < high, *F.case_conditions(filters)])
+        for number, count in db.session.execute(
+                select(month, func.count()).where(plan.remainder, *conditions).group_by(month)):
+            start = _month_start(int(number))
+            counts[start] = counts.get(start, 0) + int(count)
+    return counts
 
 
 def volume_by(filters: Any, dimension: str) -> dict[Any, int] | None:
@@ -593,9 +681,10 @@ def volume_by(filters: Any, dimension: str) -> dict[Any, int] | None:
     from app.extensions import db
     from app.reports import figures as F
 
-    scope_condition = _plan(filters)
-    if scope_condition is None:
+    plan = _plan(filters)
+    if plan is None:
         return None
+    scope_condition = plan.condition
     months, days = split({"current": filters.period})
     counts: dict[Any, int] = {}
 
@@ -610,6 +699,14 @@ def volume_by(filters: Any, dimension: str) -> dict[Any, int] | None:
             .where(Case.received_at >= stretch[1], Case.received_at < stretch[2], *F.case_conditions(filters))
             .group_by(column)
         )
+        for value, n in db.session.execute(statement):
+            add(value, int(n))
+    if months and plan.remainder is not None:
+        low, high = _month_start(months[0][1]), _month_start(months[0][2])
+        _key, conditions = steered(None, [Case.received_at >= datetime.combine(low, time.min),
+                                          Case.received_at < datetime.combine(high, time.min),
+                                          *F.case_conditions(filters)])
+        statement = select(column, func.count()).where(plan.remainder, *conditions).group_by(column)
         for value, n in db.session.execute(statement):
             add(value, int(n))
     if months:

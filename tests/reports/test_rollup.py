@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from app.cases.models import Case, CaseStatus, Satisfaction
+from app.cases.workflow_models import JointReview, JointReviewUnit
 from app.core.scoping import Scope, scope_clause
 from app.reports import figures as F
 from app.reports import rollup
@@ -81,6 +82,15 @@ def random_county(app, db_session):
         )
         db.session.execute(delete(Case).where(Case.id.in_(rng.sample(ids, 5))))
         db.session.commit()
+        # 会审: the second department sits as co-unit on cases led by others — its handler sees
+        # them, and the monthly table (which knows only the responsible unit) cannot say so.
+        remaining = db.session.execute(select(Case.id).where(Case.id.in_(ids))).scalars().all()
+        for case_id in rng.sample(remaining, 25):
+            review = JointReview(case_id=case_id, held_at=datetime(2015, 5, 1), lead_unit_id=units[0], plan="联合处置")
+            db.session.add(review)
+            db.session.flush()
+            db.session.add(JointReviewUnit(joint_review_id=review.id, case_id=case_id, unit_id=units[1]))
+        db.session.commit()
     return towns, units
 
 
@@ -118,6 +128,9 @@ def test_every_case_figure_equals_a_count_of_the_cases(app, random_county):
                         # The monthly table really serves these (else this test compares a path with itself).
                         served = rollup.count_cases(filters, list(F.CASE_FIGURES), {"current": period}, MOMENTS[0])
                         assert served is not None, name
+                        # … and for the handler, together with the co-unit cases it does not hold.
+                        plan = rollup._plan(filters)
+                        assert (plan.remainder is not None) == (name == "department handler"), name
                     for moment in MOMENTS:
                         expected = live(filters, compare, moment)
                         got = F.count_cases(filters, F.CASE_FIGURES, compare, moment)
