@@ -85,7 +85,7 @@ bench: install
 
 # Load test: gunicorn with 4 workers, locust's simulated staff on loopback, bounded in time.
 USERS ?= 100
-LOAD_SECONDS ?= 60
+LOAD_SECONDS ?= 120
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP)
 	$(PIP) install --quiet -c constraints.txt -e '.[test,bench]'
