@@ -142,3 +142,54 @@ def test_bulk_assign_needs_the_permission(client_as, db_session):
     response = handler.post("/cases/bulk_assign", data={"rowid": ["1"], "unit": str(town.id)})
     assert response.status_code == 403
     assert handler.post("/cases/action_post", data={"action": "bulk_assign", "rowid": ["1"]}).status_code == 403
+
+
+def test_queue_read_status_by_status_is_the_soonest_deadlines_first(app, client_as, db_session):
+    """The queue is read status by status (each on its index, in deadline order); together they
+    are exactly ORDER BY deadline (none last), number — ties and cases without a deadline too."""
+    from sqlalchemy import select
+
+    from app.cases.models import Case
+    from app.cases.workflow import queue_clause, queue_statuses
+    from app.home.views import most_urgent
+    from app.security.models import AppUser
+    from tests.reports.support import add_cases
+
+    town = unit(db_session, "城关镇").id
+    tie = datetime.now().replace(microsecond=0) + timedelta(days=3)
+    rows = []
+    for i in range(90):
+        status = ("registered", "accepted", "replied", "returned")[i % 4]
+        due = None if i % 7 == 0 else (tie if i % 3 == 0 else tie + timedelta(hours=i - 45))
+        rows.append({"township_id": town, "status": status, "next_due_at": due, "title": f"排序测试{i}",
+                     "received_at": datetime.now() - timedelta(days=1)})
+    add_cases(db_session, rows)
+    clerk = db_session.execute(select(AppUser).where(AppUser.username == "clerk")).scalar_one()
+    with app.app_context():
+        from app.extensions import db
+
+        user = db.session.get(AppUser, clerk.id)
+        waiting = queue_clause(user)
+        for limit in (1, 7, 50, 400):
+            expected = db.session.execute(
+                select(Case.id).where(waiting).order_by(Case.next_due_at.asc().nulls_last(), Case.id).limit(limit)
+            ).scalars().all()
+            assert most_urgent(waiting, queue_statuses(user), limit) == expected
+
+
+def test_home_counts_stop_at_a_thousand(client_as, db_session, monkeypatch):
+    """A backlog past the cap reads "1,000+" (as lists read "10,000+"), the queue still lists the
+    most urgent."""
+    from app.home import views as home
+    from tests.reports.support import add_cases
+
+    monkeypatch.setattr(home, "COUNT_CAP", 20)  # the same code path, a smaller number to reach
+    clerk = client_as("clerk")
+    town = unit(db_session, "城关镇").id
+    add_cases(db_session, [{"township_id": town, "status": "registered", "title": "积压的待办",
+                            "next_due_at": datetime.now() - timedelta(days=1),
+                            "received_at": datetime.now() - timedelta(days=30)} for _ in range(30)])
+    body = clerk.get("/").get_data(as_text=True)
+    assert re.search(r'id="queue-total">[^<]*20\+', body)
+    assert re.search(r'id="queue-overdue">[^<]*20\+', body)
+    assert len(_queue_numbers(clerk.get("/"))) > 0
