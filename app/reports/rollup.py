@@ -21,9 +21,12 @@ What is not stored:
   from here, the current month's from the cases;
 - the odd days of a period that does not start or end on a month boundary (counted from the
   cases);
-- scopes that depend on more than the place, the responsible unit and the reported-on unit (a
-  unit's 会审 co-unit cases, a village's cases): those reports count from the cases.
+- what a scope holds beyond the place, the responsible unit and the reported-on unit: a unit's
+  handler reads the unit's cases here and only its 会审 co-unit cases from the cases
+  (`split_scope`); a village's reports count everything from the cases.
 Both ways give the same numbers; tests/reports/test_rollup.py compares them.
+
+The same machinery (`Rollup`) keeps `case_status_count`, the home page's status cards.
 """
 
 from __future__ import annotations
@@ -588,7 +591,6 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
         stored[(row[0], row[1], row[2])] = values
     F.add_groups(groups, stored)
     # What depends on the moment, for the whole months: counted from the cases.
-    stretches = month_stretches
     month_start = datetime.combine(date(moment.year, moment.month, 1), time.min)
     for fig in figures:
         if fig.pending is None:
@@ -599,7 +601,7 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
             condition = and_(condition, Case.due_at >= month_start)
         if plan.remainder is not None:  # counted whole with the remainder above
             condition = and_(condition, not_(func.coalesce(plan.remainder, false())))
-        counts = _count_live(filters, stretches, condition)
+        counts = _count_live(filters, month_stretches, condition)
         F.add_groups(groups, {group: {fig.code: F.Value("rate", 0, n)} for group, n in counts.items()})
     return groups
 
