@@ -439,15 +439,11 @@ def _period_key(column: Any, periods: Mapping[str, Period], dates: bool = False)
     """A CASE naming the period a row falls in, and the WHERE keeping only rows in some period.
 
     `dates`: the column holds dates, not times."""
-    whens, ranges = [], []
+    stretches = []
     for key, period in periods.items():
         low, high = period.bounds
-        if dates:
-            low, high = low.date(), high.date()
-        condition = and_(column >= low, column < high)
-        whens.append((condition, key))
-        ranges.append(condition)
-    return case(*whens, else_=None), or_(*ranges)
+        stretches.append((key, low.date(), high.date()) if dates else (key, low, high))
+    return stretch_key(column, stretches)
 
 
 def _case_periods(filters: ReportFilters, compare: bool) -> dict[str, Period]:
@@ -467,7 +463,7 @@ def _previous_is_year_before(filters: ReportFilters) -> bool:
 # A stretch of time counted under a period key: (key, from, to) with `to` excluded. A period
 # may be counted in several stretches (its whole months from the monthly figures, its odd days
 # at either end from the cases).
-Stretch = tuple[str, datetime, datetime]
+Stretch = tuple[str, Any, Any]  # datetimes; dates or month numbers for other columns
 
 
 def stretch_key(column: Any, stretches: Iterable[Stretch]) -> tuple[Any, ColumnElement]:

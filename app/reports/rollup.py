@@ -464,16 +464,6 @@ def _rollup_conditions(filters: Any, scope_condition: ColumnElement) -> list[Col
     return conditions
 
 
-def _month_key(months: list[tuple[str, int, int]]) -> tuple[Any, ColumnElement]:
-    t = case_figure_month.c
-    whens, ranges = [], []
-    for key, low, high in months:
-        condition = and_(t.month >= low, t.month < high)
-        whens.append((condition, key))
-        ranges.append(condition)
-    return case(*whens, else_=None), or_(*ranges)
-
-
 def split_scope(clause: ColumnElement, table: Table) -> tuple[ColumnElement | None, ColumnElement | None]:
     """The scope as (a condition over the rollup table, a condition over the cases it leaves out).
 
@@ -557,7 +547,7 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
         F.add_groups(groups, F.count_cases_live(filters, figures, month_stretches, moment,
                                                 extra=[plan.remainder], steer=True))
     t = case_figure_month.c
-    key, in_months = _month_key(months)
+    key, in_months = F.stretch_key(case_figure_month.c.month, months)
     due_before = _month_number(moment.date())
     columns: list[Any] = []
     for fig in figures:
@@ -713,7 +703,7 @@ def volume_by(filters: Any, dimension: str) -> dict[Any, int] | None:
             add(value, int(n))
     if months:
         t = case_figure_month.c
-        _key, in_months = _month_key(months)
+        _key, in_months = F.stretch_key(t.month, months)
         conditions = [in_months, *_rollup_conditions(filters, scope_condition)]
         if dimension == "satisfaction":
             codes = Satisfaction.codes()
