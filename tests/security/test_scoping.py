@@ -6,7 +6,7 @@ Every model view is covered: cases, org units, users, and the actions FAB leaves
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.cases.models import Case
 from app.org.models import OrgKind, OrgUnit
@@ -321,3 +321,95 @@ def test_a_co_unit_of_a_joint_review_sees_the_case(clerk2_client, db_session):
     db_session.commit()
     assert clerk2_client.get(f"/cases/show/{case.id}").status_code == 200
     assert case.number in page_text(clerk2_client.get("/cases/list/?psize_CaseView=100"))
+
+
+def _record_count(response) -> str:
+    import re
+
+    found = re.search(r"记录数\s*:\s*([\d,]+\+?)", page_text(response))
+    assert found, "the list shows no record count"
+    return found.group(1)
+
+
+def test_a_handlers_list_counts_unit_and_co_unit_cases_once_each(app, handler_client, db_session):
+    """The count is taken branch by branch (the unit's cases, then its 会审 co-unit cases not
+    already counted); it must equal the rows the list can page through — overlaps counted once,
+    a 检举控告 case about the unit left out of both."""
+    from datetime import datetime
+
+    from app.cases.workflow_models import JointReview, JointReviewUnit
+
+    town = org(db_session, "城关镇")
+    own = db_session.execute(
+        select(Case).where(Case.responsible_unit_id == town.id).order_by(Case.id)
+    ).scalars().all()
+    elsewhere = db_session.execute(
+        select(Case).where(Case.township_id != town.id).order_by(Case.id).limit(3)
+    ).scalars().all()
+    assert len(own) >= 2 and len(elsewhere) == 3
+    # Co-unit of one of its own cases (an overlap) and of three cases elsewhere, one of which
+    # reports on the township (hidden from it whatever its scope).
+    for case in [own[0], *elsewhere]:
+        review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
+        db_session.add(review)
+        db_session.flush()
+        db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=town.id))
+    elsewhere[2].reported_unit_id = town.id
+    db_session.commit()
+
+    # What the handler may see, counted here by hand: the unit's cases and its co-unit cases
+    # (the demo has one already), without those reporting on the township or the county.
+    county = town.parent_id
+    co_unit = select(JointReviewUnit.case_id).where(JointReviewUnit.unit_id == town.id)
+    rows = db_session.execute(
+        select(Case.number, Case.status).where(
+            (Case.responsible_unit_id == town.id) | Case.id.in_(co_unit),
+            Case.reported_unit_id.is_(None) | Case.reported_unit_id.not_in([town.id, county]),
+        )
+    ).all()
+    visible = {number for number, _ in rows}
+    assert own[0].number in visible and elsewhere[0].number in visible
+    assert elsewhere[2].number not in visible
+    page = handler_client.get("/cases/list/?psize_CaseView=100")
+    assert _record_count(page) == str(len(visible))
+    text = page_text(page)
+    assert all(number in text for number in visible)
+    assert elsewhere[2].number not in text
+
+    status = elsewhere[0].status
+    with_status = [number for number, s in rows if s == status]
+    filtered = handler_client.get(f"/cases/list/?q_status={status}&psize_CaseView=100")
+    assert _record_count(filtered) == str(len(with_status))
+
+
+def test_a_capped_count_stops_across_the_scopes_branches(app, handler_client, db_session):
+    """With the cap below the total, the count reads "cap+" even when the branch that crosses
+    the cap is not the first."""
+    from datetime import datetime
+
+    from app.cases.workflow_models import JointReview, JointReviewUnit
+
+    town = org(db_session, "城关镇")
+    own = db_session.execute(select(Case.id).where(Case.responsible_unit_id == town.id)).scalars().all()
+    others = db_session.execute(
+        select(Case).where(Case.township_id != town.id, Case.reported_unit_id.is_(None)).limit(50)
+    ).scalars().all()
+    for case in others:
+        review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
+        db_session.add(review)
+        db_session.flush()
+        db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=town.id))
+    db_session.commit()
+    co_unit = select(JointReviewUnit.case_id).where(JointReviewUnit.unit_id == town.id)
+    total = db_session.execute(
+        select(func.count()).select_from(Case).where(
+            (Case.responsible_unit_id == town.id) | Case.id.in_(co_unit),
+            Case.reported_unit_id.is_(None) | Case.reported_unit_id.not_in([town.id, town.parent_id]),
+        )
+    ).scalar()
+    # The cap never falls below two pages (so the pager reaches the next page): 40 rows.
+    assert len(own) < 40 < total
+    app.config["LIST_COUNT_CAP"] = 40
+    assert _record_count(handler_client.get("/cases/list/")) == "40+"
+    app.config["LIST_COUNT_CAP"] = 10_000
+    assert _record_count(handler_client.get("/cases/list/")) == str(total)
