@@ -250,7 +250,7 @@ CASE_QUICK_SEARCH = (
     QuickSearch("to", _l("Received to"), _date_clause(Case.received_at, "to"), kind="date"),
     QuickSearch(
         "keyword", _l("Keyword"), _keyword_clause, placeholder=_l("Words in title or content"), width=4,
-        count_cap=1000,
+        count_cap=200,
     ),
 )
 
