@@ -148,10 +148,13 @@ def init_error_pages(app: Flask) -> None:
 
 
 def init_templates(app: Flask) -> None:
-    """Template filters every page uses (how values read: blank, 是/否, dates)."""
+    """Template filters every page uses (how values read: blank, 是/否, dates), and the cached
+    navigation menu."""
     from app.core.display import init_display
+    from app.core.menu import navbar_menu
 
     init_display(app)
+    app.jinja_env.globals["xf_navbar_menu"] = navbar_menu
 
 
 def init_cli(app: Flask) -> None:

@@ -39,6 +39,7 @@ from app.cases.models import (
 from app.cases.notices import notice_context
 from app.cases.repeats import Person, find_repeats, people_of
 from app.cases.rules import case_problems, reported_unit_problems
+from app.core import refcache
 from app.core.errors import DomainError, StaleRecordError
 from app.core.models import now
 from app.core.privacy import may_search_by_personal_data
@@ -170,12 +171,13 @@ def _township_choices() -> list[tuple[str, str]]:
     if not scope.everything:
         query = query.where(OrgUnit.id.in_(scope.township_ids or {-1}))
     query = query.order_by(OrgUnit.sort_order, OrgUnit.id)
-    return [(str(i), n) for i, n in db.session.execute(query)]
+    key = ("case_township_choices", scope.everything, scope.township_ids)
+    return list(refcache.cached(key, lambda: tuple((str(i), n) for i, n in db.session.execute(query))))
 
 
 def _subject_choices() -> list[tuple[str, str]]:
     query = select(Subject.id, Subject.name).order_by(Subject.sort_order, Subject.id)
-    return [(str(i), n) for i, n in db.session.execute(query)]
+    return list(refcache.cached("subject_choices", lambda: tuple((str(i), n) for i, n in db.session.execute(query))))
 
 
 def _unit_choices() -> list[tuple[str, str]]:
@@ -195,7 +197,8 @@ def _unit_choices() -> list[tuple[str, str]]:
             )
         )
     query = query.order_by(OrgUnit.township_id.is_not(None), OrgUnit.sort_order, OrgUnit.id)
-    return [(str(i), n) for i, n in db.session.execute(query)]
+    key = ("case_unit_choices", scope.everything, scope.township_ids, scope.unit_ids)
+    return list(refcache.cached(key, lambda: tuple((str(i), n) for i, n in db.session.execute(query))))
 
 
 def _keyword_clause(value: str):

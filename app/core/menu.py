@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 # key → (menu name, label, icon). Names are stable identifiers (they name permissions).
 CATEGORIES: dict[str, tuple[str, Any, str]] = {
@@ -32,3 +33,19 @@ def add_menu_view(
         category_label=cat_label,
         category_icon=cat_icon,
     )
+
+
+def navbar_menu() -> Markup:
+    """The navigation menu's HTML. It depends on the user's roles (through the permissions), the
+    language and where the app is mounted, nothing else: each process renders it once for each,
+    and again when the permission tables change (app.core.refcache) — not on every page."""
+    from flask import current_app, g, render_template, request
+    from flask_babel import get_locale
+
+    from app.core import refcache
+
+    appbuilder = current_app.appbuilder
+    roles = tuple(sorted(role.id for role in appbuilder.sm.get_user_roles(g.user) if role is not None))
+    key = ("navbar_menu", id(appbuilder.menu), roles, str(get_locale()), request.script_root)
+    # Autoescaped by the template: safe to mark so.
+    return refcache.cached(key, lambda: Markup(render_template("xf/navbar_menu.html", menu=appbuilder.menu)))  # noqa: S704

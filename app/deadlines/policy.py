@@ -14,6 +14,7 @@ from flask import g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core import refcache
 from app.core.calendar import DayKind, WorkCalendar, deadline, extend
 from app.deadlines.models import DEFAULT_RULES, DeadlineRule, HolidayOverride, RuleCode
 
@@ -69,13 +70,15 @@ def load_policy(session: Session) -> DeadlinePolicy:
 
 
 def current_policy() -> DeadlinePolicy:
-    """The policy for this request (read once), or freshly loaded outside a request."""
+    """The policy for this request (read once; cached by the process), or freshly loaded outside a request."""
     from app.extensions import db
 
     if not has_request_context():
         return load_policy(db.session)
     cached = getattr(g, "_xf_policy", None)
     if cached is None:
-        cached = load_policy(db.session)
+        # Kept by the process until the rules or the holiday overrides change (DeadlinePolicy
+        # and its calendar are frozen: safe to share between requests).
+        cached = refcache.cached("deadline_policy", lambda: load_policy(db.session))
         g._xf_policy = cached
     return cached

@@ -131,6 +131,11 @@ def run_migrations_online():
                 from app.reports.rollup import ensure_case_rollup
 
                 ensure_case_rollup(connection)
+                # The reference version's triggers (process caches of permissions, org choices,
+                # the deadline policy): a table rebuild drops them too.
+                from app.core.refcache import ensure_reference_triggers
+
+                ensure_reference_triggers(connection)
                 if sqlite:
                     problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if problems:

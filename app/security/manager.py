@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash
 
 from app.audit.models import AuditKind
 from app.audit.record import record_event
+from app.core import refcache
 from app.core.models import now
 from app.security.auth import is_locked, lockout_threshold
 from app.security.models import AppUser
@@ -164,7 +165,8 @@ class AppSecurityManager(SecurityManager):
         cache = g.get("_xf_permissions") if has_request_context() else None
         if cache is not None and cache[0] == key:
             return cache[1]
-        pairs = frozenset(self._permission_pairs(key))
+        # Every process keeps each role set's pairs until the permission tables change.
+        pairs = refcache.cached(("permissions", key), lambda: frozenset(self._permission_pairs(key)))
         if has_request_context():
             g._xf_permissions = (key, pairs)
         return pairs
