@@ -969,23 +969,34 @@ def volume_by_month(filters: ReportFilters, months: int = 12) -> list[tuple[date
 def volume_by(filters: ReportFilters, column: Any) -> list[tuple[Any, int]]:
     """信访量 of the period per value of `column` (Case.category, Case.township_id,
     Case.satisfaction …), most first."""
+    return volumes_by(filters, (column,))[column.key]
+
+
+def volumes_by(filters: ReportFilters, columns: tuple[Any, ...]) -> dict[str, list[tuple[Any, int]]]:
+    """`volume_by` for several columns (by key): from the monthly figures in one read when all
+    are kept there, else one query over the cases per column."""
     from app.extensions import db
     from app.reports import rollup
 
-    stored = rollup.volume_by(filters, column.key) if column.key in ("category", "township_id", "satisfaction") else None
+    keys = tuple(column.key for column in columns)
+    stored = rollup.volumes_by(filters, keys) if set(keys) <= set(rollup.DIMENSIONS) else None
     if stored is not None:
-        return sorted(stored.items(), key=lambda item: -item[1])
-    statement = (
-        select(column, func.count()).where(*_case_conditions(filters, filters.period))
-        .group_by(column).order_by(func.count().desc())
-    )
-    return [(value, int(count)) for value, count in db.session.execute(statement)]
+        return {key: sorted(stored[key].items(), key=lambda item: -item[1]) for key in keys}
+    out = {}
+    for column in columns:
+        statement = (
+            select(column, func.count()).where(*_case_conditions(filters, filters.period))
+            .group_by(column).order_by(func.count().desc())
+        )
+        out[column.key] = [(value, int(count)) for value, count in db.session.execute(statement)]
+    return out
 
 
 SATISFACTION_DEFINITION = _l("Ratings at the latest follow-up of the cases received in the period.")
 
 
-def satisfaction_breakdown(filters: ReportFilters) -> list[tuple[str, int]]:
-    """How the petitioners rated (satisfied / basically / unsatisfied / did not rate)."""
-    counts = dict(volume_by(filters, Case.satisfaction))
+def satisfaction_breakdown(filters: ReportFilters, by_rating: list[tuple[Any, int]] | None = None) -> list[tuple[str, int]]:
+    """How the petitioners rated (satisfied / basically / unsatisfied / did not rate); from
+    `volume_by(filters, Case.satisfaction)` when given."""
+    counts = dict(volume_by(filters, Case.satisfaction) if by_rating is None else by_rating)
     return [(value, counts.get(value, 0)) for value in Satisfaction.codes()]

@@ -461,11 +461,11 @@ def dashboard_data(today: date | None = None) -> dict[str, Any]:
     month_filters = ReportFilters(Period(today.replace(day=1), today), scope=filters.scope)
     monthly = F.volume_by_month(month_filters)
     categories = dict(Category.choices())
-    by_category = F.volume_by(filters, Case.category)
-    by_town = F.volume_by(filters, Case.township_id)
+    volumes = F.volumes_by(filters, (Case.category, Case.township_id, Case.satisfaction))
+    by_category, by_town = volumes["category"], volumes["township_id"]
     names = org_names(k for k, _ in by_town)
     satisfaction = dict(Satisfaction.choices())
-    rated = F.satisfaction_breakdown(filters)
+    rated = F.satisfaction_breakdown(filters, volumes["satisfaction"])
     return {
         "year": today.year,
         "cards": cards,
