@@ -44,7 +44,7 @@ from app.core.errors import DomainError, StaleRecordError
 from app.core.models import now
 from app.core.privacy import may_search_by_personal_data
 from app.core.scoping import current_scope, get_scoped, scoped_select
-from app.core.search import keyword_clause
+from app.core.search import keyword_clause, keyword_count_criterion
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
@@ -253,7 +253,7 @@ CASE_QUICK_SEARCH = (
     QuickSearch("to", _l("Received to"), _date_clause(Case.received_at, "to"), kind="date"),
     QuickSearch(
         "keyword", _l("Keyword"), _keyword_clause, placeholder=_l("Words in title or content"), width=4,
-        count_cap=200,
+        count_cap=200, count_build=lambda v: keyword_count_criterion(Case, v),
     ),
 )
 

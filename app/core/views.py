@@ -64,12 +64,23 @@ VERSION_FIELD = "row_version"
 
 
 class ClauseFilter(BaseFilter):
-    """Applies a ready SQL condition (the value) — how quick-search criteria reach FAB's query."""
+    """Applies a ready SQL condition (the value) — how quick-search criteria reach FAB's query.
+    A `QueryStep` value is applied as it is (a join the condition needs)."""
 
     name = "clause"
 
     def apply(self, query, value):
+        if isinstance(value, QueryStep):
+            return value.apply(query)
         return query.filter(value)
+
+
+class QueryStep:
+    """A criterion that changes the query itself rather than adding a condition (see
+    `QuickSearch.count_build`): `apply(query)` returns the new query."""
+
+    def apply(self, query: Any) -> Any:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,10 @@ class QuickSearch:
     # While this input is used, the list's count stops here (e.g. a common keyword: counting
     # its thousands of matches costs more than finding the page).
     count_cap: int | None = None
+    # The criterion the count uses instead of `build`'s when this input is the only one used and
+    # another form counts faster: a keyword's matches read off the search index in its own order
+    # (next to other inputs, the list's indexes narrow faster). A condition or a QueryStep.
+    count_build: Callable[[str], ColumnElement | QueryStep | None] | None = None
 
     def options(self) -> list[tuple[str, str]]:
         return self.choices() if self.choices else []
@@ -262,15 +277,18 @@ class ScopedModelView(ModelView):
         }
 
     def quick_search_clauses(self) -> list[ColumnElement]:
-        clauses = []
+        return self.quick_search_criteria()[0]
+
+    def quick_search_criteria(self) -> tuple[list[ColumnElement], list[ColumnElement | QueryStep]]:
+        """The quick search's conditions for the list, and those for its count (the same, unless
+        a single input is used that counts another way: `QuickSearch.count_build`)."""
         values = self.quick_search_values()
-        for q in self.quick_search:
-            value = values[q.name]
-            if value:
-                clause = q.build(value)
-                if clause is not None:
-                    clauses.append(clause)
-        return clauses
+        used = [q for q in self.quick_search if values[q.name]]
+        listed = [c for c in (q.build(values[q.name]) for q in used) if c is not None]
+        if len(used) == 1 and used[0].count_build is not None:
+            counting = used[0].count_build(values[used[0].name])
+            return listed, [counting] if counting is not None else []
+        return listed, listed
 
     # Counting every matching row of a big list costs more than showing the page (388,000 rows
     # of one township: ~40 ms in SQLite). Past this many rows the list says "10,000+" instead;
@@ -282,11 +300,17 @@ class ScopedModelView(ModelView):
         page_size=None, widgets=None, **kwargs,
     ):
         """FAB's list widget with the quick search applied and a capped count."""
-        clauses = self.quick_search_clauses() if self.quick_search else []
-        if clauses:
-            filters = filters.copy()
-            for clause in clauses:
-                filters.add_filter("id", ClauseFilter, clause)
+        counted_filters = filters
+        if self.quick_search:
+            listed, counted = self.quick_search_criteria()
+            if listed:
+                filters = filters.copy()
+                for clause in listed:
+                    filters.add_filter("id", ClauseFilter, clause)
+            if counted:
+                counted_filters = counted_filters.copy()
+                for clause in counted:
+                    counted_filters.add_filter("id", ClauseFilter, clause)
         widgets = widgets or {}
         actions = actions or self.actions
         page_size = page_size or self.page_size
@@ -295,7 +319,7 @@ class ScopedModelView(ModelView):
         joined = filters.get_joined_filters(self._base_filters)
         datamodel = self.datamodel
         query = datamodel.session.query(datamodel.obj)
-        count = self._count(query, joined, page or 0, page_size)
+        count = self._count(query, counted_filters.get_joined_filters(self._base_filters), page or 0, page_size)
         paged = datamodel.apply_all(
             query, joined, order_column, order_direction, page=page, page_size=page_size
         )
