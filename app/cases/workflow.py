@@ -39,7 +39,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.sql.elements import ColumnElement, False_
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases.models import (
     COUNTY_MAILBOXES,
@@ -74,7 +74,7 @@ from app.core.calendar import DayKind, Urgency, paused_days, urgency
 from app.core.choices import Choices
 from app.core.errors import DomainError, StaleRecordError
 from app.core.models import now as wall_clock
-from app.core.scoping import Scope, exclusion_clause, scope_clause, scope_for_user
+from app.core.scoping import Scope, exclusion_clause, scope_branches, scope_clause, scope_for_user
 from app.core.validators import FUTURE_TOLERANCE
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import DeadlinePolicy, current_policy
@@ -1640,26 +1640,11 @@ def _place_only(scope: Scope) -> Scope:
 
 
 def scope_and(scope: Scope, condition: ColumnElement) -> ColumnElement:
-    """`scope_clause(Case, scope) AND condition`, with the condition repeated inside each part
-    of the scope (place / unit). Each part can then use its (place or unit, status,
-    next_due_at) index: a township's 400,000 cases are not read to find its 50 most urgent."""
-    if scope.everything:
-        return and_(condition, exclusion_clause(Case, scope))
-    parts = []
-    place = _place_only(scope)
-    if place.township_ids or place.village_ids:
-        parts.append(and_(scope_clause(Case, place), condition))
-    if scope.unit_ids:
-        unit_part = and_(
-            scope_clause(Case, Scope(unit_ids=scope.unit_ids, lineage=scope.lineage)), condition
-        )
-        if not (scope.units_within_place and parts):
-            parts.append(unit_part)
-        elif not isinstance(Case.__scope__.unit_clause(Case, scope.unit_ids, scope), False_):
-            # The user's units handle only their own place (属地管理), so their cases are in the
-            # place part already; the unit part adds only 会审 co-unit cases elsewhere (rare).
-            parts.append(unit_part)
-    return or_(*parts) if parts else false()
+    """`scope_clause(Case, scope) AND condition`, with the condition repeated inside each branch
+    of the scope (place / unit / co-unit, `scope_branches`). Each branch can then use its (place
+    or unit, status, next_due_at) index: a township's 400,000 cases are not read to find its 50
+    most urgent."""
+    return or_(*[and_(branch, condition) for branch in scope_branches(Case, scope)])
 
 
 def _township_intake() -> ColumnElement:
