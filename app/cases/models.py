@@ -175,6 +175,10 @@ class Case(Stamped, Versioned, Model):
         # township's intake of mailbox letters): their counts then read the index alone.
         Index("ix_case_township_status_due", "township_id", "status", "next_due_at", "reported_unit_id", "mailbox"),
         Index("ix_case_unit_status_due", "responsible_unit_id", "status", "next_due_at", "reported_unit_id"),
+        # The list filtered by status in its default order (newest first), per place or unit:
+        # without these, a township's 250,000 closed cases were sorted to show the first 20.
+        Index("ix_case_township_status_received", "township_id", "status", "received_at"),
+        Index("ix_case_unit_status_received", "responsible_unit_id", "status", "received_at"),
         # County-wide "overdue / due soon" counts (home cards, supervision): a range on the
         # deadline, the status read from the index (closed cases have no deadline).
         Index("ix_case_due_status", "next_due_at", "status", "reported_unit_id"),
