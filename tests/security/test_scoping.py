@@ -413,3 +413,36 @@ def test_a_capped_count_stops_across_the_scopes_branches(app, handler_client, db
     assert _record_count(handler_client.get("/cases/list/")) == "40+"
     app.config["LIST_COUNT_CAP"] = 10_000
     assert _record_count(handler_client.get("/cases/list/")) == str(total)
+
+
+@pytest.mark.parametrize("order", ["", "&_oc_CaseView=next_due_at&_od_CaseView=asc",
+                                   "&_oc_CaseView=number&_od_CaseView=asc"])
+def test_a_handlers_pages_read_branch_by_branch_are_the_pages_of_the_whole_list(app, handler_client, db_session, order):
+    """Near the start, a list whose scope has several branches reads each branch's first rows
+    and orders the page from those (`ScopedModelView._page_query`): every page, in every
+    order, must be the very page the single query over the whole scope gives."""
+    import re
+    from datetime import datetime
+
+    from app.cases.workflow_models import JointReview, JointReviewUnit
+
+    town = org(db_session, "城关镇")
+    others = db_session.execute(
+        select(Case).where(Case.township_id != town.id, Case.reported_unit_id.is_(None)).limit(30)
+    ).scalars().all()
+    for case in others:
+        review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
+        db_session.add(review)
+        db_session.flush()
+        db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=town.id))
+    db_session.commit()
+
+    def pages(limit: int) -> list[list[str]]:
+        app.config["LIST_BRANCH_PAGE_ROWS"] = limit
+        return [re.findall(r'href="/cases/show/(\d+)"',
+                           handler_client.get(f"/cases/list/?page_CaseView={page}{order}").get_data(as_text=True))
+                for page in range(3)]
+
+    by_branch, whole = pages(1_000), pages(0)
+    assert by_branch == whole
+    assert len(by_branch[0]) == 20 and by_branch[2]
