@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import OUT, VENV_BIN, database_env, prepare, start  # noqa: E402
+from bench.run import OUT, VENV_BIN, StealWatch, calibration_ms, database_env, prepare, start  # noqa: E402
 
 PORT = 5303
 
@@ -74,8 +74,10 @@ def main() -> None:
                     "--timeout", "120", "--access-logfile", str(OUT / f"load-{args.db}-access.log"),
                     "--access-logformat", '%(m)s %(U)s %(s)s %(D)s', "run:app"], env, PORT)
     prefix = OUT / f"load-{args.db}"
+    calibrated = calibration_ms()
     try:
         warm_up(PORT, args.workers)
+        steal = StealWatch()
         subprocess.run(
             [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
              "--host", f"http://127.0.0.1:{PORT}", "-u", str(args.users), "-r", str(args.spawn_rate),
@@ -85,6 +87,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    speed = {"calibration_ms_before": calibrated, "calibration_ms_after": calibration_ms(), "steal_percent": steal.percent()}
     rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
     print(f"\n{'request':44} {'count':>7} {'errors':>6} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
     summary = {}
@@ -107,8 +110,10 @@ def main() -> None:
     (OUT / f"load-{args.db}.json").write_text(json.dumps(
         {"date": time.strftime("%Y-%m-%d %H:%M"), "db": args.db, "scale": args.scale,
          "users": args.users, "seconds": args.seconds, "workers": args.workers,
-         "machine": machine, "requests": summary}, ensure_ascii=False, indent=1))
+         "machine": machine, **speed, "requests": summary}, ensure_ascii=False, indent=1))
     print("(times in ms; 409 on a workflow step — someone else moved the case first — is not an error)")
+    print(f"machine: calibration loop {speed['calibration_ms_before']} ms before, {speed['calibration_ms_after']} ms "
+          f"after (lower is faster); CPU steal during the run {speed['steal_percent']} %")
 
 
 if __name__ == "__main__":
