@@ -29,6 +29,19 @@ def user(db_session, username: str) -> AppUser:
     return db_session.execute(select(AppUser).where(AppUser.username == username)).scalar_one()
 
 
+def add_co_unit(db_session, cases, unit: OrgUnit) -> None:
+    """Make `unit` a 会审 co-unit of each of `cases` (a joint review led by the case's township)."""
+    from datetime import datetime
+
+    from app.cases.workflow_models import JointReview, JointReviewUnit
+
+    for case in cases:
+        review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
+        db_session.add(review)
+        db_session.flush()
+        db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=unit.id))
+
+
 def grant(db_session, role_name: str, permission: str, view: str) -> None:
     """Give a role one more FAB permission in this test's private database."""
     from flask import current_app
@@ -307,17 +320,10 @@ def test_a_township_cannot_be_made_responsible_for_another_townships_case(admin_
 
 
 def test_a_co_unit_of_a_joint_review_sees_the_case(clerk2_client, db_session):
-    from datetime import datetime
-
-    from app.cases.workflow_models import JointReview, JointReviewUnit
-
     case = case_in(db_session, "城关镇")
     other = org(db_session, "河东镇")
     assert clerk2_client.get(f"/cases/show/{case.id}").status_code == 404
-    review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
-    db_session.add(review)
-    db_session.flush()
-    db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=other.id))
+    add_co_unit(db_session, [case], other)
     db_session.commit()
     assert clerk2_client.get(f"/cases/show/{case.id}").status_code == 200
     assert case.number in page_text(clerk2_client.get("/cases/list/?psize_CaseView=100"))
@@ -335,9 +341,8 @@ def test_a_handlers_list_counts_unit_and_co_unit_cases_once_each(app, handler_cl
     """The count is taken branch by branch (the unit's cases, then its 会审 co-unit cases not
     already counted); it must equal the rows the list can page through — overlaps counted once,
     a 检举控告 case about the unit left out of both."""
-    from datetime import datetime
 
-    from app.cases.workflow_models import JointReview, JointReviewUnit
+    from app.cases.workflow_models import JointReviewUnit
 
     town = org(db_session, "城关镇")
     own = db_session.execute(
@@ -349,11 +354,7 @@ def test_a_handlers_list_counts_unit_and_co_unit_cases_once_each(app, handler_cl
     assert len(own) >= 2 and len(elsewhere) == 3
     # Co-unit of one of its own cases (an overlap) and of three cases elsewhere, one of which
     # reports on the township (hidden from it whatever its scope).
-    for case in [own[0], *elsewhere]:
-        review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
-        db_session.add(review)
-        db_session.flush()
-        db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=town.id))
+    add_co_unit(db_session, [own[0], *elsewhere], town)
     elsewhere[2].reported_unit_id = town.id
     db_session.commit()
 
@@ -385,20 +386,14 @@ def test_a_handlers_list_counts_unit_and_co_unit_cases_once_each(app, handler_cl
 def test_a_capped_count_stops_across_the_scopes_branches(app, handler_client, db_session):
     """With the cap below the total, the count reads "cap+" even when the branch that crosses
     the cap is not the first."""
-    from datetime import datetime
-
-    from app.cases.workflow_models import JointReview, JointReviewUnit
+    from app.cases.workflow_models import JointReviewUnit
 
     town = org(db_session, "城关镇")
     own = db_session.execute(select(Case.id).where(Case.responsible_unit_id == town.id)).scalars().all()
     others = db_session.execute(
         select(Case).where(Case.township_id != town.id, Case.reported_unit_id.is_(None)).limit(50)
     ).scalars().all()
-    for case in others:
-        review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
-        db_session.add(review)
-        db_session.flush()
-        db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=town.id))
+    add_co_unit(db_session, others, town)
     db_session.commit()
     co_unit = select(JointReviewUnit.case_id).where(JointReviewUnit.unit_id == town.id)
     total = db_session.execute(
@@ -422,19 +417,12 @@ def test_a_handlers_pages_read_branch_by_branch_are_the_pages_of_the_whole_list(
     and orders the page from those (`ScopedModelView._page_query`): every page, in every
     order, must be the very page the single query over the whole scope gives."""
     import re
-    from datetime import datetime
-
-    from app.cases.workflow_models import JointReview, JointReviewUnit
 
     town = org(db_session, "城关镇")
     others = db_session.execute(
         select(Case).where(Case.township_id != town.id, Case.reported_unit_id.is_(None)).limit(30)
     ).scalars().all()
-    for case in others:
-        review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
-        db_session.add(review)
-        db_session.flush()
-        db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=town.id))
+    add_co_unit(db_session, others, town)
     db_session.commit()
 
     def pages(limit: int) -> list[list[str]]:
