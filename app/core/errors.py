@@ -130,8 +130,9 @@ def init_error_pages(app: Flask) -> None:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return render_error(500)
 
-    def handle_csrf(exc: CSRFError):  # noqa: ARG001
+    def handle_csrf(exc: CSRFError):
         # Mostly a form left open past the session's idle time: say what to do.
+        log.warning("CSRF refused on %s %s: %s", request.method, request.path, exc.description)
         return render_error(
             400,
             gettext(

@@ -120,7 +120,8 @@ def browser_login(page, base_url: str, username: str, password: str = DEMO_PASSW
     except PlaywrightTimeoutError:
         # Say why the login page stayed (locked, wrong password, rate limit), not just "timeout".
         alerts = page.locator(".alert").all_inner_texts() if page.locator(".alert").count() else []
-        raise AssertionError(f"login as {username} did not leave the login page: {alerts}") from None
+        shown = alerts or page.inner_text("body")[:300]
+        raise AssertionError(f"login as {username} did not leave the login page: {shown}") from None
 
 
 def untranslated_words(page) -> list[str]:

@@ -188,6 +188,24 @@ def test_session_expires_after_the_idle_time(database_uri, monkeypatch):
     assert response.status_code == 302 and "/login/" in response.headers["Location"]
 
 
+def test_a_static_file_answered_after_logout_does_not_log_the_user_back_in(app, client):
+    # A page's stylesheets and scripts are fetched in parallel; one answered after the user
+    # pressed 退出 used to carry the old session cookie and put it back in the browser.
+    login(client, "clerk")
+    old_session = client.get_cookie("session").value
+    client.get("/logout/")
+    assert not logged_in(client)
+    late = app.test_client()
+    late.set_cookie("session", old_session)
+    for path in ("/static/css/app.css", "/static/appbuilder/css/ab.css"):
+        response = late.get(path)
+        assert response.status_code == 200
+        assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    page = late.get("/cases/list/")  # pages still slide the session
+    assert page.status_code == 200
+    assert [c for c in page.headers.getlist("Set-Cookie") if c.startswith("session=")]
+
+
 def test_session_cookie_flags(database_uri):
     app = make_app(database_uri, SESSION_COOKIE_SECURE=True)
     client = app.test_client()
