@@ -25,6 +25,7 @@ from urllib.parse import quote
 from blinker import Namespace
 from flask import Response, stream_with_context
 from flask_babel import gettext
+from sqlalchemy import Enum, Integer, String
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.properties import ColumnProperty
@@ -110,6 +111,9 @@ def _converter(column: ExportColumn, unmasked: bool) -> Callable[[Any], Any]:
             labels = dict(vocabulary.choices())
             return lambda v: "" if v is None else labels.get(v, v)
         return lambda v: "" if v is None else cell(fmt(v))
+    kind = getattr(column.expression, "type", None)
+    if isinstance(kind, (String, Integer)) and not isinstance(kind, Enum):
+        return _blank_if_none  # text and numbers are written as they are
     yes, no = gettext("Yes"), gettext("No")
 
     def plain(value: Any) -> Any:
@@ -124,6 +128,10 @@ def _converter(column: ExportColumn, unmasked: bool) -> Callable[[Any], Any]:
         return cell(value)
 
     return plain
+
+
+def _blank_if_none(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def rows_of(query: Any, columns: list[ExportColumn], unmasked: bool) -> Iterator[list[Any]]:
