@@ -13,7 +13,7 @@ from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import false, inspect, or_, select
+from sqlalchemy import Select, false, inspect, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -165,6 +165,11 @@ def _date_clause(column, bound: str):
     return build
 
 
+def _cached_choices(key: object, query: Select) -> list[tuple[str, str]]:
+    """(id, name) choices of `query`, kept by the process until the reference data changes."""
+    return list(refcache.cached(key, lambda: tuple((str(i), n) for i, n in db.session.execute(query))))
+
+
 def _township_choices() -> list[tuple[str, str]]:
     scope = current_scope()
     query = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == OrgKind.TOWNSHIP.value)
@@ -172,12 +177,12 @@ def _township_choices() -> list[tuple[str, str]]:
         query = query.where(OrgUnit.id.in_(scope.township_ids or {-1}))
     query = query.order_by(OrgUnit.sort_order, OrgUnit.id)
     key = ("case_township_choices", scope.everything, scope.township_ids)
-    return list(refcache.cached(key, lambda: tuple((str(i), n) for i, n in db.session.execute(query))))
+    return _cached_choices(key, query)
 
 
 def _subject_choices() -> list[tuple[str, str]]:
     query = select(Subject.id, Subject.name).order_by(Subject.sort_order, Subject.id)
-    return list(refcache.cached("subject_choices", lambda: tuple((str(i), n) for i, n in db.session.execute(query))))
+    return _cached_choices("subject_choices", query)
 
 
 def _unit_choices() -> list[tuple[str, str]]:
@@ -198,7 +203,7 @@ def _unit_choices() -> list[tuple[str, str]]:
         )
     query = query.order_by(OrgUnit.township_id.is_not(None), OrgUnit.sort_order, OrgUnit.id)
     key = ("case_unit_choices", scope.everything, scope.township_ids, scope.unit_ids)
-    return list(refcache.cached(key, lambda: tuple((str(i), n) for i, n in db.session.execute(query))))
+    return _cached_choices(key, query)
 
 
 def _keyword_clause(value: str):

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,20 @@ class CappedCount(int):
 
     def __str__(self) -> str:
         return f"{int(self) - 1:,}+"
+
+
+def count_disjoint(inners: Iterable[Any], cap: int) -> int:
+    """The rows of the disjoint selects (or ORM queries) `inners` together, each counted as far
+    as the cap still allows; past the cap a CappedCount. Part by part, each count can be one
+    indexed read where their OR would not be."""
+    counted = 0
+    for inner in inners:
+        counted += db.session.execute(
+            select(func.count()).select_from(inner.limit(cap + 1 - counted).subquery())
+        ).scalar()
+        if counted > cap:
+            return CappedCount(counted)
+    return counted
 
 
 class LocalDateTimeField(DateTimeLocalField):
@@ -381,15 +395,11 @@ class ScopedModelView(ModelView):
         if caps:
             cap = min([cap, *caps])
         cap = max(cap, (page + 2) * page_size)
-        counted = 0
-        for part in self._scope_parts(filters):
-            inner = self.datamodel.apply_filters(query, part).with_entities(literal_column("1"))
-            counted += db.session.execute(
-                select(func.count()).select_from(inner.limit(cap + 1 - counted).subquery())
-            ).scalar()
-            if counted > cap:
-                return CappedCount(counted)
-        return counted
+        return count_disjoint(
+            (self.datamodel.apply_filters(query, part).with_entities(literal_column("1"))
+             for part in self._scope_parts(filters)),
+            cap,
+        )
 
     def _scope_parts(self, filters: Any) -> list[Any]:
         """The list's filters, one copy per disjoint part of the scope (`disjoint_scope_parts`):

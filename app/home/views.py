@@ -17,7 +17,7 @@ from app.cases.workflow import queue_clause, queue_statuses
 from app.core.calendar import near_boundary
 from app.core.models import now
 from app.core.scoping import current_scope, disjoint_scope_parts, scope_clause
-from app.core.views import CappedCount
+from app.core.views import count_disjoint
 from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.home.queue import other_queues
@@ -39,16 +39,7 @@ COUNT_CAP = 1_000
 def capped_count(*parts) -> int:
     """How many cases match any of the disjoint conditions `parts`, counting no further than
     COUNT_CAP (then "1,000+"). Part by part, each count is one indexed read."""
-    counted = 0
-    for where in parts:
-        counted += db.session.execute(
-            select(func.count()).select_from(
-                select(literal_column("1")).where(where).limit(COUNT_CAP + 1 - counted).subquery()
-            )
-        ).scalar()
-        if counted > COUNT_CAP:
-            return CappedCount(counted)
-    return counted
+    return count_disjoint((select(literal_column("1")).where(where) for where in parts), COUNT_CAP)
 
 
 def deadline_counts(parts: list, moment, warn_days: int) -> tuple[int, int]:
