@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import add, mul
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -134,13 +135,30 @@ def percent(numerator: int, denominator: int | None, signed: bool = False) -> st
     return f"{value}%"
 
 
-@dataclass(frozen=True)
 class Value:
-    """One figure's value: a rate (numerator / denominator), a count, or a change on a base."""
+    """One figure's value: a rate (numerator / denominator), a count, or a change on a base.
 
-    kind: str  # "rate" | "count" | "change"
-    numerator: int = 0
-    denominator: int | None = None
+    Never changed once made (additions make a new one). A plain class with slots, not a frozen
+    dataclass: a county's report makes some 10,000 of them, and a frozen dataclass takes twice as
+    long to make."""
+
+    __slots__ = ("kind", "numerator", "denominator")
+
+    def __init__(self, kind: str, numerator: int = 0, denominator: int | None = None) -> None:
+        self.kind = kind  # "rate" | "count" | "change"
+        self.numerator = numerator
+        self.denominator = denominator
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Value):
+            return NotImplemented
+        return (self.kind, self.numerator, self.denominator) == (other.kind, other.numerator, other.denominator)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.numerator, self.denominator))
+
+    def __repr__(self) -> str:
+        return f"Value({self.kind!r}, {self.numerator!r}, {self.denominator!r})"
 
     @property
     def rate(self) -> float | None:
@@ -523,19 +541,21 @@ def count_cases_live(filters: ReportFilters, figures: list[FigureDef], stretches
         .where(*others, *extra)
         .group_by(key, Case.township_id, Case.responsible_unit_id)
     )
-    groups: Groups = {}
-    for row in db.session.execute(statement):
-        values: dict[str, Value] = {}
-        at = 3
-        for fig in figures:
-            if fig.kind == "rate":
-                values[fig.code] = Value("rate", int(row[at] or 0), int(row[at + 1] or 0))
-                at += 2
-            else:
-                values[fig.code] = Value(fig.kind, int(row[at] or 0), None)
-                at += 1
-        groups[(row[0], row[1], row[2])] = values
-    return groups
+    return {(row[0], row[1], row[2]): row_values(figures, row) for row in db.session.execute(statement)}
+
+
+def row_values(figures: list[FigureDef], row: Any, at: int = 3) -> dict[str, Value]:
+    """A grouped row's figure values, its sums from column `at` on: two for a rate (above and
+    below the line), one for a count or a change."""
+    values: dict[str, Value] = {}
+    for fig in figures:
+        if fig.kind == "rate":
+            values[fig.code] = Value("rate", int(row[at] or 0), int(row[at + 1] or 0))
+            at += 2
+        else:
+            values[fig.code] = Value(fig.kind, int(row[at] or 0), None)
+            at += 1
+    return values
 
 
 def count_cases(filters: ReportFilters, figures: Iterable[FigureDef] = CASE_FIGURES,
@@ -760,47 +780,58 @@ class FigureTable:
 
 def rollup(groups: Groups, figures: list[FigureDef], by: str | None,
            previous_is_year_before: bool = False) -> FigureTable:
-    """Add the groups up per township (`by="township"`), per unit (`"unit"`) or in total (None).
+    """The groups added up per township (`by="township"`), per unit (`"unit"`) or in total (None)."""
+    return rollups(groups, figures, (by,), previous_is_year_before)[0]
+
+
+def rollups(groups: Groups, figures: Iterable[FigureDef], bys: Iterable[str | None],
+            previous_is_year_before: bool = False) -> list[FigureTable]:
+    """The groups added up each way in `bys`, in one pass over them.
 
     The current period's 同比 change: its count over the year-before count. The previous
     period shows no 同比 (its own year-before is not counted). When the previous period is the
     year before (a calendar year), the year-before groups fill the previous column too.
     """
-    table = FigureTable(list(figures))
-    wanted = {f.code: f for f in figures}
-    # Sums as [kind, numerator, denominator] lists (a report adds up thousands of values: no
-    # Value object per addition), made Values at the end; the same arithmetic as Value.__add__.
-    sums: dict[tuple[int, Any], dict[str, list]] = {}
+    figures, bys = list(figures), list(bys)
+    position = {f.code: i for i, f in enumerate(figures)}
+    width = len(figures)
+    # Which figures a period adds to a table: all, only 同比 ("change") or all but 同比 ("plain").
+    masks = {"change": [int(f.kind == "change") for f in figures],
+             "plain": [int(f.kind != "change") for f in figures]}
+    where = {"current": ((0, None),),
+             "year_before": ((0, "change"), (1, "plain")) if previous_is_year_before else ((0, "change"),),
+             "previous": ((1, "plain"),)}
+    # A report adds up thousands of values: each group's values as two lists of ints (numerators,
+    # denominators) in figure order, added a list at a time, made Values at the end.
+    sums: dict[tuple[int, int, Any], list[list[int]]] = {}
     for (period, township, unit), values in groups.items():
-        row = TOTAL if by is None else (township if by == "township" else unit)
-        # (0 current / 1 previous table, which figures): "all", "change" (only 同比), "plain" (all but 同比).
-        targets: list[tuple[int, str]] = []
-        if period == "current":
-            targets.append((0, "all"))
-        elif period == "year_before":
-            targets.append((0, "change"))
-            if previous_is_year_before:
-                targets.append((1, "plain"))
-        elif period == "previous":
-            targets.append((1, "plain"))
+        targets = where.get(period, ())
+        if not targets:
+            continue
+        numerators, denominators = [0] * width, [0] * width
+        for code, value in values.items():
+            at = position.get(code)
+            if at is not None:
+                numerators[at] = value.numerator
+                denominators[at] = value.denominator or 0
         for target, which in targets:
-            bucket = sums.setdefault((target, row), {})
-            for code, value in values.items():
-                fig = wanted.get(code)
-                if fig is None or (which == "change" and fig.kind != "change") or (
-                        which == "plain" and fig.kind == "change"):
-                    continue
-                acc = bucket.get(code)
+            nums, dens = numerators, denominators
+            if which is not None:
+                mask = masks[which]
+                nums, dens = list(map(mul, nums, mask)), list(map(mul, dens, mask))
+            for way, by in enumerate(bys):
+                row = TOTAL if by is None else (township if by == "township" else unit)
+                acc = sums.get((way, target, row))
                 if acc is None:
-                    bucket[code] = [value.kind, value.numerator, value.denominator]
+                    sums[(way, target, row)] = [nums, dens]
                 else:
-                    acc[1] += value.numerator
-                    if not (acc[2] is None and value.denominator is None):
-                        acc[2] = (acc[2] or 0) + (value.denominator or 0)
-    for (target, row), bucket in sums.items():
+                    acc[0], acc[1] = list(map(add, acc[0], nums)), list(map(add, acc[1], dens))
+    tables = [FigureTable(list(figures)) for _ in bys]
+    for (way, target, row), (nums, dens) in sums.items():
+        table = tables[way]
         (table.current if target == 0 else table.previous)[row] = {
-            code: Value(kind, numerator, denominator) for code, (kind, numerator, denominator) in bucket.items()}
-    return table
+            f.code: Value(f.kind, n, None if f.kind == "count" else d) for f, n, d in zip(figures, nums, dens)}
+    return tables
 
 
 def count_groups(filters: ReportFilters, figures: Iterable[FigureDef], compare: bool = False,
@@ -822,7 +853,7 @@ def figure_tables(filters: ReportFilters, figures: Iterable[FigureDef] = FIGURES
     figures = list(figures)
     groups = count_groups(filters, figures, compare, now)
     previous_is_year_before = compare and _previous_is_year_before(filters)
-    return [rollup(groups, figures, b, previous_is_year_before=previous_is_year_before) for b in by]
+    return rollups(groups, figures, by, previous_is_year_before=previous_is_year_before)
 
 
 def figure_table(filters: ReportFilters, figures: Iterable[FigureDef] = FIGURES, by: str | None = None,

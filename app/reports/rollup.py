@@ -567,15 +567,7 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
     stored: dict = {}
     pending_due = F.ON_TIME_COMPLETION.code
     for row in db.session.execute(statement):
-        values = {}
-        at = 3
-        for fig in figures:
-            if fig.kind == "rate":
-                values[fig.code] = F.Value("rate", int(row[at] or 0), int(row[at + 1] or 0))
-                at += 2
-            else:
-                values[fig.code] = F.Value(fig.kind, int(row[at] or 0), None)
-                at += 1
+        values = F.row_values(figures, row)
         if pending_due in values:
             values[pending_due] += F.Value("rate", 0, int(row[-1] or 0))
         stored[(row[0], row[1], row[2])] = values
