@@ -74,9 +74,10 @@ def main() -> None:
                     "--timeout", "120", "--access-logfile", str(OUT / f"load-{args.db}-access.log"),
                     "--access-logformat", '%(m)s %(U)s %(s)s %(D)s', "run:app"], env, PORT)
     prefix = OUT / f"load-{args.db}"
-    calibrated = calibration_ms()
     try:
         warm_up(PORT, args.workers)
+        # After the warm-up: the workers have finished starting, so the loop measures the machine.
+        calibrated = calibration_ms()
         steal = StealWatch()
         subprocess.run(
             [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
