@@ -131,6 +131,21 @@ def timed(fn, repeat: int, warmup: int) -> list[float]:
     return samples
 
 
+def timed_together(fns: list, repeat: int, warmup: int) -> list[list[float]]:
+    """`fns` timed in turn, one call each per round: the machine's speed, which moves within a
+    minute here, then weighs on all of them alike (a page against its own SQL floor)."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, samples):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
 def p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -427,7 +442,9 @@ def page_statements(env: dict[str, str], user: str, path: str) -> list[tuple[str
     return statements
 
 
-def replay_timing(env: dict[str, str], statements: list[tuple[str, Any]], repeat: int) -> list[float]:
+def replay_together(env: dict[str, str], statements: list[tuple[str, Any]], page, repeat: int,
+                    warmup: int) -> tuple[list[float], list[float]]:
+    """The page and the replay of its statements, timed in turn: (page samples, replay samples)."""
     engine = engine_for(env)
     with engine.connect() as conn:
         def run() -> None:
@@ -436,10 +453,10 @@ def replay_timing(env: dict[str, str], statements: list[tuple[str, Any]], repeat
                 if result.returns_rows:
                     result.fetchall()
 
-        samples = timed(run, repeat, 2)
+        ours, raw = timed_together([page, run], repeat, warmup)
         conn.rollback()
     engine.dispose()
-    return samples
+    return ours, raw
 
 
 def main() -> None:
@@ -483,7 +500,15 @@ def main() -> None:
                 results.append(row)
                 print_row(row)
                 continue
-            ours_ms = timed(lambda sc=sc, b=browser: b.fetch(sc.method, sc.ours), sc.repeat, sc.warmup)
+            page = (lambda sc=sc, b=browser: b.fetch(sc.method, sc.ours))
+            raw_ms = None
+            if sc.raw_from_page:
+                # The page and its own statements replayed, in turn, in the same rounds.
+                statements = page_statements(env, sc.user, sc.ours)
+                ours_ms, raw_ms = replay_together(env, statements, page, sc.repeat, sc.warmup)
+                row.update(raw_statements=len(statements))
+            else:
+                ours_ms = timed(page, sc.repeat, sc.warmup)
             row.update(ours_median=statistics.median(ours_ms), ours_p95=p95(ours_ms))
             if watch is not None:
                 before, peak = watch.stop()
@@ -498,10 +523,8 @@ def main() -> None:
             if sc.raw:
                 raw_ms = raw_timing(env, sc.raw, sc.repeat)
                 row.update(raw_median=statistics.median(raw_ms))
-            elif sc.raw_from_page:
-                statements = page_statements(env, sc.user, sc.ours)
-                raw_ms = replay_timing(env, statements, sc.repeat)
-                row.update(raw_median=statistics.median(raw_ms), raw_statements=len(statements))
+            elif raw_ms is not None:
+                row.update(raw_median=statistics.median(raw_ms))
             results.append(row)
             print_row(row)
     finally:
