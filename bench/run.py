@@ -121,14 +121,7 @@ class StealWatch:
 
 
 def timed(fn, repeat: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    return timed_together([fn], repeat, warmup)[0]
 
 
 def timed_together(fns: list, repeat: int, warmup: int) -> list[list[float]]:
