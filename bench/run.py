@@ -132,7 +132,7 @@ def timed_together(fns: list, repeat: int, warmup: int) -> list[list[float]]:
             fn()
     samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        for fn, out in zip(fns, samples):
+        for fn, out in zip(fns, samples, strict=True):
             start = time.perf_counter()
             fn()
             out.append((time.perf_counter() - start) * 1000)
@@ -493,7 +493,9 @@ def main() -> None:
                 results.append(row)
                 print_row(row)
                 continue
-            page = (lambda sc=sc, b=browser: b.fetch(sc.method, sc.ours))
+            def page(sc: Scenario = sc, b: Any = browser) -> Any:
+                return b.fetch(sc.method, sc.ours)
+
             raw_ms = None
             if sc.raw_from_page:
                 # The page and its own statements replayed, in turn, in the same rounds.

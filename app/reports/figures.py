@@ -830,7 +830,7 @@ def rollups(groups: Groups, figures: Iterable[FigureDef], bys: Iterable[str | No
     for (way, target, row), (nums, dens) in sums.items():
         table = tables[way]
         (table.current if target == 0 else table.previous)[row] = {
-            f.code: Value(f.kind, n, None if f.kind == "count" else d) for f, n, d in zip(figures, nums, dens)}
+            f.code: Value(f.kind, n, None if f.kind == "count" else d) for f, n, d in zip(figures, nums, dens, strict=True)}
     return tables
 
 

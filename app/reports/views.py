@@ -122,17 +122,17 @@ def rates_table(filters: ReportFilters, now: Any = None) -> dict[str, Any]:
 def figure_cells(figures: list[FigureDef], values: list[tuple[F.Value, F.Value]]) -> Markup:
     """A row's figure cells: this period's value, and below it the previous period's, each with
     its count as the tooltip. Written here, not in the template: a county's page has 600 cells,
-    and Jinja's per-expression work was a fifth of the page's time. A value's text and detail are
-    digits, signs and '%' made by figures.Value, and codes are identifiers: nothing to escape."""
+    and Jinja's per-expression work was a fifth of the page's time. Every interpolated part is
+    escaped (markupsafe's C escape costs well under a millisecond for the whole page)."""
     previous_title = escape(gettext("Previous reporting period"))
     cells = []
-    for fig, (current, previous) in zip(figures, values):
+    for fig, (current, previous) in zip(figures, values, strict=True):
         detail = current.detail
-        title = f' title="{detail}"' if detail else ""
+        title = f' title="{escape(detail)}"' if detail else ""
         cells.append(
-            f'<td class="xf-figure" data-code="{fig.code}"><span class="xf-now"{title}>{current.text}</span>'
-            f'<small class="xf-prev text-muted" title="{previous_title} {previous.detail}">{previous.text}</small></td>')
-    return Markup("".join(cells))
+            f'<td class="xf-figure" data-code="{escape(fig.code)}"><span class="xf-now"{title}>{escape(current.text)}</span>'
+            f'<small class="xf-prev text-muted" title="{previous_title} {escape(previous.detail)}">{escape(previous.text)}</small></td>')
+    return Markup("".join(cells))  # noqa: S704 - every part above is escaped
 
 
 def rates_export_rows(table: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
