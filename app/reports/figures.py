@@ -23,11 +23,10 @@ A rate with nothing below the line is None and reads "—" (not 0%, not an error
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from operator import add, mul
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -37,6 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.cases.models import Case, CaseStatus, Satisfaction
 from app.core.models import now as wall_clock
 from app.core.scoping import Scope, current_scope, scope_clause
+from app.core.statements import clause_key, reused
 
 DASH = "—"
 TOTAL = "total"
@@ -449,6 +449,11 @@ BY_CODE: dict[str, FigureDef] = {f.code: f for f in (*FIGURES, *ACCOUNTABILITY_K
 Groups = dict[tuple[str, int | None, int | None], dict[str, Value]]
 
 
+def _shape(filters: ReportFilters, periods: Mapping[str, Period]) -> tuple[Hashable, ...]:
+    """What a family's statement is built from besides its scope (see app/core/statements.py)."""
+    return tuple(periods.items()), filters.township_id, filters.unit_id, filters.category
+
+
 def _sum(condition: ColumnElement) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -606,21 +611,26 @@ def count_mediation(filters: ReportFilters, compare: bool = False) -> Groups:
     from app.mediation.models import MediationRecord, Outcome
 
     periods = _case_periods(filters, compare)
-    key, in_periods = _period_key(MediationRecord.concluded_on, periods, dates=True)
-    conditions = [in_periods, scope_clause(MediationRecord, filters.resolved_scope())]
-    if filters.township_id:
-        conditions.append(MediationRecord.township_id == filters.township_id)
-    if filters.unit_id:
-        conditions.append(MediationRecord.org_unit_id == filters.unit_id)
-    statement = (
-        select(
-            key, MediationRecord.township_id, MediationRecord.org_unit_id,
-            _sum(MediationRecord.outcome == Outcome.SUCCESS.value),
-            _sum(MediationRecord.outcome.in_((Outcome.SUCCESS.value, Outcome.FAILED.value))),
+    scope = scope_clause(MediationRecord, filters.resolved_scope())
+
+    def build() -> Any:
+        key, in_periods = _period_key(MediationRecord.concluded_on, periods, dates=True)
+        conditions = [in_periods, scope]
+        if filters.township_id:
+            conditions.append(MediationRecord.township_id == filters.township_id)
+        if filters.unit_id:
+            conditions.append(MediationRecord.org_unit_id == filters.unit_id)
+        return (
+            select(
+                key, MediationRecord.township_id, MediationRecord.org_unit_id,
+                _sum(MediationRecord.outcome == Outcome.SUCCESS.value),
+                _sum(MediationRecord.outcome.in_((Outcome.SUCCESS.value, Outcome.FAILED.value))),
+            )
+            .where(*conditions)
+            .group_by(key, MediationRecord.township_id, MediationRecord.org_unit_id)
         )
-        .where(*conditions)
-        .group_by(key, MediationRecord.township_id, MediationRecord.org_unit_id)
-    )
+
+    statement = reused(("mediation", *_shape(filters, periods), clause_key(scope)), build)
     return {
         (row[0], row[1], row[2]): {RESOLUTION_RATE.code: Value("rate", int(row[3]), int(row[4]))}
         for row in db.session.execute(statement)
@@ -635,22 +645,27 @@ def count_ledger(filters: ReportFilters, compare: bool = False) -> Groups:
     periods = _case_periods(filters, compare)
     codes = {ListLevel.GENERAL.value: LEDGER_LEVEL_1.code, ListLevel.SPECIAL.value: LEDGER_LEVEL_2.code,
              ListLevel.KEY.value: LEDGER_LEVEL_3.code}
-    conditions = [scope_clause(LedgerEntry, filters.resolved_scope())]
-    if filters.township_id:
-        conditions.append(LedgerEntry.township_id == filters.township_id)
-    if filters.unit_id:
-        conditions.append(LedgerEntry.responsible_unit_id == filters.unit_id)
+    scope = scope_clause(LedgerEntry, filters.resolved_scope())
+
+    def build() -> Any:
+        conditions = [scope]
+        if filters.township_id:
+            conditions.append(LedgerEntry.township_id == filters.township_id)
+        if filters.unit_id:
+            conditions.append(LedgerEntry.responsible_unit_id == filters.unit_id)
+        columns = []
+        for name, period in periods.items():
+            standing = and_(LedgerEntry.found_on <= period.end,
+                            or_(LedgerEntry.closed_on.is_(None), LedgerEntry.closed_on > period.end))
+            columns.append(_sum(standing).label(name))
+        return (
+            select(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, LedgerEntry.level, *columns)
+            .where(*conditions)
+            .group_by(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, LedgerEntry.level)
+        )
+
+    statement = reused(("ledger", *_shape(filters, periods), clause_key(scope)), build)
     groups: Groups = {}
-    columns = []
-    for name, period in periods.items():
-        standing = and_(LedgerEntry.found_on <= period.end,
-                        or_(LedgerEntry.closed_on.is_(None), LedgerEntry.closed_on > period.end))
-        columns.append(_sum(standing).label(name))
-    statement = (
-        select(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, LedgerEntry.level, *columns)
-        .where(*conditions)
-        .group_by(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, LedgerEntry.level)
-    )
     for row in db.session.execute(statement):
         for i, name in enumerate(periods):
             values = groups.setdefault((name, row[0], row[1]), {c: Value("count", 0) for c in codes.values()})
@@ -670,11 +685,11 @@ def _order_township() -> Any:
     return func.coalesce(unit, SupervisionOrder.issuer_township_id)
 
 
-def order_conditions(filters: ReportFilters) -> list[ColumnElement]:
+def order_conditions(filters: ReportFilters, scope: ColumnElement | None = None) -> list[ColumnElement]:
     """Scope, township and unit of supervision orders (the period is the caller's)."""
     from app.supervision.models import SupervisionOrder
 
-    conditions = [scope_clause(SupervisionOrder, filters.resolved_scope())]
+    conditions = [scope_clause(SupervisionOrder, filters.resolved_scope()) if scope is None else scope]
     if filters.township_id:
         conditions.append(_order_township() == filters.township_id)
     if filters.unit_id:
@@ -688,19 +703,24 @@ def count_orders(filters: ReportFilters, compare: bool = False) -> Groups:
     from app.supervision.models import OrderStatus, SupervisionOrder
 
     periods = _case_periods(filters, compare)
-    key, in_periods = _period_key(SupervisionOrder.issued_at, periods)
-    township = _order_township()
-    open_statuses = (OrderStatus.ISSUED.value, OrderStatus.ANSWERED.value)
-    statement = (
-        select(
-            key, township, SupervisionOrder.unit_id,
-            _sum(SupervisionOrder.status.in_(open_statuses)),
-            _sum(SupervisionOrder.answered_at.is_not(None)),
-            _sum(SupervisionOrder.status == OrderStatus.ESCALATED.value),
+    scope = scope_clause(SupervisionOrder, filters.resolved_scope())
+
+    def build() -> Any:
+        key, in_periods = _period_key(SupervisionOrder.issued_at, periods)
+        township = _order_township()
+        open_statuses = (OrderStatus.ISSUED.value, OrderStatus.ANSWERED.value)
+        return (
+            select(
+                key, township, SupervisionOrder.unit_id,
+                _sum(SupervisionOrder.status.in_(open_statuses)),
+                _sum(SupervisionOrder.answered_at.is_not(None)),
+                _sum(SupervisionOrder.status == OrderStatus.ESCALATED.value),
+            )
+            .where(in_periods, *order_conditions(filters, scope))
+            .group_by(key, township, SupervisionOrder.unit_id)
         )
-        .where(in_periods, *order_conditions(filters))
-        .group_by(key, township, SupervisionOrder.unit_id)
-    )
+
+    statement = reused(("orders", *_shape(filters, periods), clause_key(scope)), build)
     return {
         (row[0], row[1], row[2]): {
             ORDERS_OPEN.code: Value("count", int(row[3])),
@@ -711,11 +731,11 @@ def count_orders(filters: ReportFilters, compare: bool = False) -> Groups:
     }
 
 
-def accountability_conditions(filters: ReportFilters) -> list[ColumnElement]:
+def accountability_conditions(filters: ReportFilters, scope: ColumnElement | None = None) -> list[ColumnElement]:
     """Scope, township and unit of accountability records (the period is the caller's)."""
     from app.supervision.models import AccountabilityRecord
 
-    conditions = [scope_clause(AccountabilityRecord, filters.resolved_scope())]
+    conditions = [scope_clause(AccountabilityRecord, filters.resolved_scope()) if scope is None else scope]
     if filters.township_id:
         conditions.append(AccountabilityRecord.township_id == filters.township_id)
     if filters.unit_id:
@@ -729,13 +749,19 @@ def count_accountability(filters: ReportFilters, compare: bool = False) -> Group
     from app.supervision.models import AccountabilityRecord
 
     periods = _case_periods(filters, compare)
-    key, in_periods = _period_key(AccountabilityRecord.decided_on, periods, dates=True)
-    statement = (
-        select(key, AccountabilityRecord.township_id, AccountabilityRecord.unit_id, AccountabilityRecord.kind,
-               func.count())
-        .where(in_periods, *accountability_conditions(filters))
-        .group_by(key, AccountabilityRecord.township_id, AccountabilityRecord.unit_id, AccountabilityRecord.kind)
-    )
+    scope = scope_clause(AccountabilityRecord, filters.resolved_scope())
+
+    def build() -> Any:
+        key, in_periods = _period_key(AccountabilityRecord.decided_on, periods, dates=True)
+        return (
+            select(key, AccountabilityRecord.township_id, AccountabilityRecord.unit_id, AccountabilityRecord.kind,
+                   func.count())
+            .where(in_periods, *accountability_conditions(filters, scope))
+            .group_by(key, AccountabilityRecord.township_id, AccountabilityRecord.unit_id,
+                      AccountabilityRecord.kind)
+        )
+
+    statement = reused(("accountability", *_shape(filters, periods), clause_key(scope)), build)
     groups: Groups = {}
     for period, township, unit, kind, count in db.session.execute(statement):
         values = groups.setdefault((period, township, unit), {
@@ -756,8 +782,12 @@ FAMILIES: dict[str, Callable[..., Groups]] = {
 }
 
 
+# Values never change once made: one zero per kind serves every empty cell.
+_ZEROS = {kind: Value(kind, 0, None if kind == "count" else 0) for kind in ("rate", "count", "change")}
+
+
 def _zero(fig: FigureDef) -> Value:
-    return Value(fig.kind, 0, None if fig.kind == "count" else 0)
+    return _ZEROS[fig.kind]
 
 
 @dataclass
@@ -770,8 +800,8 @@ class FigureTable:
 
     def value(self, row: Any, code: str, period: str = "current") -> Value:
         table = self.current if period == "current" else self.previous
-        fig = BY_CODE[code]
-        return table.get(row, {}).get(code, _zero(fig))
+        value = table.get(row, {}).get(code)
+        return _ZEROS[BY_CODE[code].kind] if value is None else value
 
     def rows(self) -> list[Any]:
         return sorted((k for k in self.current.keys() | self.previous.keys() if k != TOTAL),
@@ -793,44 +823,37 @@ def rollups(groups: Groups, figures: Iterable[FigureDef], bys: Iterable[str | No
     year before (a calendar year), the year-before groups fill the previous column too.
     """
     figures, bys = list(figures), list(bys)
-    position = {f.code: i for i, f in enumerate(figures)}
+    codes = [f.code for f in figures]
     width = len(figures)
     # Which figures a period adds to a table: all, only 同比 ("change") or all but 同比 ("plain").
-    masks = {"change": [int(f.kind == "change") for f in figures],
-             "plain": [int(f.kind != "change") for f in figures]}
+    keep = {"change": [f.kind == "change" for f in figures] * 2,
+            "plain": [f.kind != "change" for f in figures] * 2}
     where = {"current": ((0, None),),
              "year_before": ((0, "change"), (1, "plain")) if previous_is_year_before else ((0, "change"),),
              "previous": ((1, "plain"),)}
-    # A report adds up thousands of values: each group's values as two lists of ints (numerators,
-    # denominators) in figure order, added a list at a time, made Values at the end.
-    sums: dict[tuple[int, int, Any], list[list[int]]] = {}
+    # A report adds up thousands of values: each group's values as one list of ints (numerators,
+    # then denominators, in figure order), the lists of a row summed column by column at the end
+    # (map/zip run in C), made Values once per row and figure.
+    rows: dict[tuple[int, int, Any], list[list[int]]] = {}
     for (period, township, unit), values in groups.items():
         targets = where.get(period, ())
         if not targets:
             continue
-        numerators, denominators = [0] * width, [0] * width
-        for code, value in values.items():
-            at = position.get(code)
-            if at is not None:
-                numerators[at] = value.numerator
-                denominators[at] = value.denominator or 0
+        found = [values.get(code) for code in codes]
+        vector = [0 if v is None else v.numerator for v in found]
+        vector += [0 if v is None else (v.denominator or 0) for v in found]
         for target, which in targets:
-            nums, dens = numerators, denominators
-            if which is not None:
-                mask = masks[which]
-                nums, dens = list(map(mul, nums, mask)), list(map(mul, dens, mask))
+            vec = vector if which is None else [n if k else 0 for n, k in zip(vector, keep[which], strict=True)]
             for way, by in enumerate(bys):
                 row = TOTAL if by is None else (township if by == "township" else unit)
-                acc = sums.get((way, target, row))
-                if acc is None:
-                    sums[(way, target, row)] = [nums, dens]
-                else:
-                    acc[0], acc[1] = list(map(add, acc[0], nums)), list(map(add, acc[1], dens))
+                rows.setdefault((way, target, row), []).append(vec)
     tables = [FigureTable(list(figures)) for _ in bys]
-    for (way, target, row), (nums, dens) in sums.items():
+    for (way, target, row), vectors in rows.items():
+        sums = vectors[0] if len(vectors) == 1 else list(map(sum, zip(*vectors, strict=True)))
         table = tables[way]
         (table.current if target == 0 else table.previous)[row] = {
-            f.code: Value(f.kind, n, None if f.kind == "count" else d) for f, n, d in zip(figures, nums, dens, strict=True)}
+            f.code: Value(f.kind, n, None if f.kind == "count" else d)
+            for f, n, d in zip(figures, sums[:width], sums[width:], strict=True)}
     return tables
 
 

@@ -41,10 +41,12 @@ from typing import Any
 from flask_appbuilder import Model
 from sqlalchemy import (
     Column,
+    DateTime,
     Integer,
     String,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     false,
@@ -61,10 +63,13 @@ from sqlalchemy.sql.selectable import ScalarSelect, SelectBase
 
 from app.cases.models import Case, CaseStatus, Satisfaction
 from app.core.scoping import scope_clause
+from app.core.statements import clause_key, reused
 
 TABLE = "case_figure_month"
 KEYS = ("month", "township_id", "unit_id", "category", "reported_unit_id", "due_month")
 PENDING_DUE = "on_time_completion_p"
+# "Now" in a reused statement (app/core/statements.py): the moment is given when it runs.
+NOW = bindparam("xf_now", type_=DateTime())
 
 
 def _counter_definitions() -> list[tuple[str, ColumnElement]]:
@@ -452,6 +457,10 @@ def split(periods: Mapping[str, Any]) -> tuple[list[tuple[str, int, int]], list[
     return months, days
 
 
+def _filter_shape(filters: Any) -> tuple[Any, ...]:
+    return filters.township_id, filters.unit_id, filters.category
+
+
 def _rollup_conditions(filters: Any, scope_condition: ColumnElement) -> list[ColumnElement]:
     t = case_figure_month.c
     conditions = [scope_condition]
@@ -546,24 +555,29 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
     if plan.remainder is not None:
         F.add_groups(groups, F.count_cases_live(filters, figures, month_stretches, moment,
                                                 extra=[plan.remainder], steer=True))
-    t = case_figure_month.c
-    key, in_months = F.stretch_key(case_figure_month.c.month, months)
     due_before = _month_number(moment.date())
-    columns: list[Any] = []
-    for fig in figures:
-        columns.append(func.sum(t[f"{fig.code if fig.kind != 'change' else 'volume'}_n"]))
-        if fig.kind == "rate":
-            columns.append(func.sum(t[f"{fig.code}_d"]))
-    columns.append(func.sum(case((and_(t.due_month > 0, t.due_month < due_before), t[PENDING_DUE]), else_=0)))
-    unit = func.nullif(t.unit_id, 0)
-    statement = (
-        select(key, t.township_id, unit, *columns)
-        .where(in_months, *_rollup_conditions(filters, scope_condition))
-        .group_by(key, t.township_id, unit)
-        # Every case not merged away counts in volume_n: a group without any is left over by
-        # cases that moved or merged, and the cases themselves would show no such group.
-        .having(func.sum(t.volume_n) > 0)
-    )
+
+    def build() -> Any:
+        t = case_figure_month.c
+        key, in_months = F.stretch_key(case_figure_month.c.month, months)
+        columns: list[Any] = []
+        for fig in figures:
+            columns.append(func.sum(t[f"{fig.code if fig.kind != 'change' else 'volume'}_n"]))
+            if fig.kind == "rate":
+                columns.append(func.sum(t[f"{fig.code}_d"]))
+        columns.append(func.sum(case((and_(t.due_month > 0, t.due_month < due_before), t[PENDING_DUE]), else_=0)))
+        unit = func.nullif(t.unit_id, 0)
+        return (
+            select(key, t.township_id, unit, *columns)
+            .where(in_months, *_rollup_conditions(filters, scope_condition))
+            .group_by(key, t.township_id, unit)
+            # Every case not merged away counts in volume_n: a group without any is left over by
+            # cases that moved or merged, and the cases themselves would show no such group.
+            .having(func.sum(t.volume_n) > 0)
+        )
+
+    statement = reused(("figure months", tuple(months), tuple(f.code for f in figures), due_before,
+                        *_filter_shape(filters), clause_key(scope_condition)), build)
     stored: dict = {}
     pending_due = F.ON_TIME_COMPLETION.code
     for row in db.session.execute(statement):
@@ -577,13 +591,19 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
     for fig in figures:
         if fig.pending is None:
             continue
-        condition = fig.pending(moment)
-        if fig.code == pending_due:
-            # Earlier deadline months came from the table; this month's deadlines from the cases.
-            condition = and_(condition, Case.due_at >= month_start)
-        if plan.remainder is not None:  # counted whole with the remainder above
-            condition = and_(condition, not_(func.coalesce(plan.remainder, false())))
-        counts = _count_live(filters, month_stretches, condition)
+
+        def condition(fig: Any = fig) -> ColumnElement:
+            # The moment is a parameter of the statement (NOW), given when it runs.
+            condition = fig.pending(NOW)
+            if fig.code == pending_due:
+                # Earlier deadline months came from the table; this month's deadlines from the cases.
+                condition = and_(condition, Case.due_at >= month_start)
+            if plan.remainder is not None:  # counted whole with the remainder above
+                condition = and_(condition, not_(func.coalesce(plan.remainder, false())))
+            return condition
+
+        counts = _count_live(filters, month_stretches, condition, moment,
+                             (fig.code, month_start, clause_key(plan.remainder)))
         F.add_groups(groups, {group: {fig.code: F.Value("rate", 0, n)} for group, n in counts.items()})
     return groups
 
@@ -616,19 +636,28 @@ def _month_start(number: int) -> date:
     return date(number // 100, number % 100, 1)
 
 
-def _count_live(filters: Any, stretches: list[tuple[str, datetime, datetime]], condition: ColumnElement) -> dict:
-    """Cases meeting `condition` (a pending part: a few cases, on an index of their own) per group."""
+def _count_live(filters: Any, stretches: list[tuple[str, datetime, datetime]], condition: Callable[[], ColumnElement],
+                moment: datetime, shape: tuple[Any, ...]) -> dict:
+    """Cases meeting `condition()` (a figure's pending part, NOW being `moment`: a few cases, on
+    an index of their own) per group. `shape`: what `condition()` is built from."""
     from app.extensions import db
     from app.reports import figures as F
 
-    key, in_stretches = F.stretch_key(Case.received_at, stretches)
-    key, others = steered(key, [in_stretches, *F.case_conditions(filters)])
-    statement = (
-        select(key, Case.township_id, Case.responsible_unit_id, func.count())
-        .where(condition, *others)
-        .group_by(key, Case.township_id, Case.responsible_unit_id)
-    )
-    return {(row[0], row[1], row[2]): int(row[3]) for row in db.session.execute(statement)}
+    conditions = F.case_conditions(filters)
+
+    def build() -> Any:
+        key, in_stretches = F.stretch_key(Case.received_at, stretches)
+        key, others = steered(key, [in_stretches, *conditions])
+        return (
+            select(key, Case.township_id, Case.responsible_unit_id, func.count())
+            .where(condition(), *others)
+            .group_by(key, Case.township_id, Case.responsible_unit_id)
+        )
+
+    statement = reused(("pending", *shape, tuple(stretches), db.session.get_bind().dialect.name,
+                        *(clause_key(c) for c in conditions)), build)
+    return {(row[0], row[1], row[2]): int(row[3])
+            for row in db.session.execute(statement, {NOW.key: moment})}
 
 
 def volume_by_month(filters: Any, first: date, after: date) -> dict[date, int] | None:

@@ -200,3 +200,38 @@ def test_stored_counts_are_the_figure_definitions():
     and a migration)."""
     assert rollup.counter_names() == list(rollup.COUNTERS)
     assert [c.name for c in rollup.case_figure_month.columns] == [*rollup.KEYS, *rollup.COUNTERS]
+
+
+def test_a_reused_report_statement_follows_the_moment_and_the_scope(app, db_session, random_county):
+    """The report's statements are built once per shape and reused (app/core/statements.py):
+    asked again a fortnight later, the same report counts the deadline that passed meanwhile;
+    asked for another township, it counts that township's cases — never the first one's."""
+    from app.core import statements
+
+    towns, units = random_county
+    # Open, accepted, due on 10 August 2015: past due on the 20th, not yet on the 3rd.
+    add_cases(db_session, [{"received_at": datetime(2015, 6, 1, 9, 0), "township_id": towns[0],
+                            "responsible_unit_id": towns[0], "due_at": datetime(2015, 8, 10, 18, 0)}])
+    early, late = datetime(2015, 8, 3, 8, 0), datetime(2015, 8, 20, 8, 0)
+    place = {town: Scope(township_ids=frozenset({town}), unit_ids=frozenset({town}), units_within_place=True,
+                         lineage=frozenset({town})) for town in towns}
+    statements.clear()
+    with app.app_context():
+        first = ReportFilters(Period.year(2015), scope=place[towns[0]])
+        before = F.count_cases(first, F.CASE_FIGURES, True, early)
+        built = len(statements._statements)
+        assert built >= 2  # the monthly table's statement and the pending parts'
+        after = F.count_cases(first, F.CASE_FIGURES, True, late)
+        assert len(statements._statements) == built  # nothing built again: reused
+        assert before == live(first, True, early)
+        assert after == live(first, True, late)
+
+        def due_base(groups: F.Groups) -> int:
+            return sum(v[F.ON_TIME_COMPLETION.code].denominator for k, v in groups.items() if k[0] == "current")
+
+        assert due_base(after) > due_base(before)  # the deadlines passed meanwhile count (ours among them)
+        second = ReportFilters(Period.year(2015), scope=place[towns[1]])
+        other = F.count_cases(second, F.CASE_FIGURES, True, late)
+        assert other == live(second, True, late)
+        assert {k[1] for k in other} == {towns[1]}
+        assert len(statements._statements) > built  # another scope, statements of its own
