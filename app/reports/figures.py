@@ -121,6 +121,12 @@ class ReportFilters:
     def resolved_scope(self) -> Scope:
         return self.scope if self.scope is not None else current_scope()
 
+    @property
+    def narrowing(self) -> tuple[int | None, int | None, str | None]:
+        """The township, unit and category filters: part of a kept statement's key
+        (app/core/statements.py)."""
+        return self.township_id, self.unit_id, self.category
+
 
 # --- values ----------------------------------------------------------------------------------------
 
@@ -451,7 +457,7 @@ Groups = dict[tuple[str, int | None, int | None], dict[str, Value]]
 
 def _shape(filters: ReportFilters, periods: Mapping[str, Period]) -> tuple[Hashable, ...]:
     """What a family's statement is built from besides its scope (see app/core/statements.py)."""
-    return tuple(periods.items()), filters.township_id, filters.unit_id, filters.category
+    return tuple(periods.items()), *filters.narrowing
 
 
 def _sum(condition: ColumnElement) -> Any:

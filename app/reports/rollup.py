@@ -457,10 +457,6 @@ def split(periods: Mapping[str, Any]) -> tuple[list[tuple[str, int, int]], list[
     return months, days
 
 
-def _filter_shape(filters: Any) -> tuple[Any, ...]:
-    return filters.township_id, filters.unit_id, filters.category
-
-
 def _rollup_conditions(filters: Any, scope_condition: ColumnElement) -> list[ColumnElement]:
     t = case_figure_month.c
     conditions = [scope_condition]
@@ -577,7 +573,7 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
         )
 
     statement = reused(("figure months", tuple(months), tuple(f.code for f in figures), due_before,
-                        *_filter_shape(filters), clause_key(scope_condition)), build)
+                        *filters.narrowing, clause_key(scope_condition)), build)
     stored: dict = {}
     pending_due = F.ON_TIME_COMPLETION.code
     for row in db.session.execute(statement):

@@ -130,10 +130,10 @@ def figure_heads(figures: list[FigureDef]) -> Markup:
 def figure_cells(figures: list[FigureDef], values: list[tuple[F.Value, F.Value]]) -> Markup:
     """A row's figure cells: this period's value, and below it the previous period's, each with
     its count as the tooltip. Written here, not in the template: a county's page has 600 cells,
-    and Jinja's per-expression work was a fifth of the page's time (escaping each value, a
-    tenth). Nothing here needs escaping: a Value's text and detail are made by figures.Value
-    from integers (digits, signs, '/', '%', a dash), and a figure's code is an identifier of
-    ours; the one translated string is escaped."""
+    and Jinja's per-expression work was a fifth of the page's time. Nothing here needs
+    escaping: a Value's text and detail are made by figures.Value from integers (digits, signs,
+    '/', '%', a dash), and a figure's code is an identifier of ours; the one translated string
+    is escaped."""
     previous_title = escape(gettext("Previous reporting period"))
     cells = []
     for fig, (current, previous) in zip(figures, values, strict=True):
