@@ -69,12 +69,14 @@ test: system-deps install lint security
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
+# The suite runs on a server clock in UTC (most servers' and containers' zone): the county's
+# time must come from XF_TIMEZONE, never from the process's zone.
 test-sqlite: install
-	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+	TZ=UTC $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 test-postgres: install
 	.ci/postgres start $(PG_TEST_PORT)
-	XF_TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); status=$$?; \
+	TZ=UTC XF_TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS); status=$$?; \
 	.ci/postgres stop $(PG_TEST_PORT); exit $$status
 
 DB ?= sqlite

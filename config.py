@@ -58,6 +58,9 @@ APP_NAME = "信访工作管理平台"
 APP_ICON = ""
 SECRET_KEY = secret_key(XF_ENV)
 DEMO_MODE = XF_ENV != "production"
+# The county's time zone: every "now", form default, day boundary, deadline and report period
+# (app/core/clock.py), whatever TZ the server itself runs in.
+XF_TIMEZONE = os.environ.get("XF_TIMEZONE", "Asia/Shanghai").strip() or "Asia/Shanghai"
 
 # --- Database --------------------------------------------------------------------------------
 SQLALCHEMY_DATABASE_URI = database_url()

@@ -38,9 +38,12 @@ def init_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     Behind a reverse proxy (PROXY_HOPS > 0) the client address, scheme and host come from its
     X-Forwarded-* headers — rate limits and the audit log must see the real client.
     """
+    from app.core.clock import zone_named
+
     app.config.from_object(default_config)
     if test_config:
         app.config.update(test_config)
+    zone_named(app.config["XF_TIMEZONE"])  # an unknown zone stops the start, with its name
     # JSON (the API, error bodies) in readable Chinese: UTF-8, not \u escapes.
     app.json.ensure_ascii = False
     hops = int(app.config.get("PROXY_HOPS", 0) or 0)

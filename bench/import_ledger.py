@@ -18,10 +18,12 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.core.clock import today as county_today  # noqa: E402
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -61,7 +63,7 @@ def spreadsheet(template: bytes, rows: int, rng: random.Random) -> bytes:
     units = ["县自然资源局", "县司法局", "县人力资源和社会保障局", "县住房和城乡建设局"]
     book = openpyxl.load_workbook(io.BytesIO(template))
     sheet = book.worksheets[0]
-    today = date.today()
+    today = county_today()
     for index in range(rows):
         township, villages = rng.choice(data.TOWNSHIPS)
         village = rng.choice(villages)

@@ -12,8 +12,12 @@ import os
 import random
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from locust import HttpUser, between, task
+
+# The demo county keeps Beijing time, whatever zone the machine running locust has.
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 PASSWORD = "Demo@2026"  # noqa: S105 — the demo county's documented password
 CASE_LINK = re.compile(r'href="/cases/show/(\d+)"')
@@ -94,7 +98,7 @@ class Clerk(Staff):
         form = {
             "csrf_token": token.group(1),
             "channel": "visit",
-            "received_at": (datetime.now() - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S"),
+            "received_at": (datetime.now(BEIJING) - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S"),
             "category": "claim",
             "subject": "__None",
             "title": f"压力测试登记：{random.choice(KEYWORDS)}问题",

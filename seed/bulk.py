@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from app.cases.models import Case, CaseStatus, Category, Channel, Petitioner, Subject
 from app.cases.numbering import format_number, reserve_numbers
+from app.core import clock
 from app.core.calendar import DayKind, deadline
 from app.deadlines.policy import load_policy
 from app.extensions import db
@@ -186,7 +187,7 @@ def generate(count: int, years: float = 3.0, seed: int = 7, progress: Callable[[
 
     next_case_id = (session.execute(select(db.func.max(Case.id))).scalar() or 0) + 1
     next_person_id = (session.execute(select(db.func.max(Petitioner.id))).scalar() or 0) + 1
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now()
     span = int(years * 365 * 86400)
     start = now - timedelta(seconds=span)
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Category, Channel, Petitioner, Subject
 from app.cases.numbering import format_number, reserve_numbers
+from app.core import clock
 from app.core.validators import id_number_checksum
 from app.deadlines.policy import load_policy
 from app.extensions import db
@@ -260,7 +261,7 @@ def _load_demo(cases: int, seed: int) -> dict[str, Any]:
     from seed.histories import write_histories
 
     rng = random.Random(seed)
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now()
     org = build_org()
     subjects = build_subjects()
     users = build_users(org)

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.cases.models import Case
+from app.core import clock
 from app.extensions import db
 from app.ledgers import sweeps
 from app.ledgers.models import (
@@ -153,7 +154,7 @@ def _mobile(rng: random.Random) -> str:
 
 
 def load_demo_ledgers(org: dict[str, OrgUnit], rng: random.Random, today: date | None = None) -> dict[str, Any]:
-    today = today or date.today()
+    today = today or clock.today()
     session = db.session
     session.flush()
     users = {u.username: u for u in session.execute(select(AppUser)).scalars()}
@@ -298,7 +299,7 @@ def _unit_for(kind: DisputeType) -> str:
 
 def _sweep_reports(session, rng, today, entries, clerk_ids) -> int:
     rules = sweeps.rules(session)
-    moment = datetime.now().replace(microsecond=0)
+    moment = clock.now()
     count = 0
     units = session.execute(
         select(OrgUnit).where(OrgUnit.kind.in_(list(sweeps.LEVEL_KINDS.values())), OrgUnit.active.is_(True))

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.cases import workflow
 from app.cases.models import Case, Category, Mailbox, Subject
+from app.core.clock import now as county_now
 from app.extensions import db
 from app.org.models import OrgUnit
 from app.portal import progress, publishing
@@ -84,7 +85,7 @@ def _handle(case: Case, clock: _Clock, clerk: AppUser, leader: AppUser, unit: Or
 
 
 def load_demo_portal(now: datetime | None = None) -> dict[str, Case]:
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or county_now()).replace(microsecond=0)
     townships = {name: _unit(name) for name, _ in data.TOWNSHIPS[:1]}
     chengguan = townships[data.TOWNSHIPS[0][0]]
     village = _unit(data.TOWNSHIPS[0][1][0])

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus, Channel
+from app.core import clock
 from app.extensions import db
 from app.leaders import rules as leader_rules
 from app.leaders.models import Holding, Leader, LeaderRank, Reception, ReceptionKind, ReceptionSlot
@@ -58,7 +59,7 @@ OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 
 def load_demo_supervision(org: dict[str, OrgUnit], rng: random.Random, now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.now()
     session = db.session
     session.flush()
     users = {u.username: u for u in session.execute(select(AppUser)).unique().scalars()}

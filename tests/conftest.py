@@ -155,6 +155,33 @@ def app(database_uri: str):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def module_app(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One app and one private database for a whole module: for read-only walks over every
+    view × role, where a fresh database per check would cost minutes."""
+    if PG_URL:
+        name = f"xf_m_{uuid.uuid4().hex[:12]}"
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+        uri = _pg_url(name)
+    else:
+        target = tmp_path_factory.mktemp("module") / "module.db"
+        shutil.copyfile(template_db, target)
+        uri = f"sqlite:///{target}"
+    application = make_app(uri)
+    yield application
+    with application.app_context():
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    if PG_URL:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def db_session(database_uri: str):
     """A session for arranging and checking data directly, beside the app under test.

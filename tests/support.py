@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 
@@ -13,7 +14,20 @@ from seed.data import DEMO_PASSWORD
 
 Client = FlaskClient
 
-__all__ = ["DEMO_PASSWORD", "Client", "case_form", "form_errors", "login", "page_text", "valid_id_number"]
+# The demo county keeps Beijing time whatever the server's zone (the suite runs with TZ=UTC):
+# tests read the county's clock straight from the tz database, not through the app's helper.
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def county_now() -> datetime:
+    """Beijing wall-clock time, naive, to the second: what the app stores and shows."""
+    return datetime.now(BEIJING).replace(tzinfo=None, microsecond=0)
+
+
+def county_today() -> date:
+    return datetime.now(BEIJING).date()
+
+__all__ = ["DEMO_PASSWORD", "Client", "case_form", "county_now", "county_today", "form_errors", "login", "page_text", "valid_id_number"]
 
 
 def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> None:
@@ -51,7 +65,7 @@ def case_form(township_id: int, subject_id: int | None = None, **overrides: Any)
     """A valid case registration form post (one petitioner), overridable field by field."""
     data: dict[str, Any] = {
         "channel": "visit",
-        "received_at": (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+        "received_at": (county_now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
         "category": "claim",
         "subject": str(subject_id) if subject_id else "__None",
         "title": "反映村道施工长期停工",

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash
 
 from app.api.errors import ApiError, unauthenticated
-from app.core.models import now
+from app.core.clock import now
 from app.extensions import db
 
 # Refresh an API key's "last used" at most this often (a write per call would be wasted).

@@ -6,18 +6,20 @@ characters (neither database would store them), and every problem is reported as
 stable codes in `app.api.errors.FIELD_CODES`. The same schemas describe the payloads in the
 OpenAPI spec, so the spec and the checks cannot drift apart.
 
-Times: the database keeps the county's wall-clock time (naive). The API writes it with the
-county's offset (2026-03-05T09:30:00+08:00, RFC 3339) and accepts either that or a naive time
-meaning wall-clock time.
+Times: the database keeps the county's wall-clock time (naive, `app.core.clock`). The API writes
+it with the county's offset (2026-03-05T09:30:00+08:00, RFC 3339) and accepts either that or a
+naive time meaning wall-clock time.
 """
 
 from __future__ import annotations
 
 import numbers
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from app.core.clock import to_county, with_offset
 
 # marshmallow's message keys → our stable codes (app/api/errors.py).
 _CODES = {
@@ -32,28 +34,7 @@ _CODES = {
 }
 
 
-# China's standard time. A fixed offset, not the tz database's Asia/Shanghai: that zone gives
-# historical offsets (local mean time +08:05:43, the summer times of 1986–91) that no partner
-# system expects for a wall-clock time.
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 EARLIEST_YEAR = 1900
-
-
-def local_zone() -> Any:
-    return CHINA_STANDARD_TIME
-
-
-def to_wall_clock(value: datetime) -> datetime:
-    """An aware time → the county's naive wall-clock time; a naive one is taken as it is."""
-    if value.tzinfo is not None:
-        value = value.astimezone(local_zone()).replace(tzinfo=None)
-    return value.replace(microsecond=0)
-
-
-def with_offset(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=local_zone()).isoformat(timespec="seconds")
 
 
 class Text(fields.String):
@@ -102,7 +83,7 @@ class LocalDateTime(fields.DateTime):
         if not isinstance(value, str) or "\x00" in value:
             raise self.make_error("invalid")
         try:
-            moment = to_wall_clock(datetime.fromisoformat(value.strip().replace(" ", "T", 1)))
+            moment = to_county(datetime.fromisoformat(value.strip().replace(" ", "T", 1)))
         except (ValueError, OverflowError):
             raise self.make_error("invalid") from None
         if moment.year < EARLIEST_YEAR:

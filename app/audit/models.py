@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Text
 
 from app.core.choices import Choices
-from app.core.models import now
+from app.core.clock import now
 
 
 class AuditKind(Choices):

@@ -28,7 +28,7 @@ from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
 
 from app.audit.models import AuditEntry, AuditKind
-from app.core.models import now
+from app.core.clock import now
 
 SUMMARY_LENGTH = 255
 _ACTOR_CACHE = "_xf_audit_actor"

@@ -19,7 +19,7 @@ from app.cases.models import Case, CaseStatus, Satisfaction
 from app.cases.repeats import repeats_of_case
 from app.cases.workflow_models import Extension, JointReview, Pause
 from app.core.calendar import Urgency, days_left
-from app.core.models import now as wall_clock
+from app.core.clock import now as wall_clock
 from app.core.privacy import has_personal_data_role, mask_id_number, mask_phone
 from app.core.scoping import OrgChoiceFilter, current_scope
 from app.deadlines.models import RuleCode

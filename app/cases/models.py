@@ -423,7 +423,7 @@ def _sync_case_fields(session: Session, flush_context, instances) -> None:  # no
     the petitioner summary follows the rows.
     """
     from app.cases.numbering import next_case_number
-    from app.core.models import now
+    from app.core.clock import now
 
     cases: dict[int, Case] = {}
     summaries: dict[int, Case] = {}

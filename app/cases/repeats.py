@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus, Petitioner
+from app.core import clock
 from app.core.scoping import Scope, current_scope, scope_clause
 from app.core.validators import normalize_id_number, normalize_phone
 
@@ -63,7 +64,7 @@ def find_repeats(
     """Earlier cases that may be the same matter, most relevant first (same person first)."""
     scope = current_scope() if scope is None else scope
     people = list(people)
-    received_at = received_at or datetime.now()
+    received_at = received_at or clock.now()
     visible = and_(
         scope_clause(Case, scope),
         Case.status != CaseStatus.MERGED.value,

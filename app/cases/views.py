@@ -40,8 +40,8 @@ from app.cases.notices import notice_context
 from app.cases.repeats import Person, find_repeats, people_of
 from app.cases.rules import case_problems, reported_unit_problems
 from app.core import refcache
+from app.core.clock import now
 from app.core.errors import DomainError, StaleRecordError
-from app.core.models import now
 from app.core.privacy import may_search_by_personal_data
 from app.core.scoping import current_scope, get_scoped, scoped_select
 from app.core.search import keyword_clause, keyword_count_criterion

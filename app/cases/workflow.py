@@ -72,8 +72,8 @@ from app.cases.workflow_models import (
 )
 from app.core.calendar import DayKind, Urgency, paused_days, urgency
 from app.core.choices import Choices
+from app.core.clock import now as wall_clock
 from app.core.errors import DomainError, StaleRecordError
-from app.core.models import now as wall_clock
 from app.core.scoping import Scope, exclusion_clause, scope_branches, scope_clause, scope_for_user
 from app.core.validators import FUTURE_TOLERANCE
 from app.deadlines.models import RuleCode

@@ -23,7 +23,6 @@ import sqlite3
 import subprocess  # noqa: S404 — runs pg_dump/pg_restore/psql with fixed arguments, no shell
 import tarfile
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+
+from app.core import clock
 
 FORMAT = 1
 SQLITE_NAME = "database.sqlite3"
@@ -143,7 +144,7 @@ def create_backup(target: Path) -> dict[str, Any]:
         "format": FORMAT,
         "dialect": dialect,
         "revision": _revision(),
-        "created_at": datetime.now().isoformat(timespec="seconds"),
+        "created_at": clock.now().isoformat(timespec="seconds"),
     }
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="xf-backup-") as work:

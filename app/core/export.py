@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.properties import ColumnProperty
 from sqlalchemy.orm.relationships import RelationshipProperty
 
+from app.core import clock
 from app.core.choices import Choices
 from app.core.privacy import mask_id_number, mask_phone
 
@@ -145,7 +146,7 @@ def rows_of(query: Any, columns: list[ExportColumn], unmasked: bool) -> Iterator
 
 
 def download_name(title: str, extension: str) -> str:
-    return f"{title}_{date.today():%Y%m%d}.{extension}"
+    return f"{title}_{clock.today():%Y%m%d}.{extension}"
 
 
 def _disposition(filename: str) -> str:

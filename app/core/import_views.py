@@ -24,6 +24,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.core.clock import now
 from app.core.imports import (
     ImportJob,
     ImportSpec,
@@ -36,7 +37,6 @@ from app.core.imports import (
     start_job,
     template_filename,
 )
-from app.core.models import now
 from app.core.scoping import current_scope
 from app.extensions import db
 

@@ -74,9 +74,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import deferred
 
+from app.core import clock
 from app.core.choices import Choices
+from app.core.clock import now
 from app.core.errors import DomainError
-from app.core.models import now
 from app.core.scoping import Scope, ScopeSpec
 from app.core.validators import (
     REQUIRED_MESSAGE,
@@ -226,7 +227,7 @@ class ImportContext:
     user_id: int | None
     org_unit_id: int | None
     session: Any
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)
     now: datetime = field(default_factory=now)
     cache: dict[str, Any] = field(default_factory=dict)
     job_id: int | None = None

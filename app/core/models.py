@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import Column, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import declared_attr, relationship
 
-
-def now() -> datetime:
-    """Local wall-clock time (the county's), naive — what clerks read and type."""
-    return datetime.now().replace(microsecond=0)
+from app.core.clock import now
 
 
 def current_user_id() -> int | None:

@@ -35,7 +35,7 @@ from flask_appbuilder.urltools import (
 )
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, literal_column, select
+from sqlalchemy import false, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
@@ -395,8 +395,11 @@ class ScopedModelView(ModelView):
         if caps:
             cap = min([cap, *caps])
         cap = max(cap, (page + 2) * page_size)
+        # The primary key, not a constant: with nothing to filter (a county-wide user's scope is
+        # everything) `SELECT 1` would lose its FROM and count one row.
+        key = getattr(self.datamodel.obj, self.datamodel.get_pk_name())
         return count_disjoint(
-            (self.datamodel.apply_filters(query, part).with_entities(literal_column("1"))
+            (self.datamodel.apply_filters(query, part).with_entities(key)
              for part in self._scope_parts(filters)),
             cap,
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import flash
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -11,6 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.core import clock
 from app.core.calendar import DayKind, library_knows
 from app.core.errors import DomainError
 from app.core.views import ScopedModelView
@@ -81,7 +80,7 @@ class HolidayOverrideView(ScopedModelView):
     @expose("/list/")
     @has_access
     def list(self):
-        year = date.today().year
+        year = clock.today().year
         for missing in [y for y in (year, year + 1) if not library_knows(y)]:
             if not _has_overrides(missing):
                 flash(

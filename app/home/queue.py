@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from app.core import clock
+
 QUEUE_LIMIT = 20
 
 
@@ -35,7 +37,7 @@ class QueueEntry:
         if self.due is None:
             return ""
         day = self.due.date() if isinstance(self.due, datetime) else self.due
-        return "overdue" if day < date.today() else ""
+        return "overdue" if day < clock.today() else ""
 
 
 @dataclass

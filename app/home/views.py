@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
-from sqlalchemy import and_, false, func, literal_column, select, true
+from sqlalchemy import and_, false, func, select, true
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
@@ -15,7 +15,7 @@ from app.cases.case_page import urgency_badge
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus
 from app.cases.workflow import queue_clause, queue_statuses
 from app.core.calendar import near_boundary
-from app.core.models import now
+from app.core.clock import now
 from app.core.scoping import current_scope, disjoint_scope_parts, scope_clause
 from app.core.views import count_disjoint
 from app.deadlines.policy import current_policy
@@ -39,7 +39,7 @@ COUNT_CAP = 1_000
 def capped_count(*parts) -> int:
     """How many cases match any of the disjoint conditions `parts`, counting no further than
     COUNT_CAP (then "1,000+"). Part by part, each count is one indexed read."""
-    return count_disjoint((select(literal_column("1")).where(where) for where in parts), COUNT_CAP)
+    return count_disjoint((select(Case.id).where(where) for where in parts), COUNT_CAP)
 
 
 def deadline_counts(parts: list, moment, warn_days: int) -> tuple[int, int]:

@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.models import CaseStatus
+from app.core import clock
+from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.models import now as wall_clock
 from app.core.scoping import Scope, scope_for_user
 from app.core.validators import future_error
 from app.leaders.models import (
@@ -256,7 +257,7 @@ def end_holding(session: Session, holding: Holding, status: str | None, ended_on
 
 def slot_problems(slot: ReceptionSlot, actor: Any, is_new: bool, today: date | None = None) -> list[DomainError]:
     problems: list[DomainError] = []
-    today = today or date.today()
+    today = today or clock.today()
     if not may_act_for(actor, slot.leader):
         problems.append(_not_for(slot.leader))
     for field in ("start_time", "end_time"):
@@ -307,7 +308,7 @@ def upcoming_slots(session: Session, start: date | None = None, days: int = 28) 
     """Published receptions from `start` (today) for `days` days — for the schedule page and the
     public portal. Deliberately unscoped: the schedule is published to everyone (no personal
     data: a leader's name and post are public in a 接访 schedule)."""
-    start = start or date.today()
+    start = start or clock.today()
     end = start + timedelta(days=days)
     rows = session.execute(
         select(ReceptionSlot, Leader, OrgUnit.name)

@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cases.models import Case, CaseStatus
-from app.core.models import now as wall_clock
+from app.core.clock import now as wall_clock
 from app.leaders.models import Holding, Leader, ScoreKind, ScoreRule
 
 

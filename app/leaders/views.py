@@ -26,6 +26,7 @@ from app.cases.references import (
     join_numbers,
     overseen_petitioners,
 )
+from app.core import clock
 from app.core.errors import DomainError, DomainErrors, StaleRecordError
 from app.core.scoping import ScopeFilter, current_actor, current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
@@ -153,7 +154,7 @@ class LeaderView(ShowsEveryProblem, ScopedModelView):
             .options(selectinload(Holding.case), selectinload(Holding.ledger_entry), selectinload(Holding.duties))
             .order_by(Holding.status, Holding.taken_on.desc())
         ).scalars().all()
-        today = date.today()
+        today = clock.today()
         slots = db.session.execute(
             select(ReceptionSlot).where(ReceptionSlot.leader_id == leader.id, ReceptionSlot.day >= today)
             .order_by(ReceptionSlot.day, ReceptionSlot.start_time).limit(20)
@@ -282,7 +283,7 @@ class HoldingView(ShowsEveryProblem, ScopedModelView):
     )
 
     def prefill_add_form(self, form) -> None:
-        form.taken_on.data = date.today()
+        form.taken_on.data = clock.today()
         form.case_number.data = request.args.get("case", "")
         mine = rules.leader_for_user(db.session, g.user)
         if mine is not None:
@@ -326,10 +327,10 @@ class HoldingView(ShowsEveryProblem, ScopedModelView):
 
     def _show_page(self, holding: Holding, status: int = 200, **forms: Any):
         self.update_redirect()
-        duty_form = forms.get("duty_form") or DutyForm(formdata=None, noted_on=date.today())
+        duty_form = forms.get("duty_form") or DutyForm(formdata=None, noted_on=clock.today())
         duty_form.duty.choices = [(str(d.id), d.name) for d in holding.duties if d.done_on is None]
-        note_form = forms.get("note_form") or HoldingNoteForm(formdata=None, noted_on=date.today())
-        end_form = forms.get("end_form") or EndHoldingForm(formdata=None, ended_on=date.today())
+        note_form = forms.get("note_form") or HoldingNoteForm(formdata=None, noted_on=clock.today())
+        end_form = forms.get("end_form") or EndHoldingForm(formdata=None, ended_on=clock.today())
         acts = rules.may_act_for(g.user, holding.leader) and holding.is_active
         case = holding.case
         case_visible = case is not None and db.session.execute(
@@ -444,7 +445,7 @@ class ReceptionSlotView(ShowsEveryProblem, ScopedModelView):
     )
 
     def prefill_add_form(self, form) -> None:
-        form.day.data = date.today() + timedelta(days=1)
+        form.day.data = clock.today() + timedelta(days=1)
         form.start_time.data, form.end_time.data = "09:00", "11:30"
         mine = rules.leader_for_user(db.session, g.user)
         if mine is not None:
@@ -517,7 +518,7 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
     )
 
     def prefill_add_form(self, form) -> None:
-        form.held_on.data = date.today()
+        form.held_on.data = clock.today()
         mine = rules.leader_for_user(db.session, g.user)
         if mine is not None:
             form.leader.data = mine
@@ -551,7 +552,7 @@ class ScheduleView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        start = _date_arg("from", date.today())
+        start = _date_arg("from", clock.today())
         weeks = request.args.get("weeks", "4")
         days = 7 * (int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 12 else 4)
         slots = rules.upcoming_slots(db.session, start, days)
@@ -577,7 +578,7 @@ class LeaderScoreView(BaseView):
     previous_method_permission_name = method_permission_name
 
     def _period(self) -> tuple[date, date]:
-        today = date.today()
+        today = clock.today()
         first = _date_arg("from", today.replace(month=1, day=1))
         last = _date_arg("to", today)
         return (last, first) if last < first else (first, last)

@@ -24,8 +24,9 @@ from flask_babel import gettext
 from sqlalchemy import or_, select, tuple_
 
 from app.cases.models import Case, Category, Petitioner
+from app.core import clock
+from app.core.clock import now
 from app.core.errors import DomainError
-from app.core.models import now
 from app.core.scoping import Scope
 from app.ledgers.models import (
     CloseOutRequest,
@@ -118,7 +119,7 @@ def recent_petitions(session: Any, parties: list[LedgerParty], since: date, scop
 
 
 def check_closeout(session: Any, entry: LedgerEntry, scope: Scope, today: date | None = None) -> CloseOutCheck:
-    today = today or date.today()
+    today = today or clock.today()
     check = CloseOutCheck()
     if entry.status == EntryStatus.CLOSED.value:
         check.reasons.append(gettext("the entry is already closed out"))
@@ -171,7 +172,7 @@ def decide_closeout(
 ) -> None:
     """A leader approves (the rules are checked again, today) or refuses (with a reason)."""
     note = (note or "").strip()
-    today = today or date.today()
+    today = today or clock.today()
     if request.status != CloseOutStatus.PENDING.value:
         raise DomainError(gettext("This application has already been decided"))
     entry = request.entry

@@ -34,7 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, relationship
 
 from app.core.choices import Choices
-from app.core.models import Stamped, Versioned, current_user_id, now
+from app.core.clock import now
+from app.core.models import Stamped, Versioned, current_user_id
 from app.core.scoping import ScopeSpec
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from flask_babel import gettext
 
+from app.core.clock import now
 from app.core.errors import DomainError
-from app.core.models import now
 from app.core.scoping import Scope
 from app.core.validators import future_error
 from app.ledgers.models import (

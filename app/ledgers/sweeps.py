@@ -27,8 +27,8 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import Integer, cast, func, select
 
+from app.core.clock import now
 from app.core.errors import DomainError
-from app.core.models import now
 from app.core.scoping import Scope, scope_clause
 from app.ledgers.models import Frequency, LedgerEntry, OrgLevel, SweepReport, SweepRule, Weekday
 from app.org.models import OrgKind, OrgUnit

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.core import clock
 from app.core.errors import DomainError, DomainErrors, StaleRecordError
 from app.core.import_views import ImportView
 from app.core.privacy import has_personal_data_role, may_search_by_personal_data
@@ -243,7 +244,7 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
     show_template = "xf/ledgers/entry_show.html"
 
     def prefill_add_form(self, form) -> None:
-        form.found_on.data = date.today()
+        form.found_on.data = clock.today()
 
     # --- saving the form --------------------------------------------------------------------------
 
@@ -311,9 +312,9 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
             .where(MediationRecord.ledger_entry_id == item.id, scope_clause(MediationRecord))
             .order_by(MediationRecord.applied_on.desc())
         ).scalars().all()
-        note_form = forms.get("note_form") or NoteForm(formdata=None, noted_on=date.today())
+        note_form = forms.get("note_form") or NoteForm(formdata=None, noted_on=clock.today())
         level_form = forms.get("level_form") or LevelForm(formdata=None)
-        resolve_form = forms.get("resolve_form") or ResolveForm(formdata=None, resolved_on=date.today())
+        resolve_form = forms.get("resolve_form") or ResolveForm(formdata=None, resolved_on=clock.today())
         apply_form = forms.get("apply_form") or CloseOutApplyForm(formdata=None)
         decide_form = forms.get("decide_form") or CloseOutDecideForm(formdata=None)
         pending = next((r for r in item.closeout_requests if r.status == "pending"), None)
@@ -539,7 +540,7 @@ class SweepStatusView(BaseView):
         session = db.session
         level = self._level()
         rule = sweeps.rules(session)[level]
-        period = sweeps.parse_period(rule, request.args.get("period"), date.today())
+        period = sweeps.parse_period(rule, request.args.get("period"), clock.today())
         township_id = request.args.get("township", "")
         township_id = int(township_id) if township_id.isdigit() else None
         statuses = sweeps.period_status(session, period, current_scope(), township_id=township_id)
@@ -558,7 +559,7 @@ class SweepStatusView(BaseView):
             rule=rule,
             period=period,
             previous=previous,
-            following=following if following.start <= date.today() else None,
+            following=following if following.start <= clock.today() else None,
             statuses=shown,
             total=len(statuses),
             counts=counts,
@@ -576,7 +577,7 @@ class SweepStatusView(BaseView):
         if unit is None or level is None:
             abort(404)
         rule = sweeps.rules(db.session)[level]
-        return unit, sweeps.parse_period(rule, request.values.get("period"), date.today())
+        return unit, sweeps.parse_period(rule, request.values.get("period"), clock.today())
 
     def _back(self, unit: OrgUnit, period: sweeps.Period):
         target = request.form.get("next") or url_for(
@@ -651,7 +652,7 @@ class SweepRollupView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        today = date.today()
+        today = clock.today()
 
         def day(name: str, default: date) -> date:
             try:

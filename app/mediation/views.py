@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import request
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
@@ -13,6 +11,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
+from app.core import clock
 from app.core.errors import DomainError
 from app.core.scoping import ScopeFilter, current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture
@@ -148,7 +147,7 @@ class MediationRecordView(ShowsEveryProblem, ScopedModelView):
     )
 
     def prefill_add_form(self, form) -> None:
-        form.applied_on.data = date.today()
+        form.applied_on.data = clock.today()
         entry = get_scoped(LedgerEntry, request.args.get("ledger_entry"))
         if entry is not None and entry.status != EntryStatus.CLOSED.value:
             form.ledger_entry.data = entry

@@ -10,7 +10,8 @@ from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy.orm import relationship
 
 from app.cases.models import Mailbox
-from app.core.models import Stamped, Versioned, now
+from app.core.clock import now
+from app.core.models import Stamped, Versioned
 from app.core.scoping import ScopeSpec
 
 

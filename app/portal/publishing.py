@@ -14,8 +14,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.cases.models import Case, Category
+from app.core.clock import now as wall_clock
 from app.core.errors import DomainError, DomainErrors
-from app.core.models import now as wall_clock
 from app.extensions import db
 from app.portal.models import PublishedLetter
 from app.portal.redaction import redact

@@ -36,8 +36,8 @@ from app.attachments.models import CaseAttachment
 from app.attachments.storage import JPEG, PDF, PNG, StoredFile, remove_stored, store_upload
 from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Category, Channel, Mailbox, Petitioner, Subject
+from app.core.clock import now as wall_clock
 from app.core.errors import DomainError, DomainErrors
-from app.core.models import now as wall_clock
 from app.core.validators import (
     id_number_error,
     normalize_id_number,

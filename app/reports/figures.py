@@ -34,7 +34,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases.models import Case, CaseStatus, Satisfaction
-from app.core.models import now as wall_clock
+from app.core.clock import now as wall_clock
 from app.core.scoping import Scope, current_scope, scope_clause
 from app.core.statements import clause_key, reused
 

@@ -15,7 +15,7 @@ from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from app.cases.models import Category
-from app.core.models import now as wall_clock
+from app.core.clock import now as wall_clock
 from app.core.scoping import Scope, current_scope
 from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
 from app.reports.figures import Period, ReportFilters

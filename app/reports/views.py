@@ -23,8 +23,8 @@ from sqlalchemy import select
 from app.audit.record import record_export
 from app.cases.models import Case, Category, Satisfaction
 from app.core import export as exporting
+from app.core.clock import now as wall_clock
 from app.core.database import reads_only
-from app.core.models import now as wall_clock
 from app.core.scoping import current_actor, current_scope
 from app.deadlines.policy import current_policy
 from app.extensions import db

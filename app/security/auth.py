@@ -20,7 +20,7 @@ from flask import Flask, current_app, flash, g, redirect, request, session, url_
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_babel import gettext
 
-from app.core.models import now
+from app.core.clock import now
 
 CHANGE_PASSWORD_ENDPOINTS = frozenset(
     {"ResetMyPasswordView.this_form_get", "ResetMyPasswordView.this_form_post"}

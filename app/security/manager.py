@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash
 from app.audit.models import AuditKind
 from app.audit.record import record_event
 from app.core import refcache
-from app.core.models import now
+from app.core.clock import now
 from app.security.auth import is_locked, lockout_threshold
 from app.security.models import AppUser
 from app.security.roles import ROLE_GRANTS, SELF_SERVICE, RoleName

@@ -17,8 +17,8 @@ from sqlalchemy import and_, false
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.models import now as wall_clock
 from app.core.scoping import Scope, scope_for_user
 from app.core.validators import future_error
 from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit

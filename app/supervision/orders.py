@@ -36,8 +36,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus
 from app.core.calendar import near_boundary
+from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.models import now as wall_clock
 from app.core.scoping import Scope, scope_clause, scope_for_user
 from app.org.models import RESPONSIBLE_KINDS, OrgUnit
 from app.security.roles import RoleName

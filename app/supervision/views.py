@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
@@ -31,8 +30,9 @@ from app.cases.references import (
     overseen_petitioners,
 )
 from app.cases.workflow import scope_and
+from app.core import clock
+from app.core.clock import now
 from app.core.errors import DomainError, DomainErrors, StaleRecordError
-from app.core.models import now
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
@@ -211,7 +211,7 @@ def _issue_defaults(form: IssueForm, items: list[Case]) -> None:
     units = {c.responsible_unit_id for c in items}
     form.unit.choices = _unit_choices(gettext("Each case's responsible unit"))
     if form.due_on.data is None:
-        form.due_on.data = current_policy().calendar.add_working_days(date.today(), 5)
+        form.due_on.data = current_policy().calendar.add_working_days(clock.today(), 5)
     if not form.unit.data and len(units) == 1 and None not in units:
         form.unit.data = str(next(iter(units)))
 
@@ -235,7 +235,7 @@ def _order_number_clause(value: str):
 def _answer_overdue_clause(value: str):
     if value != "1":
         return None
-    return (SupervisionOrder.status == OrderStatus.ISSUED.value) & (SupervisionOrder.due_on < date.today())
+    return (SupervisionOrder.status == OrderStatus.ISSUED.value) & (SupervisionOrder.due_on < clock.today())
 
 
 class SupervisionOrderView(ScopedModelView):
@@ -345,7 +345,7 @@ class SupervisionOrderView(ScopedModelView):
         if escalate_form.targets.data is None:
             escalate_form.targets.data = [str(t.id) for t in order.targets]
         if escalate_form.due_on.data is None:
-            escalate_form.due_on.data = current_policy().calendar.add_working_days(date.today(), 3)
+            escalate_form.due_on.data = current_policy().calendar.add_working_days(clock.today(), 3)
         user = g.user
         visible_cases = set(db.session.execute(
             select(Case.id).where(Case.id.in_([t.case_id for t in order.targets if t.case_id]), scope_clause(Case))
@@ -370,7 +370,7 @@ class SupervisionOrderView(ScopedModelView):
             can_decide=has_permission(self, "decide") and orders.may_supervise(order, user) and order.is_open,
             can_account=self.appbuilder.sm.has_access("can_add", "AccountabilityView"),
             open_panel=forms.get("open_panel"),
-            today=date.today(),
+            today=clock.today(),
         ), status
 
     def _step(self, pk: Any, form_name: str, form: Any, apply: Callable[[SupervisionOrder, Any], Any],
@@ -510,7 +510,7 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
             can_add_task=has_permission(self, "add_task") and has_permission(self, "edit"),
             may_complete={t.id: has_permission(self, "complete_task") and meetings.may_complete(t, user)
                           for t in meeting.tasks},
-            visible_cases=visible_cases, petitioners=overseen_petitioners, today=date.today(),
+            visible_cases=visible_cases, petitioners=overseen_petitioners, today=clock.today(),
         ), status
 
     @expose("/task/<pk>", methods=["POST"])
@@ -615,7 +615,7 @@ class AccountabilityView(ShowsEveryProblem, ScopedModelView):
     )
 
     def prefill_add_form(self, form) -> None:
-        form.decided_on.data = date.today()
+        form.decided_on.data = clock.today()
         order = get_scoped(SupervisionOrder, request.args.get("order"))
         if order is not None:
             form.order_numbers.data = order.number

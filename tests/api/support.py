@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from app.org.models import OrgUnit
-from tests.support import DEMO_PASSWORD, valid_id_number
+from tests.support import DEMO_PASSWORD, county_now, valid_id_number
 
 
 def org(db_session, name: str) -> OrgUnit:
@@ -55,7 +55,7 @@ def case_payload(township_id: int | None, **overrides: Any) -> dict[str, Any]:
     """A valid case registration for POST /api/v1/cases/."""
     data: dict[str, Any] = {
         "channel": "phone",
-        "received_at": (datetime.now() - timedelta(hours=2)).replace(microsecond=0).isoformat(),
+        "received_at": (county_now() - timedelta(hours=2)).replace(microsecond=0).isoformat(),
         "category": "claim",
         "title": "12345转来：小区供暖温度不达标",
         "content": "小区供暖温度长期低于18度，物业不予处理。",

@@ -3,14 +3,14 @@ platform, bad input answered with codes and Chinese messages, and workflow steps
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from app.cases.models import Case
 from app.cases.workflow_models import CaseEvent
 from tests.api.support import case_payload, issue_key, key_header, org, register_client, token
-from tests.support import valid_id_number
+from tests.support import county_now, valid_id_number
 
 
 def test_clerk_registers_a_case_like_at_the_desk(client, db_session):
@@ -99,7 +99,7 @@ def test_bad_input_is_a_4xx_naming_the_field(client, db_session):
              422, "invalid_phone", "petitioners[0].phone")
     _refusal(post(case_payload(town.id, petitioners=[{"name": "甲", "age": 3}])),
              400, "unknown_field", "petitioners[0].age")
-    future = (datetime.now() + timedelta(days=2)).replace(microsecond=0).isoformat()
+    future = (county_now() + timedelta(days=2)).replace(microsecond=0).isoformat()
     _refusal(post(case_payload(town.id, received_at=future)), 422, "invalid", "received_at")
     _refusal(post(case_payload(town.id, people_count=1, petitioners=[{"name": "甲"}, {"name": "乙"}])),
              422, "invalid", "people_count")
@@ -181,7 +181,7 @@ def test_lists_page_and_sync_by_change_time(client, db_session):
     stamps = [r["updated_at"] for r in everything["result"]]
     assert stamps == sorted(stamps)
 
-    mark = datetime.now().replace(microsecond=0) - timedelta(seconds=1)
+    mark = county_now() - timedelta(seconds=1)
     town = org(db_session, "城关镇")
     created = client.post("/api/v1/cases/", json=case_payload(town.id), headers=headers).get_json()["result"]
     since = client.get(f"/api/v1/cases/?updated_since={mark.isoformat()}%2B08:00", headers=headers).get_json()

@@ -10,6 +10,7 @@ from app.cases.models import Case
 from app.ledgers.models import LedgerEntry
 from app.mediation.models import MediationRecord
 from tests.api.support import all_ids, issue_key, key_header, org, register_client, token
+from tests.support import county_today
 
 
 def _first(db_session, model, township: str):
@@ -31,11 +32,10 @@ def _mediation(db_session, township: str) -> MediationRecord:
         select(MediationCommittee).where(MediationCommittee.org_unit_id == town.id)
     ).scalars().first()
     assert committee is not None, f"no committee in {township}"
-    from datetime import date
 
     record = MediationRecord(committee_id=committee.id, org_unit_id=committee.org_unit_id, township_id=town.id,
                              title="测试调解", dispute_type="neighbours", parties="甲、乙", method="on_site",
-                             applied_on=date.today())
+                             applied_on=county_today())
     db_session.add(record)
     db_session.commit()
     return record

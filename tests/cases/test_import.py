@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.cases.importing import CASE_IMPORT
 from app.cases.models import Case
 from tests.ledgers.support import upload, wait_for_job, workbook
-from tests.support import page_text, valid_id_number
+from tests.support import county_now, page_text, valid_id_number
 
 URL = "/cases/import"
 KEYS = [c.key for c in CASE_IMPORT.columns]
@@ -19,7 +19,7 @@ KEYS = [c.key for c in CASE_IMPORT.columns]
 
 def row(**values: Any) -> list[Any]:
     base = {
-        "received_at": datetime.now().replace(microsecond=0) - timedelta(days=3), "channel": "来访",
+        "received_at": county_now() - timedelta(days=3), "channel": "来访",
         "petitioners": "周大海", "township": "城关镇", "village": "红旗村", "category": "申诉求决类",
         "subject": "城乡建设", "title": "反映村道施工停工", "content": "村道停工半年，雨天无法通行。",
     }

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from app.cases.models import CaseStatus
 from tests.cases.workflow_support import fresh, ok, register, step, steps_of, unit
-from tests.support import form_errors, page_text
+from tests.support import county_now, form_errors, page_text
 
 
 def _queue_numbers(response) -> list[str]:
@@ -51,7 +51,7 @@ def test_queue_is_sorted_by_deadline_and_counts_near_and_overdue(client_as, db_s
     late = register(clerk, db_session, title="超期的待办")
     soon = register(clerk, db_session, title="临期的待办")
     calm = register(clerk, db_session, title="从容的待办")
-    now = datetime.now()
+    now = county_now()
     for case, due in ((late, now - timedelta(days=2)), (soon, now + timedelta(days=2)),
                       (calm, now + timedelta(days=12))):
         case.accept_due_at = case.next_due_at = due.replace(hour=23, minute=59, second=59)
@@ -156,13 +156,13 @@ def test_queue_read_status_by_status_is_the_soonest_deadlines_first(app, client_
     from tests.reports.support import add_cases
 
     town = unit(db_session, "城关镇").id
-    tie = datetime.now().replace(microsecond=0) + timedelta(days=3)
+    tie = county_now() + timedelta(days=3)
     rows = []
     for i in range(90):
         status = ("registered", "accepted", "replied", "returned")[i % 4]
         due = None if i % 7 == 0 else (tie if i % 3 == 0 else tie + timedelta(hours=i - 45))
         rows.append({"township_id": town, "status": status, "next_due_at": due, "title": f"排序测试{i}",
-                     "received_at": datetime.now() - timedelta(days=1)})
+                     "received_at": county_now() - timedelta(days=1)})
     add_cases(db_session, rows)
     clerk = db_session.execute(select(AppUser).where(AppUser.username == "clerk")).scalar_one()
     with app.app_context():
@@ -187,8 +187,8 @@ def test_home_counts_stop_at_a_thousand(client_as, db_session, monkeypatch):
     clerk = client_as("clerk")
     town = unit(db_session, "城关镇").id
     add_cases(db_session, [{"township_id": town, "status": "registered", "title": "积压的待办",
-                            "next_due_at": datetime.now() - timedelta(days=1),
-                            "received_at": datetime.now() - timedelta(days=30)} for _ in range(30)])
+                            "next_due_at": county_now() - timedelta(days=1),
+                            "received_at": county_now() - timedelta(days=30)} for _ in range(30)])
     body = clerk.get("/").get_data(as_text=True)
     assert re.search(r'id="queue-total">[^<]*20\+', body)
     assert re.search(r'id="queue-overdue">[^<]*20\+', body)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseStatus, Subject
 from app.cases.workflow_models import CaseEvent
 from tests.cases.workflow_support import fresh, ok, refused, register, step, steps_of, unit
-from tests.support import case_form, form_errors, page_text, valid_id_number
+from tests.support import case_form, county_now, form_errors, page_text, valid_id_number
 
 PERSON_ID = valid_id_number("19650304", "517")
 
@@ -68,10 +68,10 @@ def test_live_check_shows_same_place_and_subject_within_a_year(clerk_client, db_
                       subject=str(subject.id))
     old = register(clerk_client, db_session, title="红旗村班车停运（两年前）", village=str(village.id),
                    subject=str(subject.id))
-    old.received_at = datetime.now() - timedelta(days=400)
+    old.received_at = county_now() - timedelta(days=400)
     db_session.commit()
     params = {"township": town.id, "village": village.id, "subject": subject.id,
-              "received_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
+              "received_at": county_now().strftime("%Y-%m-%d %H:%M"),
               "petitioners-0-name": "新来的人", "petitioners-0-id_number": "", "petitioners-0-phone": ""}
     body = page_text(clerk_client.get("/cases/repeats", query_string=params))
     assert recent.number in body and "一年内同一地点同类事项" in body
@@ -99,7 +99,7 @@ def test_live_check_is_scoped_to_the_clerks_area(client_as, db_session):
 def test_link_as_repeat_after_registration(clerk_client, db_session):
     earlier = register(clerk_client, db_session, title="先登记的件")
     later = register(clerk_client, db_session, title="后登记的件",
-                     received_at=(datetime.now() - timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S"),
+                     received_at=(county_now() - timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M:%S"),
                      **{"petitioners-0-id_number": valid_id_number("19720202", "333")})
     refused(step(clerk_client, later.id, "link_repeat", earlier="XF0000-000000"), "没有此编号")
     ok(step(clerk_client, later.id, "link_repeat", earlier=earlier.number))

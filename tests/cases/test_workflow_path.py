@@ -4,14 +4,14 @@ closing without a reply, dates out of order)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.cases.models import CaseStatus
 from app.cases.workflow_models import Assignment, CaseEvent, Extension, FollowUp, Instruction, Pause
 from tests.cases.workflow_support import fresh, ok, refused, register, step, steps_of, unit
-from tests.support import page_text
+from tests.support import county_now, page_text
 
 
 def test_registration_to_closing_by_each_role(client_as, db_session):
@@ -138,7 +138,7 @@ def test_unsatisfied_follow_up_returns_the_case_to_the_unit(client_as, db_sessio
     case = fresh(db_session, case.id)
     assert case.status == CaseStatus.HANDLING.value
     assert case.redo_count == 1
-    assert case.next_due_at == case.due_at and case.due_at > datetime.now() + timedelta(days=9)
+    assert case.next_due_at == case.due_at and case.due_at > county_now() + timedelta(days=9)
     follow_ups = db_session.execute(select(FollowUp).where(FollowUp.case_id == case.id)).scalars().all()
     assert [f.satisfaction for f in follow_ups] == ["unsatisfied"]
     # The unit sees it in its queue again.
@@ -194,7 +194,7 @@ def test_send_back_after_five_working_days_is_refused(client_as, db_session):
     ]:
         ok(step(client, case.id, code, **fields))
     assignment = db_session.execute(select(Assignment).where(Assignment.case_id == case.id)).scalar_one()
-    assignment.send_back_until = datetime.now() - timedelta(minutes=1)
+    assignment.send_back_until = county_now() - timedelta(minutes=1)
     db_session.commit()
     refused(step(handler, case.id, "send_back", reason="不属本单位"), "5个工作日内")
     assert fresh(db_session, case.id).status == CaseStatus.ASSIGNED.value
@@ -288,7 +288,7 @@ def test_review_and_re_review_each_with_their_own_deadline(client_as, db_session
     ok(step(clerk, case.id, "request_recheck", reason="对答复不服"))
     case = fresh(db_session, case.id)
     assert case.status == CaseStatus.REVIEWING.value and case.review_count == 1
-    assert case.next_due_at is not None and case.next_due_at > datetime.now() + timedelta(days=29)
+    assert case.next_due_at is not None and case.next_due_at > county_now() + timedelta(days=29)
     refused(step(clerk, case.id, "request_recheck", reason="again"), "不能“申请复查”")
     ok(step(leader, case.id, "decide_review", outcome="upheld", decision="维持原处理意见"))
     assert fresh(db_session, case.id).status == CaseStatus.REPLIED.value
@@ -317,4 +317,4 @@ def test_events_record_who_and_when(client_as, db_session):
     ).scalar_one()
     assert (event.actor_name, event.actor_unit) == ("张丽娟", "城关镇")
     assert (event.from_status, event.to_status, event.text) == ("registered", "accepted", "予以受理")
-    assert abs((event.occurred_at - datetime.now()).total_seconds()) < 120
+    assert abs((event.occurred_at - county_now()).total_seconds()) < 120

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import secrets
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import openpyxl
@@ -17,7 +17,7 @@ from app.ledgers.importing import LEDGER_IMPORT
 from app.ledgers.models import LedgerEntry
 from tests.conftest import make_app
 from tests.ledgers.support import make_user, upload, wait_for_job, workbook
-from tests.support import DEMO_PASSWORD, login, page_text, valid_id_number
+from tests.support import DEMO_PASSWORD, county_today, login, page_text, valid_id_number
 
 URL = "/ledgers/import"
 KEYS = [c.key for c in LEDGER_IMPORT.columns]
@@ -26,7 +26,7 @@ KEYS = [c.key for c in LEDGER_IMPORT.columns]
 def row(**values: Any) -> list[Any]:
     base = {
         "township": "城关镇", "village": "红旗村", "dispute_type": "邻里纠纷", "title": "张三与李四排水沟纠纷",
-        "parties": "张三、李四", "level": 2, "found_on": date.today() - timedelta(days=10),
+        "parties": "张三、李四", "level": 2, "found_on": county_today() - timedelta(days=10),
     }
     base.update(values)
     return [base.get(key) for key in KEYS]
@@ -61,7 +61,7 @@ def test_valid_file_imports_every_row_and_reimport_adds_nothing(clerk_client, db
         row(),
         row(title="王五家庭赡养纠纷", dispute_type="婚姻家庭", parties="王五", hamlet="红旗一屯",
             id_numbers=valid_id_number("19580101", "011"), phones="13800001234", level="一级",
-            resolved_on=date.today() - timedelta(days=3), found_on="2026-01-05"),
+            resolved_on=county_today() - timedelta(days=3), found_on="2026-01-05"),
         row(village="团结村", title="团结村土地流转租金纠纷", dispute_type="合同债务", parties="赵六", people_count=12,
             responsible_unit="县农业农村局", level=3, progress="镇农经站已介入"),
     ])
@@ -97,7 +97,7 @@ def test_one_bad_row_and_nothing_is_imported_with_errors_by_row_and_column(clerk
     data = workbook(clerk_client, URL, [
         row(title="这一行本身没有问题"),
         row(township="不存在镇"),
-        row(found_on=date.today() + timedelta(days=5), level=4),
+        row(found_on=county_today() + timedelta(days=5), level=4),
         row(responsible_unit="县不存在局", village="沿河村"),
         row(parties="", level="1"),
     ])

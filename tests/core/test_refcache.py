@@ -7,8 +7,6 @@ app under test that is what another worker process's change looks like.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import delete, select
 
 from app.cases.models import Subject
@@ -16,6 +14,7 @@ from app.core import refcache
 from app.deadlines.models import DeadlineRule, RuleCode
 from app.org.models import OrgUnit
 from app.security.models import AppUser
+from tests.support import county_now
 
 
 def _select_options(html: str, name: str) -> list[str]:
@@ -116,7 +115,7 @@ def test_outside_a_request_nothing_is_cached(app, db_session):
         before = current_policy().rule(RuleCode.HANDLE).days
         rule = db_session.execute(select(DeadlineRule).where(DeadlineRule.code == RuleCode.HANDLE.value)).scalar_one()
         rule.days = before + 5
-        rule.updated_at = datetime.now()
+        rule.updated_at = county_now()
         db_session.commit()
         from app.extensions import db
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.deadlines.models import DeadlineRule, HolidayOverride
 from tests.cases.workflow_support import fresh, ok, register, step, unit
-from tests.support import form_errors, page_text
+from tests.support import county_now, county_today, form_errors, page_text
 
 
 def _rule(db_session, code: str) -> DeadlineRule:
@@ -76,7 +76,7 @@ def test_holiday_override_moves_working_day_deadlines(admin_client, client_as, d
     ]:
         ok(step(client, case.id, code, **fields))
     # Mark every one of the next 10 days a day off (e.g. a local emergency closure).
-    start = date.today()
+    start = county_today()
     for offset in range(1, 11):
         day = start + timedelta(days=offset)
         response = admin_client.post("/holidays/add", data={"day": day.isoformat(), "name": "本地放假"})
@@ -88,14 +88,14 @@ def test_holiday_override_moves_working_day_deadlines(admin_client, client_as, d
     db_session.expire_all()
     assignment = db_session.execute(select(Assignment).where(Assignment.case_id == fresh(db_session, case.id).id)).scalar_one()
     assert assignment.send_back_until.date() > start + timedelta(days=10)
-    assert assignment.send_back_until > datetime.now() + timedelta(days=10)
+    assert assignment.send_back_until > county_now() + timedelta(days=10)
 
 
 def test_unknown_year_is_flagged_to_the_administrator(admin_client):
     from app.core.calendar import library_knows
 
     text = page_text(admin_client.get("/holidays/list/"))
-    year = date.today().year
+    year = county_today().year
     missing = [y for y in (year, year + 1) if not library_knows(y)]
     for y in missing:
         assert f"尚未收录{y}年的节假日安排" in text

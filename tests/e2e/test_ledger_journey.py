@@ -5,12 +5,13 @@ is refused — six months have not passed, and a party petitioned recently (the 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.e2e.conftest import browser_login, untranslated_words
+from tests.support import county_now, county_today
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +28,7 @@ def arrange(live_server) -> dict:
     with live_server.app.app_context():
         session = db.session
         town = session.execute(select(OrgUnit).where(OrgUnit.name == "城关镇")).scalar_one()
-        period = sweeps.period_containing(sweeps.rules(session)["village"], date.today())
+        period = sweeps.period_containing(sweeps.rules(session)["village"], county_today())
         reported = set(session.execute(select(SweepReport.org_unit_id).where(
             SweepReport.period_start == period.start, SweepReport.org_level == "village")).scalars())
         busy = set(session.execute(select(LedgerEntry.village_id).where(
@@ -37,13 +38,13 @@ def arrange(live_server) -> dict:
         quiet = next(v for v in villages if v.id not in reported and v.id not in busy)
         case = session.execute(select(Case).where(
             Case.township_id == town.id, Case.responsible_unit_id == town.id,
-            Case.received_at >= datetime.now() - timedelta(days=150),
+            Case.received_at >= county_now() - timedelta(days=150),
         ).order_by(Case.received_at.desc())).scalars().first()
         if case is None:  # the small test county may have none assigned to the township: assign one
             case = session.execute(select(Case).where(Case.township_id == town.id).order_by(
                 Case.received_at.desc())).scalars().first()
             case.responsible_unit_id = town.id
-            case.received_at = datetime.now() - timedelta(days=20)
+            case.received_at = county_now() - timedelta(days=20)
             session.commit()
         committee = session.execute(select(MediationCommittee).where(
             MediationCommittee.name == "红旗村人民调解委员会")).scalar_one()
@@ -78,7 +79,7 @@ def test_zero_report_dispute_level_mediation_and_refused_closeout(page, live_ser
     assert untranslated_words(page) == []
     page.fill("#title", "红旗村村民宅基地边界纠纷")
     page.select_option("#dispute_type", "land")
-    page.fill("#found_on", (date.today() - timedelta(days=1)).isoformat())
+    page.fill("#found_on", (county_today() - timedelta(days=1)).isoformat())
     page.fill("#description", "两户因宅基地边界发生争执，多次口角。")
     page.fill("input[name='parties-0-name']", facts["petitioner"])
     page.fill("input[name='parties-0-case_number']", facts["case_number"])
@@ -121,7 +122,7 @@ def test_zero_report_dispute_level_mediation_and_refused_closeout(page, live_ser
     page.select_option("#mediators", facts["mediator_ids"])
     page.select_option("#method", "on_site")
     page.select_option("#outcome", "success")
-    page.fill("#concluded_on", date.today().isoformat())
+    page.fill("#concluded_on", county_today().isoformat())
     page.fill("#agreement", "双方确认以原界桩为界，互不追究。")
     page.select_option("#honoured", "honoured")
     page.click("form#model_form button[type=submit]")

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from app.leaders.models import Holding, Leader, Reception, ReceptionSlot
 from app.leaders.rules import PublicSlot, may_act_for, upcoming_slots
 from tests.supervision.support import make_case, org, user
-from tests.support import form_errors, page_text
+from tests.support import county_today, form_errors, page_text
 
-TODAY = date.today()
+TODAY = county_today()
 
 
 def own_leader(db_session, username: str = "leader") -> Leader:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,9 +11,9 @@ from app.leaders.models import Holding, Leader, ScoreRule
 from app.leaders.score import compute_scores
 from tests.ledgers.support import make_entry
 from tests.supervision.support import make_case, org
-from tests.support import form_errors, page_text
+from tests.support import county_today, form_errors, page_text
 
-TODAY = date.today()
+TODAY = county_today()
 
 
 def at(days_ago: int) -> datetime:

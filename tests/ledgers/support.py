@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from app.org.models import OrgUnit
+from tests.support import county_today
 
 
 def org(db_session, name: str) -> OrgUnit:
@@ -21,7 +22,7 @@ def entry_form(township_id: int, village_id: int | None = None, **overrides: Any
     data: dict[str, Any] = {
         "title": "王大山与李小红宅基地边界纠纷",
         "dispute_type": "land",
-        "found_on": (date.today() - timedelta(days=2)).isoformat(),
+        "found_on": (county_today() - timedelta(days=2)).isoformat(),
         "description": "双方因宅基地边界发生争执。",
         "level": "2",
         "resolved_on": "",
@@ -61,7 +62,7 @@ def make_entry(db_session, township: str = "城关镇", village: str | None = "�
     entry = LedgerEntry(
         title=fields.pop("title", "测试纠纷"),
         dispute_type=fields.pop("dispute_type", "neighbours"),
-        found_on=fields.pop("found_on", date.today() - timedelta(days=5)),
+        found_on=fields.pop("found_on", county_today() - timedelta(days=5)),
         township_id=town.id,
         village_id=place.id if place else None,
         responsible_unit_id=fields.pop("responsible_unit_id", town.id),

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.ledgers.closeout import add_months
 from app.ledgers.models import CloseOutRequest, LedgerEntry
 from tests.ledgers.support import make_case, make_entry
-from tests.support import form_errors, page_text, valid_id_number
+from tests.support import county_now, county_today, form_errors, page_text, valid_id_number
 
-LONG_AGO = date.today() - timedelta(days=400)
-OBSERVED = date.today() - timedelta(days=200)
+LONG_AGO = county_today() - timedelta(days=400)
+OBSERVED = county_today() - timedelta(days=200)
 ID_NUMBER = valid_id_number("19650304", "217")
 
 
@@ -57,7 +57,7 @@ def test_unit_applies_and_leader_approves_after_six_quiet_months(handler_client,
     db_session.rollback()
     entry = db_session.get(LedgerEntry, entry.id)
     assert entry.status == "closed"
-    assert entry.closed_on == date.today()
+    assert entry.closed_on == county_today()
     assert entry.closeout_requests[0].status == "approved"
 
 
@@ -68,7 +68,7 @@ def test_refused_while_unresolved_or_in_observation(handler_client, db_session):
     assert response.status_code == 200
     assert any("尚未化解" in e for e in form_errors(response)), form_errors(response)
 
-    recent = resolved_entry(db_session, resolved_on=date.today() - timedelta(days=30))
+    recent = resolved_entry(db_session, resolved_on=county_today() - timedelta(days=30))
     response = apply(handler_client, recent.id)
     assert response.status_code == 200
     ends = add_months(recent.resolved_on, 6).isoformat()
@@ -79,8 +79,8 @@ def test_refused_while_unresolved_or_in_observation(handler_client, db_session):
 
 def test_refused_with_the_case_number_when_a_party_petitioned_last_month(handler_client, db_session):
     entry = resolved_entry(db_session)
-    case = make_case(db_session, "城关镇", datetime.now() - timedelta(days=30), "钱德福", id_number=ID_NUMBER)
-    old = make_case(db_session, "城关镇", datetime.now() - timedelta(days=300), "钱德福", id_number=ID_NUMBER)
+    case = make_case(db_session, "城关镇", county_now() - timedelta(days=30), "钱德福", id_number=ID_NUMBER)
+    old = make_case(db_session, "城关镇", county_now() - timedelta(days=300), "钱德福", id_number=ID_NUMBER)
     response = apply(handler_client, entry.id)
     assert response.status_code == 200
     message = " ".join(form_errors(response))
@@ -92,14 +92,14 @@ def test_refused_with_the_case_number_when_a_party_petitioned_last_month(handler
 
 def test_party_matches_by_name_and_phone_without_id_number(handler_client, db_session):
     entry = resolved_entry(db_session, parties=[("孙桂兰", None, "13611112222")])
-    same_name_other_phone = make_case(db_session, "城关镇", datetime.now() - timedelta(days=10), "孙桂兰",
+    same_name_other_phone = make_case(db_session, "城关镇", county_now() - timedelta(days=10), "孙桂兰",
                                       phone="13600000000")
     response = apply(handler_client, entry.id)
     assert response.status_code == 302, form_errors(response)  # a namesake is not the party
     db_session.rollback()
     db_session.execute(CloseOutRequest.__table__.delete())
     db_session.commit()
-    case = make_case(db_session, "城关镇", datetime.now() - timedelta(days=10), "孙桂兰", phone="13611112222")
+    case = make_case(db_session, "城关镇", county_now() - timedelta(days=10), "孙桂兰", phone="13611112222")
     response = apply(handler_client, entry.id)
     assert response.status_code == 200
     text = " ".join(form_errors(response))
@@ -110,7 +110,7 @@ def test_approval_checks_again_and_names_the_new_petition(handler_client, leader
     entry = resolved_entry(db_session)
     assert apply(handler_client, entry.id).status_code == 302
     # The party petitions while the application waits for the leader.
-    case = make_case(db_session, "城关镇", datetime.now() - timedelta(days=1), "钱德福", id_number=ID_NUMBER)
+    case = make_case(db_session, "城关镇", county_now() - timedelta(days=1), "钱德福", id_number=ID_NUMBER)
     response = decide(leader_client, entry.id, "approve")
     assert response.status_code == 200
     assert any(case.number in e for e in form_errors(response)), form_errors(response)
@@ -128,9 +128,9 @@ def test_approval_checks_again_and_names_the_new_petition(handler_client, leader
 def test_petitions_the_user_may_not_see_are_counted_not_named(handler_client, db_session):
     """A report of wrongdoing (检举控告) must never reveal its petitioner to the unit concerned."""
     entry = resolved_entry(db_session)
-    accusation = make_case(db_session, "城关镇", datetime.now() - timedelta(days=20), "钱德福",
+    accusation = make_case(db_session, "城关镇", county_now() - timedelta(days=20), "钱德福",
                            id_number=ID_NUMBER, category="accusation")
-    elsewhere = make_case(db_session, "河东镇", datetime.now() - timedelta(days=20), "钱德福", id_number=ID_NUMBER)
+    elsewhere = make_case(db_session, "河东镇", county_now() - timedelta(days=20), "钱德福", id_number=ID_NUMBER)
     response = apply(handler_client, entry.id)
     text = " ".join(form_errors(response))
     assert response.status_code == 200

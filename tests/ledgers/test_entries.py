@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from app.ledgers.models import LedgerEntry
 from tests.ledgers.support import entry_form, make_entry, org
-from tests.support import form_errors, page_text
+from tests.support import county_today, form_errors, page_text
 
 
 def count(db_session) -> int:
@@ -40,7 +40,7 @@ def test_bad_input_is_refused_with_messages_and_nothing_saved(clerk_client, admi
     response = clerk_client.post("/ledgers/entries/add", data=entry_form(
         town.id, other_village.id,
         level="1",
-        found_on=(date.today() + timedelta(days=3)).isoformat(),
+        found_on=(county_today() + timedelta(days=3)).isoformat(),
         people_count="1",
     ))
     assert response.status_code == 200
@@ -89,7 +89,7 @@ def test_leader_raises_level_with_reason_and_history_is_kept(leader_client, cler
 def test_resolution_moves_to_level_one_and_reopening_returns_it(clerk_client, leader_client, db_session):
     entry = make_entry(db_session, level="3")
     response = clerk_client.post(f"/ledgers/entries/resolve/{entry.id}", data={
-        "resolved_on": (date.today() - timedelta(days=1)).isoformat(), "note": "双方签订协议",
+        "resolved_on": (county_today() - timedelta(days=1)).isoformat(), "note": "双方签订协议",
     })
     assert response.status_code == 302, form_errors(response)
     db_session.rollback()  # end the read snapshot: see what the requests wrote
@@ -106,18 +106,18 @@ def test_resolution_moves_to_level_one_and_reopening_returns_it(clerk_client, le
 
 def test_progress_notes_are_dated_and_not_in_the_future(clerk_client, db_session):
     entry = make_entry(db_session)
-    future = (date.today() + timedelta(days=1)).isoformat()
+    future = (county_today() + timedelta(days=1)).isoformat()
     response = clerk_client.post(f"/ledgers/entries/note/{entry.id}", data={"noted_on": future, "text": "回访"})
     assert response.status_code == 200
     assert form_errors(response)
     response = clerk_client.post(f"/ledgers/entries/note/{entry.id}", data={
-        "noted_on": date.today().isoformat(), "text": "入户回访，当事人情绪稳定",
+        "noted_on": county_today().isoformat(), "text": "入户回访，当事人情绪稳定",
     })
     assert response.status_code == 302
     db_session.rollback()  # end the read snapshot: see what the requests wrote
     entry = db_session.get(LedgerEntry, entry.id)
     assert [n.text for n in entry.notes] == ["入户回访，当事人情绪稳定"]
-    assert entry.last_progress_on == date.today()
+    assert entry.last_progress_on == county_today()
 
 
 def test_a_party_is_linked_to_the_case_they_brought_and_stays_linked_on_edit(clerk_client, db_session):

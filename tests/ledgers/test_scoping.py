@@ -6,14 +6,14 @@ its edit form, every workflow step and every filing; lists and searches do not s
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.ledgers.models import LedgerEntry, RiskAssessment, SweepReport
 from tests.ledgers.support import entry_form, grant, make_entry, make_user, org
-from tests.support import login
+from tests.support import county_today, login
 
 
 @pytest.fixture
@@ -27,15 +27,15 @@ def hedong(app, client_as):
 def test_entry_pages_and_workflow_are_404_for_another_township(clerk2_client, hedong, db_session):
     entry = make_entry(db_session, title="城关镇的纠纷")
     resolved = make_entry(db_session, title="城关镇已化解的纠纷", level="1", status="resolved",
-                          resolved_on=date.today() - timedelta(days=300), found_on=date.today() - timedelta(days=320))
+                          resolved_on=county_today() - timedelta(days=300), found_on=county_today() - timedelta(days=320))
     town = org(db_session, "城关镇")
     for url in (f"/ledgers/entries/show/{entry.id}", f"/ledgers/entries/edit/{entry.id}"):
         assert clerk2_client.get(url).status_code == 404, url
     assert clerk2_client.post(f"/ledgers/entries/edit/{entry.id}", data=entry_form(town.id)).status_code == 404
     assert clerk2_client.post(f"/ledgers/entries/note/{entry.id}",
-                              data={"noted_on": date.today().isoformat(), "text": "x"}).status_code == 404
+                              data={"noted_on": county_today().isoformat(), "text": "x"}).status_code == 404
     assert clerk2_client.post(f"/ledgers/entries/resolve/{entry.id}",
-                              data={"resolved_on": date.today().isoformat(), "note": "x"}).status_code == 404
+                              data={"resolved_on": county_today().isoformat(), "note": "x"}).status_code == 404
     assert hedong["leader"].post(f"/ledgers/entries/level/{entry.id}",
                                  data={"level": "3", "reason": "x"}).status_code == 404
     assert hedong["handler"].post(f"/ledgers/entries/closeout/{resolved.id}",
@@ -107,7 +107,7 @@ def test_child_rows_follow_their_entry(app, db_session):
     from app.ledgers.models import CloseOutRequest, LedgerParty, LevelChange, ProgressNote
 
     entry = make_entry(db_session, parties=[("城关镇当事人", None, None)])
-    entry.notes.append(ProgressNote(noted_on=date.today(), text="回访"))
+    entry.notes.append(ProgressNote(noted_on=county_today(), text="回访"))
     entry.closeout_requests.append(CloseOutRequest(reason="申请"))
     db_session.commit()
     own = Scope(township_ids=frozenset({entry.township_id}))

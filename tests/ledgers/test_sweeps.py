@@ -10,13 +10,13 @@ from app.core.scoping import Scope
 from app.ledgers import sweeps
 from app.ledgers.models import LedgerEntry, SweepReport
 from tests.ledgers.support import make_entry, org
-from tests.support import page_text
+from tests.support import county_today, page_text
 
 
 def quiet_week(weeks_back: int = 30) -> date:
     """A Monday long before the demo's reports, whose week holds neither the 1st nor the 16th
     (so only the villages' weekly period starts in it)."""
-    monday = date.today() - timedelta(days=date.today().weekday() + 7 * weeks_back)
+    monday = county_today() - timedelta(days=county_today().weekday() + 7 * weeks_back)
     while any((monday + timedelta(days=i)).day in (1, 16) for i in range(7)):
         monday -= timedelta(days=7)
     return monday

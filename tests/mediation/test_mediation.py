@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.ledgers.models import LedgerEntry
 from app.mediation.models import MediationCommittee, MediationRecord, Mediator
 from tests.ledgers.support import make_entry, org
-from tests.support import form_errors, page_text
+from tests.support import county_today, form_errors, page_text
 
 
 def committee(db_session, name: str) -> MediationCommittee:
@@ -29,7 +29,7 @@ def record_form(committee: MediationCommittee, **overrides) -> dict[str, str]:
         "village": "__None",
         "method": "on_site",
         "mediators": [str(m.id) for m in committee.mediators[:1]],
-        "applied_on": (date.today() - timedelta(days=5)).isoformat(),
+        "applied_on": (county_today() - timedelta(days=5)).isoformat(),
         "mediated_on": "",
         "concluded_on": "",
         "outcome": "pending",
@@ -52,13 +52,13 @@ def test_success_resolves_the_ledger_entry_and_counts_update(clerk_client, db_se
     entry = make_entry(db_session, level="3")
     total, success, failed = figures(db_session, village_committee.id)
     data = record_form(village_committee, ledger_entry=str(entry.id), outcome="success",
-                       concluded_on=(date.today() - timedelta(days=1)).isoformat(), agreement="赔偿两千元",
+                       concluded_on=(county_today() - timedelta(days=1)).isoformat(), agreement="赔偿两千元",
                        honoured="honoured")
     response = clerk_client.post("/mediation/records/add", data=data)
     assert response.status_code == 302, form_errors(response)
     assert figures(db_session, village_committee.id) == (total + 1, success + 1, failed)
     entry = db_session.get(LedgerEntry, entry.id)
-    assert (entry.level, entry.status, entry.resolved_on) == ("1", "resolved", date.today() - timedelta(days=1))
+    assert (entry.level, entry.status, entry.resolved_on) == ("1", "resolved", county_today() - timedelta(days=1))
     assert "调解成功" in entry.level_changes[-1].reason
     record = db_session.execute(select(MediationRecord).order_by(MediationRecord.id.desc())).scalars().first()
     assert record.township_id == entry.township_id and record.mediator_names
@@ -71,19 +71,19 @@ def test_outcome_rules(clerk_client, db_session):
     village_committee = committee(db_session, "红旗村人民调解委员会")
     before = figures(db_session, village_committee.id)
     response = clerk_client.post("/mediation/records/add", data=record_form(
-        village_committee, outcome="failed", concluded_on=date.today().isoformat()))
+        village_committee, outcome="failed", concluded_on=county_today().isoformat()))
     assert any("引导" in e for e in form_errors(response)), form_errors(response)  # where were they sent?
     response = clerk_client.post("/mediation/records/add", data=record_form(village_committee, outcome="success"))
     assert any("结束日期" in e or "调解结束" in e for e in form_errors(response)), form_errors(response)
     response = clerk_client.post("/mediation/records/add", data=record_form(
-        village_committee, mediated_on=(date.today() - timedelta(days=9)).isoformat()))
+        village_committee, mediated_on=(county_today() - timedelta(days=9)).isoformat()))
     assert form_errors(response)  # mediated before it was applied for
     outsider = committee(db_session, "团结村人民调解委员会").mediators[0]
     response = clerk_client.post("/mediation/records/add", data=record_form(village_committee, mediators=[str(outsider.id)]))
     assert any(outsider.name in e for e in form_errors(response)), form_errors(response)
     assert figures(db_session, village_committee.id) == before
     response = clerk_client.post("/mediation/records/add", data=record_form(
-        village_committee, outcome="failed", concluded_on=date.today().isoformat(), referral="litigation"))
+        village_committee, outcome="failed", concluded_on=county_today().isoformat(), referral="litigation"))
     assert response.status_code == 302, form_errors(response)
     assert figures(db_session, village_committee.id) == (before[0] + 1, before[1], before[2] + 1)
 

@@ -15,7 +15,7 @@ from app.cases.workflow_models import CaseEvent, FollowUp
 from app.portal.models import QueryCode
 from tests.cases.workflow_support import fresh, ok, step
 from tests.portal.support import PDF, PHONE, TAIL, look_up, progress_page, submit, unit
-from tests.support import page_text
+from tests.support import county_now, page_text
 
 FINDINGS = "内部调查：物业公司负责人王某承认拖延维修"
 DRAFT = "拟答复稿：督促物业限期维修"
@@ -34,12 +34,11 @@ def queue_total(client) -> int:
 def figures(app, township_id: int) -> tuple[int, int, int]:
     """(answered, rated, satisfied) of the township this year, as the reports count them:
     参评率 = rated / answered, 满意率 = satisfied (满意 + 基本满意) / rated."""
-    from app.core.models import now
     from app.core.scoping import Scope
     from app.reports.figures import Period, ReportFilters, participation_rate, satisfaction_rate
 
     with app.app_context():
-        filters = ReportFilters(Period.year(now().year), township_id=township_id, scope=Scope.all())
+        filters = ReportFilters(Period.year(county_now().year), township_id=township_id, scope=Scope.all())
         taking_part, content = participation_rate(filters), satisfaction_rate(filters)
     assert taking_part.numerator == content.denominator
     return taking_part.denominator, taking_part.numerator, content.numerator

@@ -3,13 +3,13 @@ reception schedule when the leaders area publishes one."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from app.portal import schedule
 from tests.portal.support import progress_page, submit
-from tests.support import page_text
+from tests.support import county_today, page_text
 
 PUBLIC_PAGES = ("/portal/", "/portal/write", "/portal/query", "/portal/letters", "/portal/receptions")
 
@@ -77,7 +77,7 @@ def test_the_reception_schedule_comes_from_the_leaders_area(public, db_session):
     gone = Leader(name="钱不再", rank="section", post="原副县长", org_unit_id=county.id, active=False)
     db_session.add_all([head, chief, secretary, gone])
     db_session.flush()
-    monday = date.today() + timedelta(days=7 - date.today().weekday())
+    monday = county_today() + timedelta(days=7 - county_today().weekday())
     wednesday = monday + timedelta(days=2)
 
     def slot(leader, day, start, end, place, **more) -> ReceptionSlot:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.cases.models import Case
 from tests.reports.support import add_cases, org_id
+from tests.support import county_now
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -133,7 +134,7 @@ def county_manager(client_as):
 def test_supervision_report_lists_overdue_cases_by_unit(county_manager, db_session):
     town = org_id(db_session, "城关镇")
     unit = org_id(db_session, "县人力资源和社会保障局")
-    now = datetime.now()
+    now = county_now()
     add_cases(db_session, [
         {"township_id": town, "responsible_unit_id": unit, "title": "超期测试甲", "status": "handling",
          "received_at": now - timedelta(days=90), "next_due_at": now - timedelta(days=5), "due_at": now - timedelta(days=5)},
@@ -244,7 +245,7 @@ def test_report_xlsx_opens_in_libreoffice_with_the_page_rows(county_manager, tmp
 
 def test_supervision_exports_stay_in_the_township_and_are_logged(client_as, db_session):
     other = org_id(db_session, "河东镇")
-    now = datetime.now()
+    now = county_now()
     add_cases(db_session, [
         {"township_id": other, "title": "河东镇超期件", "received_at": now - timedelta(days=90),
          "next_due_at": now - timedelta(days=3), "due_at": now - timedelta(days=3)},

@@ -21,6 +21,7 @@ from app.reports.figures import Period, ReportFilters
 from app.supervision.models import AccountabilityCase, AccountabilityRecord
 from tests.reports.support import add_cases, add_order, org_id
 from tests.reports.test_report_pages import csv_rows, table_rows
+from tests.support import county_today
 
 YEAR = Period.year(2015)
 Q2015 = "start=2015-01-01&end=2015-12-31"
@@ -141,7 +142,7 @@ def test_supervision_report_lists_open_orders(client_as, orders):
     # Open, issued in 2015, the oldest answer deadline first (o1, o6 due 03-10 before o9, o2, o7).
     assert numbers == [f"DB{ids[k]:06d}" for k in ("o1", "o6", "o9", "o2", "o7")]
     o1 = rows[0]
-    today = date.today()
+    today = county_today()
     assert o1[1:6] == ["督办", "城关镇", "待单位答复", "2015-03-05", "2015-03-10"]
     assert o1[6] == str((today - date(2015, 3, 10)).days)  # days overdue
     assert o1[7] == "第2级" and o1[8] == "RT-CG-1"

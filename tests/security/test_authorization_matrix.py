@@ -20,14 +20,11 @@ One app and one database for the whole module, one logged-in client per role.
 
 from __future__ import annotations
 
-import shutil
 import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.security.roles import RoleName as R
 from tests.support import DEMO_PASSWORD, login
@@ -175,30 +172,8 @@ def discovered(view: Any) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def matrix_app(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from tests.conftest import PG_URL, _admin_engine, _pg_url, make_app
-
-    if PG_URL:
-        name = f"xf_m_{uuid.uuid4().hex[:12]}"
-        admin = _admin_engine()
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
-        uri = _pg_url(name)
-    else:
-        target = tmp_path_factory.mktemp("matrix") / "matrix.db"
-        shutil.copyfile(template_db, target)
-        uri = f"sqlite:///{target}"
-    application = make_app(uri)
-    yield application
-    with application.app_context():
-        from app.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def matrix_app(module_app) -> Any:
+    return module_app
 
 
 @pytest.fixture(scope="module")

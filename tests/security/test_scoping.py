@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.cases.models import Case
 from app.org.models import OrgKind, OrgUnit
 from app.security.models import AppUser
-from tests.support import case_form, form_errors, login, page_text
+from tests.support import case_form, county_now, form_errors, login, page_text
 
 
 def org(db_session, name: str) -> OrgUnit:
@@ -31,12 +31,11 @@ def user(db_session, username: str) -> AppUser:
 
 def add_co_unit(db_session, cases, unit: OrgUnit) -> None:
     """Make `unit` a 会审 co-unit of each of `cases` (a joint review led by the case's township)."""
-    from datetime import datetime
 
     from app.cases.workflow_models import JointReview, JointReviewUnit
 
     for case in cases:
-        review = JointReview(case_id=case.id, held_at=datetime.now(), lead_unit_id=case.township_id, plan="联合调查")
+        review = JointReview(case_id=case.id, held_at=county_now(), lead_unit_id=case.township_id, plan="联合调查")
         db_session.add(review)
         db_session.flush()
         db_session.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=unit.id))

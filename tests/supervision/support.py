@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.cases.models import Case, CaseStatus, Petitioner
 from app.org.models import OrgUnit
 from app.security.models import AppUser
+from tests.support import county_now
 
 
 def org(db_session, name: str) -> OrgUnit:
@@ -30,7 +31,7 @@ def make_case(db_session, township: str = "城关镇", unit: str | None = None, 
     db_session.rollback()  # a fresh transaction: the requests since may have written (SQLite)
     town = org(db_session, township)
     responsible = org(db_session, unit) if unit else town
-    now = datetime.now().replace(microsecond=0)
+    now = county_now()
     due = now + timedelta(days=due_in_days) if due_in_days is not None else None
     case = Case(
         channel="visit", received_at=now - timedelta(days=received_days_ago), township_id=town.id,
@@ -50,7 +51,7 @@ def issue_form(case_numbers: str = "", **overrides: Any) -> dict[str, Any]:
         "case_numbers": case_numbers,
         "entry_numbers": "",
         "requirement": "请于5日内书面报告办理进展并说明超期原因。",
-        "due_on": (datetime.now() + timedelta(days=5)).date().isoformat(),
+        "due_on": (county_now() + timedelta(days=5)).date().isoformat(),
     }
     data.update(overrides)
     return data

@@ -3,13 +3,13 @@ county-level users, the 纪委 and the township concerned — never revealing a 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.supervision.models import AccountabilityRecord
 from tests.supervision.support import issue_form, latest_orders, make_case, org
-from tests.support import form_errors, page_text
+from tests.support import county_today, form_errors, page_text
 
 
 def accountability_form(db_session, **overrides):
@@ -22,7 +22,7 @@ def accountability_form(db_session, **overrides):
         "case_numbers": "",
         "order_numbers": "",
         "decided_by": "县委县政府督查室",
-        "decided_on": date.today().isoformat(),
+        "decided_on": county_today().isoformat(),
         "document_number": "青督通〔2026〕9号",
     }
     data.update(overrides)
@@ -85,7 +85,7 @@ def test_bad_accountability_input_is_refused_and_kept(supervisor_client, db_sess
     # Not even offered in the select box; posted anyway, it is refused.
     assert form_errors(other_town) == ["不是有效的选项"]
     future = supervisor_client.post("/supervision/accountability/add", data=accountability_form(
-        db_session, decided_on=(date.today() + timedelta(days=3)).isoformat()))
+        db_session, decided_on=(county_today() + timedelta(days=3)).isoformat()))
     assert form_errors(future) == ["该日期晚于今天"]
     assert _latest(db_session) is None or _latest(db_session).reason != "多件信访件超过法定期限未受理。"
 
@@ -96,7 +96,7 @@ def test_rule_refuses_a_unit_of_another_township(db_session):
     from tests.supervision.support import user
 
     record = AccountabilityRecord(kind="criticism", unit=org(db_session, "河东镇信访办"), reason="x",
-                                  decided_by="x", decided_on=date.today())
+                                  decided_by="x", decided_on=county_today())
     problems = record_problems(record, scope_for_user(user(db_session, "supervisor")))
     assert [p.field for p in problems] == ["unit"]
     assert record_problems(record, scope_for_user(user(db_session, "county_supervisor"))) == []

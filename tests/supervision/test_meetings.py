@@ -3,19 +3,19 @@ and who may see and touch them."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.supervision.models import JointMeeting, MeetingTask
 from tests.supervision.support import make_case, org
-from tests.support import form_errors, page_text
+from tests.support import county_today, form_errors, page_text
 
 
 def meeting_form(db_session, **overrides):
     data = {
         "title": "城关镇信访工作联席会议",
-        "held_on": (date.today() - timedelta(days=1)).isoformat(),
+        "held_on": (county_today() - timedelta(days=1)).isoformat(),
         "convener": "镇长 杨振华",
         "township": str(org(db_session, "城关镇").id),
         "units": [str(org(db_session, "城关镇").id), str(org(db_session, "县人力资源和社会保障局").id)],
@@ -43,7 +43,7 @@ def test_follow_up_tasks_appear_in_the_responsible_units_queues(supervisor_clien
     meeting = _record(supervisor_client, db_session, case_numbers=case.number)
     assert [c.id for c in meeting.cases] == [case.id]
     assert "县人力资源和社会保障局" in meeting.unit_names
-    due = (date.today() + timedelta(days=7)).isoformat()
+    due = (county_today() + timedelta(days=7)).isoformat()
     for unit, text in (("城关镇", "测试任务：整改超期件"), ("县人力资源和社会保障局", "测试任务：清理欠薪")):
         response = supervisor_client.post(f"/supervision/meetings/task/{meeting.id}", data={
             "unit": str(org(db_session, unit).id), "description": text, "due_on": due})
@@ -90,14 +90,14 @@ def test_bad_meeting_input_is_refused(supervisor_client, db_session):
     meeting = _record(supervisor_client, db_session)
     late = supervisor_client.post(f"/supervision/meetings/task/{meeting.id}", data={
         "unit": str(org(db_session, "城关镇").id), "description": "任务",
-        "due_on": (date.today() - timedelta(days=30)).isoformat()})
+        "due_on": (county_today() - timedelta(days=30)).isoformat()})
     assert late.status_code == 422 and any("会议日期" in e for e in form_errors(late))
 
 
 def test_meetings_are_scoped(supervisor_client, client_as, db_session):
     meeting = _record(supervisor_client, db_session)
     supervisor_client.post(f"/supervision/meetings/task/{meeting.id}", data={
-        "unit": str(org(db_session, "城关镇").id), "description": "任务", "due_on": date.today().isoformat()})
+        "unit": str(org(db_session, "城关镇").id), "description": "任务", "due_on": county_today().isoformat()})
     task = _meeting(db_session, meeting.title).tasks[0]
     # A participating county department sees it; a department not involved and another
     # township do not — not by page, list, task step or edit.
@@ -113,6 +113,6 @@ def test_meetings_are_scoped(supervisor_client, client_as, db_session):
     manager = client_as("manager")
     assert manager.get(f"/supervision/meetings/show/{meeting.id}").status_code == 200
     assert manager.post(f"/supervision/meetings/task/{meeting.id}", data={
-        "unit": str(org(db_session, "城关镇").id), "description": "x", "due_on": date.today().isoformat()
+        "unit": str(org(db_session, "城关镇").id), "description": "x", "due_on": county_today().isoformat()
     }).status_code == 403
     assert manager.get(f"/supervision/meetings/edit/{meeting.id}").status_code == 403

@@ -4,7 +4,7 @@ written answer, accepting, the escalation chain (催办 → 督办 → 约谈), 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from app.supervision import orders
 from app.supervision.models import OrderStatus, SupervisionOrder
 from tests.ledgers.support import make_user
 from tests.supervision.support import issue_form, latest_orders, make_case, org, user
-from tests.support import form_errors, page_text
+from tests.support import county_now, county_today, form_errors, page_text
 
 
 def _order(db_session, order_id: int) -> SupervisionOrder:
@@ -130,7 +130,7 @@ def test_an_order_on_a_case_outside_the_supervisors_area_is_refused(supervisor_c
 
 def test_bad_order_input_is_refused_and_kept(supervisor_client, db_session):
     case = make_case(db_session, title="超期案件", due_in_days=-5)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (county_today() - timedelta(days=1)).isoformat()
     response = supervisor_client.post("/supervision/orders/issue",
                                       data=issue_form(case.number, requirement="", due_on=yesterday))
     assert response.status_code == 422
@@ -207,7 +207,7 @@ def test_escalation_chain_urge_supervise_talk(supervisor_client, handler_client,
     early = supervisor_client.post(f"/supervision/orders/accept/{urge.id}", data={})
     assert early.status_code == 422 and any("尚未答复" in e for e in form_errors(early))
     # 催办 → 督办 without an answer (deadline passed), carrying both cases.
-    due = (date.today() + timedelta(days=3)).isoformat()
+    due = (county_today() + timedelta(days=3)).isoformat()
     response = supervisor_client.post(f"/supervision/orders/escalate/{urge.id}", data={
         "targets": [str(t.id) for t in urge.targets], "requirement": "催办未果，现予督办。", "due_on": due})
     assert response.status_code == 302
@@ -262,7 +262,7 @@ def test_orders_are_invisible_and_untouchable_for_another_township(app, supervis
         assert f">{order.number}<" not in listing
     client_as("handler").post(f"/supervision/orders/answer/{order.id}", data={"text": "已办"})
     for url in (f"/supervision/orders/accept/{order.id}", f"/supervision/orders/escalate/{order.id}"):
-        assert hd_supervisor.post(url, data={"requirement": "x", "due_on": date.today().isoformat()}
+        assert hd_supervisor.post(url, data={"requirement": "x", "due_on": county_today().isoformat()}
                                   ).status_code == 404
     assert _order(db_session, order.id).status == OrderStatus.ANSWERED.value
     # The county oversees every township: it sees the order, and may step in.
@@ -291,15 +291,15 @@ def test_order_issue_uses_now_and_the_due_day(db_session):
     case = make_case(db_session, title="超期案件", due_in_days=-5)
     actor = user(db_session, "county_supervisor")
     with pytest.raises(DomainError) as refused:
-        orders.issue_orders(db_session, actor, kind="urge", requirement="请办理", due_on=date.today() - timedelta(days=1),
-                            cases=[case], now=datetime.now())
+        orders.issue_orders(db_session, actor, kind="urge", requirement="请办理", due_on=county_today() - timedelta(days=1),
+                            cases=[case], now=county_now())
     assert refused.value.field == "due_on"
-    issued = orders.issue_orders(db_session, actor, kind="listed", requirement="挂牌督办", due_on=date.today(),
-                                 cases=[case], now=datetime.now())
+    issued = orders.issue_orders(db_session, actor, kind="listed", requirement="挂牌督办", due_on=county_today(),
+                                 cases=[case], now=county_now())
     assert issued[0].issuer_township_id is None and issued[0].number.startswith("DB")
     with pytest.raises(DomainError):  # a manager is no supervisor
         orders.issue_orders(db_session, user(db_session, "county_manager"), kind="urge", requirement="x",
-                            due_on=date.today(), cases=[case], now=datetime.now())
+                            due_on=county_today(), cases=[case], now=county_now())
 
 
 def test_order_export_names_the_order_and_who_issued_it(supervisor_client, db_session):

@@ -10,7 +10,7 @@ scope, not from a missing record or a missing permission.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from app.leaders.models import Holding, Leader, Reception, ReceptionSlot
 from app.supervision.models import AccountabilityRecord, JointMeeting, MeetingTask, SupervisionOrder
 from tests.leaders.test_leaders import holding_form, own_leader
 from tests.supervision.support import issue_form, latest_orders, make_case, org
-from tests.support import login, page_text
+from tests.support import county_today, login, page_text
 
 VIEWS = ("LeaderView", "HoldingView", "ReceptionSlotView", "ReceptionView", "SupervisionOrderView",
          "JointMeetingView", "AccountabilityView", "OverdueView")
@@ -60,7 +60,7 @@ def first(db_session, stmt):
 @pytest.fixture
 def targets(db_session, supervisor_client, leader_client) -> list[Target]:
     town = org(db_session, "城关镇")
-    today = date.today().isoformat()
+    today = county_today().isoformat()
     # Made through the pages as 城关镇's own users would: a holding and an order.
     held = make_case(db_session, title="城关镇包案（范围测试）", due_in_days=10)
     overdue = make_case(db_session, title="城关镇督办（范围测试）", due_in_days=-6)
@@ -81,7 +81,7 @@ def targets(db_session, supervisor_client, leader_client) -> list[Target]:
     db_session.rollback()
     meeting = first(db_session, select(JointMeeting).where(JointMeeting.title == "城关镇范围测试联席会议"))
     task = MeetingTask(meeting_id=meeting.id, unit_id=town.id, description="范围测试任务",
-                       due_on=date.today() + timedelta(days=5))
+                       due_on=county_today() + timedelta(days=5))
     db_session.add(task)
     db_session.commit()
     assert None not in (leader, holding, slot, reception, order, record), "the demo county lacks a record"
@@ -163,7 +163,7 @@ def test_another_townships_clerk_gets_404_on_every_record_and_action(app, db_ses
     # Issuing by number refuses the other township's case with a message, and issues nothing.
     refused = other.post("/supervision/orders/issue", data={
         "kind": "urge", "unit": "", "case_numbers": theirs.number, "entry_numbers": "",
-        "requirement": "请办理", "due_on": (date.today() + timedelta(days=3)).isoformat()})
+        "requirement": "请办理", "due_on": (county_today() + timedelta(days=3)).isoformat()})
     assert refused.status_code in (200, 422) and theirs.number in page_text(refused)
     assert _snapshot(db_session) == before
     db_session.rollback()
