@@ -181,6 +181,19 @@ def choices_of(model: Any) -> dict[str, type[Choices]]:
     }
 
 
+# Labels of the columns every model inherits (Stamped, Versioned, org-owned records): without
+# them Flask-AppBuilder invents English ones from the column names ("Created At", "Org Unit") in
+# show pages and the filter menu.
+COMMON_LABELS = {
+    "created_at": _l("Created at"),
+    "created_by": _l("Created by"),
+    "updated_at": _l("Last changed"),
+    "updated_by": _l("Changed by"),
+    "version": _l("Version"),
+    "org_unit": _l("Org unit"),
+}
+
+
 class ScopedModelView(ModelView):
     """Base of every model view. Set `permission_group` to the role grant that covers it."""
 
@@ -205,6 +218,7 @@ class ScopedModelView(ModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
+        self.label_columns = {**COMMON_LABELS, **(self.label_columns or {})}
         self._vocabularies = choices_of(model)
         self.add_form_extra_fields = dict(self.add_form_extra_fields or {})
         self.edit_form_extra_fields = dict(self.edit_form_extra_fields or {})

@@ -236,7 +236,10 @@ class ReadOnlyRoleView(RoleModelView):
     base_permissions = ["can_list", "can_show"]
     list_columns = ["name"]
     show_columns = ["name", "permissions"]
+    search_columns = ["name"]
     label_columns = {"name": _l("Name"), "permissions": _l("Permissions")}
+    # FAB's role for visitors who are not logged in keeps its English name in the database.
+    formatters_columns = {"name": lambda name: _l("Public (not logged in)") if name == "Public" else name}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -468,6 +468,9 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
         "case_numbers": _l("Case numbers, separated by spaces or commas"),
         "convener": _l("Who chaired, e.g. 县委副书记 周德明"),
     }
+    # The cases discussed and the tasks have tables of their own on the page (the template).
+    show_columns = ["title", "held_on", "convener", "township", "unit_names", "decisions", "created_by",
+                    "created_at"]
     show_template = "xf/supervision/meeting_show.html"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export",
                         "can_add_task", "can_complete_task"]
