@@ -26,11 +26,14 @@ from sqlalchemy import (
     event,
     false,
     inspect,
+    literal_column,
     or_,
     select,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Session, deferred, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.calendar import DayKind
 from app.core.choices import Choices
@@ -102,6 +105,11 @@ class Satisfaction(Choices):
 
 
 # Statuses in which the matter is still being handled (条例 Art. 19: not accepted again upward).
+# 12345 platforms escalate an item redone (重办) or transferred (转办) more than 3 times in all
+# (DOMAIN.md "Deadlines"): `Case.reworked_often`, served by the partial index below.
+REWORK_LIMIT = 3
+REWORKED_OFTEN_PREDICATE = f"redo_count + transfer_count > {REWORK_LIMIT}"
+
 OPEN_STATUSES = frozenset(
     {
         CaseStatus.REGISTERED,
@@ -191,11 +199,10 @@ class Case(Stamped, Versioned, Model):
               postgresql_where=text("repeat_of_id IS NOT NULL")),
         Index("ix_case_merged_into", "merged_into_id", sqlite_where=text("merged_into_id IS NOT NULL"),
               postgresql_where=text("merged_into_id IS NOT NULL")),
-        # The supervision report's cases redone or transferred more than 3 times (a handful of a
-        # million): partial, so finding them reads the few, not the table.
-        Index("ix_case_repeatedly_returned", "id",
-              sqlite_where=text("redo_count > 3 OR transfer_count > 3"),
-              postgresql_where=text("redo_count > 3 OR transfer_count > 3")),
+        # Cases redone or transferred more than 3 times (a handful of a million): partial, so
+        # the supervision watch and the 督查督办 report read the few, not the table.
+        Index("ix_case_reworked_often", "township_id", "status",
+              sqlite_where=text(REWORKED_OFTEN_PREDICATE), postgresql_where=text(REWORKED_OFTEN_PREDICATE)),
     )
 
     # The long texts are loaded only when read (one query for the group): lists, queues and
@@ -323,6 +330,17 @@ class Case(Stamped, Versioned, Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_since is not None
+
+    @hybrid_property
+    def reworked_often(self) -> bool:
+        """Redone or transferred more than REWORK_LIMIT times in all (DOMAIN.md), any status."""
+        return (self.redo_count or 0) + (self.transfer_count or 0) > REWORK_LIMIT
+
+    @reworked_often.inplace.expression
+    @classmethod
+    def _reworked_often_expression(cls) -> ColumnElement[bool]:
+        # A literal limit, as in the index's predicate: a bound parameter would not match it.
+        return cls.redo_count + cls.transfer_count > literal_column(str(REWORK_LIMIT))
 
     @property
     def needs_supervision(self) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, literal_column, or_, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,8 +28,6 @@ from app.core.scoping import Scope
 from app.org.models import OrgUnit
 from app.reports.figures import Period
 
-# 12345 platforms escalate an item redone or transferred more than 3 times (DOMAIN.md "Deadlines").
-REPEATED_LIMIT = 3
 DEADLINE_STATUSES = sorted(s.value for s in OPEN_STATUSES)
 
 OVERDUE_DEFINITION = _l(
@@ -39,7 +37,7 @@ OVERDUE_DEFINITION = _l(
 )
 REPEATED_DEFINITION = _l(
     "Cases returned for redo (重办: by the leader's review or after an unsatisfied follow-up) or "
-    "transferred to another unit (转办) more than 3 times — what 12345 platforms escalate."
+    "transferred to another unit (转办) more than 3 times in all — what 12345 platforms escalate."
 )
 
 
@@ -153,10 +151,7 @@ def _repeated_where(filters: WatchFilters) -> ColumnElement:
     from app.core.scoping import scope_clause
 
     return and_(
-        # Literal numbers: the partial index ix_case_repeatedly_returned is used only when the
-        # query says exactly what its WHERE says (a bound parameter would not match it).
-        or_(Case.redo_count > literal_column(str(REPEATED_LIMIT)),
-            Case.transfer_count > literal_column(str(REPEATED_LIMIT))),
+        Case.reworked_often,
         scope_clause(Case, filters.scope),
         *filters.conditions(),
     )

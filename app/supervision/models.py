@@ -32,17 +32,12 @@ from sqlalchemy import (
     Text,
     exists,
     select,
-    text,
 )
 from sqlalchemy.orm import relationship
 
-from app.cases.models import Case
 from app.core.choices import Choices
 from app.core.models import Stamped, Versioned
 from app.core.scoping import ScopeSpec
-
-# 12345 practice: an item returned for redo or transferred more than 3 times is escalated.
-REDO_TRANSFER_LIMIT = 3
 
 
 class OrderKind(Choices):
@@ -371,15 +366,3 @@ class AccountabilityOrder(Model):
 
     record_id = Column(Integer, ForeignKey("accountability_record.id", ondelete="CASCADE"), primary_key=True)
     order_id = Column(Integer, ForeignKey("supervision_order.id", ondelete="CASCADE"), primary_key=True)
-
-
-# The ">3 redo/transfer" watch (orders.needs_supervision_clause) reads this small partial index
-# instead of the case table; its predicate must match the clause's text exactly.
-FLAGGED_PREDICATE = f"redo_count + transfer_count > {REDO_TRANSFER_LIMIT}"
-Index(
-    "ix_case_needs_supervision",
-    Case.__table__.c.township_id,
-    Case.__table__.c.status,
-    sqlite_where=text(FLAGGED_PREDICATE),
-    postgresql_where=text(FLAGGED_PREDICATE),
-)

@@ -42,7 +42,6 @@ from app.core.scoping import Scope, scope_clause, scope_for_user
 from app.org.models import RESPONSIBLE_KINDS, OrgUnit
 from app.security.roles import RoleName
 from app.supervision.models import (
-    REDO_TRANSFER_LIMIT,
     OrderAnswer,
     OrderEvent,
     OrderEventKind,
@@ -84,15 +83,8 @@ def near_clause(now: datetime, warn_days: int) -> ColumnElement:
 
 
 def needs_supervision_clause() -> ColumnElement:
-    """Open cases returned for redo or transferred more than 3 times in all.
-
-    Written with a literal limit so that the partial index ix_case_needs_supervision (same
-    predicate) serves it on PostgreSQL and SQLite.
-    """
-    return and_(
-        Case.status.in_(_OPEN),
-        Case.redo_count + Case.transfer_count > literal_column(str(REDO_TRANSFER_LIMIT)),
-    )
+    """Open cases redone or transferred more than 3 times in all (`Case.reworked_often`)."""
+    return and_(Case.status.in_(_OPEN), Case.reworked_often)
 
 
 def watch_clause(now: datetime, warn_days: int, include_near: bool = True) -> ColumnElement:
@@ -103,7 +95,7 @@ def watch_clause(now: datetime, warn_days: int, include_near: bool = True) -> Co
 
 def needs_supervision(case: Case) -> bool:
     """Flag a case for supervision: still open, and redone or transferred more than 3 times."""
-    return case.status in _OPEN and (case.redo_count or 0) + (case.transfer_count or 0) > REDO_TRANSFER_LIMIT
+    return case.status in _OPEN and case.reworked_often
 
 
 def open_order_case_ids(session: Session, case_ids: Iterable[int]) -> set[int]:
