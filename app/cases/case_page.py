@@ -21,11 +21,11 @@ from app.cases.workflow_models import Extension, JointReview, Pause
 from app.core.calendar import Urgency, days_left
 from app.core.clock import now as wall_clock
 from app.core.privacy import has_personal_data_role, mask_id_number, mask_phone
-from app.core.scoping import OrgChoiceFilter, current_scope
+from app.core.scoping import current_scope
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import current_policy
 from app.extensions import db
-from app.org.models import OrgUnit
+from app.org.choices import org_choices
 
 # Statuses in which a clerk still links repeats and merges duplicates.
 EARLY = {CaseStatus.REGISTERED.value, CaseStatus.ACCEPTED.value, CaseStatus.PROPOSED.value}
@@ -83,18 +83,6 @@ class StepForm:
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
     open: bool = False
-
-
-def responsible_units() -> list[tuple[int, str]]:
-    """Units a case may be assigned to by this user (the registration form's rule)."""
-    query = OrgChoiceFilter("id", _OrgInterface()).apply(db.session.query(OrgUnit), "responsible")
-    return [(u.id, u.name) for u in query.all()]
-
-
-class _OrgInterface:
-    """The bit of FAB's datamodel interface a filter needs."""
-
-    obj = OrgUnit
 
 
 def step_forms(case: Case, actor: Any, failed: str | None = None,
@@ -198,7 +186,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "reviews": workflow.reviews_of(case, session),
         "forms": forms,
         "page_error": page_error,
-        "units": responsible_units() if needs_units else [],
+        "units": org_choices("responsible") if needs_units else (),
         "token": uuid.uuid4().hex,
         "repeats": repeats_of_case(session, case) if case.status in EARLY else [],
         "merged_cases": sorted(merged_numbers.items(), key=lambda kv: kv[1]),

@@ -13,7 +13,7 @@ from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import Select, false, inspect, or_, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,7 +23,6 @@ from app.cases.case_page import (
     may_see_personal_data,
     notices_for,
     page_context,
-    responsible_units,
     urgency_badge,
 )
 from app.cases.forms import MAX_PETITIONERS, PetitionerRowsField
@@ -42,13 +41,13 @@ from app.cases.rules import case_problems, reported_unit_problems
 from app.core import refcache
 from app.core.clock import now
 from app.core.errors import DomainError, StaleRecordError
-from app.core.privacy import may_search_by_personal_data
+from app.core.privacy import person_clause
 from app.core.scoping import current_scope, get_scoped, scoped_select
 from app.core.search import keyword_clause, keyword_count_criterion
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
-from app.org.models import OrgKind, OrgUnit
+from app.org.choices import org_choices, org_select_choices
 
 log = logging.getLogger(__name__)
 
@@ -130,21 +129,7 @@ class CaseFormWidget(FormWidget):
 
 def _person_clause(value: str):
     """One box for a petitioner: an ID number, a phone number, or a name."""
-    text = value.strip()
-    rows = select(Petitioner.case_id)
-    id_number = normalize_id_number(text)
-    phone = normalize_phone(text)
-    by_id = len(id_number) == 18 and id_number[:17].isdigit()
-    by_phone = not by_id and phone.replace("-", "").isdigit() and len(phone) >= 7
-    if (by_id or by_phone) and not may_search_by_personal_data():
-        return false()
-    if by_id:
-        rows = rows.where(Petitioner.id_number == id_number)
-    elif by_phone:
-        rows = rows.where(Petitioner.phone == phone)
-    else:
-        rows = rows.where(Petitioner.name == text)
-    return Case.id.in_(rows)
+    return Case.id.in_(select(Petitioner.case_id).where(person_clause(Petitioner, value)))
 
 
 def _number_clause(value: str):
@@ -170,40 +155,9 @@ def _cached_choices(key: object, query: Select) -> list[tuple[str, str]]:
     return list(refcache.cached(key, lambda: tuple((str(i), n) for i, n in db.session.execute(query))))
 
 
-def _township_choices() -> list[tuple[str, str]]:
-    scope = current_scope()
-    query = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == OrgKind.TOWNSHIP.value)
-    if not scope.everything:
-        query = query.where(OrgUnit.id.in_(scope.township_ids or {-1}))
-    query = query.order_by(OrgUnit.sort_order, OrgUnit.id)
-    key = ("case_township_choices", scope.everything, scope.township_ids)
-    return _cached_choices(key, query)
-
-
 def _subject_choices() -> list[tuple[str, str]]:
     query = select(Subject.id, Subject.name).order_by(Subject.sort_order, Subject.id)
     return _cached_choices("subject_choices", query)
-
-
-def _unit_choices() -> list[tuple[str, str]]:
-    """Responsible units the user may filter by: county units, and their own township's."""
-    from app.org.models import RESPONSIBLE_KINDS
-
-    scope = current_scope()
-    query = select(OrgUnit.id, OrgUnit.name).where(
-        OrgUnit.kind.in_([k.value for k in RESPONSIBLE_KINDS]), OrgUnit.active.is_(True)
-    )
-    if not scope.everything:
-        query = query.where(
-            or_(
-                OrgUnit.township_id.is_(None),
-                OrgUnit.township_id.in_(scope.township_ids or {-1}),
-                OrgUnit.id.in_(scope.unit_ids or {-1}),
-            )
-        )
-    query = query.order_by(OrgUnit.township_id.is_not(None), OrgUnit.sort_order, OrgUnit.id)
-    key = ("case_unit_choices", scope.everything, scope.township_ids, scope.unit_ids)
-    return _cached_choices(key, query)
 
 
 def _keyword_clause(value: str):
@@ -220,14 +174,14 @@ CASE_QUICK_SEARCH = (
         _l("Township"),
         lambda v: Case.township_id == int(v) if v.isdigit() else None,
         kind="select",
-        choices=_township_choices,
+        choices=lambda: org_select_choices("township"),
     ),
     QuickSearch(
         "unit",
         _l("Responsible unit"),
         lambda v: Case.responsible_unit_id == int(v) if v.isdigit() else None,
         kind="select",
-        choices=_unit_choices,
+        choices=lambda: org_select_choices("responsible"),
     ),
     QuickSearch(
         "category",
@@ -623,7 +577,7 @@ class CaseView(ScopedModelView):
             "xf/cases/bulk_assign.html",
             title=gettext("Assign cases to a unit"),
             items=items,
-            units=responsible_units(),
+            units=org_choices("responsible"),
             rules=workflow.HandlingRule.choices(),
             form=form or {},
             error=error,

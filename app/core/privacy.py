@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 
 def has_personal_data_role(user: Any) -> bool:
     """Does the user's role handle petitioners (and so may see them in full where it handles
@@ -32,6 +34,29 @@ def may_search_by_personal_data() -> bool:
         return True
     flash(gettext("Only registrars and handlers may search by ID number or phone; search by name."), "warning")
     return False
+
+
+def person_clause(model: Any, value: str) -> ColumnElement:
+    """The condition on a person model (name, id_number, phone) for one search box's value.
+
+    An 18-character ID number or a phone (7+ digits) is matched exactly — only for the roles that
+    may search by them (`may_search_by_personal_data`); anything else is a name, matched exactly.
+    """
+    from sqlalchemy import false
+
+    from app.core.validators import normalize_id_number, normalize_phone
+
+    text = value.strip()
+    id_number, phone = normalize_id_number(text), normalize_phone(text)
+    by_id = len(id_number) == 18 and id_number[:17].isdigit()
+    by_phone = not by_id and phone.replace("-", "").isdigit() and len(phone) >= 7
+    if (by_id or by_phone) and not may_search_by_personal_data():
+        return false()
+    if by_id:
+        return model.id_number == id_number
+    if by_phone:
+        return model.phone == phone
+    return model.name == text
 
 
 def mask_id_number(value: str | None) -> str:

@@ -50,13 +50,13 @@ from app.core.choices import Choices
 from app.core.database import reads_only
 from app.core.errors import DomainError, StaleRecordError
 from app.core.scoping import (
-    OrgChoiceFilter,
     ScopeFilter,
     current_actor,
     current_scope,
     disjoint_scope_parts,
 )
 from app.extensions import db
+from app.org.choices import OrgChoiceFilter
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class ScopedModelView(ModelView):
     add_template = "xf/model/add.html"
     edit_template = "xf/model/edit.html"
 
-    # relation name → what may be chosen there (see OrgChoiceFilter): {"township": "township"}
+    # relation name → what may be chosen there (app/org/choices.py): {"township": "township"}
     org_choice_columns: dict[str, str] = {}
     # relation set to the creator's township when left empty on create
     default_township_column: str | None = None

@@ -47,11 +47,8 @@ from app.leaders.models import (
     ScoreRule,
 )
 from app.ledgers.views import ShowsEveryProblem
+from app.security.access import may
 from app.security.roles import RoleName
-
-
-def has_permission(view: Any, name: str) -> bool:
-    return view.appbuilder.sm.has_access(f"can_{name}", view.class_permission_name)
 
 
 class ActableLeaderFilter(BaseFilter):
@@ -340,7 +337,7 @@ class HoldingView(ShowsEveryProblem, ScopedModelView):
             self.show_template, title=f"{holding.leader.name} · {holding.target_number}", item=holding,
             state=_holding_state(holding), petitioners=overseen_petitioners(case), case_visible=case_visible,
             duty_form=duty_form, note_form=note_form, end_form=end_form,
-            can={name: acts and has_permission(self, name) for name in ("tick", "note", "end")},
+            can={name: acts and may(f"can_{name}", self) for name in ("tick", "note", "end")},
             open_panel=forms.get("open_panel"),
         ), status
 

@@ -13,15 +13,15 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core import clock
 from app.core.errors import DomainError, DomainErrors, StaleRecordError
 from app.core.import_views import ImportView
-from app.core.privacy import has_personal_data_role, may_search_by_personal_data
+from app.core.privacy import has_personal_data_role, person_clause
 from app.core.scoping import current_scope, get_scoped, scope_clause
-from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
+from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
 from app.ledgers import closeout, rules, sweeps
@@ -49,7 +49,9 @@ from app.ledgers.models import (
     SweepRule,
 )
 from app.ledgers.privacy import party_values
+from app.org.choices import org_select_choices
 from app.org.models import OrgKind, OrgUnit
+from app.security.access import may
 
 
 class HamletChoiceFilter(BaseFilter):
@@ -76,17 +78,6 @@ def raise_problems(problems: list[DomainError]) -> None:
     if problems:
         raise DomainErrors(problems)
 
-
-def township_choices() -> list[tuple[str, str]]:
-    scope = current_scope()
-    query = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == OrgKind.TOWNSHIP.value)
-    if not scope.everything:
-        query = query.where(OrgUnit.id.in_(scope.township_ids or {-1}))
-    return [(str(i), n) for i, n in db.session.execute(query.order_by(OrgUnit.sort_order, OrgUnit.id))]
-
-
-def has_permission(view: Any, name: str) -> bool:
-    return view.appbuilder.sm.has_access(f"can_{name}", view.class_permission_name)
 
 
 # --- the dispute ledger --------------------------------------------------------------------------
@@ -125,20 +116,7 @@ def _entry_number_clause(value: str):
 
 
 def _party_clause(value: str):
-    text = value.strip()
-    rows = select(LedgerParty.entry_id)
-    id_number, phone = normalize_id_number(text), normalize_phone(text)
-    by_id = len(id_number) == 18 and id_number[:17].isdigit()
-    by_phone = not by_id and phone.replace("-", "").isdigit() and len(phone) >= 7
-    if (by_id or by_phone) and not may_search_by_personal_data():
-        return false()
-    if by_id:
-        rows = rows.where(LedgerParty.id_number == id_number)
-    elif by_phone:
-        rows = rows.where(LedgerParty.phone == phone)
-    else:
-        rows = rows.where(LedgerParty.name == text)
-    return LedgerEntry.id.in_(rows)
+    return LedgerEntry.id.in_(select(LedgerParty.entry_id).where(person_clause(LedgerParty, value)))
 
 
 ENTRY_QUICK_SEARCH = (
@@ -146,7 +124,7 @@ ENTRY_QUICK_SEARCH = (
     QuickSearch("party", _l("Party"), _party_clause, placeholder=_l("Name, ID number or phone")),
     QuickSearch(
         "township", _l("Township"), lambda v: LedgerEntry.township_id == int(v) if v.isdigit() else None,
-        kind="select", choices=township_choices,
+        kind="select", choices=lambda: org_select_choices("township"),
     ),
     QuickSearch("level", _l("List level"), lambda v: LedgerEntry.level == v, kind="select", choices=ListLevel.choices),
     QuickSearch("status", _l("Status"), lambda v: LedgerEntry.status == v, kind="select", choices=EntryStatus.choices),
@@ -335,7 +313,7 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
             pending=pending,
             open_panel=forms.get("open_panel"),
             can={
-                name: has_permission(self, name)
+                name: may(f"can_{name}", self)
                 for name in ("add_note", "change_level", "resolve", "apply_closeout", "decide_closeout", "edit")
             },
             can_mediate=self.appbuilder.sm.has_access("can_add", "MediationRecordView"),
@@ -565,8 +543,8 @@ class SweepStatusView(BaseView):
             counts=counts,
             only_missing=only_missing,
             township_id=township_id,
-            townships=township_choices() if level == OrgLevel.VILLAGE.value else [],
-            can_file=has_permission(self, "file"),
+            townships=org_select_choices("township") if level == OrgLevel.VILLAGE.value else [],
+            can_file=may("can_file", self),
             past_cutoff=period.is_due(sweeps.now()),
             state=sweeps.ReportState,
         )

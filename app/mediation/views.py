@@ -18,7 +18,7 @@ from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
 from app.ledgers.models import DisputeType, EntryStatus, LedgerEntry
-from app.ledgers.views import ShowsEveryProblem, raise_problems, township_choices
+from app.ledgers.views import ShowsEveryProblem, raise_problems
 from app.mediation import rules
 from app.mediation.models import (
     CommitteeKind,
@@ -27,6 +27,7 @@ from app.mediation.models import (
     Mediator,
     Outcome,
 )
+from app.org.choices import org_select_choices
 from app.org.models import OrgKind
 
 SPECIALISED_UNIT_KINDS = {
@@ -138,7 +139,7 @@ class MediationRecordView(ShowsEveryProblem, ScopedModelView):
         QuickSearch("title", _l("Dispute"), lambda v: MediationRecord.title.like(f"%{v}%")),
         QuickSearch(
             "township", _l("Township"), lambda v: MediationRecord.township_id == int(v) if v.isdigit() else None,
-            kind="select", choices=township_choices,
+            kind="select", choices=lambda: org_select_choices("township"),
         ),
         QuickSearch("outcome", _l("Mediation outcome"), lambda v: MediationRecord.outcome == v, kind="select",
                     choices=Outcome.choices),

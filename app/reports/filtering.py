@@ -12,12 +12,11 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import or_, select
 
 from app.cases.models import Category
 from app.core.clock import now as wall_clock
-from app.core.scoping import Scope, current_scope
-from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+from app.core.scoping import current_scope
+from app.org.choices import org_choices
 from app.reports.figures import Period, ReportFilters
 
 PARAMS = ("start", "end", "township", "unit", "category")
@@ -58,25 +57,6 @@ def default_period(today: date | None = None) -> Period:
     return Period.year(today.year)
 
 
-def township_choices(scope: Scope) -> list[tuple[int, str]]:
-    from app.extensions import db
-
-    query = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind == OrgKind.TOWNSHIP.value)
-    if not scope.everything:
-        query = query.where(OrgUnit.id.in_(scope.township_ids or {-1}))
-    return [(i, n) for i, n in db.session.execute(query.order_by(OrgUnit.sort_order, OrgUnit.id))]
-
-
-def unit_choices(scope: Scope) -> list[tuple[int, str]]:
-    from app.extensions import db
-
-    query = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.kind.in_([k.value for k in RESPONSIBLE_KINDS]))
-    if not scope.everything:
-        query = query.where(or_(OrgUnit.township_id.is_(None), OrgUnit.township_id.in_(scope.township_ids),
-                                OrgUnit.id.in_(scope.unit_ids)))
-    return [(i, n) for i, n in db.session.execute(query.order_by(OrgUnit.sort_order, OrgUnit.id))]
-
-
 def read_filters(args: Any, period_required: bool = True,
                  default: Period | None = None) -> tuple[ReportFilters, Period | None, FilterForm]:
     """Parse the filter arguments. Returns (filters, period, form).
@@ -87,7 +67,7 @@ def read_filters(args: Any, period_required: bool = True,
     """
     scope = current_scope()
     values = {name: (args.get(name) or "").strip() for name in PARAMS}
-    form = FilterForm(values, townships=township_choices(scope), units=unit_choices(scope),
+    form = FilterForm(values, townships=list(org_choices("township", scope)), units=list(org_choices("responsible", scope)),
                       categories=Category.choices())
     period: Period | None = None
     start, end = _date(values["start"]) if values["start"] else None, _date(values["end"]) if values["end"] else None

@@ -28,11 +28,13 @@ from app.core.database import reads_only
 from app.core.scoping import current_actor, current_scope
 from app.deadlines.policy import current_policy
 from app.extensions import db
+from app.org.choices import org_choices
 from app.org.models import OrgUnit
 from app.reports import accountability, overdue
 from app.reports import figures as F
 from app.reports.figures import FigureDef, Period, ReportFilters
-from app.reports.filtering import FilterForm, read_filters, township_choices
+from app.reports.filtering import FilterForm, read_filters
+from app.security.access import may
 from app.supervision.models import AccountabilityKind
 
 PAGE_SIZE = 100
@@ -219,12 +221,6 @@ SUPERVISION_TABLES = {
 }
 
 
-def _may(permission: str, view: str) -> bool:
-    """`permission` in FAB's spelling ("can_list"), on another area's view."""
-    from flask import current_app
-
-    return current_app.appbuilder.sm.has_access(permission, view)
-
 
 class SupervisionReportView(ReportView):
     """督查督办报表: overdue and 临期 cases by unit, units ranked, cases redone/transferred > 3 times."""
@@ -249,8 +245,8 @@ class SupervisionReportView(ReportView):
         return self.render_template(
             "xf/reports/supervision.html", title=gettext("Supervision report"), form=form,
             units=units, orders=open_orders, orders_total=overdue.open_orders_count(filters), order_page=order_page,
-            overdue_url=url_for("OverdueView.list", **overdue_query) if _may("can_list", "OverdueView") else "",
-            can_open_orders=_may("can_show", "SupervisionOrderView"),
+            overdue_url=url_for("OverdueView.list", **overdue_query) if may("can_list", "OverdueView") else "",
+            can_open_orders=may("can_show", "SupervisionOrderView"),
             # The ranking's overdue and due-soon counts add up to the list's length: no second count.
             cases=cases, cases_total=sum(r[2] + r[3] for r in units), case_page=case_page,
             repeated=repeated, repeated_total=overdue.repeated_cases_count(filters), repeated_page=repeated_page,
@@ -313,7 +309,7 @@ class AccountabilityReportView(ReportView):
             summary_title=accountability.SUMMARY_TITLE,
             footnotes=[F.ACCOUNTABILITY_COUNT],
             records_definition=accountability.RECORDS_DEFINITION,
-            can_open_orders=_may("can_show", "SupervisionOrderView"),
+            can_open_orders=may("can_show", "SupervisionOrderView"),
             export_url=lambda table, fmt: url_for("AccountabilityReportView.export", table=table, fmt=fmt, **query),
             drill_url=lambda **kw: url_for("AccountabilityReportView.index",
                                            **{**form.query(), **{k: v for k, v in kw.items() if v}}) + "#records",
@@ -364,7 +360,7 @@ def township_ranking(filters: ReportFilters, now: Any = None) -> list[dict[str, 
     table = F.figure_table(filters, TOWNSHIP_COLUMNS, by="township", now=now)
     # Every township of the area is listed, also one without a case in the period ("—").
     rows = [{"name": name, "values": [table.value(k, f.code) for f in TOWNSHIP_COLUMNS]}
-            for k, name in township_choices(filters.resolved_scope())]
+            for k, name in org_choices("township", filters.resolved_scope())]
 
     def key(row: dict[str, Any]) -> tuple[float, float]:
         closure, reply = row["values"][2].rate, row["values"][1].rate
@@ -510,14 +506,9 @@ def dashboard_data(today: date | None = None) -> dict[str, Any]:
                              "labels": [satisfaction[k] for k, _ in rated],
                              "data": [n for _, n in rated]},
         },
-        "rates_url": url_for("RatesReportView.index") if _can("list", "RatesReportView") else "",
+        "rates_url": url_for("RatesReportView.index") if may("can_list", "RatesReportView") else "",
     }
 
-
-def _can(permission: str, view: str) -> bool:
-    from flask import current_app
-
-    return current_app.appbuilder.sm.has_access(f"can_{permission}", view)
 
 
 class DashboardView(BaseView):

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import action, expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import TextAreaField
 
-from app.cases.case_page import responsible_units, urgency_badge
+from app.cases.case_page import urgency_badge
 from app.cases.models import Case, Category
 from app.cases.references import (
     cases_by_numbers,
@@ -40,7 +40,9 @@ from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.home.queue import QUEUE_LIMIT, QueueEntry, QueueSection, register_queue_provider
 from app.ledgers.views import ShowsEveryProblem
+from app.org.choices import org_choices, org_select_choices
 from app.org.models import OrgUnit
+from app.security.access import may
 from app.supervision import accountability, meetings, orders
 from app.supervision.forms import (
     AcceptForm,
@@ -63,9 +65,6 @@ from app.supervision.models import (
 log = logging.getLogger(__name__)
 
 
-def has_permission(view: Any, name: str) -> bool:
-    return view.appbuilder.sm.has_access(f"can_{name}", view.class_permission_name)
-
 
 def show_problems(form: Any, exc: DomainError) -> None:
     """Each problem next to its field (flash when the form has no such field)."""
@@ -75,10 +74,6 @@ def show_problems(form: Any, exc: DomainError) -> None:
             target.errors = [*list(target.errors or []), problem.message]
         else:
             flash(problem.message, "danger")
-
-
-def _unit_choices(blank: str) -> list[tuple[str, str]]:
-    return [("", blank), *[(str(i), n) for i, n in responsible_units()]]
 
 
 # --- the overdue watch list -----------------------------------------------------------------------
@@ -180,7 +175,7 @@ class OverdueView(ScopedModelView):
                     lambda v: Case.number.startswith(v.strip().upper()), placeholder=_l("e.g. XF2026-000123")),
         QuickSearch("unit", _l("Responsible unit"),
                     lambda v: Case.responsible_unit_id == int(v) if v.isdigit() else None, kind="select",
-                    choices=lambda: [(str(i), n) for i, n in responsible_units()], width=3),
+                    choices=lambda: org_select_choices("responsible"), width=3),
         QuickSearch("category", _l("Category"), lambda v: Case.category == v, kind="select",
                     choices=Category.choices),
     )
@@ -209,7 +204,7 @@ class OverdueView(ScopedModelView):
 
 def _issue_defaults(form: IssueForm, items: list[Case]) -> None:
     units = {c.responsible_unit_id for c in items}
-    form.unit.choices = _unit_choices(gettext("Each case's responsible unit"))
+    form.unit.choices = org_select_choices("responsible", gettext("Each case's responsible unit"))
     if form.due_on.data is None:
         form.due_on.data = current_policy().calendar.add_working_days(clock.today(), 5)
     if not form.unit.data and len(units) == 1 and None not in units:
@@ -280,7 +275,7 @@ class SupervisionOrderView(ScopedModelView):
                     choices=OrderKind.choices),
         QuickSearch("unit", _l("Addressed to"),
                     lambda v: SupervisionOrder.unit_id == int(v) if v.isdigit() else None, kind="select",
-                    choices=lambda: [(str(i), n) for i, n in responsible_units()], width=3),
+                    choices=lambda: org_select_choices("responsible"), width=3),
         QuickSearch("late", _l("Answer overdue"), _answer_overdue_clause, kind="select",
                     choices=lambda: [("1", gettext("Yes"))]),
         QuickSearch("case", _l("Case number"),
@@ -366,8 +361,8 @@ class SupervisionOrderView(ScopedModelView):
             accept_form=accept_form,
             escalate_form=escalate_form,
             next_kind=OrderKind.label_of(orders.next_kind(order.kind)) if orders.next_kind(order.kind) else "",
-            can_answer=has_permission(self, "answer") and orders.may_answer(order, user) and order.is_open,
-            can_decide=has_permission(self, "decide") and orders.may_supervise(order, user) and order.is_open,
+            can_answer=may("can_answer", self) and orders.may_answer(order, user) and order.is_open,
+            can_decide=may("can_decide", self) and orders.may_supervise(order, user) and order.is_open,
             can_account=self.appbuilder.sm.has_access("can_add", "AccountabilityView"),
             open_panel=forms.get("open_panel"),
             today=clock.today(),
@@ -502,7 +497,7 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
         self.update_redirect()
         widgets = self._get_show_widget(meeting.id, meeting)
         task_form = task_form or TaskForm(formdata=None)
-        task_form.unit.choices = _unit_choices(gettext("Please choose"))
+        task_form.unit.choices = org_select_choices("responsible", gettext("Please choose"))
         visible_cases = set(db.session.execute(
             select(Case.id).where(Case.id.in_([c.id for c in meeting.cases]), scope_clause(Case))
         ).scalars()) if meeting.cases else set()
@@ -510,8 +505,8 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
         return self.render_template(
             self.show_template, pk=meeting.id, title=self.show_title, widgets=widgets, item=meeting,
             task_form=task_form, complete_forms=complete_forms or {},
-            can_add_task=has_permission(self, "add_task") and has_permission(self, "edit"),
-            may_complete={t.id: has_permission(self, "complete_task") and meetings.may_complete(t, user)
+            can_add_task=may("can_add_task", self) and may("can_edit", self),
+            may_complete={t.id: may("can_complete_task", self) and meetings.may_complete(t, user)
                           for t in meeting.tasks},
             visible_cases=visible_cases, petitioners=overseen_petitioners, today=clock.today(),
         ), status
@@ -521,10 +516,10 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
     def add_task(self, pk):
         meeting = self.get_scoped_item(pk)
         form = TaskForm()
-        form.unit.choices = _unit_choices("")
+        form.unit.choices = org_select_choices("responsible", "")
         if form.validate():
             unit = db.session.get(OrgUnit, int(form.unit.data)) if (form.unit.data or "").isdigit() else None
-            if unit is not None and unit.id not in {i for i, _ in responsible_units()}:
+            if unit is not None and unit.id not in {i for i, _ in org_choices("responsible")}:
                 unit = None
             try:
                 meetings.add_task(db.session, meeting, unit, form.description.data, form.due_on.data)
@@ -663,12 +658,9 @@ class AccountabilityView(ShowsEveryProblem, ScopedModelView):
 # --- the work queue: orders to answer, answers to review, meeting tasks ---------------------------------
 
 
-def _may(permission: str, view: str) -> bool:
-    return current_app.appbuilder.sm.has_access(permission, view)
-
 
 def _orders_to_answer(user: Any) -> QueueSection | None:
-    if not _may("can_answer", "SupervisionOrderView"):
+    if not may("can_answer", "SupervisionOrderView"):
         return None
     where = orders.awaiting_answer_clause(user)
     total = db.session.execute(select(func.count()).select_from(SupervisionOrder).where(where)).scalar() or 0
@@ -686,7 +678,7 @@ def _orders_to_answer(user: Any) -> QueueSection | None:
 
 
 def _answers_to_review(user: Any) -> QueueSection | None:
-    if not _may("can_decide", "SupervisionOrderView"):
+    if not may("can_decide", "SupervisionOrderView"):
         return None
     where = orders.awaiting_review_clause(user)
     total = db.session.execute(select(func.count()).select_from(SupervisionOrder).where(where)).scalar() or 0
@@ -706,7 +698,7 @@ def _answers_to_review(user: Any) -> QueueSection | None:
 
 
 def _meeting_tasks(user: Any) -> QueueSection | None:
-    if not _may("can_complete_task", "JointMeetingView"):
+    if not may("can_complete_task", "JointMeetingView"):
         return None
     where = meetings.open_tasks_clause(user)
     total = db.session.execute(select(func.count()).select_from(MeetingTask).where(where)).scalar() or 0
