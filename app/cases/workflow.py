@@ -428,12 +428,6 @@ def primary_deadline(case: Case, session: Session | None = None) -> PendingDeadl
     return min(chosen, key=lambda d: d.due) if chosen else None
 
 
-def current_due(case: Case) -> datetime | None:
-    """The deadline shown for the case: the earliest running one, or the paused clock's."""
-    shown = primary_deadline(case)
-    return shown.due if shown is not None else None
-
-
 def case_urgency(case: Case, now: datetime | None = None, policy: DeadlinePolicy | None = None) -> Urgency:
     """超期 / 临期 from `next_due_at` (as every list counts it); 暂停计时 while paused otherwise."""
     policy = policy or current_policy()

@@ -370,3 +370,41 @@ def test_administrator_counts_the_warning_in_working_days(county, client_as):
         assert later.number not in watch_list(client, later.number), login
         assert "临期" in (report_row(client, soon.number) or ""), login
         assert report_row(client, later.number) is None, login
+
+
+# --- open cases written under the old rule ---------------------------------------------------------
+
+
+def test_upgrade_brings_open_cases_to_the_rule(county):
+    import importlib.util
+    from pathlib import Path
+
+    import app.migrations
+
+    path = Path(app.migrations.__path__[0]) / "versions" / "9c1f4b7e2a60_flags_receipt_plan_and_paused_overdue.py"
+    spec = importlib.util.spec_from_file_location("flags_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    late = county.assigned("暂停前已超期（旧数据）", datetime(2025, 9, 5, 9), rule="fast_track")
+    reply_due = calendar_days_after(datetime(2025, 9, 5, 9), 10)
+    county.do(late, "pause", county.handler, reply_due + timedelta(days=2), reason_kind="hearing", reason="听证")
+    unreceived = county.assigned("未签收（旧数据）", datetime(2025, 9, 26, 10), receive=False)
+    owed = county.assigned("方案未报（旧数据）", datetime(2025, 9, 5, 9), complex_case=True)
+    given = county.assigned("方案已报（旧数据）", datetime(2025, 9, 5, 9), complex_case=True)
+    county.do(given, "report_progress", county.handler, datetime(2025, 9, 8, 9), text="化解方案")
+    old_rule = {late.id: None, unreceived.id: unreceived.due_at, owed.id: owed.due_at, given.id: given.due_at}
+    for case_id, value in old_rule.items():
+        county.session.execute(Case.__table__.update().where(Case.id == case_id).values(next_due_at=value))
+    county.session.commit()
+
+    migration.recompute(county.session.connection())
+    county.session.commit()
+    county.session.expire_all()
+    due = {c.id: county.session.get(Case, c.id).next_due_at for c in (late, unreceived, owed, given)}
+    assert due == {
+        late.id: reply_due,
+        unreceived.id: calendar_days_after(datetime(2025, 9, 26, 10), 15),
+        owed.id: end_of(nth_working_day(date(2025, 9, 5), 3)),
+        given.id: given.due_at,
+    }
