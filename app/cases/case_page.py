@@ -48,32 +48,35 @@ class Deadline:
 
 
 def deadline_of(case: Case, now: datetime | None = None) -> Deadline:
+    """The deadline the page leads with (the earliest running one, else the paused clock's)."""
     now = now or wall_clock()
-    policy = current_policy()
-    due = workflow.current_due(case)
-    state = workflow.case_urgency(case, now, policy)
-    if case.status in (CaseStatus.REGISTERED.value, CaseStatus.ACCEPTED.value,
-                       CaseStatus.PROPOSED.value, CaseStatus.INSTRUCTED.value):
-        label = gettext("Accept and assign by")
-    elif case.status == CaseStatus.REVIEWING.value:
-        label = gettext("Review answer due")
-    else:
-        label = gettext("Reply due")
-    return Deadline(label, due, state, days_left(due, now) if due else None)
+    shown = workflow.primary_deadline(case)
+    state = workflow.case_urgency(case, now, current_policy())
+    if shown is None:
+        return Deadline("", None, state, None)
+    return Deadline(shown.label, shown.due, state, days_left(shown.due, now))
+
+
+_BADGES = {Urgency.OVERDUE: "overdue", Urgency.NEAR: "warn", Urgency.PAUSED: "paused"}
+
+
+def _badge(state: Urgency) -> tuple[str, str]:
+    css = _BADGES.get(state)
+    return (css, str(state.label)) if css else ("", "")
 
 
 def urgency_badge(due: datetime | None, now: datetime | None = None) -> tuple[str, str]:
     """(css class, text) for a deadline in a list: 临期 / 超期 / nothing."""
-    from app.core.calendar import urgency
-
     if due is None:
         return "", ""
-    state = urgency(due, now or wall_clock(), current_policy().warn_days)
-    if state == Urgency.OVERDUE:
-        return "overdue", str(Urgency.OVERDUE.label)
-    if state == Urgency.NEAR:
-        return "warn", str(Urgency.NEAR.label)
-    return "", ""
+    return _badge(current_policy().urgency(due, now or wall_clock()))
+
+
+def case_badge(case: Case, now: datetime | None = None) -> tuple[str, str]:
+    """(css class, text) for a case in a list or queue: 超期 / 临期 / 暂停计时 / nothing."""
+    if not case.is_open:
+        return "", ""
+    return _badge(workflow.case_urgency(case, now or wall_clock()))
 
 
 @dataclass
@@ -192,7 +195,6 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "merged_cases": sorted(merged_numbers.items(), key=lambda kv: kv[1]),
         "satisfaction_label": Satisfaction.label_of(case.satisfaction),
         "notices": notices_for(case),
-        "warn_days": policy.warn_days,
         "handle_days": policy.rule(RuleCode.HANDLE).days,
     }
 

@@ -97,18 +97,12 @@ def _flag_cell(flagged: bool) -> Markup:
 
 
 def _deadline_clause(value: str):
-    from app.core.calendar import near_boundary
-    from app.deadlines.policy import current_policy
+    from app.cases import flags
 
-    moment = now()
-    # The status list lets the (place or unit, status, next_due_at) indexes serve the filter.
-    waiting = Case.status.in_(sorted(s.value for s in OPEN_STATUSES))
     if value == "overdue":
-        return waiting & (Case.next_due_at < moment)
+        return flags.overdue_clause(now())
     if value == "near":
-        return waiting & (Case.next_due_at >= moment) & (
-            Case.next_due_at < near_boundary(moment, current_policy().warn_days)
-        )
+        return flags.near_clause(now())
     return None
 
 

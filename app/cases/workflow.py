@@ -70,7 +70,7 @@ from app.cases.workflow_models import (
     ReviewKind,
     ReviewOutcome,
 )
-from app.core.calendar import DayKind, Urgency, paused_days, urgency
+from app.core.calendar import DayKind, Urgency, paused_days
 from app.core.choices import Choices
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError, StaleRecordError
@@ -344,34 +344,96 @@ def has_recused(case: Case, actor: Any, session: Session | None = None) -> bool:
     )
 
 
+class DeadlineKind(Choices):
+    """The deadlines a case can wait on (DOMAIN.md "Deadlines")."""
+
+    ACCEPT = "accept", _l("Accept and assign by")  # Art. 22
+    RECEIPT = "receipt", _l("Confirm receipt by")  # Art. 23
+    PLAN = "plan", _l("Handling plan due")  # seed 003: a complex case's plan in 3 working days
+    REPLY = "reply", _l("Reply due")  # Art. 34
+    REVIEW = "review", _l("Review answer due")  # Art. 35-36
+
+
+# The case's own clock (acceptance, reply, review answer): what a pause stops. The receipt and
+# the plan are the unit's own acts, which a hearing or missing material does not hold up.
+_PAUSABLE = frozenset({DeadlineKind.ACCEPT, DeadlineKind.REPLY, DeadlineKind.REVIEW})
+
+
+@dataclass(frozen=True)
+class PendingDeadline:
+    kind: DeadlineKind
+    due: datetime
+    # The clock is paused and this deadline had not passed when the pause began: it does not
+    # run. One that had passed stays overdue (time already overdue is not taken back).
+    stopped: bool = False
+
+    @property
+    def label(self) -> str:
+        return DeadlineKind.label_of(self.kind)
+
+
+def plan_submitted(case: Case, assignment: Assignment, session: Session | None = None) -> bool:
+    """Has the unit given its handling plan since it confirmed receipt — at a joint review
+    (会审, its plan) or in a progress report?"""
+    session = session or object_session(case)
+    since = assignment.received_at or assignment.assigned_at
+    if session is None or case.id is None:
+        return False
+    for table, moment in ((JointReview, JointReview.held_at), (ProgressReport, ProgressReport.reported_at)):
+        if session.execute(
+            select(table.id).where(table.case_id == case.id, moment >= since).limit(1)
+        ).first() is not None:
+            return True
+    return False
+
+
+def pending_deadlines(case: Case, session: Session | None = None) -> list[PendingDeadline]:
+    """Every deadline the case waits on now: its own clock (acceptance, reply or review answer)
+    and, while assigned, the unit's receipt (Art. 23) and a complex case's plan (seed 003)."""
+    status = CaseStatus(case.status) if case.status else None
+    found: list[tuple[DeadlineKind, datetime | None]] = []
+    if status in (S.REGISTERED, S.ACCEPTED, S.PROPOSED, S.INSTRUCTED):
+        found.append((DeadlineKind.ACCEPT, case.accept_due_at))
+    elif status in (S.ASSIGNED, S.RETURNED, S.HANDLING, S.IN_REVIEW, S.APPROVED):
+        found.append((DeadlineKind.REPLY, case.due_at))
+    elif status == S.REVIEWING:
+        review = open_review(case, session)
+        found.append((DeadlineKind.REVIEW, review.due_at if review is not None else None))
+    if status in (S.ASSIGNED, S.HANDLING):
+        assignment = current_assignment(case, session)
+        if assignment is not None and status == S.ASSIGNED and assignment.received_at is None:
+            found.append((DeadlineKind.RECEIPT, assignment.receipt_due_at))
+        if (assignment is not None and status == S.HANDLING and assignment.is_complex
+                and assignment.plan_due_at is not None and not plan_submitted(case, assignment, session)):
+            found.append((DeadlineKind.PLAN, assignment.plan_due_at))
+    paused = case.paused_since
+    return [
+        PendingDeadline(kind, due, stopped=paused is not None and kind in _PAUSABLE and due >= paused)
+        for kind, due in found
+        if due is not None
+    ]
+
+
 def _refresh_next_due(case: Case) -> None:
-    """The deadline of whatever the case waits for now; none while the clock is paused."""
-    if case.paused_since is not None:
-        case.next_due_at = None
-    elif case.status in (S.REGISTERED, S.ACCEPTED, S.PROPOSED, S.INSTRUCTED):
-        case.next_due_at = case.accept_due_at
-    elif case.status in (S.ASSIGNED, S.RETURNED, S.HANDLING, S.IN_REVIEW, S.APPROVED):
-        case.next_due_at = case.due_at
-    elif case.status == S.REVIEWING:
-        review = open_review(case)
-        case.next_due_at = review.due_at if review is not None else None
-    else:
-        case.next_due_at = None
+    """`next_due_at`: the earliest deadline still running — what every 超期/临期 list reads."""
+    running = [d.due for d in pending_deadlines(case) if not d.stopped]
+    case.next_due_at = min(running) if running else None
 
 
-def current_due(case: Case) -> datetime | None:
-    """The deadline shown for the case: of the pending step, or the paused reply deadline."""
-    if case.paused_since is not None:
-        return case.due_at
-    return case.next_due_at
+def primary_deadline(case: Case, session: Session | None = None) -> PendingDeadline | None:
+    """The deadline the case page shows: the earliest running one, else the paused clock's."""
+    pending = pending_deadlines(case, session)
+    running = [d for d in pending if not d.stopped]
+    chosen = running or pending
+    return min(chosen, key=lambda d: d.due) if chosen else None
 
 
 def case_urgency(case: Case, now: datetime | None = None, policy: DeadlinePolicy | None = None) -> Urgency:
+    """超期 / 临期 from `next_due_at` (as every list counts it); 暂停计时 while paused otherwise."""
     policy = policy or current_policy()
     now = now or wall_clock()
-    if case.paused_since is not None and case.status in CLOCK_STATES:
-        return Urgency.PAUSED
-    return urgency(case.next_due_at, now, policy.warn_days)
+    paused = case.paused_since is not None and case.status in CLOCK_STATES
+    return policy.urgency(case.next_due_at, now, paused)
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -568,7 +630,8 @@ def _assignment_or_refuse(ctx: StepContext) -> Assignment:
     from_states={S.ASSIGNED},
     to_state=S.HANDLING,
     inputs=(
-        Input("complex", _l("Complex case: a handling plan is due in 3 working days"), "bool", required=False),
+        Input("complex", _l("Complex case: a handling plan is due in 3 working days"), "bool", required=False,
+              help=_l("Give the plan in a progress report or at a joint review (会审).")),
         Input("note", _l("How it will be handled"), "textarea", required=False),
     ),
 )

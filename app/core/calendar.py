@@ -14,7 +14,8 @@ Conventions, the same everywhere:
   (the rule of Chinese procedural law, e.g. 民事诉讼法 Art. 85: 期间届满的最后一日是法定休假日的，
   以法定休假日后的第一日为期间届满的日期);
 - time the clock is paused is counted in whole days: [paused date, resumed date);
-- a case is 超期 once the deadline has passed, 临期 when 0 ≤ days left ≤ the warning threshold.
+- a case is 超期 once the deadline has passed, 临期 when it falls within the warning threshold
+  (so many calendar or working days from today, `near_boundary`).
 """
 
 from __future__ import annotations
@@ -159,21 +160,29 @@ def days_left(due: datetime, today: date | datetime) -> int:
     return (due.date() - _as_date(today)).days
 
 
-def urgency(
-    due: datetime | None, now: datetime, warn_days: int, paused: bool = False
-) -> Urgency:
-    """超期 when the deadline has passed, 临期 when at most `warn_days` days are left."""
-    if due is None:
-        return Urgency.NONE
+def urgency(due: datetime | None, now: datetime, near_before: datetime, paused: bool = False) -> Urgency:
+    """How a running deadline stands at `now`: 超期 once it has passed, 临期 when it falls before
+    `near_before` (the policy's `near_boundary`). `paused`: the case's clock stands still, which
+    shows as 暂停计时 unless a deadline still running (or one already passed when the pause
+    began) is overdue or due soon — time already overdue stays overdue."""
+    if due is not None and now > due:
+        return Urgency.OVERDUE
+    if due is not None and due < near_before:
+        return Urgency.NEAR
     if paused:
         return Urgency.PAUSED
-    if now > due:
-        return Urgency.OVERDUE
-    if days_left(due, now) <= warn_days:
-        return Urgency.NEAR
+    if due is None:
+        return Urgency.NONE
     return Urgency.ON_TIME
 
 
-def near_boundary(now: datetime, warn_days: int) -> datetime:
-    """Deadlines before this moment (and not yet past) are 临期: the SQL twin of `urgency`."""
-    return datetime.combine(now.date() + timedelta(days=warn_days + 1), time.min)
+def near_boundary(now: datetime, days: int, kind: DayKind | str, cal: WorkCalendar) -> datetime:
+    """Deadlines from now until (not including) this moment are 临期: due today or on one of the
+    next `days` days of `kind` (calendar days, or working days of `cal`). The one definition of
+    临期, for `urgency` on a loaded case and for the SQL clauses of every list and report."""
+    today = now.date()
+    if DayKind(kind) == DayKind.WORKING:
+        last = cal.add_working_days(today, days)
+    else:
+        last = today + timedelta(days=days)
+    return datetime.combine(last + timedelta(days=1), time.min)

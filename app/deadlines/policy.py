@@ -15,7 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import refcache
-from app.core.calendar import DayKind, WorkCalendar, deadline, extend
+from app.core.calendar import (
+    DayKind,
+    Urgency,
+    WorkCalendar,
+    deadline,
+    extend,
+    near_boundary,
+    urgency,
+)
 from app.deadlines.models import DEFAULT_RULES, DeadlineRule, HolidayOverride, RuleCode
 
 
@@ -43,8 +51,18 @@ class DeadlinePolicy:
         return extend(due, days, kind, self.calendar)
 
     @property
-    def warn_days(self) -> int:
-        return self.rule(RuleCode.WARNING).days
+    def warning(self) -> Rule:
+        """The 临期 threshold: so many calendar or working days before a deadline."""
+        return self.rule(RuleCode.WARNING)
+
+    def near_boundary(self, now: datetime) -> datetime:
+        """Deadlines from `now` until this moment are 临期 (calendar.near_boundary)."""
+        warning = self.warning
+        return near_boundary(now, warning.days, warning.kind, self.calendar)
+
+    def urgency(self, due: datetime | None, now: datetime, paused: bool = False) -> Urgency:
+        """超期 / 临期 / 暂停计时 of a deadline at `now`, with this policy's threshold."""
+        return urgency(due, now, self.near_boundary(now), paused)
 
 
 def default_policy(overrides: Mapping | None = None) -> DeadlinePolicy:

@@ -40,6 +40,10 @@ class DeadlineRuleView(ScopedModelView):
     base_order = ("id", "asc")
     description_columns = {
         "days": _l("Working days skip weekends and public holidays and count adjusted working weekends"),
+        "day_kind": _l(
+            "For the warning threshold (临期): a case is due soon from this many calendar or working "
+            "days before its deadline; badges, the work queue, lists and reports follow it at once."
+        ),
     }
 
     def validate_item(self, item: DeadlineRule, is_new: bool) -> None:  # noqa: ARG002
@@ -49,8 +53,8 @@ class DeadlineRuleView(ScopedModelView):
             raise DomainError(
                 gettext("Enter a number of days from 1 to %(max)d.", max=ceiling), field="days"
             )
-        if code == RuleCode.WARNING and item.day_kind != DayKind.CALENDAR.value:
-            raise DomainError(gettext("The warning threshold is counted in calendar days."), field="day_kind")
+        if item.day_kind not in DayKind.codes():
+            raise DomainError(gettext("Choose calendar days or working days."), field="day_kind")
 
 
 class HolidayOverrideView(ScopedModelView):

@@ -11,23 +11,19 @@ from sqlalchemy import and_, false, func, select, true
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
-from app.cases.case_page import urgency_badge
-from app.cases.models import OPEN_STATUSES, Case, CaseStatus
+from app.cases import flags
+from app.cases.case_page import case_badge
+from app.cases.models import Case, CaseStatus
 from app.cases.workflow import queue_clause, queue_statuses
-from app.core.calendar import near_boundary
 from app.core.clock import now
 from app.core.scoping import current_scope, disjoint_scope_parts, scope_clause
 from app.core.views import count_disjoint
-from app.deadlines.policy import current_policy
+from app.deadlines.policy import DeadlinePolicy, current_policy
 from app.extensions import db
 from app.home.queue import other_queues
 from app.reports import rollup
 
 QUEUE_SIZE = 50
-
-
-# Statuses in which a case can carry a deadline (next_due_at): the index-friendly filter.
-DEADLINE_STATUSES = sorted(s.value for s in OPEN_STATUSES)
 
 
 # Counts on the home page stop here ("1,000+"), as the lists' do at 10,000: a backlog that large
@@ -42,13 +38,12 @@ def capped_count(*parts) -> int:
     return count_disjoint((select(Case.id).where(where) for where in parts), COUNT_CAP)
 
 
-def deadline_counts(parts: list, moment, warn_days: int) -> tuple[int, int]:
-    """(临期, 超期) among the cases matching one of the disjoint conditions `parts`: only rows
-    due before the 临期 boundary are read (each part should let an index on next_due_at find
-    them), each count stopping at COUNT_CAP."""
-    boundary = near_boundary(moment, warn_days)
-    near = capped_count(*[and_(w, Case.next_due_at >= moment, Case.next_due_at < boundary) for w in parts])
-    overdue = capped_count(*[and_(w, Case.next_due_at < moment) for w in parts])
+def deadline_counts(parts: list, moment, policy: DeadlinePolicy) -> tuple[int, int]:
+    """(临期, 超期) among the cases matching one of the disjoint conditions `parts` (each already
+    limited to statuses that carry a deadline): only rows due before the 临期 boundary are read
+    (each part should let an index on next_due_at find them), each count stopping at COUNT_CAP."""
+    near = capped_count(*[and_(w, flags.near_clause(moment, policy, statuses=None)) for w in parts])
+    overdue = capped_count(*[and_(w, flags.overdue_clause(moment, statuses=None)) for w in parts])
     return near, overdue
 
 
@@ -111,14 +106,14 @@ class HomeView(IndexView):
         if user is None or not user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.endpoint + ".login"))
         moment = now()
-        warn_days = current_policy().warn_days
+        policy = current_policy()
         waiting = queue_clause(user)
         queue_total = capped_count(waiting)
-        queue_near, queue_overdue = deadline_counts([waiting], moment, warn_days)
+        queue_near, queue_overdue = deadline_counts([waiting], moment, policy)
         ids = most_urgent(waiting, queue_statuses(user), QUEUE_SIZE)
         loaded = {c.id: c for c in db.session.execute(select(Case).where(Case.id.in_(ids))).scalars()}
         queue = [loaded[i] for i in ids if i in loaded]
-        rows = [(c, *urgency_badge(c.next_due_at, moment)) for c in queue]
+        rows = [(c, *case_badge(c, moment)) for c in queue]
 
         counts = rollup.status_counts(current_scope())
         if counts is None:  # a scope the counts table does not serve (a village, co-units)
@@ -126,9 +121,9 @@ class HomeView(IndexView):
                 select(Case.status, func.count()).where(scope_clause(Case)).group_by(Case.status)
             ).all())
         status_counts = [(s, counts.get(s.value, 0)) for s in CaseStatus]
-        open_cases = Case.status.in_(DEADLINE_STATUSES)
+        open_cases = Case.status.in_(flags.DEADLINE_STATUSES)
         area_near, area_overdue = deadline_counts(
-            [and_(part, open_cases) for part in disjoint_scope_parts(Case)], moment, warn_days
+            [and_(part, open_cases) for part in disjoint_scope_parts(Case)], moment, policy
         )
         return self.render_template(
             self.index_template,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import StringField, TextAreaField
 
-from app.cases.case_page import urgency_badge
+from app.cases.case_page import case_badge
 from app.cases.models import Case
 from app.cases.references import (
     cases_by_numbers,
@@ -89,7 +89,7 @@ def _holding_state(holding: Holding) -> dict[str, Any]:
     """How a holding stands: the target's status and deadline badge."""
     case = holding.case
     if case is not None:
-        css, badge = urgency_badge(case.next_due_at) if case.is_open else ("", "")
+        css, badge = case_badge(case)
         return {"status": case.status_label, "due": case.next_due_at, "css": css, "badge": badge}
     entry = holding.ledger_entry
     return {"status": entry.status_label if entry else "", "due": None, "css": "", "badge": ""}

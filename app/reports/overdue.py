@@ -2,9 +2,8 @@
 count, and cases returned for redo or transferred more than 3 times.
 
 Overdue (超期) and due soon (临期) mean exactly what the case lists and the home page mean
-(`app/core/calendar.py`: past the deadline of the step the case waits for; at most the policy's
-warning days left), so the counts here equal the 超期/临期 filters of the case list. A paused
-case has no running deadline and is neither. Each table is one function returning
+(`app/cases/flags.py`: past the earliest running deadline the case waits for; within the
+policy's warning threshold), so the counts here equal the 超期/临期 filters of the case list. Each table is one function returning
 (headers, rows) — the page and the export show the same rows.
 """
 
@@ -21,19 +20,23 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.cases.models import OPEN_STATUSES, Case, CaseStatus
+from app.cases import flags
+from app.cases.models import Case, CaseStatus
 from app.cases.workflow import scope_and
-from app.core.calendar import near_boundary
+from app.core.calendar import Urgency
 from app.core.scoping import Scope
+from app.deadlines.policy import DeadlinePolicy
 from app.org.models import OrgUnit
 from app.reports.figures import Period
 
-DEADLINE_STATUSES = sorted(s.value for s in OPEN_STATUSES)
+DEADLINE_STATUSES = list(flags.DEADLINE_STATUSES)
 
 OVERDUE_DEFINITION = _l(
-    "Overdue (超期): an open case past the deadline of the step it waits for (acceptance, reply, "
-    "review answer). Due soon (临期): at most the warning days of the deadline policy left. "
-    "Paused cases are neither. Days overdue are calendar days past the deadline's day."
+    "Overdue (超期): an open case past a deadline it waits for (acceptance, the unit's receipt, a "
+    "complex case's handling plan, reply, review answer). Due soon (临期): the deadline falls "
+    "within the warning threshold of the deadline rules (calendar or working days). A paused "
+    "case is neither, unless it was already overdue when the clock was paused. Days overdue "
+    "are calendar days past the deadline's day."
 )
 REPEATED_DEFINITION = _l(
     "Cases returned for redo (重办: by the leader's review or after an unsatisfied follow-up) or "
@@ -65,12 +68,12 @@ class WatchFilters:
         return conditions
 
 
-def _deadline_where(filters: WatchFilters, moment: datetime, warn_days: int) -> ColumnElement:
+def _deadline_where(filters: WatchFilters, moment: datetime, policy: DeadlinePolicy) -> ColumnElement:
     # The status list inside each part of the scope: the (place/unit, status, next_due_at)
     # indexes find the few urgent rows of a million (see workflow.scope_and).
     return and_(
         scope_and(filters.scope, Case.status.in_(DEADLINE_STATUSES)),
-        Case.next_due_at < near_boundary(moment, warn_days),
+        flags.due_clause(moment, policy, statuses=None),
         *filters.conditions(),
     )
 
@@ -85,18 +88,18 @@ def days_overdue(due: datetime | None, moment: datetime) -> int | None:
 UNIT_HEADERS = (_l("Rank"), _l("Responsible unit"), _l("Overdue"), _l("Due soon"), _l("Most days overdue"))
 
 
-def units_ranked(filters: WatchFilters, moment: datetime, warn_days: int) -> list[list[Any]]:
+def units_ranked(filters: WatchFilters, moment: datetime, policy: DeadlinePolicy) -> list[list[Any]]:
     """Units by overdue count (then due soon), with the oldest overdue deadline's days."""
     from app.extensions import db
 
     unit = aliased(OrgUnit)
-    overdue = func.coalesce(func.sum(case((Case.next_due_at < moment, 1), else_=0)), 0)
-    near = func.coalesce(func.sum(case((Case.next_due_at >= moment, 1), else_=0)), 0)
+    overdue = func.coalesce(func.sum(case((flags.overdue_clause(moment, statuses=None), 1), else_=0)), 0)
+    near = func.coalesce(func.sum(case((flags.near_clause(moment, policy, statuses=None), 1), else_=0)), 0)
     statement = (
         select(Case.responsible_unit_id, func.max(unit.name), overdue, near, func.min(Case.next_due_at))
         .select_from(Case)
         .outerjoin(unit, unit.id == Case.responsible_unit_id)
-        .where(_deadline_where(filters, moment, warn_days))
+        .where(_deadline_where(filters, moment, policy))
         .group_by(Case.responsible_unit_id)
         .order_by(overdue.desc(), near.desc(), func.max(unit.name))
     )
@@ -124,12 +127,12 @@ def _case_select(where: ColumnElement) -> Select:
     )
 
 
-def overdue_cases(filters: WatchFilters, moment: datetime, warn_days: int, limit: int | None = None,
+def overdue_cases(filters: WatchFilters, moment: datetime, policy: DeadlinePolicy, limit: int | None = None,
                   offset: int = 0) -> Iterator[tuple[int, list[Any]]]:
     """(case id, row) of overdue and due-soon cases, the longest overdue first."""
     from app.extensions import db
 
-    statement = _case_select(_deadline_where(filters, moment, warn_days)).order_by(Case.next_due_at, Case.id)
+    statement = _case_select(_deadline_where(filters, moment, policy)).order_by(Case.next_due_at, Case.id)
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     overdue_label, near_label = gettext("Overdue"), gettext("Due soon")
@@ -139,7 +142,7 @@ def overdue_cases(filters: WatchFilters, moment: datetime, warn_days: int, limit
         late = days_overdue(due, moment)
         yield case_id, [number, title, town or "", unit or gettext("Not yet assigned"), statuses.get(status, status),
                         due.strftime("%Y-%m-%d") if due else "",
-                        overdue_label if due is not None and due < moment else near_label,
+                        overdue_label if policy.urgency(due, moment) == Urgency.OVERDUE else near_label,
                         late if late is not None and late > 0 else ""]
 
 

@@ -231,11 +231,11 @@ class SupervisionReportView(ReportView):
     @has_access
     def index(self):
         filters, form = watch_filters()
-        moment, warn = wall_clock(), current_policy().warn_days
+        moment, policy = wall_clock(), current_policy()
         case_page, repeated_page = _page("page"), _page("rpage")
-        cases = list(overdue.overdue_cases(filters, moment, warn, PAGE_SIZE, (case_page - 1) * PAGE_SIZE))
+        cases = list(overdue.overdue_cases(filters, moment, policy, PAGE_SIZE, (case_page - 1) * PAGE_SIZE))
         repeated = list(overdue.repeated_cases(filters, PAGE_SIZE, (repeated_page - 1) * PAGE_SIZE))
-        units = overdue.units_ranked(filters, moment, warn)
+        units = overdue.units_ranked(filters, moment, policy)
         order_page = _page("opage")
         open_orders = list(overdue.open_orders(filters, moment, PAGE_SIZE, (order_page - 1) * PAGE_SIZE))
         # Both ways between this report and the supervision area's overdue list (where orders
@@ -266,12 +266,12 @@ class SupervisionReportView(ReportView):
         if fmt not in ("csv", "xlsx") or table not in SUPERVISION_TABLES:
             abort(404)
         filters, _form = watch_filters()
-        moment, warn = wall_clock(), current_policy().warn_days
+        moment, policy = wall_clock(), current_policy()
         title, headers = SUPERVISION_TABLES[table]
         if table == "units":
-            rows: Iterator[list[Any]] = iter(overdue.units_ranked(filters, moment, warn))
+            rows: Iterator[list[Any]] = iter(overdue.units_ranked(filters, moment, policy))
         elif table == "cases":
-            rows = (row for _id, row in overdue.overdue_cases(filters, moment, warn))
+            rows = (row for _id, row in overdue.overdue_cases(filters, moment, policy))
         elif table == "orders":
             rows = (row for _id, row in overdue.open_orders(filters, moment))
         else:
@@ -391,10 +391,10 @@ class BulletinView(ReportView):
 
     def _common(self, period: Period) -> dict[str, Any]:
         scope = current_scope()
-        moment, warn = wall_clock(), current_policy().warn_days
+        moment, policy = wall_clock(), current_policy()
         filters = ReportFilters(period, scope=scope)
         watch = overdue.WatchFilters(scope=scope)
-        units = overdue.units_ranked(watch, moment, warn)
+        units = overdue.units_ranked(watch, moment, policy)
         return {
             "filters": filters,
             "units": units[:10],

@@ -17,10 +17,10 @@ Who may do what:
   which roles), while the order awaits its answer. Answers are written (书面答复) and kept.
 
 The watch list (what a supervisor should look at): open cases that are overdue (超期) or near
-their deadline (临期, the deadline policy's `warn_days`), and open cases returned for redo or
-transferred more than 3 times in all (12345 practice). `watch_clause`, `overdue_clause`,
-`near_clause` and `needs_supervision_clause` are SQL conditions on `Case` — for lists, reports
-and the API; `needs_supervision(case)` is the same rule on one loaded case.
+their deadline (临期, the deadline policy's warning threshold: app/cases/flags.py), and open
+cases returned for redo or transferred more than 3 times in all (12345 practice). `watch_clause`
+and `needs_supervision_clause` are SQL conditions on `Case` — for lists, reports and the API;
+`needs_supervision(case)` is the same rule on one loaded case.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ from sqlalchemy import and_, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.cases import flags
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus
-from app.core.calendar import near_boundary
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
 from app.core.scoping import Scope, scope_clause, scope_for_user
+from app.deadlines.policy import DeadlinePolicy
 from app.org.models import RESPONSIBLE_KINDS, OrgUnit
 from app.security.roles import RoleName
 from app.supervision.models import (
@@ -70,27 +71,15 @@ _OPEN = sorted(s.value for s in OPEN_STATUSES)
 # --- the watch list ---------------------------------------------------------------------------------
 
 
-def overdue_clause(now: datetime) -> ColumnElement:
-    """Open cases past the deadline of what they wait for (超期)."""
-    return and_(Case.status.in_(_OPEN), Case.next_due_at < now)
-
-
-def near_clause(now: datetime, warn_days: int) -> ColumnElement:
-    """Open cases within `warn_days` of their deadline (临期)."""
-    return and_(
-        Case.status.in_(_OPEN), Case.next_due_at >= now, Case.next_due_at < near_boundary(now, warn_days)
-    )
-
-
 def needs_supervision_clause() -> ColumnElement:
     """Open cases redone or transferred more than 3 times in all (`Case.reworked_often`)."""
     return and_(Case.status.in_(_OPEN), Case.reworked_often)
 
 
-def watch_clause(now: datetime, warn_days: int, include_near: bool = True) -> ColumnElement:
+def watch_clause(now: datetime, policy: DeadlinePolicy | None = None, include_near: bool = True) -> ColumnElement:
     """What the overdue view lists: overdue (and near, unless told not to) or flagged cases."""
-    due = Case.next_due_at < (near_boundary(now, warn_days) if include_near else now)
-    return or_(and_(Case.status.in_(_OPEN), due), needs_supervision_clause())
+    due = flags.due_clause(now, policy) if include_near else flags.overdue_clause(now)
+    return or_(due, needs_supervision_clause())
 
 
 def needs_supervision(case: Case) -> bool:

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import TextAreaField
 
-from app.cases.case_page import urgency_badge
+from app.cases import flags
+from app.cases.case_page import case_badge, urgency_badge
 from app.cases.models import Case, Category
 from app.cases.references import (
     cases_by_numbers,
@@ -89,15 +90,15 @@ class WatchFilter(BaseFilter):
     name = "watch"
 
     def apply(self, query, value):  # noqa: ARG002
-        return query.filter(scope_and(current_scope(), orders.watch_clause(now(), current_policy().warn_days)))
+        return query.filter(scope_and(current_scope(), orders.watch_clause(now())))
 
 
 def _watch_kind_clause(value: str):
     moment = now()
     if value == "overdue":
-        return orders.overdue_clause(moment)
+        return flags.overdue_clause(moment)
     if value == "near":
-        return orders.near_clause(moment, current_policy().warn_days)
+        return flags.near_clause(moment)
     if value == "flagged":
         return orders.needs_supervision_clause()
     return None
@@ -215,7 +216,7 @@ def _render_issue(view: Any, form: IssueForm, items: list[Case], status: int = 2
     _issue_defaults(form, items)
     return view.render_template(
         "xf/supervision/issue.html", title=gettext("Issue a supervision order"), form=form, items=items,
-        petitioners=overseen_petitioners, urgency_badge=urgency_badge,
+        petitioners=overseen_petitioners, case_badge=case_badge,
     ), status
 
 

@@ -141,23 +141,27 @@ def test_thirty_day_extension():
 )
 def test_near_and_overdue(now, expected, left):
     due = datetime(2026, 3, 18, 23, 59, 59)
-    assert urgency(due, now, warn_days=3) == expected
+    assert urgency(due, now, near_boundary(now, 3, DayKind.CALENDAR, WorkCalendar())) == expected
     assert days_left(due, now) == left
 
 
-def test_paused_clock_is_neither_near_nor_overdue():
-    due = datetime(2026, 3, 18, 23, 59, 59)
-    assert urgency(due, datetime(2026, 4, 1), 3, paused=True) == Urgency.PAUSED
-    assert urgency(None, datetime(2026, 4, 1), 3) == Urgency.NONE
+def test_paused_clock_shows_paused_unless_a_running_deadline_is_due():
+    now = datetime(2026, 4, 1, 9)
+    boundary = near_boundary(now, 3, DayKind.CALENDAR, WorkCalendar())
+    # No running deadline (the paused clock's is not counted): 暂停计时.
+    assert urgency(None, now, boundary, paused=True) == Urgency.PAUSED
+    assert urgency(None, now, boundary) == Urgency.NONE
+    # A deadline that had already passed when the pause began stays overdue.
+    assert urgency(datetime(2026, 3, 18, 23, 59, 59), now, boundary, paused=True) == Urgency.OVERDUE
 
 
 def test_near_boundary_matches_urgency():
     now = datetime(2026, 3, 15, 10)
-    boundary = near_boundary(now, 3)
+    boundary = near_boundary(now, 3, DayKind.CALENDAR, WorkCalendar())
     assert boundary == datetime(2026, 3, 19)
     inside, outside = datetime(2026, 3, 18, 23, 59, 59), datetime(2026, 3, 19, 23, 59, 59)
-    assert inside < boundary and urgency(inside, now, 3) == Urgency.NEAR
-    assert outside >= boundary and urgency(outside, now, 3) == Urgency.ON_TIME
+    assert inside < boundary and urgency(inside, now, boundary) == Urgency.NEAR
+    assert outside >= boundary and urgency(outside, now, boundary) == Urgency.ON_TIME
 
 
 # --- years the library does not know ------------------------------------------------------------
