@@ -16,6 +16,7 @@ from app.audit.models import AuditKind
 from app.audit.record import record_event
 from app.core import refcache
 from app.core.clock import now
+from app.core.sessions import end_sessions, is_current_session, is_current_token, keep_this_session
 from app.security.auth import is_locked, lockout_threshold
 from app.security.models import AppUser
 from app.security.roles import ROLE_GRANTS, SELF_SERVICE, RoleName
@@ -38,8 +39,22 @@ class AppSecurityManager(SecurityManager):
     userstatschartview = None  # FAB's chart loads Google's libraries: unusable offline
 
     def load_user(self, pk: int) -> AppUser | None:
-        """The request's user, with their roles and their groups' roles, in one query: FAB's own
-        load leaves both to lazy loads, two more round trips on every request."""
+        """The browser session's user, if the session has not been ended since it was issued
+        (app/core/sessions.py)."""
+        user = self._active_user(pk)
+        return user if user is not None and is_current_session(user) else None
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """An access token's user, if the token has not been ended since it was issued."""
+        user = self._active_user(jwt_data["sub"])
+        if user is None or not is_current_token(user, jwt_data):
+            return None
+        g.user = user
+        return user
+
+    def _active_user(self, pk) -> AppUser | None:
+        """The user, with their roles and their groups' roles, in one query: FAB's own load
+        leaves both to lazy loads, two more round trips on every request."""
         model, group = self.user_model, self.group_model
         user = self.session.execute(
             select(model)
@@ -145,6 +160,9 @@ class AppSecurityManager(SecurityManager):
         )
 
     def on_user_logout(self, user) -> None:
+        """Logging out ends every session of the user, this browser's and any copy of it."""
+        end_sessions(user)
+        self.session.commit()
         record_event(
             AuditKind.LOGOUT, model="ab_user", record_id=user.id, user=user, summary=user.username
         )
@@ -161,7 +179,18 @@ class AppSecurityManager(SecurityManager):
         acting = getattr(g, "user", None) if has_request_context() else None
         own = acting is not None and getattr(acting, "is_authenticated", False) and acting.id == user.id
         user.must_change_password = not own and not current_app.config.get("DEMO_MODE")
-        super().reset_password(userid, password)
+        super().reset_password(userid, password)  # ends the user's sessions (a new password)
+        if own and getattr(g, "xf_api_via", None) is None:
+            keep_this_session(user)
+
+    def end_all_sessions(self, user) -> None:
+        """An administrator's "sign out everywhere": every session and token of the user ends."""
+        end_sessions(user)
+        self.session.commit()
+        record_event(
+            AuditKind.LOGOUT, model="ab_user", record_id=user.id, summary=user.username,
+            details={"reason": "all sessions ended by an administrator"},
+        )
 
     # --- permission checks: one query per request -----------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, false
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, false, text
 from sqlalchemy.orm import relationship
 
 from app.core.scoping import ScopeSpec
@@ -23,6 +23,8 @@ class AppUser(User):
     # The user must choose a new password before doing anything else: demo accounts outside demo
     # mode, and passwords an administrator set for someone else.
     must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
+    # Raised to end every session and access token of the user at once (app/core/sessions.py).
+    session_epoch = Column(Integer, nullable=False, default=0, server_default=text("0"))
 
     @property
     def role_names(self) -> frozenset[str]:

@@ -19,6 +19,7 @@ from flask_appbuilder.security.views import (
 )
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import false
 from wtforms.validators import ValidationError
 
@@ -30,7 +31,17 @@ from app.security.roles import RoleName
 
 
 class AppAuthDBView(AuthDBView):
-    """FAB's login form; the refusal says when the account is locked (not just "invalid")."""
+    """FAB's login form; the refusal says when the account is locked (not just "invalid").
+    Logging out is a POST with the CSRF token (a GET asks for it) and ends every session of
+    the user (app/core/sessions.py)."""
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        if request.method != "POST":
+            if not current_user.is_authenticated:
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template("xf/logout.html", title=gettext("Log out?"))
+        return super().logout()
 
     @property
     def invalid_login_message(self) -> str:
@@ -150,7 +161,10 @@ class AppUserView(ScopedModelView, UserDBModelView):
     @has_access
     def show(self, pk):
         item = self.get_scoped_item(pk)
-        actions = {"resetpasswords": self.actions.get("resetpasswords")}
+        actions = {
+            "resetpasswords": self.actions.get("resetpasswords"),
+            "end_sessions": self.actions.get("end_sessions"),
+        }
         if item.locked_at is not None:
             actions["unlock"] = self.actions.get("unlock")
         widgets = self._get_show_widget(pk, item, actions=actions)
@@ -173,6 +187,21 @@ class AppUserView(ScopedModelView, UserDBModelView):
             self.appbuilder.sm.unlock_user(user)
         db.session.commit()
         flash(gettext("Unlocked %(n)d accounts.", n=len(users)), "success")
+        return redirect(self.get_redirect())
+
+    @action(
+        "end_sessions",
+        _l("Sign out everywhere"),
+        _l("End every session of the selected users on every computer (and their API tokens)?"),
+        "fa-sign-out",
+    )
+    def end_sessions(self, items):
+        """End a user's sessions at once — a lost laptop, a shared computer (records come
+        scoped: a 乡镇管理员 signs out their township's users)."""
+        users = items if isinstance(items, list) else [items]
+        for user in users:
+            self.appbuilder.sm.end_all_sessions(user)
+        flash(gettext("Signed out %(n)d users everywhere.", n=len(users)), "success")
         return redirect(self.get_redirect())
 
     @expose("/userinfo/")

@@ -193,7 +193,7 @@ def test_a_static_file_answered_after_logout_does_not_log_the_user_back_in(app, 
     # pressed 退出 used to carry the old session cookie and put it back in the browser.
     login(client, "clerk")
     old_session = client.get_cookie("session").value
-    client.get("/logout/")
+    client.post("/logout/")
     assert not logged_in(client)
     late = app.test_client()
     late.set_cookie("session", old_session)
@@ -201,7 +201,11 @@ def test_a_static_file_answered_after_logout_does_not_log_the_user_back_in(app, 
         response = late.get(path)
         assert response.status_code == 200
         assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
-    page = late.get("/cases/list/")  # pages still slide the session
+    # Even put back, the logged-out session opens nothing (it was ended on the server) …
+    assert "/login/" in late.get("/cases/list/").headers["Location"]
+    # … while a live session's pages still slide it.
+    login(client, "clerk")
+    page = client.get("/cases/list/")
     assert page.status_code == 200
     assert [c for c in page.headers.getlist("Set-Cookie") if c.startswith("session=")]
 
