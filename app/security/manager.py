@@ -24,6 +24,7 @@ from app.security.views import (
     AppAuthDBView,
     AppUserView,
     ReadOnlyRoleView,
+    ResetMyPasswordView,
     ScopedResetPasswordView,
 )
 
@@ -35,6 +36,7 @@ class AppSecurityManager(SecurityManager):
     authdbview = AppAuthDBView
     userdbmodelview = AppUserView
     resetpasswordview = ScopedResetPasswordView
+    resetmypasswordview = ResetMyPasswordView
     rolemodelview = ReadOnlyRoleView
     userstatschartview = None  # FAB's chart loads Google's libraries: unusable offline
 

@@ -9,19 +9,24 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import action, expose
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.views import (
     AuthDBView,
     ResetPasswordView,
     RoleModelView,
     UserDBModelView,
 )
+from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import false
-from wtforms.validators import ValidationError
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, ValidationError
 
 from app.core.errors import DomainError
 from app.core.scoping import ScopeFilter, current_scope, get_scoped
@@ -254,6 +259,30 @@ class ScopedResetPasswordView(ResetPasswordView):
         self.appbuilder.sm.reset_password(user.id, form.password.data)
         flash(str(self.message), "info")
         return redirect(url_for("AppUserView.show", pk=user.id))
+
+
+class OwnPasswordForm(ResetPasswordForm):
+    """One's own new password, confirmed by the current one: a session left open on a shared
+    computer must not be enough to take the account over."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password."))],
+        widget=BS3PasswordFieldWidget(),
+    )
+
+    def validate_current_password(self, field) -> None:
+        stored = getattr(g.user, "password", None) or ""
+        if not stored or not check_password_hash(stored, field.data or ""):
+            raise ValidationError(gettext("The current password is not right."))
+
+
+class ResetMyPasswordView(FabResetMyPasswordView):
+    """FAB's own-password form, asking for the current password first (same name: same
+    endpoints and permissions)."""
+
+    form = OwnPasswordForm
+    form_columns = ["current_password", "password", "conf_password"]
 
 
 class ReadOnlyRoleView(RoleModelView):

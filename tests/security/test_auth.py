@@ -78,16 +78,43 @@ def errors_on(response) -> list[str]:
 
 def test_own_password_change_follows_the_rule(app, clerk_client):
     weak = clerk_client.post(
-        "/resetmypassword/form", data={"password": "short1A", "conf_password": "short1A"}
+        "/resetmypassword/form", data={"current_password": DEMO_PASSWORD, "password": "short1A", "conf_password": "short1A"}
     )
     assert any("至少 10 个字符" in e for e in errors_on(weak)), errors_on(weak)
     good = clerk_client.post(
-        "/resetmypassword/form", data={"password": STRONG, "conf_password": STRONG}
+        "/resetmypassword/form",
+        data={"current_password": DEMO_PASSWORD, "password": STRONG, "conf_password": STRONG},
     )
     assert good.status_code == 302
     other = app.test_client()
     assert try_login(other, "clerk", DEMO_PASSWORD).request.path == "/login/"
     login(other, "clerk", STRONG)
+
+
+def test_own_password_change_asks_for_the_current_password(app, clerk_client):
+    page = clerk_client.get("/resetmypassword/form")
+    body = page.get_data(as_text=True)
+    assert "当前密码" in page_text(page)
+    # Asked first, before the new password.
+    assert body.index('name="current_password"') < body.index('name="password"')
+
+    for current in (None, "", "Wrong#Pass2026"):
+        data = {"password": STRONG, "conf_password": STRONG}
+        if current is not None:
+            data["current_password"] = current
+        refused = clerk_client.post("/resetmypassword/form", data=data)
+        assert refused.status_code == 200
+        expected = "当前密码不正确" if current else "请输入当前密码"
+        assert any(expected in e for e in errors_on(refused)), errors_on(refused)
+    other = app.test_client()
+    login(other, "clerk", DEMO_PASSWORD)  # unchanged
+
+    good = clerk_client.post(
+        "/resetmypassword/form",
+        data={"current_password": DEMO_PASSWORD, "password": STRONG, "conf_password": STRONG},
+    )
+    assert good.status_code == 302
+    login(app.test_client(), "clerk", STRONG)
 
 
 # --- lockout --------------------------------------------------------------------------------------
@@ -252,7 +279,10 @@ def test_demo_password_must_be_changed_outside_demo_mode(database_uri):
         assert response.headers["Location"].endswith("/resetmypassword/form"), path
     page = client.get("/resetmypassword/form")
     assert page.status_code == 200 and "请先设置新密码" in page_text(page)
-    response = client.post("/resetmypassword/form", data={"password": STRONG, "conf_password": STRONG})
+    response = client.post(
+        "/resetmypassword/form",
+        data={"current_password": DEMO_PASSWORD, "password": STRONG, "conf_password": STRONG},
+    )
     assert response.status_code == 302
     assert not user(app, "clerk").must_change_password
     assert client.get("/cases/list/").status_code == 200
@@ -274,7 +304,10 @@ def test_a_password_set_by_an_administrator_is_for_one_login(database_uri):
     xz = app.test_client()
     # (xz_admin first changes the demo password, as production requires)
     xz.post("/login/", data={"username": "xz_admin", "password": DEMO_PASSWORD})
-    xz.post("/resetmypassword/form", data={"password": STRONG, "conf_password": STRONG})
+    xz.post(
+        "/resetmypassword/form",
+        data={"current_password": DEMO_PASSWORD, "password": STRONG, "conf_password": STRONG},
+    )
     page = xz.get(f"/resetpassword/form?pk={clerk_id}")
     assert page.status_code == 200
     response = xz.post(
