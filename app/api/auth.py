@@ -152,19 +152,13 @@ def login(username: str, password: str) -> dict[str, Any]:
     from flask_jwt_extended import create_access_token
 
     from app.core.sessions import token_claims
+    from app.security.auth import locks_notice, login_refused_message
 
     sm = current_app.appbuilder.sm
     user = sm.auth_user_db(username, password)
     if user is None:
-        if g.get("xf_login_refusal") == "locked":
-            raise ApiError(
-                401, "account_locked",
-                gettext("This account is locked after too many wrong passwords. "
-                        "Ask your administrator to unlock it."),
-            )
-        raise ApiError(
-            401, "invalid_credentials", gettext("Wrong login name or password. Please try again.")
-        )
+        # Locked, unknown or wrong: one answer, so that a lock does not confirm the name.
+        raise ApiError(401, "invalid_credentials", login_refused_message())
     if user.must_change_password:
         raise ApiError(
             403, "password_change_required",
@@ -174,7 +168,9 @@ def login(username: str, password: str) -> dict[str, Any]:
     g._api_key_user = True
     expires = current_app.config.get("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=15))
     seconds = int(expires.total_seconds()) if isinstance(expires, timedelta) else int(expires or 0)
+    notice = locks_notice()
     return {
+        **({"notice": notice} if notice else {}),
         "access_token": create_access_token(
             identity=str(user.id), fresh=True, additional_claims=token_claims(user)
         ),

@@ -32,12 +32,12 @@ from app.core.errors import DomainError
 from app.core.scoping import ScopeFilter, current_scope, get_scoped
 from app.core.views import ScopedModelView
 from app.extensions import db
+from app.security.auth import login_refused_message
 from app.security.roles import RoleName
 
 
 class AppAuthDBView(AuthDBView):
-    """FAB's login form; the refusal says when the account is locked (not just "invalid").
-    Logging out is a POST with the CSRF token (a GET asks for it) and ends every session of
+    """FAB's login form; every refusal reads the same (app/security/auth.py). Logging out is a POST with the CSRF token (a GET asks for it) and ends every session of
     the user (app/core/sessions.py)."""
 
     @expose("/logout/", methods=["GET", "POST"])
@@ -50,12 +50,7 @@ class AppAuthDBView(AuthDBView):
 
     @property
     def invalid_login_message(self) -> str:
-        if g.get("xf_login_refusal") == "locked":
-            return gettext(
-                "This account is locked after too many wrong passwords. "
-                "Ask your administrator to unlock it."
-            )
-        return gettext("Wrong login name or password. Please try again.")
+        return login_refused_message()
 
 
 class GrantableRoleFilter(BaseFilter):

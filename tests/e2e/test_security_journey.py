@@ -40,9 +40,9 @@ def test_locked_account_is_unlocked_by_the_township_administrator(page, live_ser
     base = live_server.url
     for _ in range(5):
         submit_login(page, base, "clerk", "wrong-password-1")
-    assert "已被锁定" in page.inner_text(".alert")
+    # Locked: the right password is refused too, with the same words as a wrong one.
     submit_login(page, base, "clerk", DEMO_PASSWORD)
-    assert "已被锁定" in page.inner_text(".alert")
+    assert "用户名或密码错误" in page.inner_text(".alert")
     assert "/login/" in page.url
 
     browser_login(page, base, "xz_admin")
@@ -60,6 +60,7 @@ def test_locked_account_is_unlocked_by_the_township_administrator(page, live_ser
 
     browser_login(page, base, "clerk")
     assert "您好" in page.inner_text("h2")
+    assert "被锁定过 1 次" in page.inner_text(".alert")  # the real user hears of the lock
     assert page.js_errors == []
 
 
