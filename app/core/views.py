@@ -48,7 +48,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from app.core import export as exporting
 from app.core.choices import Choices
 from app.core.database import reads_only
-from app.core.errors import DomainError, StaleRecordError
+from app.core.errors import DomainError, StaleRecordError, is_outage
 from app.core.scoping import (
     OrgChoiceFilter,
     ScopeFilter,
@@ -550,8 +550,10 @@ class ScopedModelView(ModelView):
             db.session.rollback()
             self._show_error(form, StaleRecordError())
             return False
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             db.session.rollback()
+            if is_outage(exc):
+                raise  # the 503 page: the input was not the problem
             log.exception("Saving %s failed", self.datamodel.obj.__name__)
             flash(gettext("The record could not be saved. Please check the input and try again."), "danger")
             return False
@@ -649,8 +651,10 @@ class ScopedModelView(ModelView):
             db.session.rollback()
             flash(exc.message, "danger")
             return
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             db.session.rollback()
+            if is_outage(exc):
+                raise  # the 503 page: nothing refers to the record as far as anyone knows
             log.exception("Deleting %s failed", self.datamodel.obj.__name__)
             flash(
                 gettext("This record cannot be deleted because other records refer to it."),
