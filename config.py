@@ -84,9 +84,12 @@ FAB_PASSWORD_HASH_METHOD = os.environ.get("FAB_PASSWORD_HASH_METHOD", "scrypt")
 # capitals, digits and symbols (app/security/auth.py sets the validator FAB calls).
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
 PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
-# Wrong passwords in a row before the account locks; 0 minutes = locked until an admin unlocks.
+# Wrong passwords in a row before the account locks for AUTH_LOCKOUT_MINUTES, doubled for each
+# further lock before the next successful login, at most AUTH_LOCKOUT_MAX_MINUTES
+# (app/security/auth.py); 0 minutes = locked until an administrator unlocks.
 AUTH_LOCKOUT_THRESHOLD = int(os.environ.get("AUTH_LOCKOUT_THRESHOLD", "5"))
-AUTH_LOCKOUT_MINUTES = int(os.environ.get("AUTH_LOCKOUT_MINUTES", "0"))
+AUTH_LOCKOUT_MINUTES = int(os.environ.get("AUTH_LOCKOUT_MINUTES", "15"))
+AUTH_LOCKOUT_MAX_MINUTES = int(os.environ.get("AUTH_LOCKOUT_MAX_MINUTES", str(24 * 60)))
 PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
 SESSION_REFRESH_EACH_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True

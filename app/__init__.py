@@ -107,15 +107,17 @@ def init_authentication(app: Flask) -> None:
 
 
 def init_sessions(app: Flask) -> None:
-    """CSRF on every form post, sessions that expire after the configured idle time, and no
-    session cookie on static files (app/core/sessions.py says why)."""
+    """CSRF on every form post, sessions that expire after the configured idle time and end on
+    the server (logout, password, roles), and no session cookie on static files
+    (app/core/sessions.py says why)."""
     from flask import session
 
-    from app.core.sessions import PageSessionInterface
+    from app.core.sessions import PageSessionInterface, init_revocation
     from app.extensions import csrf
 
     csrf.init_app(app)
     app.session_interface = PageSessionInterface()
+    init_revocation()
 
     @app.before_request
     def _sliding_session() -> None:

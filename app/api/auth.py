@@ -5,7 +5,8 @@
   stored hash, so a revoked key, a deactivated client or a key past its expiry is refused on
   the very next call.
 - **JWT** (`Authorization: Bearer <token>` from `POST /api/v1/auth/login`): a person's own
-  account, with the password rules, lockout and login audit of the login page.
+  account, with the password rules, lockout and login audit of the login page. A token ends
+  with the person's sessions (logout, password or role change: app/core/sessions.py).
 - **Session cookie**: only for GET, so that an administrator can browse the API in Swagger UI;
   writes need a bearer token (the API is exempt from CSRF tokens, so a cookie must not write).
 
@@ -150,18 +151,14 @@ def login(username: str, password: str) -> dict[str, Any]:
     """Check a password like the login page does (lockout, audit) and issue an access token."""
     from flask_jwt_extended import create_access_token
 
+    from app.core.sessions import token_claims
+    from app.security.auth import locks_notice, login_refused_message
+
     sm = current_app.appbuilder.sm
     user = sm.auth_user_db(username, password)
     if user is None:
-        if g.get("xf_login_refusal") == "locked":
-            raise ApiError(
-                401, "account_locked",
-                gettext("This account is locked after too many wrong passwords. "
-                        "Ask your administrator to unlock it."),
-            )
-        raise ApiError(
-            401, "invalid_credentials", gettext("Wrong login name or password. Please try again.")
-        )
+        # Locked, unknown or wrong: one answer, so that a lock does not confirm the name.
+        raise ApiError(401, "invalid_credentials", login_refused_message())
     if user.must_change_password:
         raise ApiError(
             403, "password_change_required",
@@ -171,8 +168,12 @@ def login(username: str, password: str) -> dict[str, Any]:
     g._api_key_user = True
     expires = current_app.config.get("JWT_ACCESS_TOKEN_EXPIRES", timedelta(minutes=15))
     seconds = int(expires.total_seconds()) if isinstance(expires, timedelta) else int(expires or 0)
+    notice = locks_notice()
     return {
-        "access_token": create_access_token(identity=str(user.id), fresh=True),
+        **({"notice": notice} if notice else {}),
+        "access_token": create_access_token(
+            identity=str(user.id), fresh=True, additional_claims=token_claims(user)
+        ),
         "token_type": "Bearer",
         "expires_in": seconds,
     }

@@ -45,7 +45,7 @@ from app.api import errors
 from app.api.auth import authenticate, touch_key
 from app.api.errors import ApiError
 from app.api.schemas import ErrorSchema, PageQuery, load
-from app.core.errors import DomainError, StaleRecordError
+from app.core.errors import DomainError, StaleRecordError, is_conflict, is_outage, outage_message
 from app.core.scoping import scoped_select
 from app.extensions import db
 
@@ -90,15 +90,8 @@ def api_call(permission: str | None, *, authenticated: bool = True
             except StaleDataError:
                 db.session.rollback()
                 response = errors.from_domain(StaleRecordError(), status=409).response()
-            except SQLAlchemyError:
-                # A lost race the rules could not see (e.g. a unique constraint): nothing saved.
-                db.session.rollback()
-                log.exception("API %s %s failed in the database", request.method, request.path)
-                response = ApiError(
-                    409, "conflict",
-                    gettext("The record could not be saved because it was changed at the same "
-                            "time. Please try again."),
-                ).response()
+            except SQLAlchemyError as exc:
+                response = database_error(exc).response()
             audit(self, response)
             return response
 
@@ -108,6 +101,28 @@ def api_call(permission: str | None, *, authenticated: bool = True
         return wrapper
 
     return wrap
+
+
+def database_error(exc: SQLAlchemyError) -> ApiError:
+    """What a failed database call answers: 409 for a lost race the rules could not see (a
+    unique constraint, colliding transactions), 503 when the database is out of reach, 500 for
+    anything else — logged, nothing saved."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.warning("Rolling back after a database error failed as well", exc_info=True)
+    if is_conflict(exc):
+        log.warning("API %s %s lost a race in the database: %s", request.method, request.path, exc)
+        return ApiError(
+            409, "conflict",
+            gettext("The record could not be saved because it was changed at the same "
+                    "time. Please try again."),
+        )
+    log.exception("API %s %s failed in the database", request.method, request.path)
+    if is_outage(exc):
+        return ApiError(503, "database_unavailable", outage_message())
+    return ApiError(500, "internal_error",
+                    gettext("Something went wrong on our side. The error has been logged."))
 
 
 def audit(api: ResourceApi, response: Response) -> None:
@@ -324,7 +339,7 @@ def operation(summary: str, tag: str, *, parameters: list[dict[str, Any]] | None
             "description": {200: "OK", 201: "Created"}.get(status, "OK"),
             "content": {"application/json": {"schema": schema}},
         }
-    for status in errors_:
+    for status in (*errors_, 503):  # any call may meet a database outage
         spec["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
     if security:
         spec["security"] = SECURITY
@@ -378,6 +393,7 @@ ERROR_STATUSES = {
     409: "Changed by someone else meanwhile, or a duplicate",
     413: "Request body too large",
     422: "Refused by a rule (the message says why; `field` names the input)",
+    503: "The database is out of reach for the moment: nothing was saved, try again later",
 }
 
 

@@ -3,9 +3,9 @@
 - Registration runs the registration form's rules (app/cases/rules.py, app/core/validators.py)
   and `workflow.register` — numbering, the acceptance clock and the first history event are
   the same as for a case entered at the desk.
-- With `external_id` (and `source`, which defaults to the API client's own) creation is
-  idempotent: the same item sent twice is one case — 201 the first time, 200 with the same
-  case afterwards.
+- An API client's cases carry its `source`; with `external_id` creation is idempotent: the
+  same item sent twice is one case — 201 the first time, 200 with the same case afterwards.
+  Both belong to API clients only: a person's (JWT) calls have none.
 - Steps are `workflow.apply_step`, the function behind the case page's buttons: the same
   roles, states, inputs, deadlines and optimistic lock; `token` makes a retried step harmless.
 """
@@ -159,11 +159,11 @@ class PetitionerIn(ApiSchema):
 
 class CaseIn(ApiSchema):
     external_id = Text(load_default=None, allow_none=True, validate=length(64, 1), metadata={
-        "description": "The item's id in the sending platform: the same external_id and source "
-                       "twice is one case (201 the first time, 200 afterwards)"})
+        "description": "API clients only: the item's id in the sending platform; the same "
+                       "external_id twice is one case (201 the first time, 200 afterwards)"})
     source = Text(load_default=None, allow_none=True, validate=length(32, 1), metadata={
         "pattern": SOURCE_PATTERN,
-        "description": "The sending platform; defaults to the API client's own source"})
+        "description": "API clients only, and only their own source (the default)"})
     channel = Text(required=True, validate=one_of(Channel.codes()))
     received_at = LocalDateTime(required=True)
     category = Text(required=True, validate=one_of(Category.codes()))
@@ -353,6 +353,9 @@ class CaseApi(ResourceApi):
         return respond(201, {"result": self.serialize([fresh], detail=True)[0]})
 
     def _origin(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
+        """The case's `source` and `external_id`: an API client's own, never a person's — a
+        person naming a platform could take its item ids (the platform's own item would then be
+        refused) and learn from the answer that an item exists elsewhere."""
         from app.api.models import ApiClient
 
         external_id = (values.get("external_id") or "").strip() or None
@@ -362,22 +365,27 @@ class CaseApi(ResourceApi):
             client_source = db.session.execute(
                 select(ApiClient.source).where(ApiClient.user_id == current_actor().id)
             ).scalar_one_or_none()
+        if client_source is None:
+            for name, value in (("source", source), ("external_id", external_id)):
+                if value is not None:
+                    raise ApiError(
+                        422, "api_client_only",
+                        gettext("Only another platform's API client (with its API key) sends "
+                                "source and external_id; a person's calls have none."),
+                        name,
+                    )
+            return None, None
         if source is not None:
             if not re.match(SOURCE_PATTERN, source):
                 raise ApiError(400, "invalid_type", gettext("Wrong type of value for this field"), "source")
-            if client_source is not None and source != client_source:
+            if source != client_source:
                 raise ApiError(
                     422, "source_mismatch",
                     gettext("An API client creates cases only under its own source (%(source)s).",
                             source=client_source),
                     "source",
                 )
-        source = source or client_source
-        if external_id is not None and source is None:
-            raise ApiError(
-                422, "required", gettext("Give the source of the external_id."), "source"
-            )
-        return source, external_id
+        return client_source, external_id
 
     def _existing(self, source: str | None, external_id: str) -> Case | None:
         found = db.session.execute(

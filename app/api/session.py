@@ -22,6 +22,9 @@ class TokenOut(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"enum": ["Bearer"]})
     expires_in = fields.Integer(required=True, metadata={"description": "Seconds the token is valid"})
+    notice = fields.String(metadata={
+        "description": "Only when the account was locked since the person's last login: tell them"
+    })
 
 
 class AuthApi(ResourceApi):

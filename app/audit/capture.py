@@ -51,6 +51,7 @@ NOISE_COLUMNS = frozenset(
         "last_login",
         "login_count",
         "fail_login_count",
+        "session_epoch",  # logouts and "sign out everywhere" are entries of their own
     }
 )
 REDACTED_COLUMNS = frozenset({"password"})

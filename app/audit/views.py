@@ -45,6 +45,8 @@ _DETAIL_LABELS: dict[str, Any] = {
     "reason": _l("Reason"),
     "failures": _l("Failed attempts in a row"),
     "locked": _l("Account locked"),
+    "locks": _l("Locks since the last login"),
+    "locked_until": _l("Locked until"),
     "fields": _l("Fields shown"),
     "note": _l("Note"),
     "list": _l("List"),

@@ -14,8 +14,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import Select, inspect, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit.record import record_personal_data_view
 from app.cases import workflow
@@ -40,7 +39,7 @@ from app.cases.repeats import Person, find_repeats, people_of
 from app.cases.rules import case_problems, reported_unit_problems
 from app.core import refcache
 from app.core.clock import now
-from app.core.errors import DomainError, StaleRecordError
+from app.core.errors import DomainError, StaleRecordError, is_conflict
 from app.core.privacy import person_clause
 from app.core.scoping import current_scope, get_scoped, scoped_select
 from app.core.search import keyword_clause, keyword_count_criterion
@@ -507,8 +506,8 @@ class CaseView(ScopedModelView):
             return redirect(url_for(".show", pk=case.id))
         except (DomainError, SQLAlchemyError) as exc:
             db.session.rollback()
-            if not isinstance(exc, DomainError | StaleDataError | IntegrityError):
-                log.exception("Step %s on case %s failed", step, pk)
+            if not isinstance(exc, DomainError) and not is_conflict(exc):
+                raise  # an outage (503) or a fault (500): not "changed by someone else"
             if not isinstance(exc, DomainError):
                 exc = StaleRecordError(
                     gettext(
@@ -599,8 +598,8 @@ class CaseView(ScopedModelView):
             db.session.commit()
         except (DomainError, SQLAlchemyError) as exc:
             db.session.rollback()
-            if not isinstance(exc, DomainError | StaleDataError):
-                log.exception("Bulk assignment failed")
+            if not isinstance(exc, DomainError) and not is_conflict(exc):
+                raise  # an outage (503) or a fault (500): not "changed by someone else"
             message = exc.message if isinstance(exc, DomainError) else StaleRecordError().message
             failed = current
             fresh = [self.get_scoped_item(pk) for pk in ids]

@@ -54,6 +54,48 @@ class StaleRecordError(DomainError):
         )
 
 
+# --- database errors: a conflict is not an outage ------------------------------------------------
+
+# SQLSTATE class 40 (transaction rollback: serialization failure, deadlock): two transactions
+# collided — a conflict, like a lost optimistic lock.
+_CONFLICT_SQLSTATE_CLASS = "40"
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A real conflict with another user's write: a stale version (optimistic lock), a unique
+    constraint lost in a race, or transactions that collided. Answered 409 "changed by someone
+    else"; any other database error is not that."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if isinstance(exc, StaleDataError | IntegrityError | StaleRecordError):
+        return True
+    if isinstance(exc, DBAPIError):
+        state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
+        return str(state).startswith(_CONFLICT_SQLSTATE_CLASS)
+    return False
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database could not be reached or did not answer: a lost connection, a server that
+    refuses connections, a full connection pool, a lock not granted in time. Answered 503."""
+    from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if is_conflict(exc):
+        return False
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout)
+
+
+def outage_message() -> str:
+    return gettext(
+        "The database cannot be reached at the moment, so nothing was saved. "
+        "Please try again in a few minutes; if it persists, tell your administrator."
+    )
+
+
 _TITLES = {
     400: "Bad request",
     403: "Access denied",
@@ -62,6 +104,7 @@ _TITLES = {
     413: "File too large",
     429: "Too many requests",
     500: "Internal error",
+    503: "Service unavailable",
 }
 
 
@@ -86,6 +129,7 @@ def _messages() -> dict[int, tuple[str, str]]:
             gettext("Internal error"),
             gettext("Something went wrong on our side. The error has been logged."),
         ),
+        503: (gettext("Service unavailable"), outage_message()),
     }
 
 
@@ -100,6 +144,9 @@ def render_error(status: int, text: str | None = None, code: str | None = None):
     text = text or default_text
     if _wants_json():
         return jsonify({"code": code or f"http_{status}", "message": text}), status
+    if status == 503:
+        # The menu and the user box would read the database that just failed.
+        return render_template("xf/unavailable.html", status=status, title=title, text=text), status
     appbuilder = current_app.extensions.get("appbuilder")
     if "user" not in g:
         # Refused before FAB's before_request ran (a CSRF failure, the rate limiter): the
@@ -116,6 +163,18 @@ def render_error(status: int, text: str | None = None, code: str | None = None):
         base_template=appbuilder.base_template if appbuilder else "appbuilder/baselayout.html",
     )
     return page, status
+
+
+def _forget_transaction() -> None:
+    """Roll the request's session back after an outage; it may fail again, which is fine."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.warning("Rolling back after a database outage failed as well", exc_info=True)
 
 
 def init_error_pages(app: Flask) -> None:
@@ -142,6 +201,26 @@ def init_error_pages(app: Flask) -> None:
             code="csrf",
         )
 
+    def handle_database_error(exc: Exception):
+        """A database outage anywhere (the user's own look-up before any view included): a 503
+        in Chinese, logged — never "changed by someone else", never a bare 500."""
+        if not is_outage(exc):
+            if app.config.get("PROPAGATE_EXCEPTIONS"):
+                raise exc
+            return handle_unexpected(exc)
+        log.exception("Database unavailable on %s %s", request.method, request.path)
+        _forget_transaction()
+        # Nobody is signed in as far as this answer goes: loading the user (Flask-Login's
+        # template context does) would ask the database again.
+        g._login_user = current_app.login_manager.anonymous_user()
+        response, status = render_error(503, code="database_unavailable")
+        return response, status, {"Retry-After": "60"}
+
+    from sqlalchemy.exc import DBAPIError, DisconnectionError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    for error_class in (DBAPIError, DisconnectionError, PoolTimeout):
+        app.register_error_handler(error_class, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     if not app.config.get("PROPAGATE_EXCEPTIONS"):

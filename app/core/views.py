@@ -48,7 +48,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from app.core import export as exporting
 from app.core.choices import Choices
 from app.core.database import reads_only
-from app.core.errors import DomainError, StaleRecordError
+from app.core.errors import DomainError, StaleRecordError, is_outage
 from app.core.scoping import (
     ScopeFilter,
     current_actor,
@@ -345,8 +345,7 @@ class ScopedModelView(ModelView):
         widgets = widgets or {}
         actions = actions or self.actions
         page_size = page_size or self.page_size
-        if not order_column and self.base_order:
-            order_column, order_direction = self.base_order
+        order_column, order_direction = self.sort_order(order_column, order_direction)
         joined = filters.get_joined_filters(self._base_filters)
         datamodel = self.datamodel
         query = datamodel.session.query(datamodel.obj)
@@ -378,6 +377,15 @@ class ScopedModelView(ModelView):
             **kwargs,
         )
         return widgets
+
+    def sort_order(self, column: str | None, direction: str | None) -> tuple[str, str]:
+        """The order a list (and its export) is sorted by: one of the list's own sortable
+        columns (`order_columns`), else the view's default. The column comes from the address
+        (`_oc_<View>`): sorting by anything else would order by hidden values — the letter's
+        content, a user's password hash — and an unknown name used to be a server error."""
+        if column and column in (self.order_columns or ()):
+            return column, "desc" if direction == "desc" else "asc"
+        return tuple(self.base_order) if self.base_order else ("", "")  # type: ignore[return-value]
 
     def _page_query(self, query: Any, filters: Any, order_column: str, order_direction: str,
                     page: int, page_size: int) -> Any:
@@ -463,7 +471,7 @@ class ScopedModelView(ModelView):
         for clause in self.quick_search_clauses():
             filters.add_filter("id", ClauseFilter, clause)
         model = self.datamodel.obj
-        order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
+        order = self.sort_order(*(get_order_args().get(self.__class__.__name__) or ("", "")))
         query = filters.apply_all(db.session.query(model))
         query = self.datamodel.apply_order_by(query, order[0], order[1])
         query = query.order_by(model.id.desc() if order[1] == "desc" else model.id)
@@ -542,8 +550,10 @@ class ScopedModelView(ModelView):
             db.session.rollback()
             self._show_error(form, StaleRecordError())
             return False
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             db.session.rollback()
+            if is_outage(exc):
+                raise  # the 503 page: the input was not the problem
             log.exception("Saving %s failed", self.datamodel.obj.__name__)
             flash(gettext("The record could not be saved. Please check the input and try again."), "danger")
             return False
@@ -641,8 +651,10 @@ class ScopedModelView(ModelView):
             db.session.rollback()
             flash(exc.message, "danger")
             return
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             db.session.rollback()
+            if is_outage(exc):
+                raise  # the 503 page: nothing refers to the record as far as anyone knows
             log.exception("Deleting %s failed", self.datamodel.obj.__name__)
             flash(
                 gettext("This record cannot be deleted because other records refer to it."),

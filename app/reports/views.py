@@ -132,19 +132,21 @@ def figure_heads(figures: list[FigureDef]) -> Markup:
 def figure_cells(figures: list[FigureDef], values: list[tuple[F.Value, F.Value]]) -> Markup:
     """A row's figure cells: this period's value, and below it the previous period's, each with
     its count as the tooltip. Written here, not in the template: a county's page has 600 cells,
-    and Jinja's per-expression work was a fifth of the page's time. Nothing here needs
-    escaping: a Value's text and detail are made by figures.Value from integers (digits, signs,
-    '/', '%', a dash), and a figure's code is an identifier of ours; the one translated string
-    is escaped."""
+    and Jinja's per-expression work was a fifth of the page's time. Every part is escaped, what
+    it holds today (digits, a figure's code) included: whatever a figure comes to print later
+    cannot turn into markup."""
     previous_title = escape(gettext("Previous reporting period"))
     cells = []
     for fig, (current, previous) in zip(figures, values, strict=True):
         detail = current.detail
-        title = f' title="{detail}"' if detail else ""
+        title = f' title="{escape(detail)}"' if detail else ""
         cells.append(
-            f'<td class="xf-figure" data-code="{fig.code}"><span class="xf-now"{title}>{current.text}</span>'
-            f'<small class="xf-prev text-muted" title="{previous_title} {previous.detail}">{previous.text}</small></td>')
-    return Markup("".join(cells))  # noqa: S704 - integers and our own identifiers, see above
+            f'<td class="xf-figure" data-code="{escape(fig.code)}">'
+            f'<span class="xf-now"{title}>{escape(current.text)}</span>'
+            f'<small class="xf-prev text-muted" title="{previous_title} {escape(previous.detail)}">'
+            f"{escape(previous.text)}</small></td>"
+        )
+    return Markup("".join(cells))  # noqa: S704 - every value above went through escape()
 
 
 def rates_export_rows(table: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -16,13 +16,15 @@ from app.audit.models import AuditKind
 from app.audit.record import record_event
 from app.core import refcache
 from app.core.clock import now
-from app.security.auth import is_locked, lockout_threshold
+from app.core.sessions import end_sessions, is_current_session, is_current_token, keep_this_session
+from app.security.auth import is_locked, locked_until, lockout_threshold
 from app.security.models import AppUser
 from app.security.roles import ROLE_GRANTS, SELF_SERVICE, RoleName
 from app.security.views import (
     AppAuthDBView,
     AppUserView,
     ReadOnlyRoleView,
+    ResetMyPasswordView,
     ScopedResetPasswordView,
 )
 
@@ -34,12 +36,27 @@ class AppSecurityManager(SecurityManager):
     authdbview = AppAuthDBView
     userdbmodelview = AppUserView
     resetpasswordview = ScopedResetPasswordView
+    resetmypasswordview = ResetMyPasswordView
     rolemodelview = ReadOnlyRoleView
     userstatschartview = None  # FAB's chart loads Google's libraries: unusable offline
 
     def load_user(self, pk: int) -> AppUser | None:
-        """The request's user, with their roles and their groups' roles, in one query: FAB's own
-        load leaves both to lazy loads, two more round trips on every request."""
+        """The browser session's user, if the session has not been ended since it was issued
+        (app/core/sessions.py)."""
+        user = self._active_user(pk)
+        return user if user is not None and is_current_session(user) else None
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """An access token's user, if the token has not been ended since it was issued."""
+        user = self._active_user(jwt_data["sub"])
+        if user is None or not is_current_token(user, jwt_data):
+            return None
+        g.user = user
+        return user
+
+    def _active_user(self, pk) -> AppUser | None:
+        """The user, with their roles and their groups' roles, in one query: FAB's own load
+        leaves both to lazy loads, two more round trips on every request."""
         model, group = self.user_model, self.group_model
         user = self.session.execute(
             select(model)
@@ -82,8 +99,9 @@ class AppSecurityManager(SecurityManager):
 
     def auth_user_db(self, username, password):
         """FAB's password check, plus: a locked account is refused without looking at the
-        password, every failure is logged (unknown login names too), and outside demo mode
-        whoever signs in with the published demo password must change it."""
+        password (and without counting the attempt), every failure is logged (unknown login
+        names too), and outside demo mode whoever signs in with the published demo password
+        must change it. The caller answers every refusal alike (app/security/auth.py)."""
         user = self._login_candidate(username)
         if user is not None and user.is_active and is_locked(user):
             # Same work as a real check, so a locked account does not answer faster.
@@ -91,7 +109,7 @@ class AppSecurityManager(SecurityManager):
             self._refuse_login("locked")
             record_event(
                 AuditKind.LOGIN_FAILED, model="ab_user", record_id=user.id, user=user,
-                summary=user.username, details={"reason": "locked"},
+                summary=user.username, details={"reason": "locked", **self._lock_details(user)},
             )
             return None
         authenticated = super().auth_user_db(username, password)
@@ -124,33 +142,53 @@ class AppSecurityManager(SecurityManager):
             g.xf_login_refusal = reason
 
     def on_user_login(self, user) -> None:
-        if user.locked_at is not None:  # a lock that expired by itself (AUTH_LOCKOUT_MINUTES)
+        """A successful login ends the series of locks (the next starts short again); how many
+        there were is kept for this request, to tell the user (app/security/auth.py)."""
+        if has_request_context():
+            g.xf_locks_since_login = user.lockout_count or 0
+        if user.locked_at is not None or user.lockout_count:
             user.locked_at = None
+            user.lockout_count = 0
             self.session.commit()
         record_event(
             AuditKind.LOGIN, model="ab_user", record_id=user.id, user=user, summary=user.username
         )
 
     def on_user_login_failed(self, user) -> None:
-        """A wrong password for an existing account: count it, lock at the threshold."""
-        details = {"reason": "wrong password", "failures": user.fail_login_count}
-        if (user.fail_login_count or 0) >= lockout_threshold() and user.locked_at is None:
+        """A wrong password for an existing account: count it; at the threshold lock the account
+        for a while (longer each time) and start counting again."""
+        details: dict = {"reason": "wrong password", "failures": user.fail_login_count}
+        if (user.fail_login_count or 0) >= lockout_threshold():
+            user.lockout_count = (user.lockout_count or 0) + 1
             user.locked_at = now()
+            user.fail_login_count = 0
             self.session.commit()
-            details["locked"] = True
+            details.update(locked=True, **self._lock_details(user))
             self._refuse_login("locked")
         record_event(
             AuditKind.LOGIN_FAILED, model="ab_user", record_id=user.id, user=user,
             summary=user.username, details=details,
         )
 
+    @staticmethod
+    def _lock_details(user) -> dict:
+        until = locked_until(user)
+        return {
+            "locks": user.lockout_count,
+            "locked_until": until.strftime("%Y-%m-%d %H:%M") if until else "until unlocked",
+        }
+
     def on_user_logout(self, user) -> None:
+        """Logging out ends every session of the user, this browser's and any copy of it."""
+        end_sessions(user)
+        self.session.commit()
         record_event(
             AuditKind.LOGOUT, model="ab_user", record_id=user.id, user=user, summary=user.username
         )
 
     def unlock_user(self, user) -> None:
-        """Lift a lockout (the caller commits)."""
+        """Lift a lockout (the caller commits). The count of locks stays, so that the user still
+        hears of them at their next login."""
         user.locked_at = None
         user.fail_login_count = 0
 
@@ -161,7 +199,18 @@ class AppSecurityManager(SecurityManager):
         acting = getattr(g, "user", None) if has_request_context() else None
         own = acting is not None and getattr(acting, "is_authenticated", False) and acting.id == user.id
         user.must_change_password = not own and not current_app.config.get("DEMO_MODE")
-        super().reset_password(userid, password)
+        super().reset_password(userid, password)  # ends the user's sessions (a new password)
+        if own and getattr(g, "xf_api_via", None) is None:
+            keep_this_session(user)
+
+    def end_all_sessions(self, user) -> None:
+        """An administrator's "sign out everywhere": every session and token of the user ends."""
+        end_sessions(user)
+        self.session.commit()
+        record_event(
+            AuditKind.LOGOUT, model="ab_user", record_id=user.id, summary=user.username,
+            details={"reason": "all sessions ended by an administrator"},
+        )
 
     # --- permission checks: one query per request -----------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, false
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, false, text
 from sqlalchemy.orm import relationship
 
 from app.core.scoping import ScopeSpec
@@ -17,12 +17,17 @@ class AppUser(User):
 
     org_unit_id = Column(Integer, ForeignKey("org_unit.id"), nullable=True, index=True)
     org_unit = relationship("OrgUnit", foreign_keys=[org_unit_id], lazy="joined")
-    # Set when too many wrong passwords were tried in a row (AUTH_LOCKOUT_THRESHOLD); cleared by
-    # an administrator's "unlock" (or after AUTH_LOCKOUT_MINUTES, when configured).
+    # Set when too many wrong passwords were tried in a row (AUTH_LOCKOUT_THRESHOLD); the lock
+    # runs out by itself (app/security/auth.py: lock_minutes) or an administrator lifts it.
     locked_at = Column(DateTime, nullable=True)
+    # Locks since the last successful login: each lasts twice as long as the one before, and the
+    # user is told about them when they next sign in.
+    lockout_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
     # The user must choose a new password before doing anything else: demo accounts outside demo
     # mode, and passwords an administrator set for someone else.
     must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
+    # Raised to end every session and access token of the user at once (app/core/sessions.py).
+    session_epoch = Column(Integer, nullable=False, default=0, server_default=text("0"))
 
     @property
     def role_names(self) -> frozenset[str]:

@@ -97,7 +97,9 @@ def register_view_group(group: str, *view_names: str, menus: tuple[str, ...] = (
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     RoleName.TOWNSHIP_ADMIN: {
         "home": READ,
-        "users": WRITE | frozenset({"resetpasswords", "can_this_form_get", "can_this_form_post", "unlock"}),
+        "users": WRITE | frozenset(
+            {"resetpasswords", "can_this_form_get", "can_this_form_post", "unlock", "end_sessions"}
+        ),
         "org": READ,
         "cases": READ,
         "dictionaries": READ,

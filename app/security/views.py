@@ -9,37 +9,48 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import action, expose
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.views import (
     AuthDBView,
     ResetPasswordView,
     RoleModelView,
     UserDBModelView,
 )
+from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import false
-from wtforms.validators import ValidationError
+from werkzeug.security import check_password_hash
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, ValidationError
 
 from app.core.errors import DomainError
 from app.core.scoping import ScopeFilter, current_scope, get_scoped
 from app.core.views import ScopedModelView
 from app.extensions import db
+from app.security.auth import login_refused_message
 from app.security.roles import RoleName
 
 
 class AppAuthDBView(AuthDBView):
-    """FAB's login form; the refusal says when the account is locked (not just "invalid")."""
+    """FAB's login form; every refusal reads the same (app/security/auth.py). Logging out is a POST with the CSRF token (a GET asks for it) and ends every session of
+    the user (app/core/sessions.py)."""
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        if request.method != "POST":
+            if not current_user.is_authenticated:
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template("xf/logout.html", title=gettext("Log out?"))
+        return super().logout()
 
     @property
     def invalid_login_message(self) -> str:
-        if g.get("xf_login_refusal") == "locked":
-            return gettext(
-                "This account is locked after too many wrong passwords. "
-                "Ask your administrator to unlock it."
-            )
-        return gettext("Wrong login name or password. Please try again.")
+        return login_refused_message()
 
 
 class GrantableRoleFilter(BaseFilter):
@@ -150,7 +161,10 @@ class AppUserView(ScopedModelView, UserDBModelView):
     @has_access
     def show(self, pk):
         item = self.get_scoped_item(pk)
-        actions = {"resetpasswords": self.actions.get("resetpasswords")}
+        actions = {
+            "resetpasswords": self.actions.get("resetpasswords"),
+            "end_sessions": self.actions.get("end_sessions"),
+        }
         if item.locked_at is not None:
             actions["unlock"] = self.actions.get("unlock")
         widgets = self._get_show_widget(pk, item, actions=actions)
@@ -173,6 +187,21 @@ class AppUserView(ScopedModelView, UserDBModelView):
             self.appbuilder.sm.unlock_user(user)
         db.session.commit()
         flash(gettext("Unlocked %(n)d accounts.", n=len(users)), "success")
+        return redirect(self.get_redirect())
+
+    @action(
+        "end_sessions",
+        _l("Sign out everywhere"),
+        _l("End every session of the selected users on every computer (and their API tokens)?"),
+        "fa-sign-out",
+    )
+    def end_sessions(self, items):
+        """End a user's sessions at once — a lost laptop, a shared computer (records come
+        scoped: a 乡镇管理员 signs out their township's users)."""
+        users = items if isinstance(items, list) else [items]
+        for user in users:
+            self.appbuilder.sm.end_all_sessions(user)
+        flash(gettext("Signed out %(n)d users everywhere.", n=len(users)), "success")
         return redirect(self.get_redirect())
 
     @expose("/userinfo/")
@@ -225,6 +254,30 @@ class ScopedResetPasswordView(ResetPasswordView):
         self.appbuilder.sm.reset_password(user.id, form.password.data)
         flash(str(self.message), "info")
         return redirect(url_for("AppUserView.show", pk=user.id))
+
+
+class OwnPasswordForm(ResetPasswordForm):
+    """One's own new password, confirmed by the current one: a session left open on a shared
+    computer must not be enough to take the account over."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password."))],
+        widget=BS3PasswordFieldWidget(),
+    )
+
+    def validate_current_password(self, field) -> None:
+        stored = getattr(g.user, "password", None) or ""
+        if not stored or not check_password_hash(stored, field.data or ""):
+            raise ValidationError(gettext("The current password is not right."))
+
+
+class ResetMyPasswordView(FabResetMyPasswordView):
+    """FAB's own-password form, asking for the current password first (same name: same
+    endpoints and permissions)."""
+
+    form = OwnPasswordForm
+    form_columns = ["current_password", "password", "conf_password"]
 
 
 class ReadOnlyRoleView(RoleModelView):

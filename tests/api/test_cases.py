@@ -54,15 +54,33 @@ def test_the_same_item_sent_twice_is_one_case(admin_client, client, db_session):
     assert response.status_code == 422 and response.get_json()["code"] == "source_mismatch"
 
 
-def test_jwt_callers_name_the_source_of_an_external_id(client, db_session):
-    headers = token(client, "clerk")
+def test_source_and_external_id_belong_to_api_clients_only(admin_client, client, db_session):
+    client_id = register_client(admin_client, db_session, name="12345热线平台", source="hotline12345",
+                                role="登记员", org_name="城关镇")
+    platform = key_header(issue_key(admin_client, client_id))
     town = org(db_session, "城关镇")
-    response = client.post("/api/v1/cases/", json=case_payload(town.id, external_id="X1"), headers=headers)
-    assert response.status_code == 422
-    assert response.get_json()["field"] == "source"
-    response = client.post("/api/v1/cases/", json=case_payload(town.id, external_id="X1", source="mail"),
-                           headers=headers)
+    before = db_session.execute(select(func.count()).select_from(Case)).scalar()
+    person = token(client, "clerk")
+    for extra, field in (
+        ({"external_id": "GD20260002", "source": "hotline12345"}, "source"),
+        ({"external_id": "GD20260002"}, "external_id"),
+        ({"source": "mail"}, "source"),
+    ):
+        response = client.post("/api/v1/cases/", json=case_payload(town.id, **extra), headers=person)
+        body = _refusal(response, 422, "api_client_only", field)
+        assert "接口客户端" in body["message"]
+    assert db_session.execute(select(func.count()).select_from(Case)).scalar() == before
+
+    # The platform's own item is then registered as usual, under its source.
+    response = client.post("/api/v1/cases/", json=case_payload(town.id, external_id="GD20260002"),
+                           headers=platform)
     assert response.status_code == 201
+    assert response.get_json()["result"]["source"] == "hotline12345"
+    # A person registers without them: the case has no source.
+    response = client.post("/api/v1/cases/", json=case_payload(town.id), headers=person)
+    assert response.status_code == 201
+    assert response.get_json()["result"]["source"] is None
+    assert db_session.get(Case, response.get_json()["result"]["id"]).external_id is None
 
 
 def _refusal(response, status: int, code: str, field: str | None):

@@ -75,7 +75,7 @@ def test_logins_logouts_and_failures_are_logged(app, client):
     client.post("/login/", data={"username": "clerk", "password": "wrong-password"})
     client.post("/login/", data={"username": "nobody-here", "password": "whatever"})
     client.post("/login/", data={"username": "clerk", "password": DEMO_PASSWORD})
-    client.get("/logout/")
+    client.post("/logout/")
 
     failed = newer(app, start, kind="login_failed")
     assert [(e.username, json.loads(e.details)["reason"]) for e in failed] == [

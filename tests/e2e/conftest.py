@@ -102,16 +102,22 @@ def page(browser, request):
     context.close()
 
 
+def browser_logout(page, base_url: str) -> None:
+    """Log out on the server if anyone is signed in (GET /logout/ asks; its button POSTs with
+    the CSRF token), then drop the cookies."""
+    page.goto(f"{base_url}/logout/")
+    if page.locator("#xf-logout-confirm").count():
+        with page.expect_navigation():
+            page.click("#xf-logout-confirm")
+    page.context.clear_cookies()
+
+
 def browser_login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    # Start from no session. Clearing the cookies is not enough on its own: a response still on
-    # its way for the previous page (a chart's data, say) can set the old session cookie again,
-    # and /login/ then sends the still-logged-in user home. Log out on the server and retry.
-    for _attempt in range(3):
-        page.context.clear_cookies()
-        page.goto(f"{base_url}/logout/")
-        page.goto(f"{base_url}/login/")
-        if page.locator("#username").count():
-            break
+    # Start from no session. Logging out ends the previous user's sessions on the server, so a
+    # response still on its way for the previous page that sets the old cookie again signs
+    # nobody in: /login/ shows its form the first time.
+    browser_logout(page, base_url)
+    page.goto(f"{base_url}/login/")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")

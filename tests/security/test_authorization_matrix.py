@@ -88,7 +88,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
                     "delete": ADMIN_ONLY, "export": ADMIN_ONLY,
                     # FAB's per-user actions: own password/profile for all, others' for admins.
                     "resetmypassword": EVERYONE, "userinfoedit": EVERYONE,
-                    "resetpasswords": roles(A, T), "unlock": roles(A, T)},
+                    "resetpasswords": roles(A, T), "unlock": roles(A, T), "end_sessions": roles(A, T)},
     "ReadOnlyRoleView": {"list": ADMIN_ONLY, "show": ADMIN_ONLY, "copyrole": ADMIN_ONLY},
     "DeadlineRuleView": {"list": EVERYONE, "show": EVERYONE, "edit": ADMIN_ONLY},
     "HolidayOverrideView": DICT,

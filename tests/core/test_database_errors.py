@@ -1,0 +1,177 @@
+"""A database error is not "changed by someone else" (issue 16, item 16): only a real conflict (a
+stale version, a race on a unique constraint) is a 409; a database that fails or cannot be
+reached is a 503 with a Chinese message, logged, nothing saved — on pages and in the API.
+
+The failures are real database errors, not mocks: a trigger that makes the database refuse the
+write the way a server going down does (SQLite: a table that is not there; PostgreSQL: SQLSTATE
+57P01 "admin shutdown"), and a database that cannot be opened at all."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from app.cases.models import Case
+from tests.api.support import case_payload, org, token
+from tests.cases.workflow_support import register, step
+from tests.conftest import PG_URL, _admin_engine
+from tests.support import login, page_text
+
+OUTAGE_TEXT = "数据库暂时无法连接"
+CONFLICT_TEXT = "他人"
+
+
+@contextmanager
+def failing_case_writes(db_session):
+    """Every UPDATE of a case fails inside the database, as if its server were going away."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.execute(text(
+            "CREATE FUNCTION xf_test_outage() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'terminating connection due to administrator command' "
+            "USING ERRCODE = '57P01'; END $$"
+        ))
+        db_session.execute(text(
+            "CREATE TRIGGER xf_test_outage BEFORE UPDATE ON petition_case "
+            "FOR EACH ROW EXECUTE FUNCTION xf_test_outage()"
+        ))
+    else:
+        db_session.execute(text(
+            "CREATE TRIGGER xf_test_outage BEFORE UPDATE ON petition_case "
+            "BEGIN INSERT INTO xf_gone_table VALUES (1); END"
+        ))
+    try:
+        yield
+    finally:
+        db_session.execute(text("DROP TRIGGER xf_test_outage" + (
+            " ON petition_case" if db_session.get_bind().dialect.name == "postgresql" else "")))
+        if db_session.get_bind().dialect.name == "postgresql":
+            db_session.execute(text("DROP FUNCTION xf_test_outage()"))
+
+
+def case_state(db_session, case_id: int) -> tuple[str, int]:
+    db_session.expire_all()
+    case = db_session.get(Case, case_id)
+    return case.status, case.version
+
+
+def test_a_step_that_fails_in_the_database_is_a_503_not_a_conflict(client_as, db_session, caplog):
+    clerk = client_as("clerk")
+    case = register(clerk, db_session, title="数据库故障时的受理")
+    before = case_state(db_session, case.id)
+    with failing_case_writes(db_session), caplog.at_level(logging.ERROR):
+        response = step(clerk, case.id, "accept", note="予以受理")
+    assert response.status_code == 503
+    shown = page_text(response)
+    assert OUTAGE_TEXT in shown and CONFLICT_TEXT not in shown
+    assert response.headers["Retry-After"] == "60"
+    assert case_state(db_session, case.id) == before  # nothing saved
+    assert any(r.levelno >= logging.ERROR and "Database unavailable" in r.getMessage() for r in caplog.records)
+
+    # The database back: the same step goes through.
+    assert step(clerk, case.id, "accept", note="予以受理").status_code == 302
+
+
+def test_a_real_version_conflict_is_still_a_409(client_as, db_session):
+    clerk = client_as("clerk")
+    case = register(clerk, db_session, title="版本冲突仍为409")
+    response = step(clerk, case.id, "accept", version=str(case.version + 5), note="予以受理")
+    assert response.status_code == 409
+    assert CONFLICT_TEXT in page_text(response)
+
+
+def test_an_api_step_that_fails_in_the_database_is_a_503(client, db_session, caplog):
+    clerk = token(client, "clerk")
+    town = org(db_session, "城关镇")
+    case = client.post("/api/v1/cases/", json=case_payload(town.id), headers=clerk).get_json()["result"]
+    before = case_state(db_session, case["id"])
+    with failing_case_writes(db_session), caplog.at_level(logging.ERROR):
+        response = client.post(f"/api/v1/cases/{case['id']}/steps/accept", json={}, headers=clerk)
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["code"] == "database_unavailable"
+    assert OUTAGE_TEXT in body["message"]
+    assert case_state(db_session, case["id"]) == before
+    assert any(r.levelno >= logging.ERROR and "failed in the database" in r.getMessage() for r in caplog.records)
+
+
+# --- the database out of reach altogether --------------------------------------------------------
+
+
+@contextmanager
+def database_down(app, database_uri: str):
+    """The app's database cannot be opened: its connections are closed and new ones refused."""
+    from app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    if PG_URL:
+        name = database_uri.rsplit("/", 1)[1]
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ), {"name": name})
+        try:
+            yield
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+            admin.dispose()
+    else:
+        path = Path(database_uri.removeprefix("sqlite:///"))
+        aside = path.with_name(path.name + ".aside")
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{path}{suffix}").exists():
+                Path(f"{path}{suffix}").rename(Path(f"{aside}{suffix}"))
+        path.mkdir()  # a directory where the file was: "unable to open database file"
+        try:
+            yield
+        finally:
+            shutil.rmtree(path)
+            for suffix in ("", "-wal", "-shm"):
+                if Path(f"{aside}{suffix}").exists():
+                    Path(f"{aside}{suffix}").rename(Path(f"{path}{suffix}"))
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("username", ["clerk", "county_manager"])
+def test_pages_and_the_api_answer_503_while_the_database_is_down(app, database_uri, username, caplog):
+    browser = app.test_client()
+    login(browser, username)
+    api = app.test_client()
+    bearer = token(api, username)
+    with database_down(app, database_uri), caplog.at_level(logging.ERROR):
+        page = browser.get("/cases/list/")
+        assert page.status_code == 503
+        assert OUTAGE_TEXT in page_text(page) and CONFLICT_TEXT not in page_text(page)
+        response = api.get("/api/v1/cases/?page_size=1", headers=bearer)
+        assert response.status_code == 503
+        assert response.get_json()["code"] == "database_unavailable"
+    assert any(r.levelno >= logging.ERROR for r in caplog.records)
+    # Back up: the same session and token work again.
+    assert browser.get("/cases/list/").status_code == 200
+    assert api.get("/api/v1/cases/?page_size=1", headers=bearer).status_code == 200
+
+
+def test_nothing_half_saved_when_the_database_goes_away_before_a_save(app, database_uri, db_session):
+    browser = app.test_client()
+    login(browser, "clerk")
+    before = db_session.execute(select(text("count(*)")).select_from(text("petition_case"))).scalar()
+    from tests.cases.workflow_support import unit
+    from tests.support import case_form
+
+    form = case_form(unit(db_session, "城关镇").id, title="停机时登记")
+    db_session.close()
+    with database_down(app, database_uri):
+        response = browser.post("/cases/add", data=form)
+        assert response.status_code == 503
+    db_session.get_bind().dispose()  # the outage closed this session's connection as well
+    assert db_session.execute(select(text("count(*)")).select_from(text("petition_case"))).scalar() == before
