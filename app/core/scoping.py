@@ -90,6 +90,9 @@ class ScopeSpec:
       their scope — e.g. "not reporting on one of these units".
     parents: for records hanging off one of several parents (a leader's holding of a case or
       of a ledger entry): (column, class name) pairs — visible when any parent it points to is.
+    requires: (column, class name) pairs a row must also pass: when the column is set, the row
+      is visible only if that parent is — a leader's holding of a case is the case's business
+      too, so it never shows a case the viewer may not open (a 检举控告 about their own unit).
     """
 
     township: str | None = None
@@ -101,6 +104,7 @@ class ScopeSpec:
     )
     parent: tuple[str, str] | None = None
     parents: tuple[tuple[str, str], ...] = ()
+    requires: tuple[tuple[str, str], ...] = ()
     # The rules guarantee that a township-level unit is responsible only for records placed in
     # its own township (属地管理). For a user whose units lie inside their place, the `units`
     # branch then adds nothing, and leaving it out keeps the condition to one indexed column
@@ -194,17 +198,24 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
         return true()
     links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
     if links:
-        through = []
-        for column_name, parent_name in links:
-            parent = model.registry._class_registry[parent_name]
-            through.append(
-                getattr(model, column_name).in_(select(parent.id).where(scope_clause(parent, scope)))
-            )
-        return or_(*through) if len(through) > 1 else through[0]
+        through = [_through(model, column_name, parent_name, scope) for column_name, parent_name in links]
+        clause = or_(*through) if len(through) > 1 else through[0]
+        if spec.requires:
+            clause = and_(clause, *[
+                or_(getattr(model, column_name).is_(None), _through(model, column_name, parent_name, scope))
+                for column_name, parent_name in spec.requires
+            ])
+        return clause
     included = true() if scope.everything else _inclusion(model, spec, scope)
     if spec.exclude is not None and scope.lineage:
         return and_(included, spec.exclude(model, scope.lineage))
     return included
+
+
+def _through(model: Any, column_name: str, parent_name: str, scope: Scope) -> ColumnElement:
+    """The rows whose `column_name` points to a `parent_name` row inside the scope."""
+    parent = model.registry._class_registry[parent_name]
+    return getattr(model, column_name).in_(select(parent.id).where(scope_clause(parent, scope)))
 
 
 def exclusion_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
@@ -217,12 +228,18 @@ def exclusion_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
     return spec.exclude(model, scope.lineage)
 
 
+def has_exclusion(model: Any) -> bool:
+    """Does the model hide some of its rows from the users of certain units (a 检举控告 and
+    everything hanging off it), whatever their scope?"""
+    return getattr(model, "__scope__", None) is not None and _has_exclusion(model)
+
+
 def _has_exclusion(model: Any) -> bool:
     """Does the model (or the parent it inherits its scope from) exclude rows for some units?"""
     spec: ScopeSpec = model.__scope__
     if spec.exclude is not None:
         return True
-    links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
+    links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents + spec.requires
     return any(_has_exclusion(model.registry._class_registry[name]) for _, name in links)
 
 
