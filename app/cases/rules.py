@@ -122,3 +122,46 @@ def reported_unit_problems(
             field="responsible_unit",
         ))
     return problems
+
+
+def merge_problems(case: Any, target: Any) -> list[DomainError]:
+    """Merging moves the duplicate's petitioners into the kept case. An accuser (检举控告) must
+    never reach the unit reported on (条例 Art. 30): an accusation is merged only into another
+    accusation about the same unit, and nothing else is merged into an accusation (the two are
+    never the same matter)."""
+    from app.cases.models import Category
+
+    accusations = [c.category == Category.ACCUSATION.value for c in (case, target)]
+    if not any(accusations):
+        return []
+    if not all(accusations) or case.reported_unit_id != target.reported_unit_id:
+        return [DomainError(
+            gettext("A report or accusation is merged only with another one about the same reported unit."),
+            field="target",
+        )]
+    return []
+
+
+def kept_accusation_problems(session: Any, case: Any) -> list[DomainError]:
+    """A case that accusations were merged into holds their accusers: it stays an accusation
+    about the same unit, whatever is edited later (the exclusion survives the merge)."""
+    from sqlalchemy import select
+
+    from app.cases.models import Case, Category
+
+    if case.id is None:
+        return []
+    merged = session.execute(
+        select(Case.reported_unit_id).where(Case.merged_into_id == case.id,
+                                            Case.category == Category.ACCUSATION.value)
+    ).scalars().all()
+    if not merged:
+        return []
+    reported = case.reported_unit.id if case.reported_unit is not None else case.reported_unit_id
+    if case.category != Category.ACCUSATION.value or any(r != reported for r in merged):
+        return [DomainError(
+            gettext("Reports and accusations were merged into this case: it stays an accusation "
+                    "about the same reported unit."),
+            field="reported_unit" if case.category == Category.ACCUSATION.value else "category",
+        )]
+    return []

@@ -51,6 +51,7 @@ from app.cases.models import (
     Petitioner,
     Satisfaction,
 )
+from app.cases.rules import merge_problems
 from app.cases.workflow_models import (
     Assignment,
     AssignmentKind,
@@ -1191,6 +1192,9 @@ def _merge(ctx: StepContext) -> None:
                     number=target.number, status=target.status_label),
             field="target",
         )
+    problems = merge_problems(case, target)
+    if problems:
+        raise problems[0]
     case.merged_into_id = target.id
     # The petitioners of the duplicate who are not yet on the kept case join it.
     known = {(p.id_number or "", p.name, p.phone or "") for p in target.petitioners}
