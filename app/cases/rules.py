@@ -165,3 +165,27 @@ def kept_accusation_problems(session: Any, case: Any) -> list[DomainError]:
             field="reported_unit" if case.category == Category.ACCUSATION.value else "category",
         )]
     return []
+
+
+def hold_for_screening(case: Any, claimed: Any, county: Any) -> None:
+    """An accusation arriving from outside (the portal, an API client) with the unit it names, or
+    none ("不清楚"): until a clerk of the county petition office sets the reported unit, it
+    reports on the county itself — hidden from everyone but those clerks and the discipline
+    organs (app/cases/models.py `_not_reported_on`), and from those of them the letter names."""
+    case.reported_unit_id = county.id
+    case.reported_unit = county
+    case.claimed_reported_unit_id = claimed.id if claimed is not None else None
+    case.claimed_reported_unit = claimed
+
+
+def still_screened(session: Any, case: Any) -> None:
+    """An edit that leaves an unconfirmed reported unit empty keeps the case held for screening:
+    only naming a unit releases it (an empty select box is no decision). Called before the
+    flush, while `reported_unit_id` still holds the stored value."""
+    from app.org.models import OrgUnit
+
+    with session.no_autoflush:
+        if case.reported_unit is None and case.reported_unit_id is not None:
+            before = session.get(OrgUnit, case.reported_unit_id)
+            if before is not None and before.parent_id is None:
+                case.reported_unit = before

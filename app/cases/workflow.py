@@ -1640,7 +1640,8 @@ def step_defaults(case: Case, step_def: Step, policy: DeadlinePolicy | None = No
 
 def _place_only(scope: Scope) -> Scope:
     return Scope(everything=scope.everything, township_ids=scope.township_ids,
-                 village_ids=scope.village_ids, lineage=scope.lineage)
+                 village_ids=scope.village_ids, lineage=scope.lineage,
+                 screens_accusations=scope.screens_accusations, screening_root=scope.screening_root)
 
 
 def scope_and(scope: Scope, condition: ColumnElement) -> ColumnElement:

@@ -44,6 +44,13 @@ class Scope:
     # The user's units are the township itself or units inside it (a township's clerk, an
     # office's leader): see ScopeSpec.units_follow_place.
     units_within_place: bool = False
+    # Screens accusations that arrive from outside before their reported unit is confirmed: a
+    # clerk of the county petition office or a user of the discipline organs (their lineage
+    # leaves out the county itself, which such an accusation reports on for now).
+    screens_accusations: bool = False
+    # For them, the county (what such an accusation reports on for now): a screener of the
+    # discipline organs sees those accusations besides what is assigned to their unit.
+    screening_root: int | None = None
 
     @classmethod
     def all(cls, lineage: frozenset[int] = frozenset()) -> Scope:
@@ -85,8 +92,8 @@ class ScopeSpec:
       scope) returning a SQL condition, used in addition to `units`;
     parent: for child records (a case's petitioners, instructions, events …): the foreign-key
       column and the parent model's class name — the child is visible when its parent is;
-    exclude: a function (model, lineage) returning the condition a row must meet to stay visible
-      to users of the org units in `lineage` (the user's unit and those above it), whatever
+    exclude: a function (model, scope) returning the condition a row must meet to stay visible
+      to users of the org units in `scope.lineage` (the user's unit and those above it), whatever
       their scope — e.g. "not reporting on one of these units".
     parents: for records hanging off one of several parents (a leader's holding of a case or
       of a ledger entry): (column, class name) pairs — visible when any parent it points to is.
@@ -110,7 +117,7 @@ class ScopeSpec:
     # branch then adds nothing, and leaving it out keeps the condition to one indexed column
     # (an OR across columns makes SQLite sort every matching row before the first page).
     units_follow_place: bool = False
-    exclude: Callable[[Any, frozenset[int]], ColumnElement] | None = field(
+    exclude: Callable[[Any, Scope], ColumnElement] | None = field(
         default=None, compare=False
     )
 
@@ -121,6 +128,12 @@ def org_lineage(org: Any) -> frozenset[int]:
         return frozenset()
     above = {int(part) for part in (org.path or "").split("/") if part.isdigit()}
     return frozenset(above | {org.id})
+
+
+def _roots(org: Any) -> frozenset[int]:
+    """The top of the org tree above `org` (the county), from its materialised path."""
+    parts = [int(part) for part in (org.path or "").split("/") if part.isdigit()]
+    return frozenset(parts[:1])
 
 
 def scope_for_user(user: Any) -> Scope:
@@ -138,6 +151,13 @@ def scope_for_user(user: Any) -> Scope:
     if org is None or not roles:
         return Scope.none()
     kind = OrgKind(org.kind)
+    if (kind == OrgKind.BUREAU and RoleName.CLERK in roles) or kind == OrgKind.DISCIPLINE:
+        roots = _roots(org)
+        screening = {"lineage": lineage - roots, "screens_accusations": True,
+                     "screening_root": next(iter(roots), None)}
+        if kind == OrgKind.BUREAU:
+            return Scope(everything=True, **screening)
+        return Scope(unit_ids=frozenset({org.id}), **screening)
     if kind in COUNTY_WIDE_KINDS:
         return Scope.all(lineage)
 
@@ -208,7 +228,7 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
         return clause
     included = true() if scope.everything else _inclusion(model, spec, scope)
     if spec.exclude is not None and scope.lineage:
-        return and_(included, spec.exclude(model, scope.lineage))
+        return and_(included, spec.exclude(model, scope))
     return included
 
 
@@ -225,7 +245,7 @@ def exclusion_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
     spec: ScopeSpec = model.__scope__
     if spec.exclude is None or not scope.lineage:
         return true()
-    return spec.exclude(model, scope.lineage)
+    return spec.exclude(model, scope)
 
 
 def has_exclusion(model: Any) -> bool:
@@ -259,7 +279,7 @@ def scope_branches(model: Any, scope: Scope | None = None) -> list[ColumnElement
     if len(clauses) < 2:
         return [scope_clause(model, scope)]
     if spec.exclude is not None and scope.lineage:
-        excluded = spec.exclude(model, scope.lineage)
+        excluded = spec.exclude(model, scope)
         return [and_(clause, excluded) for clause in clauses]
     return clauses
 
