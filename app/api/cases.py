@@ -60,7 +60,12 @@ from app.cases.models import (
     Satisfaction,
     Subject,
 )
-from app.cases.rules import case_problems, responsible_unit_problem
+from app.cases.rules import (
+    case_problems,
+    hold_for_screening,
+    reported_unit_problems,
+    responsible_unit_problem,
+)
 from app.cases.workflow_models import CaseEvent
 from app.core.errors import DomainError
 from app.core.scoping import current_actor, current_scope, scope_clause, scoped_select
@@ -177,6 +182,10 @@ class CaseIn(ApiSchema):
                                 metadata={"description": "Empty: the caller's own township"})
     village_id = StrictInteger(load_default=None, allow_none=True, validate=at_least(1, 2147483647))
     responsible_unit_id = StrictInteger(load_default=None, allow_none=True, validate=at_least(1, 2147483647))
+    reported_unit_id = StrictInteger(load_default=None, allow_none=True, validate=at_least(1, 2147483647), metadata={
+        "description": "Reports and accusations (检举控告) only: the unit reported on. From an API "
+                       "client (another platform) the case is then held for the county petition "
+                       "office to confirm the unit, hidden from everyone else meanwhile"})
     skips_levels = StrictBoolean(load_default=False)
     repeat_of = Text(load_default=None, allow_none=True, validate=length(24), metadata={
         "description": "Number of an earlier case of the same matter (重信重访) in the caller's area"})
@@ -336,6 +345,12 @@ class CaseApi(ResourceApi):
                 return respond(200, {"result": self.serialize([existing], detail=True)[0]})
         case = self._build(values, user, scope)
         case.source, case.external_id = source, external_id
+        if case.category == Category.ACCUSATION.value and g.get("xf_api_key") is not None:
+            # From another platform, like a letter through the portal (条例 Art. 30): held for
+            # the county petition office to confirm the unit it names.
+            from app.portal.submission import county_unit
+
+            hold_for_screening(case, case.reported_unit, county_unit())
         earlier = self._earlier(values.get("repeat_of"))
         workflow.register(case, user, repeat_of=earlier)
         db.session.add(case)
@@ -349,7 +364,12 @@ class CaseApi(ResourceApi):
                 raise
             return respond(200, {"result": self.serialize([existing], detail=True)[0]})
         g.xf_api_record = case.id
-        fresh = self.get_item(case.id)
+        fresh = db.session.execute(
+            scoped_select(Case).where(Case.id == case.id).options(*self.load_options())
+        ).unique().scalars().first()
+        if fresh is None:
+            # Held for screening (an accusation from another platform): registered, not shown.
+            return respond(201, {"result": {"id": case.id, "number": case.number, "held_for_screening": True}})
         return respond(201, {"result": self.serialize([fresh], detail=True)[0]})
 
     def _origin(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -442,6 +462,17 @@ class CaseApi(ResourceApi):
             if unit_problem is not None:
                 refuse("responsible_unit_id", unit_problem.message)
                 unit = None
+        reported = None
+        if values.get("reported_unit_id") is not None:
+            reported = db.session.get(OrgUnit, values["reported_unit_id"])
+            if reported is None or not reported.active or reported.kind == OrgKind.COUNTY.value:
+                refuse("reported_unit_id", gettext("No unit with this id."), "not_found")
+                reported = None
+            else:
+                for rule in reported_unit_problems(category=values["category"], reported_unit=reported,
+                                                   responsible_unit=unit, actor_lineage=scope.lineage):
+                    refuse("responsible_unit_id" if rule.field == "responsible_unit" else "reported_unit_id",
+                           rule.message)
         subject = None
         if values.get("subject_id") is not None:
             subject = db.session.get(Subject, values["subject_id"])
@@ -484,6 +515,8 @@ class CaseApi(ResourceApi):
             township_id=township.id,
             village_id=village.id if village else None,
             responsible_unit_id=unit.id if unit else None,
+            reported_unit_id=reported.id if reported else None,
+            reported_unit=reported,
             skips_levels=values.get("skips_levels", False),
             petitioners=[
                 Petitioner(

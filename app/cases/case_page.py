@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Satisfaction
+from app.cases.references import linked_cases
 from app.cases.repeats import repeats_of_case
 from app.cases.workflow_models import Extension, JointReview, Pause
 from app.core.calendar import Urgency, days_left
@@ -145,9 +146,12 @@ def may_see_personal_data(case: Case) -> bool:
 def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
     session = db.session
     events = workflow.timeline(case, session)
-    merged_numbers = dict(
-        session.execute(select(Case.id, Case.number).where(Case.merged_into_id == case.id)).all()
-    )
+    merged = session.execute(
+        select(Case).where(Case.merged_into_id == case.id).order_by(Case.number)
+    ).scalars().all()
+    # The duplicates merged into this case, as the viewer may see them (their number or not).
+    shown_merged = linked_cases(merged)
+    merged_numbers = {c.id: shown.number for c, shown in zip(merged, shown_merged, strict=True)}
     timeline = [
         {
             "event": e,
@@ -192,7 +196,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "units": org_choices("responsible") if needs_units else (),
         "token": uuid.uuid4().hex,
         "repeats": repeats_of_case(session, case) if case.status in EARLY else [],
-        "merged_cases": sorted(merged_numbers.items(), key=lambda kv: kv[1]),
+        "merged_cases": shown_merged,
         "satisfaction_label": Satisfaction.label_of(case.satisfaction),
         "notices": notices_for(case),
         "handle_days": policy.rule(RuleCode.HANDLE).days,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
     false,
     inspect,
@@ -33,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Session, deferred, relationship
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, False_
 
 from app.core.calendar import DayKind
 from app.core.choices import Choices
@@ -156,10 +157,10 @@ class Case(Stamped, Versioned, Model):
         township="township_id",
         village="village_id",
         units=("responsible_unit_id",),
-        unit_clause=lambda model, unit_ids, scope: _co_unit_clause(model, unit_ids, scope),
+        unit_clause=lambda model, unit_ids, scope: _unit_branch(model, unit_ids, scope),
         units_follow_place=True,
         # 检举控告 (条例 Art. 30): never shown to the unit reported on, nor to anyone inside it.
-        exclude=lambda model, lineage: _not_reported_on(model, lineage),
+        exclude=lambda model, scope: _not_reported_on(model, scope),
     )
     __table_args__ = (
         UniqueConstraint("number", name="uq_petition_case_number"),
@@ -283,6 +284,13 @@ class Case(Stamped, Versioned, Model):
     reported_unit_id = Column(
         Integer, ForeignKey("org_unit.id", name="fk_case_reported_unit"), nullable=True
     )
+    # An accusation that arrives from outside (the portal, the API) names its unit itself, or
+    # "不清楚": until a clerk of the county petition office confirms the reported unit, the case
+    # is hidden from everyone but those clerks and the discipline organs (see `PENDING` below),
+    # and what the letter named is kept here — hidden from that unit's own screeners too.
+    claimed_reported_unit_id = Column(
+        Integer, ForeignKey("org_unit.id", name="fk_case_claimed_reported_unit"), nullable=True
+    )
 
     # --- the public portal (app/portal) -----------------------------------------------------
     # Which online mailbox the petitioner wrote to, and its org unit (the county, a department,
@@ -296,6 +304,7 @@ class Case(Stamped, Versioned, Model):
     village = relationship("OrgUnit", foreign_keys=[village_id])
     responsible_unit = relationship("OrgUnit", foreign_keys=[responsible_unit_id])
     reported_unit = relationship("OrgUnit", foreign_keys=[reported_unit_id])
+    claimed_reported_unit = relationship("OrgUnit", foreign_keys=[claimed_reported_unit_id])
     mailbox_unit = relationship("OrgUnit", foreign_keys=[mailbox_unit_id])
     subject = relationship("Subject", lazy="joined")
     petitioners = relationship(
@@ -350,13 +359,29 @@ class Case(Stamped, Versioned, Model):
         return needs_supervision(self)
 
     @property
+    def reported_unit_pending(self) -> bool:
+        """An accusation from outside whose reported unit the petition office has not yet set:
+        its `reported_unit` is the county itself (see `_not_reported_on`)."""
+        unit = self.reported_unit
+        return unit is not None and unit.parent_id is None
+
+    @property
     def county_intake(self) -> bool:
         """Written to a county-level mailbox: the county petition office registers it."""
         return self.mailbox in COUNTY_MAILBOXES
 
 
-def _not_reported_on(model, lineage):
-    return or_(model.reported_unit_id.is_(None), model.reported_unit_id.not_in(lineage))
+def _not_reported_on(model, scope):
+    """Not reporting on a unit of the user's lineage. An accusation from outside whose unit is
+    not yet confirmed reports, for now, on the county itself (the root of every lineage): it is
+    hidden from everyone except the screeners — the county petition office's clerks and the
+    discipline organs, whose lineage leaves the root out (`scope_for_user`) — and from those
+    among them whom the letter itself names (`claimed_reported_unit_id`)."""
+    clause = or_(model.reported_unit_id.is_(None), model.reported_unit_id.not_in(scope.lineage))
+    if scope.screens_accusations:
+        clause = and_(clause, or_(model.claimed_reported_unit_id.is_(None),
+                                  model.claimed_reported_unit_id.not_in(scope.lineage)))
+    return clause
 
 
 def _keep_old_texts(target: Any, value: Any, old: Any, initiator: Any) -> Any:
@@ -367,6 +392,16 @@ def _keep_old_texts(target: Any, value: Any, old: Any, initiator: Any) -> Any:
 # listening with active_history loads the old value before it is replaced.
 for _text in (Case.content, Case.demands, Case.refusal_reason, Case.findings, Case.reply_draft, Case.reply_text):
     event.listen(_text, "set", _keep_old_texts, retval=True, active_history=True)
+
+
+def _unit_branch(model, unit_ids, scope):
+    """Beyond the unit's own cases: its 会审 co-unit cases, and for the discipline organs the
+    accusations from outside held for screening (they report on the county for now)."""
+    clause = _co_unit_clause(model, unit_ids, scope)
+    if scope.screens_accusations and scope.screening_root is not None and not scope.everything:
+        held = model.reported_unit_id == scope.screening_root
+        return held if isinstance(clause, False_) else or_(clause, held)
+    return clause
 
 
 def _co_unit_clause(model, unit_ids, scope):

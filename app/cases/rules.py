@@ -122,3 +122,70 @@ def reported_unit_problems(
             field="responsible_unit",
         ))
     return problems
+
+
+def merge_problems(case: Any, target: Any) -> list[DomainError]:
+    """Merging moves the duplicate's petitioners into the kept case. An accuser (检举控告) must
+    never reach the unit reported on (条例 Art. 30): an accusation is merged only into another
+    accusation about the same unit, and nothing else is merged into an accusation (the two are
+    never the same matter)."""
+    from app.cases.models import Category
+
+    accusations = [c.category == Category.ACCUSATION.value for c in (case, target)]
+    if not any(accusations):
+        return []
+    if not all(accusations) or case.reported_unit_id != target.reported_unit_id:
+        return [DomainError(
+            gettext("A report or accusation is merged only with another one about the same reported unit."),
+            field="target",
+        )]
+    return []
+
+
+def kept_accusation_problems(session: Any, case: Any) -> list[DomainError]:
+    """A case that accusations were merged into holds their accusers: it stays an accusation
+    about the same unit, whatever is edited later (the exclusion survives the merge)."""
+    from sqlalchemy import select
+
+    from app.cases.models import Case, Category
+
+    if case.id is None:
+        return []
+    merged = session.execute(
+        select(Case.reported_unit_id).where(Case.merged_into_id == case.id,
+                                            Case.category == Category.ACCUSATION.value)
+    ).scalars().all()
+    if not merged:
+        return []
+    reported = case.reported_unit.id if case.reported_unit is not None else case.reported_unit_id
+    if case.category != Category.ACCUSATION.value or any(r != reported for r in merged):
+        return [DomainError(
+            gettext("Reports and accusations were merged into this case: it stays an accusation "
+                    "about the same reported unit."),
+            field="reported_unit" if case.category == Category.ACCUSATION.value else "category",
+        )]
+    return []
+
+
+def hold_for_screening(case: Any, claimed: Any, county: Any) -> None:
+    """An accusation arriving from outside (the portal, an API client) with the unit it names, or
+    none ("不清楚"): until a clerk of the county petition office sets the reported unit, it
+    reports on the county itself — hidden from everyone but those clerks and the discipline
+    organs (app/cases/models.py `_not_reported_on`), and from those of them the letter names."""
+    case.reported_unit_id = county.id
+    case.reported_unit = county
+    case.claimed_reported_unit_id = claimed.id if claimed is not None else None
+    case.claimed_reported_unit = claimed
+
+
+def still_screened(session: Any, case: Any) -> None:
+    """An edit that leaves an unconfirmed reported unit empty keeps the case held for screening:
+    only naming a unit releases it (an empty select box is no decision). Called before the
+    flush, while `reported_unit_id` still holds the stored value."""
+    from app.org.models import OrgUnit
+
+    with session.no_autoflush:
+        if case.reported_unit is None and case.reported_unit_id is not None:
+            before = session.get(OrgUnit, case.reported_unit_id)
+            if before is not None and before.parent_id is None:
+                case.reported_unit = before

@@ -36,7 +36,12 @@ from app.cases.models import (
 )
 from app.cases.notices import notice_context
 from app.cases.repeats import Person, find_repeats, people_of
-from app.cases.rules import case_problems, reported_unit_problems
+from app.cases.rules import (
+    case_problems,
+    kept_accusation_problems,
+    reported_unit_problems,
+    still_screened,
+)
 from app.core import refcache
 from app.core.clock import now
 from app.core.errors import DomainError, StaleRecordError, is_conflict
@@ -346,6 +351,9 @@ class CaseView(ScopedModelView):
             responsible_unit=item.responsible_unit,
             actor_lineage=current_scope().lineage,
         )
+        if not is_new:
+            still_screened(db.session, item)
+            problems += kept_accusation_problems(db.session, item)
         if problems:
             # The form shows one problem at a time, in the order the rules list them.
             raise problems[0]

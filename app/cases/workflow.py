@@ -51,6 +51,7 @@ from app.cases.models import (
     Petitioner,
     Satisfaction,
 )
+from app.cases.rules import merge_problems
 from app.cases.workflow_models import (
     Assignment,
     AssignmentKind,
@@ -1254,6 +1255,9 @@ def _merge(ctx: StepContext) -> None:
                     number=target.number, status=target.status_label),
             field="target",
         )
+    problems = merge_problems(case, target)
+    if problems:
+        raise problems[0]
     case.merged_into_id = target.id
     # The petitioners of the duplicate who are not yet on the kept case join it.
     known = {(p.id_number or "", p.name, p.phone or "") for p in target.petitioners}
@@ -1699,7 +1703,8 @@ def step_defaults(case: Case, step_def: Step, policy: DeadlinePolicy | None = No
 
 def _place_only(scope: Scope) -> Scope:
     return Scope(everything=scope.everything, township_ids=scope.township_ids,
-                 village_ids=scope.village_ids, lineage=scope.lineage)
+                 village_ids=scope.village_ids, lineage=scope.lineage,
+                 screens_accusations=scope.screens_accusations, screening_root=scope.screening_root)
 
 
 def scope_and(scope: Scope, condition: ColumnElement) -> ColumnElement:

@@ -44,6 +44,13 @@ class Scope:
     # The user's units are the township itself or units inside it (a township's clerk, an
     # office's leader): see ScopeSpec.units_follow_place.
     units_within_place: bool = False
+    # Screens accusations that arrive from outside before their reported unit is confirmed: a
+    # clerk of the county petition office or a user of the discipline organs (their lineage
+    # leaves out the county itself, which such an accusation reports on for now).
+    screens_accusations: bool = False
+    # For them, the county (what such an accusation reports on for now): a screener of the
+    # discipline organs sees those accusations besides what is assigned to their unit.
+    screening_root: int | None = None
 
     @classmethod
     def all(cls, lineage: frozenset[int] = frozenset()) -> Scope:
@@ -85,11 +92,14 @@ class ScopeSpec:
       scope) returning a SQL condition, used in addition to `units`;
     parent: for child records (a case's petitioners, instructions, events …): the foreign-key
       column and the parent model's class name — the child is visible when its parent is;
-    exclude: a function (model, lineage) returning the condition a row must meet to stay visible
-      to users of the org units in `lineage` (the user's unit and those above it), whatever
+    exclude: a function (model, scope) returning the condition a row must meet to stay visible
+      to users of the org units in `scope.lineage` (the user's unit and those above it), whatever
       their scope — e.g. "not reporting on one of these units".
     parents: for records hanging off one of several parents (a leader's holding of a case or
       of a ledger entry): (column, class name) pairs — visible when any parent it points to is.
+    requires: (column, class name) pairs a row must also pass: when the column is set, the row
+      is visible only if that parent is — a leader's holding of a case is the case's business
+      too, so it never shows a case the viewer may not open (a 检举控告 about their own unit).
     """
 
     township: str | None = None
@@ -101,12 +111,13 @@ class ScopeSpec:
     )
     parent: tuple[str, str] | None = None
     parents: tuple[tuple[str, str], ...] = ()
+    requires: tuple[tuple[str, str], ...] = ()
     # The rules guarantee that a township-level unit is responsible only for records placed in
     # its own township (属地管理). For a user whose units lie inside their place, the `units`
     # branch then adds nothing, and leaving it out keeps the condition to one indexed column
     # (an OR across columns makes SQLite sort every matching row before the first page).
     units_follow_place: bool = False
-    exclude: Callable[[Any, frozenset[int]], ColumnElement] | None = field(
+    exclude: Callable[[Any, Scope], ColumnElement] | None = field(
         default=None, compare=False
     )
 
@@ -117,6 +128,12 @@ def org_lineage(org: Any) -> frozenset[int]:
         return frozenset()
     above = {int(part) for part in (org.path or "").split("/") if part.isdigit()}
     return frozenset(above | {org.id})
+
+
+def _roots(org: Any) -> frozenset[int]:
+    """The top of the org tree above `org` (the county), from its materialised path."""
+    parts = [int(part) for part in (org.path or "").split("/") if part.isdigit()]
+    return frozenset(parts[:1])
 
 
 def scope_for_user(user: Any) -> Scope:
@@ -134,6 +151,13 @@ def scope_for_user(user: Any) -> Scope:
     if org is None or not roles:
         return Scope.none()
     kind = OrgKind(org.kind)
+    if (kind == OrgKind.BUREAU and RoleName.CLERK in roles) or kind == OrgKind.DISCIPLINE:
+        roots = _roots(org)
+        screening = {"lineage": lineage - roots, "screens_accusations": True,
+                     "screening_root": next(iter(roots), None)}
+        if kind == OrgKind.BUREAU:
+            return Scope(everything=True, **screening)
+        return Scope(unit_ids=frozenset({org.id}), **screening)
     if kind in COUNTY_WIDE_KINDS:
         return Scope.all(lineage)
 
@@ -194,17 +218,24 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
         return true()
     links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
     if links:
-        through = []
-        for column_name, parent_name in links:
-            parent = model.registry._class_registry[parent_name]
-            through.append(
-                getattr(model, column_name).in_(select(parent.id).where(scope_clause(parent, scope)))
-            )
-        return or_(*through) if len(through) > 1 else through[0]
+        through = [_through(model, column_name, parent_name, scope) for column_name, parent_name in links]
+        clause = or_(*through) if len(through) > 1 else through[0]
+        if spec.requires:
+            clause = and_(clause, *[
+                or_(getattr(model, column_name).is_(None), _through(model, column_name, parent_name, scope))
+                for column_name, parent_name in spec.requires
+            ])
+        return clause
     included = true() if scope.everything else _inclusion(model, spec, scope)
     if spec.exclude is not None and scope.lineage:
-        return and_(included, spec.exclude(model, scope.lineage))
+        return and_(included, spec.exclude(model, scope))
     return included
+
+
+def _through(model: Any, column_name: str, parent_name: str, scope: Scope) -> ColumnElement:
+    """The rows whose `column_name` points to a `parent_name` row inside the scope."""
+    parent = model.registry._class_registry[parent_name]
+    return getattr(model, column_name).in_(select(parent.id).where(scope_clause(parent, scope)))
 
 
 def exclusion_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
@@ -214,7 +245,13 @@ def exclusion_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
     spec: ScopeSpec = model.__scope__
     if spec.exclude is None or not scope.lineage:
         return true()
-    return spec.exclude(model, scope.lineage)
+    return spec.exclude(model, scope)
+
+
+def has_exclusion(model: Any) -> bool:
+    """Does the model hide some of its rows from the users of certain units (a 检举控告 and
+    everything hanging off it), whatever their scope?"""
+    return getattr(model, "__scope__", None) is not None and _has_exclusion(model)
 
 
 def _has_exclusion(model: Any) -> bool:
@@ -222,7 +259,7 @@ def _has_exclusion(model: Any) -> bool:
     spec: ScopeSpec = model.__scope__
     if spec.exclude is not None:
         return True
-    links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents
+    links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents + spec.requires
     return any(_has_exclusion(model.registry._class_registry[name]) for _, name in links)
 
 
@@ -242,7 +279,7 @@ def scope_branches(model: Any, scope: Scope | None = None) -> list[ColumnElement
     if len(clauses) < 2:
         return [scope_clause(model, scope)]
     if spec.exclude is not None and scope.lineage:
-        excluded = spec.exclude(model, scope.lineage)
+        excluded = spec.exclude(model, scope)
         return [and_(clause, excluded) for clause in clauses]
     return clauses
 

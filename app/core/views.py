@@ -250,6 +250,12 @@ class ScopedModelView(ModelView):
                     widget=Select2Widget(),
                 )
             self.formatters_columns.setdefault(name, vocabulary.label_of)
+        # A column may say how it reads on a page, e.g. a summary of linked case numbers that
+        # shows only the cases the viewer may open (app/cases/references.py LINKED_NUMBERS).
+        for column in model.__table__.columns:
+            shown = column.info.get("display_format")
+            if shown is not None:
+                self.formatters_columns.setdefault(column.key, shown)
 
     def _configure_org_choices(self) -> None:
         for relation, what in self.org_choice_columns.items():
@@ -479,6 +485,10 @@ class ScopedModelView(ModelView):
             query = query.outerjoin(alias, on_clause)
         return query.with_entities(*[c.expression for c in columns])
 
+    def export_rows(self, rows: Any, columns: Sequence[exporting.ExportColumn]) -> Any:
+        """The rows as written (a view may rework them, e.g. entries the viewer may not read)."""
+        return rows
+
     def may_export_personal_data(self) -> bool:
         """ID numbers and phones are masked in every export, whoever asks (issue 10): in full
         they appear only on a record's own page, to those handling it, and each view is logged."""
@@ -492,7 +502,9 @@ class ScopedModelView(ModelView):
             abort(404)
         names = list(self.export_columns or self.list_columns)
         columns, joins = exporting.export_columns(self.datamodel.obj, names, self.label_columns)
-        rows = exporting.rows_of(self.export_query(columns, joins), columns, self.may_export_personal_data())
+        rows = self.export_rows(
+            exporting.rows_of(self.export_query(columns, joins), columns, self.may_export_personal_data()), columns
+        )
         title = str(self.list_title)
         headers = [c.header for c in columns]
         arguments = request.args.to_dict(flat=False)

@@ -7,7 +7,8 @@ and how their work scores. DOMAIN.md "Responsible leaders" is the specification.
 - `Holding` (领导包案): a leader takes a case or a ledger entry until it is resolved. The duties
   of 四联四包 (`DutyItem`, a dictionary the administrator edits) are copied onto the holding
   (`HoldingDuty`) and ticked off with a date; `HoldingNote` keeps the dated notes. A holding is
-  visible to whoever sees the leader, or the case, or the ledger entry (ScopeSpec.parents).
+  visible to whoever sees the leader, or the case, or the ledger entry (ScopeSpec.parents) — and
+  a holding of a case only to whoever may open the case (ScopeSpec.requires: 条例 Art. 30).
 - `ReceptionSlot` (领导接访安排): a planned reception — leader, day, hours, place, subjects (the
   专家门诊 idea) — published on the schedule page every signed-in user reads (and the public
   portal later, through `app.leaders.schedule.public_schedule`).
@@ -36,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app.cases.references import LINKED_NUMBERS
 from app.core.choices import Choices
 from app.core.models import Stamped, Versioned
 from app.core.scoping import ScopeSpec
@@ -118,7 +120,8 @@ class Holding(Stamped, Versioned, Model):
 
     __tablename__ = "leader_holding"
     __scope__ = ScopeSpec(
-        parents=(("leader_id", "Leader"), ("case_id", "Case"), ("ledger_entry_id", "LedgerEntry"))
+        parents=(("leader_id", "Leader"), ("case_id", "Case"), ("ledger_entry_id", "LedgerEntry")),
+        requires=(("case_id", "Case"),),
     )
     __table_args__ = (
         CheckConstraint(
@@ -276,8 +279,8 @@ class Reception(Stamped, Versioned, Model):
     batches = Column(Integer, nullable=False, default=0)  # 批次
     persons = Column(Integer, nullable=False, default=0)  # 人次
     summary = Column(Text, nullable=True)
-    # Denormalised for lists: the linked cases' numbers.
-    case_numbers = Column(String(2000), nullable=False, default="")
+    # Denormalised for lists: the linked cases' numbers (read per viewer: LINKED_NUMBERS).
+    case_numbers = Column(String(2000), nullable=False, default="", info=LINKED_NUMBERS)
 
     leader = relationship("Leader", lazy="joined")
     slot = relationship("ReceptionSlot")
@@ -294,7 +297,7 @@ class ReceptionCase(Model):
     """A case registered from a reception (or raised during a visit)."""
 
     __tablename__ = "reception_case"
-    __scope__ = ScopeSpec(parent=("reception_id", "Reception"))
+    __scope__ = ScopeSpec(parent=("reception_id", "Reception"), requires=(("case_id", "Case"),))
     __table_args__ = (Index("ix_reception_case_case", "case_id"),)
 
     reception_id = Column(Integer, ForeignKey("reception.id", ondelete="CASCADE"), primary_key=True)

@@ -19,12 +19,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import StringField, TextAreaField
 
 from app.cases.case_page import case_badge
-from app.cases.models import Case
 from app.cases.references import (
+    HIDDEN_CASE,
     cases_by_numbers,
     entries_by_numbers,
-    join_numbers,
     overseen_petitioners,
+    relinked_cases,
+    shown_numbers_for_form,
+    visible_case_ids,
 )
 from app.core import clock
 from app.core.errors import DomainError, DomainErrors, StaleRecordError
@@ -146,8 +148,10 @@ class LeaderView(ShowsEveryProblem, ScopedModelView):
         leader = self.get_scoped_item(pk)
         self.update_redirect()
         widgets = self._get_show_widget(leader.id, leader)
+        # Only the holdings the viewer may see: a holding of a case they may not open (a 检举控告
+        # about their own unit, another township's case) is not theirs to read.
         holdings = db.session.execute(
-            select(Holding).where(Holding.leader_id == leader.id)
+            select(Holding).where(Holding.leader_id == leader.id, scope_clause(Holding))
             .options(selectinload(Holding.case), selectinload(Holding.ledger_entry), selectinload(Holding.duties))
             .order_by(Holding.status, Holding.taken_on.desc())
         ).scalars().all()
@@ -330,9 +334,7 @@ class HoldingView(ShowsEveryProblem, ScopedModelView):
         end_form = forms.get("end_form") or EndHoldingForm(formdata=None, ended_on=clock.today())
         acts = rules.may_act_for(g.user, holding.leader) and holding.is_active
         case = holding.case
-        case_visible = case is not None and db.session.execute(
-            select(Case.id).where(Case.id == case.id, scope_clause(Case))
-        ).first() is not None
+        case_visible = case is not None and bool(visible_case_ids([case.id]))
         return self.render_template(
             self.show_template, title=f"{holding.leader.name} · {holding.target_number}", item=holding,
             state=_holding_state(holding), petitioners=overseen_petitioners(case), case_visible=case_visible,
@@ -523,12 +525,12 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
     def prefill_form(self, form, pk) -> None:
         reception = self.datamodel.get(pk)
         if reception is not None:
-            form.case_numbers.data = join_numbers(reception.cases)
+            form.case_numbers.data = shown_numbers_for_form(reception.cases)
 
     def validate_item(self, item: Reception, is_new: bool) -> None:
         problems: list[DomainError] = []
         try:
-            item.cases = cases_by_numbers(db.session, item.case_numbers, current_scope())
+            item.cases = relinked_cases(db.session, item.case_numbers, item.cases, current_scope())
         except DomainError as exc:
             problems.append(exc)
         problems += rules.reception_problems(item, g.user)
@@ -605,12 +607,10 @@ class LeaderScoreView(BaseView):
             abort(404)
         first, last = self._period()
         result = score.compute_scores(db.session, [leader], first, last)[0]
-        ids = [line.case_id for line in result.lines if line.case_id]
-        visible = set(db.session.execute(select(Case.id).where(Case.id.in_(ids), scope_clause(Case))).scalars()) \
-            if ids else set()
+        visible = visible_case_ids(line.case_id for line in result.lines if line.case_id)
         return self.render_template(
             "xf/leaders/score_detail.html", title=gettext("Score of %(name)s", name=leader.name), leader=leader,
-            score=result, first=first, last=last, visible=visible,
+            score=result, first=first, last=last, visible=visible, hidden_case=HIDDEN_CASE,
         )
 
 

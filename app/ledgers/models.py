@@ -199,8 +199,13 @@ class LedgerParty(Model):
 
     @property
     def case_number(self) -> str:
-        """The linked case's number (what the entry form shows in the party's row)."""
-        return self.case.number if self.case is not None else ""
+        """The linked case's number (what the entry form shows in the party's row) — empty when
+        the user may not open that case (app/cases/references.py)."""
+        from app.cases.references import visible_case_ids
+
+        if self.case is None or not visible_case_ids([self.case.id]):
+            return ""
+        return self.case.number
 
 
 def summarize_parties(entry: LedgerEntry) -> str:

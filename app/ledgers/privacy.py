@@ -6,6 +6,7 @@ reaches both.
 
 from __future__ import annotations
 
+from app.cases.references import linked_case
 from app.core.privacy import mask_id_number, mask_phone
 from app.ledgers.models import LedgerEntry
 
@@ -17,7 +18,7 @@ def party_values(entry: LedgerEntry, full: bool) -> list[dict[str, str]]:
             "id_number": (p.id_number or "") if full else mask_id_number(p.id_number),
             "phone": (p.phone or "") if full else mask_phone(p.phone),
             "address": p.address or "",
-            "case_number": p.case_number,
+            "case_number": linked_case(p.case).number if p.case is not None else "",
         }
         for p in entry.parties
     ]

@@ -227,12 +227,15 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
     # --- saving the form --------------------------------------------------------------------------
 
     def _link_parties(self, entry: LedgerEntry) -> list[DomainError]:
+        from app.cases.references import visible_case_ids
         from app.mediation.rules import find_case
 
         problems = []
         scope = current_scope()
         for party in entry.parties:
             number = getattr(party, "case_number_input", None)
+            if number is None and party.case is not None and not visible_case_ids([party.case.id], scope):
+                continue  # a link the user was never shown (Art. 30) stays as it is
             if number is None:
                 party.case = None
                 party.petitioner = None

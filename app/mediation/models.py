@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, relationship
 
+from app.cases.references import LINKED_NUMBERS
 from app.core.choices import Choices
 from app.core.models import Stamped, Versioned
 from app.core.scoping import ScopeSpec
@@ -202,7 +203,7 @@ class MediationRecord(Stamped, Versioned, Model):
     parties = Column(String(300), nullable=False)
     ledger_entry_id = Column(Integer, ForeignKey("ledger_entry.id", ondelete="SET NULL"), nullable=True)
     case_id = Column(Integer, ForeignKey("petition_case.id", ondelete="SET NULL"), nullable=True)
-    case_number = Column(String(24), nullable=True)
+    case_number = Column(String(24), nullable=True, info=LINKED_NUMBERS)
     method = Column(String(16), nullable=False, info={"choices": MediationMethod})
     applied_on = Column(Date, nullable=False)
     mediated_on = Column(Date, nullable=True)

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
+from app.cases.references import visible_case_ids
 from app.core import clock
 from app.core.errors import DomainError
 from app.core.scoping import ScopeFilter, current_scope, get_scoped, scope_clause
@@ -158,12 +159,20 @@ class MediationRecordView(ShowsEveryProblem, ScopedModelView):
             form.township.data = entry.township
             form.village.data = entry.village
 
+    def prefill_form(self, form, pk) -> None:
+        record = self.datamodel.get(pk)
+        if record is not None and record.case is not None and not visible_case_ids([record.case_id]):
+            form.case_number.data = ""  # a case the editor may not open is not shown (Art. 30)
+
     def validate_item(self, item: MediationRecord, is_new: bool) -> None:
         scope = current_scope()
         problems: list[DomainError] = []
         number = (item.case_number or "").strip().upper() or None
+        if number is None and item.case is not None and not visible_case_ids([item.case.id], scope):
+            number = item.case.number  # a link the editor was never shown (Art. 30) stays
+        else:
+            item.case = rules.find_case(db.session, number, scope) if number else None
         item.case_number = number
-        item.case = rules.find_case(db.session, number, scope) if number else None
         if number and item.case is None:
             problems.append(DomainError(
                 gettext("No petition case numbered %(number)s in your area", number=number), field="case_number"

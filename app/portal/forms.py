@@ -13,6 +13,7 @@ class PetitionForm(FlaskForm):
     township = StringField()
     village = StringField()
     category = StringField()
+    reported_unit = StringField()
     subject = StringField()
     title = StringField()
     content = TextAreaField()

@@ -36,6 +36,7 @@ from app.attachments.models import CaseAttachment
 from app.attachments.storage import JPEG, PDF, PNG, StoredFile, remove_stored, store_upload
 from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Category, Channel, Mailbox, Petitioner, Subject
+from app.cases.rules import hold_for_screening
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError, DomainErrors
 from app.core.validators import (
@@ -82,6 +83,12 @@ class PetitionInput:
     department_id: int | None = None
     subject_id: int | None = None
     id_number: str | None = None
+    # 检举控告 only: the unit reported on (an org unit id), or REPORTED_UNKNOWN ("不清楚").
+    reported_unit: str | None = None
+
+
+# The portal's answer "不清楚" to "which unit do you report on?".
+REPORTED_UNKNOWN = "unknown"
 
 
 @dataclass
@@ -135,6 +142,13 @@ def townships() -> list[OrgUnit]:
 
 def villages() -> list[OrgUnit]:
     return _active(OrgUnit.kind == OrgKind.VILLAGE.value)
+
+
+def reportable_units() -> list[OrgUnit]:
+    """Units a 检举控告 may name (the petitioner chooses, or answers 不清楚): the county's
+    departments and offices, and the townships."""
+    return _active(((OrgUnit.kind != OrgKind.COUNTY.value) & OrgUnit.township_id.is_(None))
+                   | (OrgUnit.kind == OrgKind.TOWNSHIP.value))
 
 
 def subjects() -> list[Subject]:
@@ -196,6 +210,8 @@ def check(data: PetitionInput) -> tuple[OrgUnit, OrgUnit, OrgUnit | None]:
             refuse(gettext("Choose the village you are writing to."), "village")
     if data.category not in Category.codes():
         refuse(gettext("Choose what kind of matter this is."), "category")
+    elif data.category == Category.ACCUSATION.value and reported_unit_of(data) is False:
+        refuse(gettext("Choose the unit you report on, or “Not sure”."), "reported_unit")
     if data.subject_id is not None:
         subject = db.session.get(Subject, data.subject_id)
         if subject is None or not subject.active:
@@ -205,6 +221,17 @@ def check(data: PetitionInput) -> tuple[OrgUnit, OrgUnit, OrgUnit | None]:
         raise DomainErrors(problems)
     assert township is not None and mailbox_unit is not None  # noqa: S101 — checked above
     return mailbox_unit, township, village
+
+
+def reported_unit_of(data: PetitionInput) -> OrgUnit | None | bool:
+    """The unit a 检举控告 names: an org unit, None for "不清楚", False when not answered."""
+    if data.reported_unit == REPORTED_UNKNOWN:
+        return None
+    unit_id = int(data.reported_unit) if (data.reported_unit or "").isdigit() else None
+    unit = db.session.get(OrgUnit, unit_id) if unit_id is not None else None
+    if unit is None or unit not in reportable_units():
+        return False
+    return unit
 
 
 def _check_text(refuse, data: PetitionInput) -> None:
@@ -301,6 +328,10 @@ def submit_petition(
         created_at=moment,
         updated_at=moment,
     )
+    if data.category == Category.ACCUSATION.value:
+        # 条例 Art. 30: held for the petition office's screening, never shown to the unit named.
+        claimed = reported_unit_of(data)
+        hold_for_screening(case, claimed or None, county_unit())
     case.petitioners.append(
         Petitioner(
             name=data.name,

@@ -112,6 +112,8 @@ def _write_page(form: PetitionForm, errors: dict[str, str] | None = None, status
         townships=townships,
         village_groups=[(t, [v for v in villages if v.township_id == t.id]) for t in townships],
         subjects=submission.subjects(),
+        reportable_units=submission.reportable_units(),
+        reported_unknown=submission.REPORTED_UNKNOWN,
         limits=submission,
         file_limit_mb=current_app.config.get("PORTAL_MAX_FILE_MB", 3),
     )
@@ -134,6 +136,7 @@ def _petition_input(form: PetitionForm) -> submission.PetitionInput:
         name=text(form.name),
         phone=text(form.phone),
         id_number=text(form.id_number) or None,
+        reported_unit=text(form.reported_unit) or None,
     )
 
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases.models import Case
-from app.core.scoping import scope_clause
+from app.cases.references import shown_case_numbers
+from app.core.scoping import current_scope, scope_clause
 from app.org.models import OrgUnit
 from app.reports import figures as F
 from app.reports.figures import ReportFilters
@@ -112,10 +113,12 @@ def records(filters: RecordFilters, limit: int | None = None, offset: int = 0) -
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     county = gettext("County")
+    viewer = current_scope()
     for (record_id, decided, kind, unit_name, person, post, town_name, reason, decided_by, document, cases,
          order_numbers) in db.session.execute(statement):
         yield record_id, [decided.isoformat(), AccountabilityKind.label_of(kind), unit_name or "", person or "",
-                          post or "", town_name or county, reason, decided_by, document or "", cases, order_numbers]
+                          post or "", town_name or county, reason, decided_by, document or "",
+                          shown_case_numbers(cases, viewer), order_numbers]
 
 
 def case_links(record_ids: list[int], filters: RecordFilters) -> dict[int, dict[str, int]]:

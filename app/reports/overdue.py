@@ -22,9 +22,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases import flags
 from app.cases.models import Case, CaseStatus
+from app.cases.references import shown_case_numbers
 from app.cases.workflow import scope_and
 from app.core.calendar import Urgency
-from app.core.scoping import Scope
+from app.core.scoping import Scope, current_scope
 from app.deadlines.policy import DeadlinePolicy
 from app.org.models import OrgUnit
 from app.reports.figures import Period
@@ -235,6 +236,7 @@ def open_orders(filters: WatchFilters, moment: datetime, limit: int | None = Non
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     today = moment.date()
+    viewer = current_scope()
     for order_id, kind, unit_name, status, issued, due, escalated_from, targets in db.session.execute(statement):
         late = (today - due).days if due is not None else 0
         level = gettext("Level %(level)d", level=ESCALATION_LEVELS.get(kind, 1))
@@ -242,4 +244,5 @@ def open_orders(filters: WatchFilters, moment: datetime, limit: int | None = Non
             level = gettext("%(level)s, escalated from DB%(number)06d", level=level, number=escalated_from)
         yield order_id, [f"DB{order_id:06d}", OrderKind.label_of(kind), unit_name or "",
                          OrderStatus.label_of(status), issued.strftime("%Y-%m-%d") if issued else "",
-                         due.isoformat() if due else "", late if late > 0 else "", level, targets or ""]
+                         due.isoformat() if due else "", late if late > 0 else "", level,
+                         shown_case_numbers(targets, viewer)]

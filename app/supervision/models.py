@@ -6,8 +6,8 @@ Who sees what (the ScopeSpecs below; rules in orders.py / meetings.py / accounta
   township of the supervisor who issued it (empty for the county's 督查室/信访局, whose users see
   the whole county anyway) — and the addressed unit with the place above it (`org_unit`
   scoping of `unit_id`: that unit's users, and a township's users for units of their township).
-  The cases behind an order are listed on it by number and title; petitioners of 检举控告 cases
-  are never shown.
+  The cases behind an order are listed on it by number and title — to a viewer who may open
+  them (app/cases/references.py `linked_cases`); petitioners of 检举控告 cases are never shown.
 - `JointMeeting` (联席会议): the convening township (`township_id`, empty for the county), and
   every unit that took part or was given a follow-up task.
 - `AccountabilityRecord` (问责): county-level users, the 纪委 (any user of a discipline unit),
@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app.cases.references import LINKED_NUMBERS
 from app.core.choices import Choices
 from app.core.models import Stamped, Versioned
 from app.core.scoping import ScopeSpec
@@ -96,7 +97,7 @@ class SupervisionOrder(Stamped, Versioned, Model):
         Integer, ForeignKey("supervision_order.id", name="fk_supervision_order_from"), nullable=True
     )
     # Denormalised for lists: the numbers of the cases and entries behind the order.
-    targets_summary = Column(String(2000), nullable=False, default="")
+    targets_summary = Column(String(2000), nullable=False, default="", info=LINKED_NUMBERS)
     target_count = Column(Integer, nullable=False, default=0)
 
     unit = relationship("OrgUnit", foreign_keys=[unit_id], lazy="joined")
@@ -140,7 +141,7 @@ class OrderTarget(Model):
     """A case or a ledger entry an order is about."""
 
     __tablename__ = "supervision_order_target"
-    __scope__ = ScopeSpec(parent=("order_id", "SupervisionOrder"))
+    __scope__ = ScopeSpec(parent=("order_id", "SupervisionOrder"), requires=(("case_id", "Case"),))
     __table_args__ = (
         CheckConstraint("(case_id IS NULL) <> (ledger_entry_id IS NULL)", name="ck_order_target_one"),
         Index("ix_order_target_order", "order_id"),
@@ -237,7 +238,7 @@ class JointMeeting(Stamped, Versioned, Model):
     decisions = Column(Text, nullable=True)
     # Denormalised for lists.
     unit_names = Column(String(2000), nullable=False, default="")
-    case_numbers = Column(String(2000), nullable=False, default="")
+    case_numbers = Column(String(2000), nullable=False, default="", info=LINKED_NUMBERS)
 
     township = relationship("OrgUnit", foreign_keys=[township_id])
     units = relationship("OrgUnit", secondary="joint_meeting_unit", order_by="OrgUnit.sort_order")
@@ -262,7 +263,7 @@ class MeetingUnit(Model):
 
 class MeetingCase(Model):
     __tablename__ = "joint_meeting_case"
-    __scope__ = ScopeSpec(parent=("meeting_id", "JointMeeting"))
+    __scope__ = ScopeSpec(parent=("meeting_id", "JointMeeting"), requires=(("case_id", "Case"),))
     __table_args__ = (Index("ix_joint_meeting_case_case", "case_id"),)
 
     meeting_id = Column(Integer, ForeignKey("joint_meeting.id", ondelete="CASCADE"), primary_key=True)
@@ -331,7 +332,7 @@ class AccountabilityRecord(Stamped, Versioned, Model):
     decided_on = Column(Date, nullable=False)
     document_number = Column(String(50), nullable=True)  # 文号
     # Denormalised for lists.
-    case_numbers = Column(String(2000), nullable=False, default="")
+    case_numbers = Column(String(2000), nullable=False, default="", info=LINKED_NUMBERS)
     order_numbers = Column(String(2000), nullable=False, default="")
 
     unit = relationship("OrgUnit", foreign_keys=[unit_id], lazy="joined")
@@ -352,7 +353,7 @@ class AccountabilityRecord(Stamped, Versioned, Model):
 
 class AccountabilityCase(Model):
     __tablename__ = "accountability_case"
-    __scope__ = ScopeSpec(parent=("record_id", "AccountabilityRecord"))
+    __scope__ = ScopeSpec(parent=("record_id", "AccountabilityRecord"), requires=(("case_id", "Case"),))
     __table_args__ = (Index("ix_accountability_case_case", "case_id"),)
 
     record_id = Column(Integer, ForeignKey("accountability_record.id", ondelete="CASCADE"), primary_key=True)

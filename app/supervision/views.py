@@ -28,7 +28,12 @@ from app.cases.references import (
     cases_by_numbers,
     entries_by_numbers,
     join_numbers,
+    linked_case,
     overseen_petitioners,
+    relinked_cases,
+    shown_case_numbers,
+    shown_numbers_for_form,
+    visible_case_ids,
 )
 from app.cases.workflow import scope_and
 from app.core import clock
@@ -54,12 +59,14 @@ from app.supervision.forms import (
     TaskForm,
 )
 from app.supervision.models import (
+    AccountabilityCase,
     AccountabilityKind,
     AccountabilityRecord,
     JointMeeting,
     MeetingTask,
     OrderKind,
     OrderStatus,
+    OrderTarget,
     SupervisionOrder,
 )
 
@@ -223,6 +230,21 @@ def _render_issue(view: Any, form: IssueForm, items: list[Case], status: int = 2
 # --- supervision orders -------------------------------------------------------------------------------
 
 
+def _target_choices(order: SupervisionOrder) -> list[tuple[str, str]]:
+    """The order's targets to carry into an escalation, each as the viewer may read it."""
+    return [(str(t.id), linked_case(t.case).number if t.case is not None else t.number) for t in order.targets]
+
+
+def linking_case(parent_key: Any, link_parent: Any, link_case: Any, value: str):
+    """Records (`parent_key`) linked through `link_parent`/`link_case` to the case numbered
+    `value` — if the user may open that case: searching by the number of any other must not
+    confirm that it exists, nor what it is linked to."""
+    number = value.strip().upper()
+    return parent_key.in_(
+        select(link_parent).join(Case, Case.id == link_case).where(Case.number == number, scope_clause(Case))
+    )
+
+
 def _order_number_clause(value: str):
     order_id = orders.order_id_of(value)
     return SupervisionOrder.id == (order_id or -1)
@@ -280,7 +302,7 @@ class SupervisionOrderView(ScopedModelView):
         QuickSearch("late", _l("Answer overdue"), _answer_overdue_clause, kind="select",
                     choices=lambda: [("1", gettext("Yes"))]),
         QuickSearch("case", _l("Case number"),
-                    lambda v: SupervisionOrder.targets_summary.like(f"%{v.strip().upper()}%")),
+                    lambda v: linking_case(SupervisionOrder.id, OrderTarget.order_id, OrderTarget.case_id, v)),
     )
 
     # --- issuing -------------------------------------------------------------------------------
@@ -337,15 +359,13 @@ class SupervisionOrderView(ScopedModelView):
         answer_form = forms.get("answer_form") or AnswerForm(formdata=None)
         accept_form = forms.get("accept_form") or AcceptForm(formdata=None)
         escalate_form = forms.get("escalate_form") or EscalateForm(formdata=None)
-        escalate_form.targets.choices = [(str(t.id), t.number) for t in order.targets]
+        escalate_form.targets.choices = _target_choices(order)
         if escalate_form.targets.data is None:
             escalate_form.targets.data = [str(t.id) for t in order.targets]
         if escalate_form.due_on.data is None:
             escalate_form.due_on.data = current_policy().calendar.add_working_days(clock.today(), 3)
         user = g.user
-        visible_cases = set(db.session.execute(
-            select(Case.id).where(Case.id.in_([t.case_id for t in order.targets if t.case_id]), scope_clause(Case))
-        ).scalars())
+        visible_case_ids(t.case_id for t in order.targets)  # one query for the page's cases
         following = db.session.execute(
             select(SupervisionOrder).where(SupervisionOrder.escalated_from_id == order.id,
                                            scope_clause(SupervisionOrder))
@@ -356,8 +376,6 @@ class SupervisionOrderView(ScopedModelView):
             order=order,
             chain=orders.escalation_chain(order),
             following=following,
-            visible_cases=visible_cases,
-            petitioners=overseen_petitioners,
             answer_form=answer_form,
             accept_form=accept_form,
             escalate_form=escalate_form,
@@ -413,7 +431,7 @@ class SupervisionOrderView(ScopedModelView):
     def escalate(self, pk):
         form = EscalateForm()
         order = self.get_scoped_item(pk)
-        form.targets.choices = [(str(t.id), t.number) for t in order.targets]
+        form.targets.choices = _target_choices(order)
         return self._step(
             pk, "escalate_form", form,
             lambda order, form: orders.escalate_order(
@@ -474,13 +492,13 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
     def prefill_form(self, form, pk) -> None:
         meeting = self.datamodel.get(pk)
         if meeting is not None:
-            form.case_numbers.data = join_numbers(meeting.cases)
+            form.case_numbers.data = shown_numbers_for_form(meeting.cases)
 
     def validate_item(self, item: JointMeeting, is_new: bool) -> None:
         scope = current_scope()
         problems: list[DomainError] = []
         try:
-            item.cases = cases_by_numbers(db.session, item.case_numbers, scope)
+            item.cases = relinked_cases(db.session, item.case_numbers, item.cases, scope)
         except DomainError as exc:
             problems.append(exc)
         problems += meetings.meeting_problems(item, scope)
@@ -499,9 +517,6 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
         widgets = self._get_show_widget(meeting.id, meeting)
         task_form = task_form or TaskForm(formdata=None)
         task_form.unit.choices = org_select_choices("responsible", gettext("Please choose"))
-        visible_cases = set(db.session.execute(
-            select(Case.id).where(Case.id.in_([c.id for c in meeting.cases]), scope_clause(Case))
-        ).scalars()) if meeting.cases else set()
         user = g.user
         return self.render_template(
             self.show_template, pk=meeting.id, title=self.show_title, widgets=widgets, item=meeting,
@@ -509,7 +524,7 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
             can_add_task=may("can_add_task", self) and may("can_edit", self),
             may_complete={t.id: may("can_complete_task", self) and meetings.may_complete(t, user)
                           for t in meeting.tasks},
-            visible_cases=visible_cases, petitioners=overseen_petitioners, today=clock.today(),
+            today=clock.today(),
         ), status
 
     @expose("/task/<pk>", methods=["POST"])
@@ -610,7 +625,8 @@ class AccountabilityView(ShowsEveryProblem, ScopedModelView):
                     choices=AccountabilityKind.choices),
         QuickSearch("person", _l("Person held to account"), lambda v: AccountabilityRecord.person_name == v.strip()),
         QuickSearch("case", _l("Case number"),
-                    lambda v: AccountabilityRecord.case_numbers.like(f"%{v.strip().upper()}%")),
+                    lambda v: linking_case(AccountabilityRecord.id, AccountabilityCase.record_id,
+                                           AccountabilityCase.case_id, v)),
     )
 
     def prefill_add_form(self, form) -> None:
@@ -618,20 +634,20 @@ class AccountabilityView(ShowsEveryProblem, ScopedModelView):
         order = get_scoped(SupervisionOrder, request.args.get("order"))
         if order is not None:
             form.order_numbers.data = order.number
-            form.case_numbers.data = "、".join(t.case.number for t in order.targets if t.case is not None)
+            form.case_numbers.data = shown_numbers_for_form(t.case for t in order.targets if t.case is not None)
             form.unit.data = order.unit
 
     def prefill_form(self, form, pk) -> None:
         record = self.datamodel.get(pk)
         if record is not None:
-            form.case_numbers.data = join_numbers(record.cases)
+            form.case_numbers.data = shown_numbers_for_form(record.cases)
             form.order_numbers.data = join_numbers(record.orders)
 
     def validate_item(self, item: AccountabilityRecord, is_new: bool) -> None:
         scope = current_scope()
         problems: list[DomainError] = []
         try:
-            item.cases = cases_by_numbers(db.session, item.case_numbers, scope)
+            item.cases = relinked_cases(db.session, item.case_numbers, item.cases, scope)
         except DomainError as exc:
             problems.append(exc)
         try:
@@ -673,7 +689,7 @@ def _orders_to_answer(user: Any) -> QueueSection | None:
     return QueueSection(
         "orders-to-answer", gettext("Supervision orders awaiting your unit's answer"),
         [QueueEntry(f"{o.number} {o.kind_label}", o.requirement[:80], url_for("SupervisionOrderView.show", pk=o.id),
-                    o.due_on, o.targets_summary[:60]) for o in rows],
+                    o.due_on, shown_case_numbers(o.targets_summary)[:60]) for o in rows],
         total, url_for("SupervisionOrderView.list", q_status=OrderStatus.ISSUED.value),
     )
 
@@ -692,7 +708,8 @@ def _answers_to_review(user: Any) -> QueueSection | None:
     return QueueSection(
         "answers-to-review", gettext("Answers to supervision orders awaiting your review"),
         [QueueEntry(f"{o.number} {o.kind_label}", o.unit.name if o.unit else "",
-                    url_for("SupervisionOrderView.show", pk=o.id), o.answered_at, o.targets_summary[:60])
+                    url_for("SupervisionOrderView.show", pk=o.id), o.answered_at,
+                    shown_case_numbers(o.targets_summary)[:60])
          for o in rows],
         total, url_for("SupervisionOrderView.list", q_status=OrderStatus.ANSWERED.value),
     )

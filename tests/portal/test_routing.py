@@ -71,7 +71,8 @@ def test_a_department_letter_suggests_that_department_but_never_shows_it_an_accu
     assert f'<option value="{rsj.id}" selected' in body  # the proposal suggests the department
 
     # A report of wrongdoing sent to the department's mailbox is never routed to it (Art. 30).
-    _code, accusation = submit(public, db_session, mailbox="department", department=str(rsj.id), category="accusation")
+    _code, accusation = submit(public, db_session, mailbox="department", department=str(rsj.id), category="accusation",
+                               reported_unit=str(rsj.id))
     ok(step(county_clerk, accusation.id, "accept"))
     body = county_clerk.get(f"/cases/show/{accusation.id}").get_data(as_text=True)
     assert f'<option value="{rsj.id}" selected' not in body
