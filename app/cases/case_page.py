@@ -187,6 +187,8 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "petitioners": petitioner_rows(case, shows_personal_data(case, actor)),
         "timeline": timeline,
         "assignment": assignment,
+        "plan_given": bool(assignment is not None and assignment.is_complex
+                           and workflow.plan_submitted(case, assignment, session)),
         "pending_extension": pending_extension,
         "open_pause": open_pause,
         "joint_reviews": joint_reviews,

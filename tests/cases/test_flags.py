@@ -285,6 +285,7 @@ def test_complex_case_plan_deadline_until_a_plan_is_given(county, client_as):
     handler = client_as("handler")
     panel = deadline_panel(handler, case)
     assert "化解方案期限" in panel and "超期" in panel, panel
+    assert "已报送化解方案" not in page_text(handler.get(f"/cases/show/{case.id}"))
     assert "超期" in queue(handler)[0][case.number]
     for login in WATCHERS:
         client = client_as(login)
@@ -298,6 +299,7 @@ def test_complex_case_plan_deadline_until_a_plan_is_given(county, client_as):
     assert response.status_code == 302, form_errors(response)
     case = county.refresh(case)
     assert case.next_due_at == case.due_at > now
+    assert "已报送化解方案" in page_text(handler.get(f"/cases/show/{case.id}"))
     assert case.number not in watch_list(client_as("county_supervisor"), case.number)
     assert report_row(client_as("county_manager"), case.number) is None
 
