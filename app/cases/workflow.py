@@ -70,7 +70,7 @@ from app.cases.workflow_models import (
     ReviewKind,
     ReviewOutcome,
 )
-from app.core.calendar import DayKind, Urgency, paused_days, urgency
+from app.core.calendar import DayKind, Term, Urgency, paused_days, urgency
 from app.core.choices import Choices
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError, StaleRecordError
@@ -453,19 +453,40 @@ def _instruct(ctx: StepContext) -> None:
     ctx.text = ctx.inputs["text"]
 
 
-def _reply_deadline(ctx: StepContext, rule: RuleCode) -> datetime:
-    """The reply deadline a new assignment gets: 60 days from acceptance, or the fast track."""
+def reply_term(case: Case) -> Term | None:
+    """The period the reply deadline comes from (for a deadline set before periods were kept,
+    the deadline itself)."""
+    term = Term.from_json(case.due_term)
+    if term is None and case.due_at is not None:
+        term = Term.ending(case.due_at)
+    return term
+
+
+def review_term(review: CaseReview) -> Term:
+    return Term.from_json(review.due_term) or Term.ending(review.due_at)
+
+
+def set_reply_term(case: Case, term: Term, policy: DeadlinePolicy) -> None:
+    """The reply deadline becomes the end of `term` (rolled past rest days once)."""
+    case.due_term = term.as_json()
+    case.due_at = term.due(policy.calendar)
+
+
+def set_review_term(review: CaseReview, term: Term, policy: DeadlinePolicy) -> None:
+    review.due_term = term.as_json()
+    review.due_at = term.due(policy.calendar)
+
+
+def _reply_deadline(ctx: StepContext, rule: RuleCode) -> Term:
+    """The reply period a new assignment gets: 60 days from acceptance, or the fast track."""
     case = ctx.case
-    if rule == RuleCode.HANDLE:
-        due = ctx.policy.due(RuleCode.HANDLE, case.accepted_at or ctx.at)
-    else:
-        due = ctx.policy.due(rule, ctx.at)
-    # An extension or a pause granted under an earlier assignment still counts.
-    if case.extension_days:
-        due = ctx.policy.extend(due, case.extension_days, DayKind.CALENDAR)
-    if case.paused_days:
-        due = ctx.policy.extend(due, case.paused_days, ctx.policy.rule(rule).kind)
-    return due
+    policy = ctx.policy
+    start = (case.accepted_at or ctx.at) if rule == RuleCode.HANDLE else ctx.at
+    term = policy.term(rule, start)
+    # An extension or a pause granted under an earlier assignment still counts: it lengthens
+    # the period, which then rolls once.
+    term = term.lengthened(case.extension_days or 0, policy.rule(RuleCode.EXTENSION).kind)
+    return term.lengthened(case.paused_days or 0, policy.rule(rule).kind)
 
 
 def assign_case(ctx: StepContext) -> None:
@@ -494,13 +515,15 @@ def assign_case(ctx: StepContext) -> None:
             raise DomainError(
                 gettext("This unit sent the case back; choose another unit."), field="unit"
             )
-    statutory = _reply_deadline(ctx, rule)
+    term = _reply_deadline(ctx, rule)
+    statutory = term.due(ctx.policy.calendar)
     chosen = ctx.inputs.get("deadline")
     if chosen is not None:
-        due = datetime.combine(chosen, time(23, 59, 59))
         if chosen <= ctx.at.date():
             raise DomainError(gettext("The deadline must be after the day of assignment."), field="deadline")
-        if due > statutory:
+        # A shorter period of the clerk's choosing: its last day rolls past a rest day like any.
+        term = Term.of(ctx.at, (chosen - ctx.at.date()).days, DayKind.CALENDAR)
+        if term.due(ctx.policy.calendar) > statutory:
             raise DomainError(
                 gettext(
                     "The deadline may not be later than the rule allows (%(date)s).",
@@ -508,8 +531,8 @@ def assign_case(ctx: StepContext) -> None:
                 ),
                 field="deadline",
             )
-    else:
-        due = statutory
+    set_reply_term(case, term, ctx.policy)
+    due = case.due_at
     ctx.add(
         Assignment(
             case_id=case.id,
@@ -526,7 +549,6 @@ def assign_case(ctx: StepContext) -> None:
     )
     case.responsible_unit_id = unit.id
     case.assigned_at = ctx.at
-    case.due_at = due
     case.due_kind = ctx.policy.rule(rule).kind.value
     if transfer:
         case.transfer_count = (case.transfer_count or 0) + 1
@@ -769,7 +791,8 @@ def _decide_extension(ctx: StepContext) -> None:
     case.extension_pending = False
     if approve:
         request.due_before = case.due_at
-        case.due_at = ctx.policy.extend(case.due_at, request.days, DayKind.CALENDAR)
+        extension = ctx.policy.rule(RuleCode.EXTENSION).kind
+        set_reply_term(case, reply_term(case).lengthened(request.days, extension), ctx.policy)
         request.due_after = case.due_at
         case.extended = True
         case.extension_days = request.days
@@ -832,17 +855,22 @@ def _resume(ctx: StepContext) -> None:
     pause = _open_pause(ctx)
     started = case.paused_since
     review = open_review(case, ctx.session) if case.status == S.REVIEWING else None
-    kind = DayKind.CALENDAR if review is not None else DayKind(case.due_kind or DayKind.CALENDAR.value)
+    if review is not None:
+        kind = ctx.policy.rule(RuleCode.REVIEW_ANSWER).kind
+    else:
+        kind = DayKind(case.due_kind or DayKind.CALENDAR.value)
     days = paused_days(started, ctx.at, kind, ctx.policy.calendar)
     if review is not None:
-        review.due_at = ctx.policy.extend(review.due_at, days, kind)
+        set_review_term(review, review_term(review).lengthened(days, kind), ctx.policy)
         new_due = review.due_at
     else:
         if case.due_at is not None:
-            case.due_at = ctx.policy.extend(case.due_at, days, kind)
+            set_reply_term(case, reply_term(case).lengthened(days, kind), ctx.policy)
         else:
             # Paused before any reply deadline existed: the acceptance clock moves instead.
-            case.accept_due_at = ctx.policy.extend(case.accept_due_at, days, DayKind.CALENDAR)
+            accept = ctx.policy.term(RuleCode.ACCEPT, case.received_at)
+            case.accept_due_at = accept.lengthened((case.paused_days or 0) + days, kind).due(
+                ctx.policy.calendar)
         new_due = case.due_at or case.accept_due_at
     if pause is not None:
         pause.ended_at = ctx.at
@@ -952,7 +980,7 @@ def _follow_up(ctx: StepContext) -> None:
         # Back to the handling unit with a fresh short deadline (seed 004: 不满意的继续跟踪).
         ctx.to_state = S.HANDLING
         case.redo_count = (case.redo_count or 0) + 1
-        case.due_at = ctx.policy.due(RuleCode.FAST_TRACK, ctx.at)
+        set_reply_term(case, ctx.policy.term(RuleCode.FAST_TRACK, ctx.at), ctx.policy)
         case.due_kind = ctx.policy.rule(RuleCode.FAST_TRACK).kind.value
         ctx.details["deadline"] = _day(case.due_at)
     ctx.text = ctx.inputs.get("note")
@@ -1028,8 +1056,9 @@ def _open_review_request(ctx: StepContext, kind: ReviewKind, answered_at: dateti
         )
     review = CaseReview(
         case_id=ctx.case.id, kind=kind.value, requested_at=ctx.at, requested_by_id=ctx.actor.id,
-        reason=ctx.inputs["reason"], due_at=ctx.policy.due(RuleCode.REVIEW_ANSWER, ctx.at),
+        reason=ctx.inputs["reason"],
     )
+    set_review_term(review, ctx.policy.term(RuleCode.REVIEW_ANSWER, ctx.at), ctx.policy)
     ctx.add(review)
     ctx.session.flush([review])
     ctx.case.review_count = 1 if kind == ReviewKind.RECHECK else 2
@@ -1105,7 +1134,7 @@ def _decide_review(ctx: StepContext) -> None:
         # The original handling is set aside: the unit handles the matter again.
         ctx.to_state = S.HANDLING
         case.redo_count = (case.redo_count or 0) + 1
-        case.due_at = ctx.policy.due(RuleCode.HANDLE, ctx.at)
+        set_reply_term(case, ctx.policy.term(RuleCode.HANDLE, ctx.at), ctx.policy)
         case.due_kind = ctx.policy.rule(RuleCode.HANDLE).kind.value
         case.closed_at = None
         ctx.details["deadline"] = _day(case.due_at)

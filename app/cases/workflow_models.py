@@ -284,6 +284,7 @@ class CaseReview(Model):
     requested_by_id = _user_fk()
     reason = Column(Text, nullable=False)
     due_at = Column(DateTime, nullable=False)
+    due_term = Column(JSON(none_as_null=True), nullable=True)  # the period due_at comes from (Term)
     decided_at = Column(DateTime, nullable=True)
     decided_by_id = _user_fk()
     outcome = Column(String(16), nullable=True, info={"choices": ReviewOutcome})

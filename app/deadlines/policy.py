@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import refcache
-from app.core.calendar import DayKind, WorkCalendar, deadline, extend
+from app.core.calendar import DayKind, Term, WorkCalendar
 from app.deadlines.models import DEFAULT_RULES, DeadlineRule, HolidayOverride, RuleCode
 
 
@@ -34,13 +34,14 @@ class DeadlinePolicy:
     def rule(self, code: RuleCode | str) -> Rule:
         return self.rules[RuleCode(code)]
 
+    def term(self, code: RuleCode | str, start: datetime) -> Term:
+        """The period of rule `code` started at `start`."""
+        rule = self.rule(code)
+        return Term.of(start, rule.days, rule.kind)
+
     def due(self, code: RuleCode | str, start: datetime) -> datetime:
         """When the clock of rule `code`, started at `start`, runs out."""
-        rule = self.rule(code)
-        return deadline(start, rule.days, rule.kind, self.calendar)
-
-    def extend(self, due: datetime, days: int, kind: DayKind | str) -> datetime:
-        return extend(due, days, kind, self.calendar)
+        return self.term(code, start).due(self.calendar)
 
     @property
     def warn_days(self) -> int:
