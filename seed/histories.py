@@ -239,6 +239,9 @@ class Director:
             moment = moment.replace(microsecond=0)
             if moment > self.now:
                 moment = self.now
+            if p.code in _WITHIN_THE_PERIOD and case.due_at is not None and moment > case.due_at:
+                # Too late for an extension (Art. 34): the unit simply stays overdue.
+                continue
             actor = self._actor(case, p.role)
             workflow.apply_step(case, p.code, actor, now=moment, policy=self.policy, **p.inputs)
 
@@ -250,6 +253,10 @@ class Director:
                 return self.cast.county_leader
             return self.cast.leaders[case.township_id]
         return self.cast.handlers[case.responsible_unit_id]
+
+
+# Steps the rules allow only before the reply deadline has run out.
+_WITHIN_THE_PERIOD = ("request_extension", "decide_extension")
 
 
 def write_histories(session: Session, cases: list[tuple[Case, S, OrgUnit]], rng: random.Random,

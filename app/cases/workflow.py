@@ -715,7 +715,25 @@ def _joint_review(ctx: StepContext) -> None:
     ctx.details.update({"lead_unit": lead.name, "co_units": "、".join(u.name for u in co_units)})
 
 
+def _deadline_passed(case: Case, at: datetime) -> bool:
+    """Has the reply deadline run out by `at`? A paused clock stopped when the pause began."""
+    if case.due_at is None:
+        return False
+    moment = min(at, case.paused_since) if case.paused_since is not None else at
+    return moment > case.due_at
+
+
+def _late_extension(case: Case) -> str:
+    return gettext(
+        "The reply deadline ran out on %(date)s: an extension is decided within the period "
+        "(Art. 34), not afterwards. The case stays overdue.",
+        date=_day(case.due_at),
+    )
+
+
 def _extension_guard(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: ARG001
+    if _deadline_passed(case, now):
+        return _late_extension(case)
     if case.extended:
         return gettext("The deadline has already been extended once; it cannot be extended again.")
     if case.extension_pending:
@@ -740,6 +758,8 @@ def _extension_guard(case: Case, actor: Any, now: datetime) -> str | None:  # no
     description=_l("Once per case, at most 30 days, approved by a leader (Art. 34)."),
 )
 def _request_extension(ctx: StepContext) -> None:
+    if _deadline_passed(ctx.case, ctx.at):
+        raise DomainError(_late_extension(ctx.case))
     limit = ctx.policy.rule(RuleCode.EXTENSION).days
     days = ctx.inputs["days"]
     if days > limit:
@@ -784,6 +804,9 @@ def _decide_extension(ctx: StepContext) -> None:
     approve = ctx.inputs["decision"] == Decision.APPROVE.value
     if not approve and not ctx.inputs.get("note"):
         raise DomainError(gettext("Give the reason for rejecting the extension."), field="note")
+    if approve and _deadline_passed(case, ctx.at):
+        # A request left undecided past the deadline can still be rejected, not approved.
+        raise DomainError(_late_extension(case), field="decision")
     request.decided_at = ctx.at
     request.decided_by_id = ctx.actor.id
     request.approved = approve

@@ -7,9 +7,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
+import pytest
 
 from app.cases import workflow
+from app.core.calendar import Urgency
+from app.core.errors import DomainError
 from tests.cases.test_workflow_rules import Story, org, session  # noqa: F401  (the fixture)
+from tests.cases.workflow_support import fresh, refused, step
+from tests.support import county_now
 
 
 def rolled(day: date) -> date:
@@ -89,3 +94,50 @@ def test_a_pause_during_review_lengthens_the_thirty_days(session):  # noqa: F811
     # 35 days end on Thu 28 Aug (counted from the rolled 25 Aug they would end on 1 Sep).
     assert review.due_at == period(asked, 35) == datetime(2025, 8, 28, 23, 59, 59)
     assert story.case.next_due_at == review.due_at
+
+
+# --- Art. 34: an extension is decided within the period ------------------------------------------
+
+
+def test_no_extension_is_requested_or_approved_after_the_deadline(session):  # noqa: F811
+    story = Story(session, datetime(2025, 8, 4, 9))
+    story.to_handling(datetime(2025, 8, 5, 9), datetime(2025, 8, 6, 9))
+    due = story.case.due_at  # 9 Oct 2025
+    with pytest.raises(DomainError, match="第三十四条"):
+        story.do("request_extension", story.handler, due + timedelta(seconds=1), days=30, reason="需鉴定")
+    assert not story.case.extension_pending
+    # Asked in time, but not decided in time: it may be rejected, never approved.
+    story.do("request_extension", story.handler, datetime(2025, 10, 9, 17), days=30, reason="需鉴定")
+    with pytest.raises(DomainError, match="第三十四条"):
+        story.do("decide_extension", story.leader, datetime(2025, 10, 10, 9), decision="approve")
+    assert story.case.due_at == due and not story.case.extended
+    assert workflow.case_urgency(story.case, datetime(2025, 10, 10, 9), story.policy) == Urgency.OVERDUE
+    story.do("decide_extension", story.leader, datetime(2025, 10, 10, 9), decision="reject", note="已超期")
+    assert story.case.due_at == due and not story.case.extension_pending
+
+
+def test_a_paused_clock_is_not_overdue_for_the_extension(session):  # noqa: F811
+    story = Story(session, datetime(2025, 8, 4, 9))
+    story.to_handling(datetime(2025, 8, 5, 9), datetime(2025, 8, 6, 9))
+    story.do("pause", story.handler, datetime(2025, 10, 1, 9), reason_kind="hearing", reason="听证")
+    # Still paused after the old date: the time left when the clock stopped is still there.
+    story.do("request_extension", story.handler, datetime(2025, 10, 20, 9), days=10, reason="需鉴定")
+    story.do("decide_extension", story.leader, datetime(2025, 10, 20, 10), decision="approve")
+    assert story.case.extended
+
+
+def test_overdue_case_offers_no_extension_over_http(client_as, db_session):
+    handler = client_as("handler")
+    received = county_now() - timedelta(days=100)
+    story = Story(db_session, received)  # its history written at the moments it happened
+    story.to_handling(received + timedelta(days=1), received + timedelta(days=2))
+    case_id, due = story.case.id, story.case.due_at
+    db_session.commit()
+    assert due < county_now()
+    page = handler.get(f"/cases/show/{case_id}").get_data(as_text=True)
+    assert f'action="/cases/step/{case_id}/request_extension"' not in page
+    assert f'action="/cases/step/{case_id}/report_progress"' in page
+    text = refused(step(handler, case_id, "request_extension", days="30", reason="需鉴定"), "第三十四条")
+    assert due.strftime("%Y-%m-%d") in text
+    case = fresh(db_session, case_id)
+    assert case.due_at == due and not case.extension_pending and not case.extended
