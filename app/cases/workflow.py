@@ -36,7 +36,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
@@ -1050,6 +1050,20 @@ def _settle(ctx: StepContext) -> None:
     ctx.text = ctx.inputs["agreement"]
 
 
+def latest_reply_at(case: Case, session: Session | None = None) -> datetime | None:
+    """When the petitioner got the written reply they hold now: after 不满意 and a second
+    reply, the second. The 30 days to ask for 复查 run from it (Art. 35)."""
+    session = session or object_session(case)
+    if session is None or case.id is None:
+        return case.replied_at
+    latest = session.execute(
+        select(func.max(CaseEvent.occurred_at)).where(
+            CaseEvent.case_id == case.id, CaseEvent.step == "sign_reply"
+        )
+    ).scalar()
+    return latest or case.replied_at
+
+
 def _recheck_guard(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: ARG001
     if case.replied_at is None:
         return gettext("A review can be requested only after a reply.")
@@ -1104,7 +1118,7 @@ def _open_review_request(ctx: StepContext, kind: ReviewKind, answered_at: dateti
     description=_l("Within 30 days of the answer; the body above answers within 30 days (Art. 35)."),
 )
 def _request_recheck(ctx: StepContext) -> None:
-    _open_review_request(ctx, ReviewKind.RECHECK, ctx.case.replied_at)
+    _open_review_request(ctx, ReviewKind.RECHECK, latest_reply_at(ctx.case, ctx.session))
 
 
 @step(

@@ -141,3 +141,25 @@ def test_overdue_case_offers_no_extension_over_http(client_as, db_session):
     assert due.strftime("%Y-%m-%d") in text
     case = fresh(db_session, case_id)
     assert case.due_at == due and not case.extension_pending and not case.extended
+
+
+# --- Art. 35: 30 days from the written reply the petitioner holds ------------------------------------
+
+
+def test_review_window_runs_from_the_latest_written_reply(session):  # noqa: F811
+    story = Story(session, datetime(2025, 6, 2, 9))
+    story.to_handling(datetime(2025, 6, 3, 9), datetime(2025, 6, 4, 9))
+    story.do("submit_findings", story.handler, datetime(2025, 7, 1, 9), findings="f", reply_draft="r")
+    story.do("approve", story.leader, datetime(2025, 7, 2, 9))
+    story.do("sign_reply", story.leader, datetime(2025, 7, 10, 9), reply_text="第一次答复")
+    story.do("follow_up", story.clerk, datetime(2025, 7, 15, 9), satisfaction="unsatisfied",
+             method="phone", note="不满意")
+    story.do("submit_findings", story.handler, datetime(2025, 7, 20, 9), findings="f2", reply_draft="r2")
+    story.do("approve", story.leader, datetime(2025, 7, 21, 9))
+    story.do("sign_reply", story.leader, datetime(2025, 8, 20, 9), reply_text="第二次答复")
+    last_day = period(date(2025, 8, 20), 30)  # Fri 19 Sep
+    assert period(date(2025, 7, 10), 30) < datetime(2025, 9, 1)  # the first reply's window is long shut
+    with pytest.raises(DomainError, match="30日内"):
+        story.do("request_recheck", story.clerk, last_day + timedelta(seconds=1), reason="不服")
+    story.do("request_recheck", story.clerk, last_day - timedelta(hours=8), reason="不服")
+    assert workflow.open_review(story.case) is not None
