@@ -209,7 +209,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
     }
 
 
-NOTICE_KINDS = ("acceptance", "refusal", "reply")
+NOTICE_KINDS = ("acceptance", "refusal", "extension", "reply")
 
 
 def notices_for(case: Case) -> list[tuple[str, str]]:
@@ -219,6 +219,8 @@ def notices_for(case: Case) -> list[tuple[str, str]]:
         found.append(("acceptance", gettext("Acceptance notice")))
     if case.status == CaseStatus.NOT_ACCEPTED.value:
         found.append(("refusal", gettext("Non-acceptance notice")))
+    if case.extended:
+        found.append(("extension", gettext("Extension notice")))
     if case.reply_text and case.replied_at is not None:
         found.append(("reply", gettext("Reply (答复意见书)")))
     return found
