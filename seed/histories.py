@@ -184,7 +184,7 @@ class Director:
         add(Plan("close", "clerk", rng.uniform(0.5, 5)))
         if rng.random() < 0.03:
             add(Plan("request_recheck", "clerk", rng.uniform(1, 10), {"reason": _pick(rng, data.REVIEW_REASONS)}))
-            add(Plan("decide_review", "leader", rng.uniform(10, 28),
+            add(Plan("decide_review", "reviewer", rng.uniform(10, 28),
                      {"outcome": "upheld", "decision": _pick(rng, data.REVIEW_DECISIONS)}))
             add(Plan("close", "clerk", rng.uniform(0.5, 3)))
         return steps
@@ -248,6 +248,10 @@ class Director:
     def _actor(self, case: Case, role: str) -> AppUser:
         if role == "clerk":
             return self.cast.clerks[case.township_id]
+        if role == "reviewer":
+            # The level above the township that answered (Art. 35): the county. A reply the
+            # county signed is reviewed above it, and the county's leaders record that decision.
+            return self.cast.county_leader
         if role == "leader":
             if self.cast.county_leader is not None and self.rng.random() < 0.25:
                 return self.cast.county_leader

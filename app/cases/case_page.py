@@ -178,6 +178,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
     joint_reviews = session.execute(
         select(JointReview).where(JointReview.case_id == case.id).order_by(JointReview.id)
     ).scalars().all()
+    reviews = workflow.reviews_of(case, session)
     forms = step_forms(case, actor, **form_state)
     # A refused step the page no longer offers (wrong role, status moved on): say why on top.
     page_error = ""
@@ -195,7 +196,8 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "pending_extension": pending_extension,
         "open_pause": open_pause,
         "joint_reviews": joint_reviews,
-        "reviews": workflow.reviews_of(case, session),
+        "reviews": reviews,
+        "reviewers": {r.id: workflow.reviewer_name(r) for r in reviews},
         "forms": forms,
         "page_error": page_error,
         "units": responsible_units() if needs_units else [],

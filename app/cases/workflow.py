@@ -82,7 +82,9 @@ from app.org.models import (
     RESPONSIBLE_KINDS,
     OrgKind,
     OrgUnit,
+    government_of,
     handles_place,
+    level_above,
     place_mismatch_message,
 )
 from app.security.roles import RoleName
@@ -167,6 +169,8 @@ class Step:
     queue: bool = True
     # A work-queue condition other than the status (e.g. an extension awaiting a decision).
     queue_clause: Callable[[], ColumnElement] | None = None
+    # A work-queue condition that depends on who is asking (e.g. the level a review waits at).
+    queue_for: Callable[[Any], ColumnElement] | None = None
     co_units: bool = False  # co-units of a joint review may do it too
     state_message: Any = None  # a clearer refusal than "not possible in this status"
     style: str = "primary"
@@ -1064,6 +1068,79 @@ def latest_reply_at(case: Case, session: Session | None = None) -> datetime | No
     return latest or case.replied_at
 
 
+def replying_unit(case: Case) -> OrgUnit | None:
+    """The body the petitioner's written reply came from: the unit of the leader who signed it
+    (the 答复意见书's issuer), else the unit that handled the case, else its township."""
+    signer = case.reply_signed_by
+    unit = getattr(signer, "org_unit", None) if signer is not None else None
+    return unit or case.responsible_unit or case.township
+
+
+def _reviewing_level(ctx: StepContext, kind: ReviewKind) -> OrgUnit | None:
+    """The level that decides (Art. 35–36), or None when it is above the county."""
+    answered = replying_unit(ctx.case)
+    first = level_above(answered) if answered is not None else None
+    if kind == ReviewKind.RECHECK:
+        return first
+    recheck = next(
+        (r for r in reviews_of(ctx.case, ctx.session) if r.kind == ReviewKind.RECHECK.value), None
+    )
+    if recheck is not None and recheck.reviewer_above_county:
+        return None
+    below = recheck.reviewer_unit if recheck is not None and recheck.reviewer_unit is not None else first
+    return level_above(below) if below is not None else None
+
+
+def reviewer_name(review: CaseReview) -> str:
+    """Who decides the review, in words (the timeline, the case page)."""
+    if review.reviewer_above_county:
+        return gettext("the authority above the county (its decision is recorded by county leaders)")
+    return review.reviewer_unit.name if review.reviewer_unit is not None else ""
+
+
+def _actor_level(actor: Any) -> OrgUnit | None:
+    unit = getattr(actor, "org_unit", None)
+    return government_of(unit) if unit is not None else None
+
+
+def review_refusal(review: CaseReview, actor: Any) -> str | None:
+    """Why `actor` may not decide `review`: a 复查 is decided by the level above the body that
+    answered, a 复核 by the level above the 复查's (Art. 35–36) — never where the answer was made."""
+    if review.reviewer_unit_id is None and not review.reviewer_above_county:
+        return None  # requested before levels were kept
+    level = _actor_level(actor)
+    if level is not None and review.reviewer_above_county and level.kind == OrgKind.COUNTY.value:
+        return None
+    if level is not None and level.id == review.reviewer_unit_id:
+        return None
+    return gettext(
+        "%(review)s is decided by %(body)s, the level above the one that answered (Art. 35–36).",
+        review=ReviewKind.label_of(review.kind), body=reviewer_name(review),
+    )
+
+
+def _decide_review_guard(case: Case, actor: Any, now: datetime) -> str | None:
+    problem = _not_paused(case, actor, now)
+    if problem:
+        return problem
+    review = open_review(case)
+    return review_refusal(review, actor) if review is not None else None
+
+
+def _reviews_waiting_for(actor: Any) -> ColumnElement:
+    """SQL: the case's open review waits at `actor`'s level (a review from before levels were
+    kept waits for any leader of the area)."""
+    level = _actor_level(actor)
+    at_level = [and_(CaseReview.reviewer_unit_id.is_(None), CaseReview.reviewer_above_county.is_(False))]
+    if level is not None:
+        at_level.append(CaseReview.reviewer_unit_id == level.id)
+        if level.kind == OrgKind.COUNTY.value:
+            at_level.append(CaseReview.reviewer_above_county.is_(True))
+    return select(CaseReview.id).where(
+        CaseReview.case_id == Case.id, CaseReview.decided_at.is_(None), or_(*at_level)
+    ).exists()
+
+
 def _recheck_guard(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: ARG001
     if case.replied_at is None:
         return gettext("A review can be requested only after a reply.")
@@ -1091,16 +1168,19 @@ def _open_review_request(ctx: StepContext, kind: ReviewKind, answered_at: dateti
             ),
             field="occurred_at",
         )
+    reviewer = _reviewing_level(ctx, kind)
     review = CaseReview(
         case_id=ctx.case.id, kind=kind.value, requested_at=ctx.at, requested_by_id=ctx.actor.id,
-        reason=ctx.inputs["reason"],
+        reason=ctx.inputs["reason"], reviewer_unit_id=reviewer.id if reviewer is not None else None,
+        reviewer_above_county=reviewer is None,
     )
     set_review_term(review, ctx.policy.term(RuleCode.REVIEW_ANSWER, ctx.at), ctx.policy)
     ctx.add(review)
     ctx.session.flush([review])
     ctx.case.review_count = 1 if kind == ReviewKind.RECHECK else 2
     ctx.text = ctx.inputs["reason"]
-    ctx.details.update({"review": kind.value, "deadline": _day(review.due_at)})
+    ctx.details.update({"review": kind.value, "deadline": _day(review.due_at),
+                        "reviewer": reviewer_name(review)})
 
 
 @step(
@@ -1149,7 +1229,12 @@ def _request_reexam(ctx: StepContext) -> None:
     roles={LEADER},
     from_states={S.REVIEWING},
     to_state=None,
-    guard=_not_paused,
+    guard=_decide_review_guard,
+    queue_for=_reviews_waiting_for,
+    description=_l(
+        "By the level above the body that answered (Art. 35–36); a decision made above the "
+        "county is recorded here by the county's leaders."
+    ),
     inputs=(
         Input("outcome", _l("Review outcome"), "choice", choices=ReviewOutcome),
         Input("decision", _l("Review decision"), "textarea"),
@@ -1161,6 +1246,9 @@ def _decide_review(ctx: StepContext) -> None:
     review = open_review(case, ctx.session)
     if review is None:
         raise DomainError(gettext("No review is waiting for a decision."))
+    problem = review_refusal(review, ctx.actor)
+    if problem:
+        raise DomainError(problem, code="refused")
     review.decided_at = ctx.at
     review.decided_by_id = ctx.actor.id
     review.outcome = ctx.inputs["outcome"]
@@ -1724,7 +1812,7 @@ def queue_clause(actor: Any) -> ColumnElement:
     scope = scope_for_user(actor)
     parts: list[ColumnElement] = []
     for role in sorted(roles & {CLERK, HANDLER, LEADER}):
-        for condition in _waiting_conditions(role):
+        for condition in _waiting_conditions(role, actor):
             if role == HANDLER:
                 unit_id = getattr(actor, "org_unit_id", None)
                 parts.append(and_(Case.responsible_unit_id == unit_id, condition) if unit_id else false())
@@ -1741,15 +1829,17 @@ def queue_clause(actor: Any) -> ColumnElement:
     return and_(or_(*parts), Case.id.not_in(recused), exclusion_clause(Case, scope))
 
 
-def _waiting_conditions(role: str) -> list[ColumnElement]:
-    """What a case waiting for `role` looks like, as conditions that each start with a status
-    list (so that an index on status can serve each)."""
+def _waiting_conditions(role: str, actor: Any) -> list[ColumnElement]:
+    """What a case waiting for `role` (as `actor`) looks like, as conditions that each start
+    with a status list (so that an index on status can serve each)."""
     states: set[str] = set()
     waiting: list[ColumnElement] = []
     for s in STEPS.values():
         if role not in s.roles or not s.queue:
             continue
-        if s.queue_clause is not None:
+        if s.queue_for is not None:
+            waiting.append(and_(Case.status.in_(sorted(x.value for x in s.waits_in)), s.queue_for(actor)))
+        elif s.queue_clause is not None:
             waiting.append(and_(Case.status.in_(sorted(x.value for x in s.from_states)), s.queue_clause()))
         else:
             states.update(x.value for x in s.waits_in)
@@ -1818,6 +1908,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "decision": _l("Decision"),
     "review": _l("Kind"),
     "outcome": _l("Review outcome"),
+    "reviewer": _l("Decided by"),
     "lead_unit": _l("Lead unit"),
     "co_units": _l("Co-units"),
     "target": _l("Merged into"),
