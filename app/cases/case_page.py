@@ -39,6 +39,8 @@ class Deadline:
     due: datetime | None
     urgency: Urgency
     days_left: int | None
+    # Years it depends on whose holidays are not known yet: the date is 待核 (to be checked).
+    unconfirmed: list[int] = field(default_factory=list)
 
     @property
     def badge(self) -> str:
@@ -59,7 +61,8 @@ def deadline_of(case: Case, now: datetime | None = None) -> Deadline:
         label = gettext("Review answer due")
     else:
         label = gettext("Reply due")
-    return Deadline(label, due, state, days_left(due, now) if due else None)
+    return Deadline(label, due, state, days_left(due, now) if due else None,
+                    workflow.unconfirmed_years(case, policy))
 
 
 def urgency_badge(due: datetime | None, now: datetime | None = None) -> tuple[str, str]:

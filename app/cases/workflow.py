@@ -206,6 +206,7 @@ def step(**kwargs: Any) -> Callable[[Callable[[StepContext], None]], Callable[[S
 EVENT_LABELS: dict[str, Any] = {
     "register": _l("Registered"),
     "merge_in": _l("Duplicate merged in"),
+    "recompute_deadlines": _l("Deadlines recomputed for the holidays entered"),
 }
 
 HANDLING_STATES = {S.ASSIGNED, S.HANDLING, S.IN_REVIEW}
@@ -368,6 +369,23 @@ def current_due(case: Case) -> datetime | None:
     if case.paused_since is not None:
         return case.due_at
     return case.next_due_at
+
+
+def unconfirmed_years(case: Case, policy: DeadlinePolicy | None = None) -> list[int]:
+    """Years the shown deadline depends on whose holidays are not known yet (neither in the
+    library nor confirmed by the administrator): the deadline is 待核 — it counts weekends only
+    and moves once the year's holidays are entered."""
+    due = current_due(case)
+    if due is None:
+        return []
+    policy = policy or current_policy()
+    start = case.received_at
+    if case.status == S.REVIEWING and (review := open_review(case)) is not None:
+        start = datetime.combine(review_term(review).start, time.min)
+    elif due == case.due_at and (term := reply_term(case)) is not None:
+        start = datetime.combine(term.start, time.min)
+    first = min(start.year, due.year) if start is not None else due.year
+    return policy.calendar.unknown_years(range(first, due.year + 1))
 
 
 def case_urgency(case: Case, now: datetime | None = None, policy: DeadlinePolicy | None = None) -> Urgency:
@@ -1933,3 +1951,84 @@ def describe_details(details: Mapping[str, Any] | None) -> list[tuple[str, str]]
         shown = vocabulary.label_of(value) if vocabulary else str(value)
         pairs.append((str(DETAIL_LABELS[key]), shown))
     return pairs
+
+
+# --- holidays entered later ---------------------------------------------------------------------
+
+_ACCEPTING = (S.REGISTERED, S.ACCEPTED, S.PROPOSED, S.INSTRUCTED)
+_REPLY_RUNNING = (S.ASSIGNED, S.RETURNED, S.HANDLING, S.IN_REVIEW, S.APPROVED)
+# Where a single-rule deadline of an assignment starts, and which rule sets its length.
+_ASSIGNMENT_CLOCKS = (
+    ("receipt_due_at", RuleCode.RECEIPT, "assigned_at"),
+    ("send_back_until", RuleCode.SEND_BACK, "assigned_at"),
+    ("plan_due_at", RuleCode.COMPLEX_PLAN, "received_at"),
+)
+
+
+def recompute_deadlines(session: Session, before: DeadlinePolicy, after: DeadlinePolicy, since: date,
+                        actor: Any, now: datetime, why: str) -> int:
+    """The administrator changed the holiday list from `before` to `after`, on days from `since`:
+    the running deadlines of open cases that end on or after that day are computed again under
+    the new list (one ending before it cannot depend on it). Each case whose deadline moved gets a history
+    event saying why. Returns how many cases changed.
+
+    A deadline kept with its period (reply, review) is recomputed from it; a single-rule deadline
+    (acceptance, receipt, send-back, handling plan) from its start and rule, if that still gives
+    the stored date under the old list (otherwise someone set it by hand: it is left alone).
+    """
+    moment = datetime.combine(since, time.min)
+    reviews = select(CaseReview.case_id).where(CaseReview.decided_at.is_(None), CaseReview.due_at >= moment)
+    assignments = select(Assignment.case_id).where(
+        Assignment.returned_at.is_(None),
+        or_(Assignment.receipt_due_at >= moment, Assignment.send_back_until >= moment,
+            Assignment.plan_due_at >= moment),
+    )
+    running = or_(
+        and_(Case.status.in_([s.value for s in _ACCEPTING]), Case.accept_due_at >= moment),
+        and_(Case.status.in_([s.value for s in _REPLY_RUNNING]), Case.due_at >= moment),
+        and_(Case.status == S.REVIEWING.value, Case.id.in_(reviews)),
+        and_(Case.status.in_([s.value for s in _REPLY_RUNNING]), Case.id.in_(assignments)),
+    )
+    changed = 0
+    cases = session.execute(select(Case).where(running).order_by(Case.id)).scalars().all()
+    for case in cases:
+        if _recompute_case(session, case, before, after, moment):
+            _refresh_next_due(case)
+            due = current_due(case)
+            session.add(_event(case, "recompute_deadlines", case.status, case.status, actor, now, now,
+                               why, {"deadline": _day(due)} if due else None))
+            changed += 1
+    session.flush()
+    return changed
+
+
+def _recompute_case(session: Session, case: Case, before: DeadlinePolicy, after: DeadlinePolicy,
+                    moment: datetime) -> bool:
+    def single(code: RuleCode, start: datetime | None, stored: datetime | None) -> datetime | None:
+        if start is None or stored is None or stored < moment:
+            return stored
+        term = before.term(code, start)
+        return term.due(after.calendar) if term.due(before.calendar) == stored else stored
+
+    moved = False
+    status = S(case.status)
+    if status in _ACCEPTING:
+        new = single(RuleCode.ACCEPT, case.received_at, case.accept_due_at)
+        moved |= new != case.accept_due_at
+        case.accept_due_at = new
+    if status in _REPLY_RUNNING and case.due_at is not None and case.due_at >= moment:
+        new = reply_term(case).due(after.calendar)
+        moved |= new != case.due_at
+        case.due_at = new
+    if status == S.REVIEWING and (review := open_review(case, session)) is not None:
+        new = review_term(review).due(after.calendar)
+        moved |= new != review.due_at
+        review.due_at = new
+    assignment = current_assignment(case, session) if status in _REPLY_RUNNING else None
+    if assignment is not None:
+        for column, code, start in _ASSIGNMENT_CLOCKS:
+            stored = getattr(assignment, column)
+            new = single(code, getattr(assignment, start), stored)
+            moved |= new != stored
+            setattr(assignment, column, new)
+    return moved

@@ -21,7 +21,7 @@ Conventions, the same everywhere:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -74,6 +74,13 @@ class WorkCalendar:
     """
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
+    # Years the library does not know whose holiday list the administrator has entered and
+    # confirmed complete (deadlines.models.HolidayYear).
+    confirmed_years: frozenset[int] = frozenset()
+
+    def knows(self, year: int) -> bool:
+        """Are the working days of `year` known: from the library, or confirmed by the administrator?"""
+        return library_knows(year) or year in self.confirmed_years
 
     def is_workday(self, day: date | datetime) -> bool:
         day = _as_date(day)
@@ -120,10 +127,18 @@ class WorkCalendar:
             day += timedelta(days=1)
         return count
 
-    def unknown_years(self, years: range) -> list[int]:
-        """Years in `years` neither the library nor any override covers (warn the admin)."""
-        covered = {d.year for d in self.overrides}
-        return [y for y in years if not library_knows(y) and y not in covered]
+    def unknown_years(self, years: Iterable[int]) -> list[int]:
+        """Years in `years` whose holidays neither the library nor the administrator has
+        confirmed: a deadline there is 待核 (only weekends are known to be days off)."""
+        return [y for y in years if not self.knows(y)]
+
+
+def years_to_enter(today: date, cal: WorkCalendar) -> list[int]:
+    """Years whose holidays the administrator must enter now: this year if unknown, and from
+    1 November the next (the State Council publishes each year's schedule in November or
+    December; the library's maintainers follow later)."""
+    years = [today.year, today.year + 1] if (today.month, today.day) >= (11, 1) else [today.year]
+    return cal.unknown_years(years)
 
 
 def end_of_day(day: date) -> datetime:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.core import refcache
 from app.core.calendar import DayKind, Term, WorkCalendar
-from app.deadlines.models import DEFAULT_RULES, DeadlineRule, HolidayOverride, RuleCode
+from app.deadlines.models import DEFAULT_RULES, DeadlineRule, HolidayOverride, HolidayYear, RuleCode
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ def load_policy(session: Session) -> DeadlinePolicy:
         day: workday
         for day, workday in session.execute(select(HolidayOverride.day, HolidayOverride.is_workday))
     }
-    return DeadlinePolicy(rules, WorkCalendar(overrides))
+    confirmed = frozenset(session.execute(select(HolidayYear.year)).scalars())
+    return DeadlinePolicy(rules, WorkCalendar(overrides, confirmed))
 
 
 def current_policy() -> DeadlinePolicy:

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 from app.cases.case_page import urgency_badge
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus
 from app.cases.workflow import queue_clause, queue_statuses
-from app.core.calendar import near_boundary
+from app.core.calendar import near_boundary, years_to_enter
 from app.core.clock import now
 from app.core.scoping import current_scope, disjoint_scope_parts, scope_clause
 from app.core.views import count_disjoint
@@ -22,6 +22,7 @@ from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.home.queue import other_queues
 from app.reports import rollup
+from app.security.roles import RoleName
 
 QUEUE_SIZE = 50
 
@@ -111,7 +112,8 @@ class HomeView(IndexView):
         if user is None or not user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.endpoint + ".login"))
         moment = now()
-        warn_days = current_policy().warn_days
+        policy = current_policy()
+        warn_days = policy.warn_days
         waiting = queue_clause(user)
         queue_total = capped_count(waiting)
         queue_near, queue_overdue = deadline_counts([waiting], moment, warn_days)
@@ -143,6 +145,8 @@ class HomeView(IndexView):
             queue_size=QUEUE_SIZE,
             today=moment.date(),
             other_queues=other_queues(user),
+            holiday_years=(years_to_enter(moment.date(), policy.calendar)
+                           if RoleName.ADMIN in user.role_names else []),
             # The figure cards and charts load from the dashboard's JSON (not on the page's
             # critical path: the queue shows at once, the year's aggregates follow).
             dashboard_url=(url_for("DashboardView.data")

@@ -172,8 +172,11 @@ def test_unknown_year_falls_back_to_weekends_and_overrides():
     admin = WorkCalendar({d("2099-01-01"): False, d("2099-01-03"): True})
     assert not admin.is_workday(d("2099-01-01"))
     assert admin.is_workday(d("2099-01-03"))
+    # Entering days is not enough: the year is known once the administrator confirms its list.
     assert plain.unknown_years(range(2098, 2100)) == [2098, 2099]
-    assert admin.unknown_years(range(2098, 2100)) == [2098]
+    assert admin.unknown_years(range(2098, 2100)) == [2098, 2099]
+    confirmed = WorkCalendar(admin.overrides, frozenset({2099}))
+    assert confirmed.unknown_years(range(2098, 2100)) == [2098]
 
 
 def test_override_wins_over_the_library():
