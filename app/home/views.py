@@ -101,6 +101,13 @@ def _given_status(clause, status: str):
     return visitors.replacement_traverse(clause, {}, replace)
 
 
+def holidays_to_enter(user, today) -> list[int]:
+    """Years whose holidays an administrator must enter now (the warning on their home page)."""
+    if RoleName.ADMIN not in user.role_names:
+        return []
+    return years_to_enter(today, current_policy().calendar)
+
+
 class HomeView(IndexView):
     route_base = ""
     default_view = "index"
@@ -112,8 +119,7 @@ class HomeView(IndexView):
         if user is None or not user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.endpoint + ".login"))
         moment = now()
-        policy = current_policy()
-        warn_days = policy.warn_days
+        warn_days = current_policy().warn_days
         waiting = queue_clause(user)
         queue_total = capped_count(waiting)
         queue_near, queue_overdue = deadline_counts([waiting], moment, warn_days)
@@ -145,8 +151,7 @@ class HomeView(IndexView):
             queue_size=QUEUE_SIZE,
             today=moment.date(),
             other_queues=other_queues(user),
-            holiday_years=(years_to_enter(moment.date(), policy.calendar)
-                           if RoleName.ADMIN in user.role_names else []),
+            holiday_years=holidays_to_enter(user, moment.date()),
             # The figure cards and charts load from the dashboard's JSON (not on the page's
             # critical path: the queue shows at once, the year's aggregates follow).
             dashboard_url=(url_for("DashboardView.data")
