@@ -184,7 +184,7 @@ class Director:
         add(Plan("close", "clerk", rng.uniform(0.5, 5)))
         if rng.random() < 0.03:
             add(Plan("request_recheck", "clerk", rng.uniform(1, 10), {"reason": _pick(rng, data.REVIEW_REASONS)}))
-            add(Plan("decide_review", "leader", rng.uniform(10, 28),
+            add(Plan("decide_review", "reviewer", rng.uniform(10, 28),
                      {"outcome": "upheld", "decision": _pick(rng, data.REVIEW_DECISIONS)}))
             add(Plan("close", "clerk", rng.uniform(0.5, 3)))
         return steps
@@ -239,17 +239,28 @@ class Director:
             moment = moment.replace(microsecond=0)
             if moment > self.now:
                 moment = self.now
+            if p.code in _WITHIN_THE_PERIOD and case.due_at is not None and moment > case.due_at:
+                # Too late for an extension (Art. 34): the unit simply stays overdue.
+                continue
             actor = self._actor(case, p.role)
             workflow.apply_step(case, p.code, actor, now=moment, policy=self.policy, **p.inputs)
 
     def _actor(self, case: Case, role: str) -> AppUser:
         if role == "clerk":
             return self.cast.clerks[case.township_id]
+        if role == "reviewer":
+            # The level above the township that answered (Art. 35): the county. A reply the
+            # county signed is reviewed above it, and the county's leaders record that decision.
+            return self.cast.county_leader
         if role == "leader":
             if self.cast.county_leader is not None and self.rng.random() < 0.25:
                 return self.cast.county_leader
             return self.cast.leaders[case.township_id]
         return self.cast.handlers[case.responsible_unit_id]
+
+
+# Steps the rules allow only before the reply deadline has run out.
+_WITHIN_THE_PERIOD = ("request_extension", "decide_extension")
 
 
 def write_histories(session: Session, cases: list[tuple[Case, S, OrgUnit]], rng: random.Random,

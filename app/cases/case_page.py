@@ -40,6 +40,8 @@ class Deadline:
     due: datetime | None
     urgency: Urgency
     days_left: int | None
+    # Years it depends on whose holidays are not known yet: the date is 待核 (to be checked).
+    unconfirmed: list[int] = field(default_factory=list)
 
     @property
     def badge(self) -> str:
@@ -51,11 +53,13 @@ class Deadline:
 def deadline_of(case: Case, now: datetime | None = None) -> Deadline:
     """The deadline the page leads with (the earliest running one, else the paused clock's)."""
     now = now or wall_clock()
+    policy = current_policy()
     shown = workflow.primary_deadline(case)
-    state = workflow.case_urgency(case, now, current_policy())
+    state = workflow.case_urgency(case, now, policy)
+    unconfirmed = workflow.unconfirmed_years(case, policy)
     if shown is None:
-        return Deadline("", None, state, None)
-    return Deadline(shown.label, shown.due, state, days_left(shown.due, now))
+        return Deadline("", None, state, None, unconfirmed)
+    return Deadline(shown.label, shown.due, state, days_left(shown.due, now), unconfirmed)
 
 
 _BADGES = {Urgency.OVERDUE: "overdue", Urgency.NEAR: "warn", Urgency.PAUSED: "paused"}
@@ -173,6 +177,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
     joint_reviews = session.execute(
         select(JointReview).where(JointReview.case_id == case.id).order_by(JointReview.id)
     ).scalars().all()
+    reviews = workflow.reviews_of(case, session)
     forms = step_forms(case, actor, **form_state)
     # A refused step the page no longer offers (wrong role, status moved on): say why on top.
     page_error = ""
@@ -192,7 +197,8 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "pending_extension": pending_extension,
         "open_pause": open_pause,
         "joint_reviews": joint_reviews,
-        "reviews": workflow.reviews_of(case, session),
+        "reviews": reviews,
+        "reviewers": {r.id: workflow.reviewer_name(r) for r in reviews},
         "forms": forms,
         "page_error": page_error,
         "units": org_choices("responsible") if needs_units else (),
@@ -205,7 +211,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
     }
 
 
-NOTICE_KINDS = ("acceptance", "refusal", "reply")
+NOTICE_KINDS = ("acceptance", "refusal", "extension", "reply")
 
 
 def notices_for(case: Case) -> list[tuple[str, str]]:
@@ -215,6 +221,8 @@ def notices_for(case: Case) -> list[tuple[str, str]]:
         found.append(("acceptance", gettext("Acceptance notice")))
     if case.status == CaseStatus.NOT_ACCEPTED.value:
         found.append(("refusal", gettext("Non-acceptance notice")))
+    if case.extended:
+        found.append(("extension", gettext("Extension notice")))
     if case.reply_text and case.replied_at is not None:
         found.append(("reply", gettext("Reply (答复意见书)")))
     return found

@@ -14,6 +14,7 @@ from typing import Any
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     DateTime,
@@ -247,6 +248,9 @@ class Case(Stamped, Versioned, Model):
     assigned_at = Column(DateTime, nullable=True)  # latest 交办/转办
     due_at = Column(DateTime, nullable=True)  # reply deadline, extension and pauses included
     due_kind = Column(String(16), nullable=True, info={"choices": DayKind})  # how pauses shift it
+    # The reply period due_at comes from (app.core.calendar.Term as JSON): extensions and pauses
+    # lengthen it and it rolls past rest days once; holidays entered later recompute due_at.
+    due_term = deferred(Column(JSON(none_as_null=True), nullable=True), group="terms")
     extended = Column(Boolean, nullable=False, default=False, server_default=false())
     extension_days = Column(Integer, nullable=False, default=0, server_default=text("0"))
     extension_pending = Column(Boolean, nullable=False, default=False, server_default=false())

@@ -1,12 +1,14 @@
-"""The printable notices: 受理告知书, 不予受理告知书, 答复意见书, filled from the case.
+"""The printable notices: 受理告知书, 不予受理告知书, 延期办理告知书, 答复意见书, filled from the case.
 
 The wording follows the 信访工作条例 (written notice of acceptance or non-acceptance, Art. 22–25;
-a written reply with the right to ask for review within 30 days, Art. 34–35) and seed 004's
-practice of a reply signed by the responsible leader (署名答复).
+an extended period with its reason told to the petitioner, Art. 34; a written reply with the
+right to ask for review within 30 days, Art. 34–35) and seed 004's practice of a reply signed by
+the responsible leader (署名答复).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,14 +16,46 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.cases.models import Case, Channel
-from app.cases.workflow_models import CaseEvent
+from app.cases.workflow_models import CaseEvent, Extension
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.org.models import OrgKind, OrgUnit
 
 # The step whose actor issues each notice (their unit is the issuing office).
-ISSUING_STEP = {"acceptance": "accept", "refusal": "refuse", "reply": "sign_reply"}
+ISSUING_STEP = {
+    "acceptance": "accept", "refusal": "refuse", "extension": "decide_extension", "reply": "sign_reply",
+}
+
+
+@dataclass(frozen=True)
+class ExtensionNotice:
+    """What the petitioner is told of an approved extension (Art. 34): why, how long, until when."""
+
+    reason: str
+    days: int
+    decided_at: datetime
+    extended_to: datetime
+
+
+def approved_extension(case: Case) -> ExtensionNotice | None:
+    """The case's approved extension (at most one), as the notice and the portal tell it."""
+    if not case.extended or case.id is None:
+        return None
+    row = db.session.execute(
+        select(Extension)
+        .where(Extension.case_id == case.id, Extension.approved.is_(True))
+        .order_by(Extension.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None or row.decided_at is None:
+        return None
+    return ExtensionNotice(
+        reason=row.reason.strip().rstrip("。.；;，,"),
+        days=row.days,
+        decided_at=row.decided_at,
+        extended_to=row.due_after or case.due_at,
+    )
 
 
 def chinese_date(value: datetime | None) -> str:
@@ -58,9 +92,11 @@ def notice_context(case: Case, kind: str) -> dict[str, Any]:
     titles = {
         "acceptance": gettext("Acceptance notice"),
         "refusal": gettext("Non-acceptance notice"),
+        "extension": gettext("Extension notice"),
         "reply": gettext("Reply (答复意见书)"),
     }
     issued = event.occurred_at if event is not None else None
+    extension = approved_extension(case) if kind == "extension" else None
     return {
         "case": case,
         "kind": kind,
@@ -74,4 +110,6 @@ def notice_context(case: Case, kind: str) -> dict[str, Any]:
         "signer": event.actor_name if event is not None and kind == "reply" else "",
         "handle_days": policy.rule(RuleCode.HANDLE).days,
         "review_days": policy.rule(RuleCode.REVIEW_REQUEST).days,
+        "extension": extension,
+        "extended_to": chinese_date(extension.extended_to) if extension else "",
     }

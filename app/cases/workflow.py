@@ -36,7 +36,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
@@ -71,7 +71,7 @@ from app.cases.workflow_models import (
     ReviewKind,
     ReviewOutcome,
 )
-from app.core.calendar import DayKind, Urgency, paused_days
+from app.core.calendar import DayKind, Term, Urgency, paused_days
 from app.core.choices import Choices
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError, StaleRecordError
@@ -83,7 +83,9 @@ from app.org.models import (
     RESPONSIBLE_KINDS,
     OrgKind,
     OrgUnit,
+    government_of,
     handles_place,
+    level_above,
     place_mismatch_message,
 )
 from app.security.roles import RoleName
@@ -168,6 +170,8 @@ class Step:
     queue: bool = True
     # A work-queue condition other than the status (e.g. an extension awaiting a decision).
     queue_clause: Callable[[], ColumnElement] | None = None
+    # A work-queue condition that depends on who is asking (e.g. the level a review waits at).
+    queue_for: Callable[[Any], ColumnElement] | None = None
     co_units: bool = False  # co-units of a joint review may do it too
     state_message: Any = None  # a clearer refusal than "not possible in this status"
     style: str = "primary"
@@ -203,6 +207,7 @@ def step(**kwargs: Any) -> Callable[[Callable[[StepContext], None]], Callable[[S
 EVENT_LABELS: dict[str, Any] = {
     "register": _l("Registered"),
     "merge_in": _l("Duplicate merged in"),
+    "recompute_deadlines": _l("Deadlines recomputed for the holidays entered"),
 }
 
 HANDLING_STATES = {S.ASSIGNED, S.HANDLING, S.IN_REVIEW}
@@ -429,6 +434,24 @@ def primary_deadline(case: Case, session: Session | None = None) -> PendingDeadl
     return min(chosen, key=lambda d: d.due) if chosen else None
 
 
+def unconfirmed_years(case: Case, policy: DeadlinePolicy | None = None) -> list[int]:
+    """Years the shown deadline depends on whose holidays are not known yet (neither in the
+    library nor confirmed by the administrator): the deadline is 待核 — it counts weekends only
+    and moves once the year's holidays are entered."""
+    shown = primary_deadline(case)
+    due = shown.due if shown is not None else None
+    if due is None:
+        return []
+    policy = policy or current_policy()
+    start = case.received_at
+    if case.status == S.REVIEWING and (review := open_review(case)) is not None:
+        start = datetime.combine(review_term(review).start, time.min)
+    elif due == case.due_at and (term := reply_term(case)) is not None:
+        start = datetime.combine(term.start, time.min)
+    first = min(start.year, due.year) if start is not None else due.year
+    return policy.calendar.unknown_years(range(first, due.year + 1))
+
+
 def case_urgency(case: Case, now: datetime | None = None, policy: DeadlinePolicy | None = None) -> Urgency:
     """超期 / 临期 from `next_due_at` (as every list counts it); 暂停计时 while paused otherwise."""
     policy = policy or current_policy()
@@ -516,19 +539,40 @@ def _instruct(ctx: StepContext) -> None:
     ctx.text = ctx.inputs["text"]
 
 
-def _reply_deadline(ctx: StepContext, rule: RuleCode) -> datetime:
-    """The reply deadline a new assignment gets: 60 days from acceptance, or the fast track."""
+def reply_term(case: Case) -> Term | None:
+    """The period the reply deadline comes from (for a deadline set before periods were kept,
+    the deadline itself)."""
+    term = Term.from_json(case.due_term)
+    if term is None and case.due_at is not None:
+        term = Term.ending(case.due_at)
+    return term
+
+
+def review_term(review: CaseReview) -> Term:
+    return Term.from_json(review.due_term) or Term.ending(review.due_at)
+
+
+def set_reply_term(case: Case, term: Term, policy: DeadlinePolicy) -> None:
+    """The reply deadline becomes the end of `term` (rolled past rest days once)."""
+    case.due_term = term.as_json()
+    case.due_at = term.due(policy.calendar)
+
+
+def set_review_term(review: CaseReview, term: Term, policy: DeadlinePolicy) -> None:
+    review.due_term = term.as_json()
+    review.due_at = term.due(policy.calendar)
+
+
+def _reply_deadline(ctx: StepContext, rule: RuleCode) -> Term:
+    """The reply period a new assignment gets: 60 days from acceptance, or the fast track."""
     case = ctx.case
-    if rule == RuleCode.HANDLE:
-        due = ctx.policy.due(RuleCode.HANDLE, case.accepted_at or ctx.at)
-    else:
-        due = ctx.policy.due(rule, ctx.at)
-    # An extension or a pause granted under an earlier assignment still counts.
-    if case.extension_days:
-        due = ctx.policy.extend(due, case.extension_days, DayKind.CALENDAR)
-    if case.paused_days:
-        due = ctx.policy.extend(due, case.paused_days, ctx.policy.rule(rule).kind)
-    return due
+    policy = ctx.policy
+    start = (case.accepted_at or ctx.at) if rule == RuleCode.HANDLE else ctx.at
+    term = policy.term(rule, start)
+    # An extension or a pause granted under an earlier assignment still counts: it lengthens
+    # the period, which then rolls once.
+    term = term.lengthened(case.extension_days or 0, policy.rule(RuleCode.EXTENSION).kind)
+    return term.lengthened(case.paused_days or 0, policy.rule(rule).kind)
 
 
 def assign_case(ctx: StepContext) -> None:
@@ -557,13 +601,15 @@ def assign_case(ctx: StepContext) -> None:
             raise DomainError(
                 gettext("This unit sent the case back; choose another unit."), field="unit"
             )
-    statutory = _reply_deadline(ctx, rule)
+    term = _reply_deadline(ctx, rule)
+    statutory = term.due(ctx.policy.calendar)
     chosen = ctx.inputs.get("deadline")
     if chosen is not None:
-        due = datetime.combine(chosen, time(23, 59, 59))
         if chosen <= ctx.at.date():
             raise DomainError(gettext("The deadline must be after the day of assignment."), field="deadline")
-        if due > statutory:
+        # A shorter period of the clerk's choosing: its last day rolls past a rest day like any.
+        term = Term.of(ctx.at, (chosen - ctx.at.date()).days, DayKind.CALENDAR)
+        if term.due(ctx.policy.calendar) > statutory:
             raise DomainError(
                 gettext(
                     "The deadline may not be later than the rule allows (%(date)s).",
@@ -571,8 +617,8 @@ def assign_case(ctx: StepContext) -> None:
                 ),
                 field="deadline",
             )
-    else:
-        due = statutory
+    set_reply_term(case, term, ctx.policy)
+    due = case.due_at
     ctx.add(
         Assignment(
             case_id=case.id,
@@ -589,7 +635,6 @@ def assign_case(ctx: StepContext) -> None:
     )
     case.responsible_unit_id = unit.id
     case.assigned_at = ctx.at
-    case.due_at = due
     case.due_kind = ctx.policy.rule(rule).kind.value
     if transfer:
         case.transfer_count = (case.transfer_count or 0) + 1
@@ -757,7 +802,25 @@ def _joint_review(ctx: StepContext) -> None:
     ctx.details.update({"lead_unit": lead.name, "co_units": "、".join(u.name for u in co_units)})
 
 
+def _deadline_passed(case: Case, at: datetime) -> bool:
+    """Has the reply deadline run out by `at`? A paused clock stopped when the pause began."""
+    if case.due_at is None:
+        return False
+    moment = min(at, case.paused_since) if case.paused_since is not None else at
+    return moment > case.due_at
+
+
+def _late_extension(case: Case) -> str:
+    return gettext(
+        "The reply deadline ran out on %(date)s: an extension is decided within the period "
+        "(Art. 34), not afterwards. The case stays overdue.",
+        date=_day(case.due_at),
+    )
+
+
 def _extension_guard(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: ARG001
+    if _deadline_passed(case, now):
+        return _late_extension(case)
     if case.extended:
         return gettext("The deadline has already been extended once; it cannot be extended again.")
     if case.extension_pending:
@@ -782,6 +845,8 @@ def _extension_guard(case: Case, actor: Any, now: datetime) -> str | None:  # no
     description=_l("Once per case, at most 30 days, approved by a leader (Art. 34)."),
 )
 def _request_extension(ctx: StepContext) -> None:
+    if _deadline_passed(ctx.case, ctx.at):
+        raise DomainError(_late_extension(ctx.case))
     limit = ctx.policy.rule(RuleCode.EXTENSION).days
     days = ctx.inputs["days"]
     if days > limit:
@@ -826,6 +891,9 @@ def _decide_extension(ctx: StepContext) -> None:
     approve = ctx.inputs["decision"] == Decision.APPROVE.value
     if not approve and not ctx.inputs.get("note"):
         raise DomainError(gettext("Give the reason for rejecting the extension."), field="note")
+    if approve and _deadline_passed(case, ctx.at):
+        # A request left undecided past the deadline can still be rejected, not approved.
+        raise DomainError(_late_extension(case), field="decision")
     request.decided_at = ctx.at
     request.decided_by_id = ctx.actor.id
     request.approved = approve
@@ -833,7 +901,8 @@ def _decide_extension(ctx: StepContext) -> None:
     case.extension_pending = False
     if approve:
         request.due_before = case.due_at
-        case.due_at = ctx.policy.extend(case.due_at, request.days, DayKind.CALENDAR)
+        extension = ctx.policy.rule(RuleCode.EXTENSION).kind
+        set_reply_term(case, reply_term(case).lengthened(request.days, extension), ctx.policy)
         request.due_after = case.due_at
         case.extended = True
         case.extension_days = request.days
@@ -896,17 +965,22 @@ def _resume(ctx: StepContext) -> None:
     pause = _open_pause(ctx)
     started = case.paused_since
     review = open_review(case, ctx.session) if case.status == S.REVIEWING else None
-    kind = DayKind.CALENDAR if review is not None else DayKind(case.due_kind or DayKind.CALENDAR.value)
+    if review is not None:
+        kind = ctx.policy.rule(RuleCode.REVIEW_ANSWER).kind
+    else:
+        kind = DayKind(case.due_kind or DayKind.CALENDAR.value)
     days = paused_days(started, ctx.at, kind, ctx.policy.calendar)
     if review is not None:
-        review.due_at = ctx.policy.extend(review.due_at, days, kind)
+        set_review_term(review, review_term(review).lengthened(days, kind), ctx.policy)
         new_due = review.due_at
     else:
         if case.due_at is not None:
-            case.due_at = ctx.policy.extend(case.due_at, days, kind)
+            set_reply_term(case, reply_term(case).lengthened(days, kind), ctx.policy)
         else:
             # Paused before any reply deadline existed: the acceptance clock moves instead.
-            case.accept_due_at = ctx.policy.extend(case.accept_due_at, days, DayKind.CALENDAR)
+            accept = ctx.policy.term(RuleCode.ACCEPT, case.received_at)
+            case.accept_due_at = accept.lengthened((case.paused_days or 0) + days, kind).due(
+                ctx.policy.calendar)
         new_due = case.due_at or case.accept_due_at
     if pause is not None:
         pause.ended_at = ctx.at
@@ -1016,7 +1090,7 @@ def _follow_up(ctx: StepContext) -> None:
         # Back to the handling unit with a fresh short deadline (seed 004: 不满意的继续跟踪).
         ctx.to_state = S.HANDLING
         case.redo_count = (case.redo_count or 0) + 1
-        case.due_at = ctx.policy.due(RuleCode.FAST_TRACK, ctx.at)
+        set_reply_term(case, ctx.policy.term(RuleCode.FAST_TRACK, ctx.at), ctx.policy)
         case.due_kind = ctx.policy.rule(RuleCode.FAST_TRACK).kind.value
         ctx.details["deadline"] = _day(case.due_at)
     ctx.text = ctx.inputs.get("note")
@@ -1063,6 +1137,93 @@ def _settle(ctx: StepContext) -> None:
     ctx.text = ctx.inputs["agreement"]
 
 
+def latest_reply_at(case: Case, session: Session | None = None) -> datetime | None:
+    """When the petitioner got the written reply they hold now: after 不满意 and a second
+    reply, the second. The 30 days to ask for 复查 run from it (Art. 35)."""
+    session = session or object_session(case)
+    if session is None or case.id is None:
+        return case.replied_at
+    latest = session.execute(
+        select(func.max(CaseEvent.occurred_at)).where(
+            CaseEvent.case_id == case.id, CaseEvent.step == "sign_reply"
+        )
+    ).scalar()
+    return latest or case.replied_at
+
+
+def replying_unit(case: Case) -> OrgUnit | None:
+    """The body the petitioner's written reply came from: the unit of the leader who signed it
+    (the 答复意见书's issuer), else the unit that handled the case, else its township."""
+    signer = case.reply_signed_by
+    unit = getattr(signer, "org_unit", None) if signer is not None else None
+    return unit or case.responsible_unit or case.township
+
+
+def _reviewing_level(ctx: StepContext, kind: ReviewKind) -> OrgUnit | None:
+    """The level that decides (Art. 35–36), or None when it is above the county."""
+    answered = replying_unit(ctx.case)
+    first = level_above(answered) if answered is not None else None
+    if kind == ReviewKind.RECHECK:
+        return first
+    recheck = next(
+        (r for r in reviews_of(ctx.case, ctx.session) if r.kind == ReviewKind.RECHECK.value), None
+    )
+    if recheck is not None and recheck.reviewer_above_county:
+        return None
+    below = recheck.reviewer_unit if recheck is not None and recheck.reviewer_unit is not None else first
+    return level_above(below) if below is not None else None
+
+
+def reviewer_name(review: CaseReview) -> str:
+    """Who decides the review, in words (the timeline, the case page)."""
+    if review.reviewer_above_county:
+        return gettext("the authority above the county (its decision is recorded by county leaders)")
+    return review.reviewer_unit.name if review.reviewer_unit is not None else ""
+
+
+def _actor_level(actor: Any) -> OrgUnit | None:
+    unit = getattr(actor, "org_unit", None)
+    return government_of(unit) if unit is not None else None
+
+
+def review_refusal(review: CaseReview, actor: Any) -> str | None:
+    """Why `actor` may not decide `review`: a 复查 is decided by the level above the body that
+    answered, a 复核 by the level above the 复查's (Art. 35–36) — never where the answer was made."""
+    if review.reviewer_unit_id is None and not review.reviewer_above_county:
+        return None  # requested before levels were kept
+    level = _actor_level(actor)
+    if level is not None and review.reviewer_above_county and level.kind == OrgKind.COUNTY.value:
+        return None
+    if level is not None and level.id == review.reviewer_unit_id:
+        return None
+    return gettext(
+        "%(review)s is decided by %(body)s, the level above the one that answered (Art. 35–36).",
+        review=ReviewKind.label_of(review.kind), body=reviewer_name(review),
+    )
+
+
+def _decide_review_guard(case: Case, actor: Any, now: datetime) -> str | None:
+    problem = _not_paused(case, actor, now)
+    if problem:
+        return problem
+    review = open_review(case)
+    return review_refusal(review, actor) if review is not None else None
+
+
+def _reviews_waiting_for(actor: Any) -> ColumnElement:
+    """SQL: the case's open review waits at `actor`'s level (a review from before levels were
+    kept waits for any leader of the area)."""
+    level = _actor_level(actor)
+    at_level = [and_(CaseReview.reviewer_unit_id.is_(None), CaseReview.reviewer_above_county.is_(False))]
+    if level is not None:
+        at_level.append(CaseReview.reviewer_unit_id == level.id)
+        if level.kind == OrgKind.COUNTY.value:
+            at_level.append(CaseReview.reviewer_above_county.is_(True))
+    return select(CaseReview.id).where(
+        CaseReview.case_id == Case.id, CaseReview.decided_at.is_(None), or_(*at_level)
+    ).exists()
+
+
 def _recheck_guard(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: ARG001
     if case.replied_at is None:
         return gettext("A review can be requested only after a reply.")
@@ -1090,15 +1251,19 @@ def _open_review_request(ctx: StepContext, kind: ReviewKind, answered_at: dateti
             ),
             field="occurred_at",
         )
+    reviewer = _reviewing_level(ctx, kind)
     review = CaseReview(
         case_id=ctx.case.id, kind=kind.value, requested_at=ctx.at, requested_by_id=ctx.actor.id,
-        reason=ctx.inputs["reason"], due_at=ctx.policy.due(RuleCode.REVIEW_ANSWER, ctx.at),
+        reason=ctx.inputs["reason"], reviewer_unit_id=reviewer.id if reviewer is not None else None,
+        reviewer_above_county=reviewer is None,
     )
+    set_review_term(review, ctx.policy.term(RuleCode.REVIEW_ANSWER, ctx.at), ctx.policy)
     ctx.add(review)
     ctx.session.flush([review])
     ctx.case.review_count = 1 if kind == ReviewKind.RECHECK else 2
     ctx.text = ctx.inputs["reason"]
-    ctx.details.update({"review": kind.value, "deadline": _day(review.due_at)})
+    ctx.details.update({"review": kind.value, "deadline": _day(review.due_at),
+                        "reviewer": reviewer_name(review)})
 
 
 @step(
@@ -1116,7 +1281,7 @@ def _open_review_request(ctx: StepContext, kind: ReviewKind, answered_at: dateti
     description=_l("Within 30 days of the answer; the body above answers within 30 days (Art. 35)."),
 )
 def _request_recheck(ctx: StepContext) -> None:
-    _open_review_request(ctx, ReviewKind.RECHECK, ctx.case.replied_at)
+    _open_review_request(ctx, ReviewKind.RECHECK, latest_reply_at(ctx.case, ctx.session))
 
 
 @step(
@@ -1147,7 +1312,12 @@ def _request_reexam(ctx: StepContext) -> None:
     roles={LEADER},
     from_states={S.REVIEWING},
     to_state=None,
-    guard=_not_paused,
+    guard=_decide_review_guard,
+    queue_for=_reviews_waiting_for,
+    description=_l(
+        "By the level above the body that answered (Art. 35–36); a decision made above the "
+        "county is recorded here by the county's leaders."
+    ),
     inputs=(
         Input("outcome", _l("Review outcome"), "choice", choices=ReviewOutcome),
         Input("decision", _l("Review decision"), "textarea"),
@@ -1159,6 +1329,9 @@ def _decide_review(ctx: StepContext) -> None:
     review = open_review(case, ctx.session)
     if review is None:
         raise DomainError(gettext("No review is waiting for a decision."))
+    problem = review_refusal(review, ctx.actor)
+    if problem:
+        raise DomainError(problem, code="refused")
     review.decided_at = ctx.at
     review.decided_by_id = ctx.actor.id
     review.outcome = ctx.inputs["outcome"]
@@ -1169,7 +1342,7 @@ def _decide_review(ctx: StepContext) -> None:
         # The original handling is set aside: the unit handles the matter again.
         ctx.to_state = S.HANDLING
         case.redo_count = (case.redo_count or 0) + 1
-        case.due_at = ctx.policy.due(RuleCode.HANDLE, ctx.at)
+        set_reply_term(case, ctx.policy.term(RuleCode.HANDLE, ctx.at), ctx.policy)
         case.due_kind = ctx.policy.rule(RuleCode.HANDLE).kind.value
         case.closed_at = None
         ctx.details["deadline"] = _day(case.due_at)
@@ -1726,7 +1899,7 @@ def queue_clause(actor: Any) -> ColumnElement:
     scope = scope_for_user(actor)
     parts: list[ColumnElement] = []
     for role in sorted(roles & {CLERK, HANDLER, LEADER}):
-        for condition in _waiting_conditions(role):
+        for condition in _waiting_conditions(role, actor):
             if role == HANDLER:
                 unit_id = getattr(actor, "org_unit_id", None)
                 parts.append(and_(Case.responsible_unit_id == unit_id, condition) if unit_id else false())
@@ -1743,15 +1916,17 @@ def queue_clause(actor: Any) -> ColumnElement:
     return and_(or_(*parts), Case.id.not_in(recused), exclusion_clause(Case, scope))
 
 
-def _waiting_conditions(role: str) -> list[ColumnElement]:
-    """What a case waiting for `role` looks like, as conditions that each start with a status
-    list (so that an index on status can serve each)."""
+def _waiting_conditions(role: str, actor: Any) -> list[ColumnElement]:
+    """What a case waiting for `role` (as `actor`) looks like, as conditions that each start
+    with a status list (so that an index on status can serve each)."""
     states: set[str] = set()
     waiting: list[ColumnElement] = []
     for s in STEPS.values():
         if role not in s.roles or not s.queue:
             continue
-        if s.queue_clause is not None:
+        if s.queue_for is not None:
+            waiting.append(and_(Case.status.in_(sorted(x.value for x in s.waits_in)), s.queue_for(actor)))
+        elif s.queue_clause is not None:
             waiting.append(and_(Case.status.in_(sorted(x.value for x in s.from_states)), s.queue_clause()))
         else:
             states.update(x.value for x in s.waits_in)
@@ -1820,6 +1995,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "decision": _l("Decision"),
     "review": _l("Kind"),
     "outcome": _l("Review outcome"),
+    "reviewer": _l("Decided by"),
     "lead_unit": _l("Lead unit"),
     "co_units": _l("Co-units"),
     "target": _l("Merged into"),
@@ -1844,3 +2020,85 @@ def describe_details(details: Mapping[str, Any] | None) -> list[tuple[str, str]]
         shown = vocabulary.label_of(value) if vocabulary else str(value)
         pairs.append((str(DETAIL_LABELS[key]), shown))
     return pairs
+
+
+# --- holidays entered later ---------------------------------------------------------------------
+
+_ACCEPTING = (S.REGISTERED, S.ACCEPTED, S.PROPOSED, S.INSTRUCTED)
+_REPLY_RUNNING = (S.ASSIGNED, S.RETURNED, S.HANDLING, S.IN_REVIEW, S.APPROVED)
+# Where a single-rule deadline of an assignment starts, and which rule sets its length.
+_ASSIGNMENT_CLOCKS = (
+    ("receipt_due_at", RuleCode.RECEIPT, "assigned_at"),
+    ("send_back_until", RuleCode.SEND_BACK, "assigned_at"),
+    ("plan_due_at", RuleCode.COMPLEX_PLAN, "received_at"),
+)
+
+
+def recompute_deadlines(session: Session, before: DeadlinePolicy, after: DeadlinePolicy, since: date,
+                        actor: Any, now: datetime, why: str) -> int:
+    """The administrator changed the holiday list from `before` to `after`, on days from `since`:
+    the running deadlines of open cases that end on or after that day are computed again under
+    the new list (one ending before it cannot depend on it). Each case whose deadline moved gets a history
+    event saying why. Returns how many cases changed.
+
+    A deadline kept with its period (reply, review) is recomputed from it; a single-rule deadline
+    (acceptance, receipt, send-back, handling plan) from its start and rule, if that still gives
+    the stored date under the old list (otherwise someone set it by hand: it is left alone).
+    """
+    moment = datetime.combine(since, time.min)
+    reviews = select(CaseReview.case_id).where(CaseReview.decided_at.is_(None), CaseReview.due_at >= moment)
+    assignments = select(Assignment.case_id).where(
+        Assignment.returned_at.is_(None),
+        or_(Assignment.receipt_due_at >= moment, Assignment.send_back_until >= moment,
+            Assignment.plan_due_at >= moment),
+    )
+    running = or_(
+        and_(Case.status.in_([s.value for s in _ACCEPTING]), Case.accept_due_at >= moment),
+        and_(Case.status.in_([s.value for s in _REPLY_RUNNING]), Case.due_at >= moment),
+        and_(Case.status == S.REVIEWING.value, Case.id.in_(reviews)),
+        and_(Case.status.in_([s.value for s in _REPLY_RUNNING]), Case.id.in_(assignments)),
+    )
+    changed = 0
+    cases = session.execute(select(Case).where(running).order_by(Case.id)).scalars().all()
+    for case in cases:
+        if _recompute_case(session, case, before, after, moment):
+            _refresh_next_due(case)
+            shown = primary_deadline(case, session)
+            due = shown.due if shown is not None else None
+            session.add(_event(case, "recompute_deadlines", case.status, case.status, actor, now, now,
+                               why, {"deadline": _day(due)} if due else None))
+            changed += 1
+    session.flush()
+    return changed
+
+
+def _recompute_case(session: Session, case: Case, before: DeadlinePolicy, after: DeadlinePolicy,
+                    moment: datetime) -> bool:
+    def single(code: RuleCode, start: datetime | None, stored: datetime | None) -> datetime | None:
+        if start is None or stored is None or stored < moment:
+            return stored
+        term = before.term(code, start)
+        return term.due(after.calendar) if term.due(before.calendar) == stored else stored
+
+    moved = False
+    status = S(case.status)
+    if status in _ACCEPTING:
+        new = single(RuleCode.ACCEPT, case.received_at, case.accept_due_at)
+        moved |= new != case.accept_due_at
+        case.accept_due_at = new
+    if status in _REPLY_RUNNING and case.due_at is not None and case.due_at >= moment:
+        new = reply_term(case).due(after.calendar)
+        moved |= new != case.due_at
+        case.due_at = new
+    if status == S.REVIEWING and (review := open_review(case, session)) is not None:
+        new = review_term(review).due(after.calendar)
+        moved |= new != review.due_at
+        review.due_at = new
+    assignment = current_assignment(case, session) if status in _REPLY_RUNNING else None
+    if assignment is not None:
+        for column, code, start in _ASSIGNMENT_CLOCKS:
+            stored = getattr(assignment, column)
+            new = single(code, getattr(assignment, start), stored)
+            moved |= new != stored
+            setattr(assignment, column, new)
+    return moved

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Session, relationship
 
@@ -284,10 +285,19 @@ class CaseReview(Model):
     requested_by_id = _user_fk()
     reason = Column(Text, nullable=False)
     due_at = Column(DateTime, nullable=False)
+    due_term = Column(JSON(none_as_null=True), nullable=True)  # the period due_at comes from (Term)
+    # Who decides (Art. 35–36): the level above the body that answered — a 复查 the level above
+    # the unit that signed the reply, a 复核 the level above the 复查's. Above the county (the
+    # city, outside this system) the county's leaders record the decision made there. Neither
+    # set: a review requested before levels were kept, decided by any leader of the area.
+    reviewer_unit_id = Column(Integer, ForeignKey("org_unit.id", name="fk_case_review_reviewer_unit"), nullable=True)
+    reviewer_above_county = Column(Boolean, nullable=False, default=False, server_default=false())
     decided_at = Column(DateTime, nullable=True)
     decided_by_id = _user_fk()
     outcome = Column(String(16), nullable=True, info={"choices": ReviewOutcome})
     decision = Column(Text, nullable=True)
+
+    reviewer_unit = relationship("OrgUnit", lazy="joined")
 
 
 class Recusal(Model):

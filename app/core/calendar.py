@@ -14,15 +14,18 @@ Conventions, the same everywhere:
   (the rule of Chinese procedural law, e.g. 民事诉讼法 Art. 85: 期间届满的最后一日是法定休假日的，
   以法定休假日后的第一日为期间届满的日期);
 - time the clock is paused is counted in whole days: [paused date, resumed date);
+- an extension or a pause lengthens the period and the lengthened period rolls once, at its
+  end (`Term`): it is never counted again from a date already rolled past a holiday;
 - a case is 超期 once the deadline has passed, 临期 when it falls within the warning threshold
   (so many calendar or working days from today, `near_boundary`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import chinese_calendar
 from flask_babel import lazy_gettext as _l
@@ -72,6 +75,13 @@ class WorkCalendar:
     """
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
+    # Years the library does not know whose holiday list the administrator has entered and
+    # confirmed complete (deadlines.models.HolidayYear).
+    confirmed_years: frozenset[int] = frozenset()
+
+    def knows(self, year: int) -> bool:
+        """Are the working days of `year` known: from the library, or confirmed by the administrator?"""
+        return library_knows(year) or year in self.confirmed_years
 
     def is_workday(self, day: date | datetime) -> bool:
         day = _as_date(day)
@@ -118,25 +128,89 @@ class WorkCalendar:
             day += timedelta(days=1)
         return count
 
-    def add_days(self, start: date | datetime, count: int, kind: DayKind | str) -> date:
-        """The last day of a period of `count` days of `kind` starting after `start`."""
-        if DayKind(kind) == DayKind.WORKING:
-            return self.add_working_days(start, count)
-        return self.next_workday(_as_date(start) + timedelta(days=count))
+    def unknown_years(self, years: Iterable[int]) -> list[int]:
+        """Years in `years` whose holidays neither the library nor the administrator has
+        confirmed: a deadline there is 待核 (only weekends are known to be days off)."""
+        return [y for y in years if not self.knows(y)]
 
-    def unknown_years(self, years: range) -> list[int]:
-        """Years in `years` neither the library nor any override covers (warn the admin)."""
-        covered = {d.year for d in self.overrides}
-        return [y for y in years if not library_knows(y) and y not in covered]
+
+def years_to_enter(today: date, cal: WorkCalendar) -> list[int]:
+    """Years whose holidays the administrator must enter now: this year if unknown, and from
+    1 November the next (the State Council publishes each year's schedule in November or
+    December; the library's maintainers follow later)."""
+    years = [today.year, today.year + 1] if (today.month, today.day) >= (11, 1) else [today.year]
+    return cal.unknown_years(years)
 
 
 def end_of_day(day: date) -> datetime:
     return datetime.combine(day, END_OF_DAY)
 
 
+@dataclass(frozen=True)
+class Term:
+    """A legal period: from `start` (its own day not counted), made of parts (days, kind) in
+    the order they were granted — the rule's period, then an extension, then each pause.
+
+    The period's last day rolls past rest days once, at the very end. Accepted 2025-08-05, the
+    60 days end on 10-04 (National Day) and roll to 10-09; an extension of 30 days lengthens
+    the 60 to 90 and ends on 11-03 — not 30 days after 10-09 (条例 Art. 34 extends the period,
+    not the day it happened to roll to).
+    """
+
+    start: date
+    parts: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def of(cls, start: date | datetime, days: int, kind: DayKind | str) -> Term:
+        return cls(_as_date(start)).lengthened(days, kind)
+
+    @classmethod
+    def ending(cls, due: datetime) -> Term:
+        """A period known only by its deadline (rows written before terms were kept)."""
+        return cls(_as_date(due))
+
+    def lengthened(self, days: int, kind: DayKind | str) -> Term:
+        """The same period with `days` of `kind` more (an approved extension, a pause's length)."""
+        if days <= 0:
+            return self
+        kind = DayKind(kind).value
+        if self.parts and self.parts[-1][1] == kind:
+            return Term(self.start, (*self.parts[:-1], (self.parts[-1][0] + days, kind)))
+        return Term(self.start, (*self.parts, (days, kind)))
+
+    def last_day(self, cal: WorkCalendar) -> date:
+        day = self.start
+        for days, kind in self.parts:
+            if kind == DayKind.WORKING.value:
+                day = cal.add_working_days(day, days)
+            else:
+                day += timedelta(days=days)
+        return cal.next_workday(day)
+
+    def due(self, cal: WorkCalendar) -> datetime:
+        """The moment the period runs out: the end of its (rolled) last day."""
+        return end_of_day(self.last_day(cal))
+
+    def years(self, cal: WorkCalendar) -> range:
+        """The years whose working days the deadline depends on."""
+        return range(self.start.year, self.last_day(cal).year + 1)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "parts": [list(p) for p in self.parts]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Term | None:
+        if not data:
+            return None
+        return cls(
+            date.fromisoformat(data["start"]),
+            tuple((int(days), DayKind(kind).value) for days, kind in data.get("parts", ())),
+        )
+
+
 def deadline(start: date | datetime, days: int, kind: DayKind | str, cal: WorkCalendar) -> datetime:
     """The moment a period of `days` (calendar or working) days from `start` runs out."""
-    return end_of_day(cal.add_days(start, days, kind))
+    return Term.of(start, days, kind).due(cal)
 
 
 def paused_days(start: datetime, end: datetime, kind: DayKind | str, cal: WorkCalendar) -> int:
@@ -146,13 +220,6 @@ def paused_days(start: datetime, end: datetime, kind: DayKind | str, cal: WorkCa
     if DayKind(kind) == DayKind.WORKING:
         return cal.working_days_between(start, end)
     return (end.date() - start.date()).days
-
-
-def extend(due: datetime, days: int, kind: DayKind | str, cal: WorkCalendar) -> datetime:
-    """`due` pushed back by `days` of `kind` (an approved extension, or a pause's length)."""
-    if days <= 0:
-        return due
-    return deadline(due, days, kind, cal)
 
 
 def days_left(due: datetime, today: date | datetime) -> int:

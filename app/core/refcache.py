@@ -42,6 +42,7 @@ TRACKED = (
     "subject",
     "deadline_rule",
     "holiday_override",
+    "holiday_year",
 )
 
 reference_version = Table(

@@ -464,7 +464,12 @@ class ScopedModelView(ModelView):
             quick_values=self.quick_search_values(),
             can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name),
             export_endpoint=f"{self.endpoint}.export",
+            **self.list_context(),
         )
+
+    def list_context(self) -> dict[str, Any]:
+        """More for the list template: a view's own notes and tools (its `page_tools` block)."""
+        return {}
 
     # --- export: the list as the user sees it, to .csv / .xlsx -----------------------------
 

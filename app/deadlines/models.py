@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 
 from app.core.calendar import DayKind
 from app.core.choices import Choices
@@ -85,3 +94,15 @@ class HolidayOverride(Stamped, Versioned, Model):
 
     def __repr__(self) -> str:
         return f"{self.day:%Y-%m-%d} {self.name}"
+
+
+class HolidayYear(Model):
+    """A year the holiday library does not know whose holidays and adjusted working days the
+    administrator has entered (HolidayOverride) and confirmed complete: its deadlines are then
+    no longer 待核."""
+
+    __tablename__ = "holiday_year"
+
+    year = Column(Integer, primary_key=True, autoincrement=False)
+    confirmed_at = Column(DateTime, nullable=False)
+    confirmed_by_id = Column(Integer, ForeignKey("ab_user.id", name="fk_holiday_year_confirmed_by"), nullable=True)

@@ -15,16 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import refcache
-from app.core.calendar import (
-    DayKind,
-    Urgency,
-    WorkCalendar,
-    deadline,
-    extend,
-    near_boundary,
-    urgency,
-)
-from app.deadlines.models import DEFAULT_RULES, DeadlineRule, HolidayOverride, RuleCode
+from app.core.calendar import DayKind, Term, Urgency, WorkCalendar, near_boundary, urgency
+from app.deadlines.models import DEFAULT_RULES, DeadlineRule, HolidayOverride, HolidayYear, RuleCode
 
 
 @dataclass(frozen=True)
@@ -42,13 +34,14 @@ class DeadlinePolicy:
     def rule(self, code: RuleCode | str) -> Rule:
         return self.rules[RuleCode(code)]
 
+    def term(self, code: RuleCode | str, start: datetime) -> Term:
+        """The period of rule `code` started at `start`."""
+        rule = self.rule(code)
+        return Term.of(start, rule.days, rule.kind)
+
     def due(self, code: RuleCode | str, start: datetime) -> datetime:
         """When the clock of rule `code`, started at `start`, runs out."""
-        rule = self.rule(code)
-        return deadline(start, rule.days, rule.kind, self.calendar)
-
-    def extend(self, due: datetime, days: int, kind: DayKind | str) -> datetime:
-        return extend(due, days, kind, self.calendar)
+        return self.term(code, start).due(self.calendar)
 
     @property
     def warning(self) -> Rule:
@@ -84,7 +77,8 @@ def load_policy(session: Session) -> DeadlinePolicy:
         day: workday
         for day, workday in session.execute(select(HolidayOverride.day, HolidayOverride.is_workday))
     }
-    return DeadlinePolicy(rules, WorkCalendar(overrides))
+    confirmed = frozenset(session.execute(select(HolidayYear.year)).scalars())
+    return DeadlinePolicy(rules, WorkCalendar(overrides, confirmed))
 
 
 def current_policy() -> DeadlinePolicy:

@@ -15,6 +15,7 @@ from app.cases import flags
 from app.cases.case_page import case_badge
 from app.cases.models import Case, CaseStatus
 from app.cases.workflow import queue_clause, queue_statuses
+from app.core.calendar import years_to_enter
 from app.core.clock import now
 from app.core.scoping import current_scope, disjoint_scope_parts, scope_clause
 from app.core.views import count_disjoint
@@ -22,6 +23,7 @@ from app.deadlines.policy import DeadlinePolicy, current_policy
 from app.extensions import db
 from app.home.queue import other_queues
 from app.reports import rollup
+from app.security.roles import RoleName
 
 QUEUE_SIZE = 50
 
@@ -95,6 +97,13 @@ def _given_status(clause, status: str):
     return visitors.replacement_traverse(clause, {}, replace)
 
 
+def holidays_to_enter(user, today) -> list[int]:
+    """Years whose holidays an administrator must enter now (the warning on their home page)."""
+    if RoleName.ADMIN not in user.role_names:
+        return []
+    return years_to_enter(today, current_policy().calendar)
+
+
 class HomeView(IndexView):
     route_base = ""
     default_view = "index"
@@ -138,6 +147,7 @@ class HomeView(IndexView):
             queue_size=QUEUE_SIZE,
             today=moment.date(),
             other_queues=other_queues(user),
+            holiday_years=holidays_to_enter(user, moment.date()),
             # The figure cards and charts load from the dashboard's JSON (not on the page's
             # critical path: the queue shows at once, the year's aggregates follow).
             dashboard_url=(url_for("DashboardView.data")

@@ -114,3 +114,30 @@ def place_mismatch_message(unit: OrgUnit) -> str:
         unit=unit.name,
         township=unit.township.name if unit.township is not None else "",
     )
+
+
+def county_of(unit: OrgUnit) -> OrgUnit | None:
+    """The county (or district) the node belongs to: the county node above it, or itself."""
+    node: OrgUnit | None = unit
+    for _ in range(16):  # the tree is four or five levels deep
+        if node is None or node.kind == OrgKind.COUNTY.value:
+            return node
+        node = node.parent
+    return None
+
+
+def government_of(unit: OrgUnit) -> OrgUnit | None:
+    """The level of government a unit acts for: its township (a township, its offices, its
+    villages), or the county (the county itself and every county-level unit)."""
+    if unit.township_id is not None:
+        return unit if unit.township_id == unit.id else unit.township
+    return county_of(unit)
+
+
+def level_above(unit: OrgUnit) -> OrgUnit | None:
+    """上一级: the level of government above the one `unit` acts for — the county above a
+    township; None above the county (the city, outside this system)."""
+    level = government_of(unit)
+    if level is None or level.kind == OrgKind.COUNTY.value:
+        return None
+    return county_of(level)

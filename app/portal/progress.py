@@ -1,8 +1,9 @@
 """Looking a petition up with its query code, what the public may read of it, and the rating.
 
 `public_view` is the only way case data reaches a public page: a short, explicit list of
-fields — status in plain words, dates, the reply as signed, the reason for not accepting (which
-the petitioner is told in writing anyway) and their own rating. Never the internal handling
+fields — status in plain words, dates, the reply as signed, the reason for not accepting and
+an approved extension's reason and new date (both of which the petitioner is told in writing
+anyway, Art. 34) and their own rating. Never the internal handling
 (findings, drafts, instructions, notes), never who handled it, never the petitioner's personal
 data, never anything of another case.
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Satisfaction
+from app.cases.notices import ExtensionNotice, approved_extension
 from app.cases.workflow_models import CaseEvent, FollowUpMethod
 from app.core.errors import DomainError
 from app.extensions import db
@@ -185,6 +187,7 @@ class PublicCase:
     rated_at: datetime | None
     may_rate: bool
     rating_note: str | None
+    extension: ExtensionNotice | None = None  # the 延期办理告知书's facts
 
     @property
     def stages(self) -> list[tuple[str, str, str]]:
@@ -227,4 +230,5 @@ def public_view(case: Case) -> PublicCase:
         rated_at=case.followed_up_at if rated else None,
         may_rate=refusal is None,
         rating_note=None if refusal is None or not answered else refusal,
+        extension=approved_extension(case) if status not in (S.NOT_ACCEPTED, S.MERGED) else None,
     )

@@ -290,10 +290,12 @@ def test_review_and_re_review_each_with_their_own_deadline(client_as, db_session
     assert case.status == CaseStatus.REVIEWING.value and case.review_count == 1
     assert case.next_due_at is not None and case.next_due_at > county_now() + timedelta(days=29)
     refused(step(clerk, case.id, "request_recheck", reason="again"), "不能“申请复查”")
-    ok(step(leader, case.id, "decide_review", outcome="upheld", decision="维持原处理意见"))
+    # Decided by the level above the township that answered (Art. 35): the county.
+    county_leader = client_as("county_leader")
+    ok(step(county_leader, case.id, "decide_review", outcome="upheld", decision="维持原处理意见"))
     assert fresh(db_session, case.id).status == CaseStatus.REPLIED.value
     ok(step(clerk, case.id, "request_reexam", reason="对复查意见不服"))
-    ok(step(leader, case.id, "decide_review", outcome="upheld", decision="复核维持"))
+    ok(step(county_leader, case.id, "decide_review", outcome="upheld", decision="复核维持"))
     case = fresh(db_session, case.id)
     assert case.status == CaseStatus.CLOSED.value and case.closure == "final_review"
     refused(step(clerk, case.id, "request_reexam", reason="再复核"), "复核意见为最终意见")

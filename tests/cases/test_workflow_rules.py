@@ -134,8 +134,8 @@ def test_extension_of_at_most_thirty_days_once(session):
     with pytest.raises(DomainError, match="您的角色"):
         story.do("decide_extension", story.handler, datetime(2026, 3, 2, 9), decision="approve")
     story.do("decide_extension", story.leader, datetime(2026, 3, 2, 9), decision="approve")
-    # 9 Mar + 30 days = 8 Apr 2026 (Wednesday).
-    assert story.case.due_at == datetime(2026, 4, 8, 23, 59, 59)
+    # The 60 days (ending Sat 7 Mar, rolled to 9 Mar) become 90: 6 Apr 2026 (Qingming) → 7 Apr.
+    assert story.case.due_at == datetime(2026, 4, 7, 23, 59, 59)
     assert story.case.extended and story.case.extension_days == 30
     with pytest.raises(DomainError, match="已延期一次"):
         story.do("request_extension", story.handler, datetime(2026, 3, 3, 9), days=5, reason="再延")

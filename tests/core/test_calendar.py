@@ -9,11 +9,11 @@ import pytest
 
 from app.core.calendar import (
     DayKind,
+    Term,
     Urgency,
     WorkCalendar,
     days_left,
     deadline,
-    extend,
     library_knows,
     near_boundary,
     paused_days,
@@ -88,15 +88,15 @@ def test_calendar_days_count_weekends_and_holidays():
     # 15 days from Tuesday 3 Mar 2026 → Wednesday 18 Mar.
     assert deadline(datetime(2026, 3, 3, 16), 15, DayKind.CALENDAR, CAL) == datetime(2026, 3, 18, 23, 59, 59)
     # 60 days from 2 Jan 2026 → 3 Mar 2026 (a Tuesday, a working day).
-    assert CAL.add_days(d("2026-01-02"), 60, DayKind.CALENDAR) == d("2026-03-03")
+    assert Term.of(d("2026-01-02"), 60, DayKind.CALENDAR).last_day(CAL) == d("2026-03-03")
 
 
 def test_calendar_period_ending_on_a_rest_day_ends_on_the_next_working_day():
     # 60 days from 3 Aug 2025 would end on 2 Oct (National Day): it ends on 9 Oct instead.
-    assert CAL.add_days(d("2025-08-03"), 60, DayKind.CALENDAR) == d("2025-10-09")
+    assert Term.of(d("2025-08-03"), 60, DayKind.CALENDAR).last_day(CAL) == d("2025-10-09")
     # Ending on an ordinary Sunday moves to Monday; on an adjusted working Sunday it stays.
-    assert CAL.add_days(d("2026-03-07"), 1, DayKind.CALENDAR) == d("2026-03-09")
-    assert CAL.add_days(d("2025-09-18"), 10, DayKind.CALENDAR) == d("2025-09-28")
+    assert Term.of(d("2026-03-07"), 1, DayKind.CALENDAR).last_day(CAL) == d("2026-03-09")
+    assert Term.of(d("2025-09-18"), 10, DayKind.CALENDAR).last_day(CAL) == d("2025-09-28")
 
 
 # --- pauses and the extension -------------------------------------------------------------------
@@ -106,7 +106,7 @@ def test_pause_days_are_not_counted():
     due = datetime(2026, 5, 20, 23, 59, 59)
     days = paused_days(datetime(2026, 5, 4, 9), datetime(2026, 5, 11, 15), DayKind.CALENDAR, CAL)
     assert days == 7
-    assert extend(due, days, DayKind.CALENDAR, CAL) == datetime(2026, 5, 27, 23, 59, 59)
+    assert Term.ending(due).lengthened(days, DayKind.CALENDAR).due(CAL) == datetime(2026, 5, 27, 23, 59, 59)
     # A pause that starts and ends the same day costs nothing.
     assert paused_days(datetime(2026, 5, 4, 9), datetime(2026, 5, 4, 17), DayKind.CALENDAR, CAL) == 0
 
@@ -115,14 +115,14 @@ def test_working_day_pause_shifts_by_working_days():
     # Due Friday 26 Sep 2025 (working-day rule), paused 29 Sep → 13 Oct: 5 working days.
     days = paused_days(datetime(2025, 9, 29, 9), datetime(2025, 10, 13, 9), DayKind.WORKING, CAL)
     assert days == 5
-    assert extend(datetime(2025, 9, 26, 23, 59, 59), days, DayKind.WORKING, CAL).date() == d("2025-10-10")
+    assert Term.ending(datetime(2025, 9, 26, 23, 59, 59)).lengthened(days, DayKind.WORKING).last_day(CAL) == d("2025-10-10")
 
 
 def test_thirty_day_extension():
     due = datetime(2026, 3, 3, 23, 59, 59)
-    assert extend(due, 30, DayKind.CALENDAR, CAL) == datetime(2026, 4, 2, 23, 59, 59)
-    # Ending on a Sunday rolls to Monday.
-    assert extend(datetime(2026, 3, 9, 23, 59, 59), 27, DayKind.CALENDAR, CAL).date() == d("2026-04-07")
+    assert Term.ending(due).lengthened(30, DayKind.CALENDAR).due(CAL) == datetime(2026, 4, 2, 23, 59, 59)
+    # Ending on a rest day (Qingming) rolls to the next working day.
+    assert Term.ending(datetime(2026, 3, 9, 23, 59, 59)).lengthened(27, DayKind.CALENDAR).last_day(CAL) == d("2026-04-07")
 
 
 # --- 临期 / 超期 on a frozen clock --------------------------------------------------------------
@@ -176,8 +176,11 @@ def test_unknown_year_falls_back_to_weekends_and_overrides():
     admin = WorkCalendar({d("2099-01-01"): False, d("2099-01-03"): True})
     assert not admin.is_workday(d("2099-01-01"))
     assert admin.is_workday(d("2099-01-03"))
+    # Entering days is not enough: the year is known once the administrator confirms its list.
     assert plain.unknown_years(range(2098, 2100)) == [2098, 2099]
-    assert admin.unknown_years(range(2098, 2100)) == [2098]
+    assert admin.unknown_years(range(2098, 2100)) == [2098, 2099]
+    confirmed = WorkCalendar(admin.overrides, frozenset({2099}))
+    assert confirmed.unknown_years(range(2098, 2100)) == [2098]
 
 
 def test_override_wins_over_the_library():
@@ -185,3 +188,15 @@ def test_override_wins_over_the_library():
     assert CAL.is_workday(d("2026-03-10"))
     assert not local.is_workday(d("2026-03-10"))
     assert local.add_working_days(d("2026-03-09"), 1) == d("2026-03-11")
+
+
+def test_a_lengthened_period_rolls_once_at_its_end():
+    # 60 days from 5 Aug 2025 end on 4 Oct (National Day) → 9 Oct; 30 more days lengthen the
+    # period to 90 days (3 Nov), they are not counted from 9 Oct (which would give 10 Nov).
+    term = Term.of(d("2025-08-05"), 60, DayKind.CALENDAR)
+    assert term.last_day(CAL) == d("2025-10-09")
+    assert term.lengthened(30, DayKind.CALENDAR).last_day(CAL) == d("2025-11-03")
+    assert term.lengthened(5, DayKind.CALENDAR).last_day(CAL) == d("2025-10-09")
+    # Mixed kinds keep their order: 60 calendar days, then 5 working days after 4 Oct.
+    assert term.lengthened(5, DayKind.WORKING).last_day(CAL) == d("2025-10-14")  # Sat 11 Oct is worked
+    assert Term.from_json(term.lengthened(5, DayKind.WORKING).as_json()) == term.lengthened(5, DayKind.WORKING)
