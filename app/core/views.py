@@ -485,19 +485,10 @@ class ScopedModelView(ModelView):
         names = list(self.export_columns or self.list_columns)
         columns, joins = exporting.export_columns(self.datamodel.obj, names, self.label_columns)
         rows = exporting.rows_of(self.export_query(columns, joins), columns, self.may_export_personal_data())
-        title = str(self.list_title)
-        headers = [c.header for c in columns]
-        arguments = request.args.to_dict(flat=False)
-        user = current_actor()
-
-        def done(count: int) -> None:
-            exporting.export_done.send(
-                self, user=user, title=title, fmt=fmt, filters=arguments, rows=count
-            )
-
-        if fmt == "csv":
-            return exporting.csv_response(title, headers, rows, done)
-        return exporting.xlsx_response(title, headers, rows, done)
+        return exporting.download(
+            self, str(self.list_title), fmt, [c.header for c in columns], rows, user=current_actor(),
+            filters=request.args.to_dict(flat=False), model=self.datamodel.obj.__tablename__,
+        )
 
     # --- add / edit that never lose input and never half-save ------------------------------
 
