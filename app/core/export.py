@@ -42,14 +42,13 @@ from sqlalchemy.orm.relationships import RelationshipProperty
 
 from app.core import clock
 from app.core.choices import Choices
-from app.core.privacy import mask_id_number, mask_phone
+from app.core.privacy import MASKERS
 
 signals = Namespace()
 export_started = signals.signal("export-started")
 export_done = signals.signal("export-done")
 
 BATCH = 5000
-MASKERS: dict[str, Callable[[str | None], str]] = {"id_number": mask_id_number, "phone": mask_phone}
 
 
 @dataclass

@@ -6,6 +6,7 @@ identify or call them. Full values are shown only where the user handles the cas
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -63,3 +64,49 @@ def mask_name(value: str | None) -> str:
     if len(value) == 2:
         return value[0] + "*"
     return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+MASKERS: dict[str, Callable[[str | None], str]] = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+def personal_columns(model: type) -> dict[str, str]:
+    """The columns of `model` holding personal data (`info={"personal": "id_number" | "phone"}`),
+    by name, with the kind of each."""
+    from sqlalchemy import inspect as sa_inspect
+
+    return {column.key: column.info["personal"] for column in sa_inspect(model).columns
+            if column.info.get("personal") in MASKERS}
+
+
+# --- edit forms: the rows of people (petitioners, parties) follow the page's masking rule --------
+
+
+def _stored_pairs(rows_field: Any, stored: Iterable[Any]) -> Iterable[tuple[Any, Any, dict[str, str]]]:
+    """(row form, stored record, personal columns) for each row of the form that edits a stored
+    record — matched by the row's hidden id, never by position."""
+    by_id = {str(record.id): record for record in stored if getattr(record, "id", None) is not None}
+    for entry in rows_field.entries:
+        row = entry.form
+        record = by_id.get(str(row.id.data or ""))
+        if record is not None:
+            yield row, record, personal_columns(type(record))
+
+
+def mask_form_rows(rows_field: Any, stored: Iterable[Any]) -> None:
+    """Show the stored ID numbers and phones of an edit form's rows masked, as the page shows
+    them to this user (a value the user typed anew is theirs and stays as typed)."""
+    for row, record, columns in _stored_pairs(rows_field, stored):
+        for name, kind in columns.items():
+            value = getattr(record, name)
+            if value and (row[name].data or "").strip() == value:
+                row[name].data = MASKERS[kind](value)
+
+
+def keep_masked_values(rows_field: Any, stored: Iterable[Any]) -> None:
+    """A masked value sent back unchanged means "keep it": the stored value takes its place
+    before the form is validated and saved, so a save never writes the mask over the number."""
+    for row, record, columns in _stored_pairs(rows_field, stored):
+        for name, kind in columns.items():
+            value = getattr(record, name)
+            if value and (row[name].data or "").strip() == MASKERS[kind](value):
+                row[name].data = value

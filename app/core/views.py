@@ -49,6 +49,7 @@ from app.core import export as exporting
 from app.core.choices import Choices
 from app.core.database import reads_only
 from app.core.errors import DomainError, StaleRecordError
+from app.core.privacy import has_personal_data_role, keep_masked_values, mask_form_rows
 from app.core.scoping import (
     OrgChoiceFilter,
     ScopeFilter,
@@ -577,17 +578,24 @@ class ScopedModelView(ModelView):
         item = self.get_scoped_item(pk)
         pk = self.datamodel.get_pk_value(item)
 
+        masked = bool(self.personal_rows) and not self.shows_personal_data_in_form(item)
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
+            if masked:
+                self._personal_rows(form, item, keep_masked_values)
             self._fill_form_exclude_cols(exclude_cols, form)
             form._id = pk
             if form.validate():
                 self.process_form(form, False)
                 if self._check_version(form, item) and self._save(form, item, is_new=False):
                     return None
+            if masked:  # shown again with its errors: the stored values masked again
+                self._personal_rows(form, item, mask_form_rows)
         else:
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
+            if masked:
+                self._personal_rows(form, item, mask_form_rows)
             if self._versioned:
                 form[VERSION_FIELD].data = item.version
             self.update_redirect()
@@ -596,6 +604,21 @@ class ScopedModelView(ModelView):
         return self._get_related_views_widgets(
             item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
         )
+
+    # Rows of people on the edit form (FieldLists named like the item's relationship, e.g.
+    # "petitioners"): their ID numbers and phones follow the page's masking rule.
+    personal_rows: Sequence[str] = ()
+
+    def shows_personal_data_in_form(self, item: Any) -> bool:  # noqa: ARG002 — views narrow it by item
+        """Does the user see `item`'s people in full on its edit form? As on its page: only a
+        role that handles petitioners (a view may narrow it, e.g. to the cases it handles).
+        Everyone else sees masks, and a mask sent back unchanged keeps the stored value."""
+        return has_personal_data_role(current_actor())
+
+    def _personal_rows(self, form: Any, item: Any, apply: Callable[[Any, Any], None]) -> None:
+        for name in self.personal_rows:
+            if name in form:
+                apply(form[name], getattr(item, name))
 
     def _check_version(self, form: Any, item: Any) -> bool:
         if not self._versioned:
