@@ -49,7 +49,13 @@ from app.core import export as exporting
 from app.core.choices import Choices
 from app.core.database import reads_only
 from app.core.errors import DomainError, StaleRecordError
-from app.core.privacy import has_personal_data_role, keep_masked_values, mask_form_rows
+from app.core.privacy import (
+    free_text_columns,
+    has_personal_data_role,
+    keep_masked_values,
+    mask_form_rows,
+    shown_free_text,
+)
 from app.core.scoping import (
     OrgChoiceFilter,
     ScopeFilter,
@@ -229,6 +235,10 @@ class ScopedModelView(ModelView):
         self.search_form_query_rel_fields = dict(self.search_form_query_rel_fields or {})
         self._configure_vocabularies(model)
         self._configure_org_choices()
+        # Free text (content, notes, measures …) in lists and show pages: numbers masked for
+        # roles that see masks (app/core/privacy.py), like the petitioners' own fields.
+        for name in free_text_columns(model):
+            self.formatters_columns.setdefault(name, shown_free_text)
         super().__init__(**kwargs)
         self._versioned = "version" in model.__table__.columns
 

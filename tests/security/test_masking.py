@@ -189,3 +189,61 @@ def test_ledger_edit_form_masks_for_the_administrator_and_keeps_what_it_masked(c
     stored = db_session.get(LedgerParty, party.id)
     assert (stored.id_number, stored.phone) == ("110101199003074514", "13912345678")
     assert db_session.get(LedgerEntry, made.id).measures == "管理员补充措施"
+
+
+# --- free text (issue 16 item 6): numbers written into the letter and the notes ----------------------
+
+WRITTEN_IN = "请联系我，电话138.1234.5678，身份证320102 19900101 1234，座机(0451)82345678。"
+# README's masks of those three numbers, computed here from the digits.
+MASKED_IN = ("138****5678", "3201**********1234", "0451****5678")
+IN_FULL = ("138.1234.5678", "320102 19900101 1234", "(0451)82345678")
+
+
+def _write_into_case(db_session) -> Case:
+    case, _person = _open_case_with_person(db_session)
+    case.content = "邻居占用楼道。" + WRITTEN_IN
+    case.demands = "尽快处理，" + WRITTEN_IN
+    db_session.commit()
+    return case
+
+
+def test_numbers_in_a_letter_are_masked_on_the_page_for_roles_that_see_masks(client_as, db_session):
+    case = _write_into_case(db_session)
+    clerk_text = page_text(client_as("clerk").get(f"/cases/show/{case.id}"))
+    assert all(number in clerk_text for number in IN_FULL)
+    for username in ("leader", "supervisor", "manager", "xz_admin", "admin", "county_leader", "county_supervisor",
+                     "county_manager"):
+        text = page_text(client_as(username).get(f"/cases/show/{case.id}"))
+        assert "邻居占用楼道" in text, username
+        assert not any(number in text for number in IN_FULL), username
+        assert all(text.count(mask) >= 2 for mask in MASKED_IN), username  # content and demands
+
+
+def test_numbers_in_a_letter_are_masked_in_the_api_for_roles_that_see_masks(client_as, db_session):
+    case = _write_into_case(db_session)
+    clerk = client_as("clerk")
+    full = clerk.get(f"/api/v1/cases/{case.id}", headers=token(clerk, "clerk")).get_json()["result"]
+    assert full["content"].endswith(WRITTEN_IN)
+    listed = clerk.get("/api/v1/cases/?page_size=200", headers=token(clerk, "clerk")).get_json()["result"]
+    assert not any(number in next(r for r in listed if r["id"] == case.id)["content"] for number in IN_FULL)
+    for username in ("leader", "manager", "county_manager"):
+        client = client_as(username)
+        answer = client.get(f"/api/v1/cases/{case.id}", headers=token(client, username)).get_json()["result"]
+        for field in ("content", "demands"):
+            assert not any(number in answer[field] for number in IN_FULL), (username, field)
+            assert all(mask in answer[field] for mask in MASKED_IN), (username, field)
+
+
+def test_numbers_in_a_ledger_entry_are_masked_for_roles_that_see_masks(client_as, db_session):
+    from tests.ledgers.support import make_entry
+
+    entry = make_entry(db_session, description="双方争执。" + WRITTEN_IN, measures="已电话联系 138 1234 5678")
+    assert all(number in page_text(client_as("clerk").get(f"/ledgers/entries/show/{entry.id}")) for number in IN_FULL)
+    for username in ("admin", "manager", "leader", "county_manager"):
+        client = client_as(username)
+        text = page_text(client.get(f"/ledgers/entries/show/{entry.id}"))
+        assert "双方争执" in text and "138 1234 5678" not in text, username
+        assert not any(number in text for number in IN_FULL) and all(m in text for m in MASKED_IN), username
+        answer = client.get(f"/api/v1/ledger-entries/{entry.id}", headers=token(client, username)).get_json()
+        if "result" in answer:  # a role with the API
+            assert not any(number in answer["result"]["description"] for number in IN_FULL), username
