@@ -2,6 +2,10 @@
 
 `3201**********1234` and `138****5678`: enough to tell people apart in a list, not enough to
 identify or call them. Full values are shown only where the user handles the case.
+
+The one place for each rule: the masks; the people rows of edit forms (`mask_form_rows`,
+`keep_masked_values`); the numbers people write into free text (`personal_spans`, used to mask
+them for roles that see masks and to remove them from letters published on the portal).
 """
 
 from __future__ import annotations
