@@ -77,10 +77,11 @@ def init_audit(app: Flask) -> None:  # noqa: ARG001 — the listeners are global
     """The audit log: every change recorded at flush time, every list export and Excel import
     when it is done."""
     from app.audit import capture  # noqa: F401 — registers the session and mapper listeners
-    from app.audit.record import on_export_done, on_import_done
-    from app.core.export import export_done
+    from app.audit.record import on_export_done, on_export_started, on_import_done
+    from app.core.export import export_done, export_started
     from app.core.imports import import_done
 
+    export_started.connect(on_export_started)
     export_done.connect(on_export_done)
     import_done.connect(on_import_done)
 

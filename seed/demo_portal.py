@@ -1,17 +1,21 @@
 """Demo letters sent through the public portal (网上信访), each at its own stage.
 
 Registered by the portal's own rules (`app.portal.submission.submit_petition`) and moved on by
-the workflow, by the people who would act — so they sit in the right work queues. Fixed query
-codes, so a demo visitor can look them up on /portal/query (phone: last four digits shown):
+the workflow, by the people who would act — so they sit in the right work queues:
 
-| code | phone ends | letter | stage |
-|---|---|---|---|
-| QSXF-DEMA-RAT2 | 2026 | 县长信箱: parking in the county town | answered, rated 满意, published |
-| QSXF-DEMA-REP3 | 3151 | 乡镇信箱 城关镇: stairwell lights | answered, waiting for the rating |
-| QSXF-DEMA-HAN4 | 7788 | 村信箱: standing water on the village road | being handled by 城关镇 |
-| QSXF-DEMA-NEW5 | 6620 | 部门信箱 县人社局: unpaid wages | new, in the county clerk's queue |
+| letter | stage |
+|---|---|
+| 县长信箱: parking in the county town | answered, rated 满意, published |
+| 乡镇信箱 城关镇: stairwell lights | answered, waiting for the rating |
+| 村信箱: standing water on the village road | being handled by 城关镇 |
+| 部门信箱 县人社局: unpaid wages | new, in the county clerk's queue |
 
-Deterministic; loaded inside `load_demo()`'s transaction.
+Their query codes are drawn at random like any petitioner's (`submit_petition`): a
+code printed in this file would open the demo letters — names, phones, contents — on every
+installation that kept the demo data. `flask xf init` prints them once, with the phones' last
+four digits, for the demo visitor to try /portal/query.
+
+Otherwise deterministic; loaded inside `load_demo()`'s transaction.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from app.core.clock import now as county_now
 from app.extensions import db
 from app.org.models import OrgUnit
 from app.portal import progress, publishing
+from app.portal.codes import phone_tail
 from app.portal.submission import PetitionInput, submit_petition
 from app.security.models import AppUser
 from seed import data
@@ -44,8 +49,13 @@ def _subject(name: str) -> int | None:
     return db.session.execute(select(Subject.id).where(Subject.name == name)).scalar()
 
 
-def _letter(code: str, when: datetime, **fields: Any) -> Case:
-    receipt = submit_petition(PetitionInput(**fields), now=when, code=code)
+# The codes of the last load, as the receipt shows them, with the phone's last four digits.
+CODES: dict[str, tuple[str, str]] = {}
+
+
+def _letter(key: str, when: datetime, **fields: Any) -> Case:
+    receipt = submit_petition(PetitionInput(**fields), now=when)  # a code drawn like any other
+    CODES[key] = (receipt.formatted_code, phone_tail(fields.get("phone")))
     return receipt.case
 
 
@@ -97,7 +107,7 @@ def load_demo_portal(now: datetime | None = None) -> dict[str, Case]:
     # 县长信箱: answered by the 住建局, rated 满意 online, published on the public page.
     when = now - timedelta(days=21, hours=5)
     parking = _letter(
-        "QSXF-DEMA-RAT2", when, mailbox=Mailbox.COUNTY_HEAD.value, township_id=chengguan.id,
+        "published", when, mailbox=Mailbox.COUNTY_HEAD.value, township_id=chengguan.id,
         category=Category.SUGGESTION.value, subject_id=_subject("城乡建设"),
         title="建议在县城老城区增设公共停车位",
         content=(
@@ -121,7 +131,7 @@ def load_demo_portal(now: datetime | None = None) -> dict[str, Case]:
     # 乡镇信箱 (城关镇): answered by the township, the petitioner has not rated it yet.
     when = now - timedelta(days=12, hours=2)
     lights = _letter(
-        "QSXF-DEMA-REP3", when, mailbox=Mailbox.TOWNSHIP.value, township_id=chengguan.id,
+        "replied", when, mailbox=Mailbox.TOWNSHIP.value, township_id=chengguan.id,
         village_id=village.id, category=Category.CLAIM.value, subject_id=_subject("物业房产"),
         title="小区楼道灯长期不亮",
         content="我住的小区3号楼楼道灯坏了两个多月，晚上上下楼很不安全，联系物业一直没人修。",
@@ -136,7 +146,7 @@ def load_demo_portal(now: datetime | None = None) -> dict[str, Case]:
     # 村信箱: accepted and being handled by the township.
     when = now - timedelta(days=6, hours=8)
     water = _letter(
-        "QSXF-DEMA-HAN4", when, mailbox=Mailbox.VILLAGE.value, township_id=chengguan.id,
+        "handling", when, mailbox=Mailbox.VILLAGE.value, township_id=chengguan.id,
         village_id=village.id, category=Category.CLAIM.value, subject_id=_subject("交通运输"),
         title="村道低洼处雨后积水严重",
         content="村东头道路低洼，每次下雨积水没过脚踝，老人孩子出行困难，希望尽快修排水沟。",
@@ -148,7 +158,7 @@ def load_demo_portal(now: datetime | None = None) -> dict[str, Case]:
     # 部门信箱 (县人社局): just arrived; waits for the county petition office.
     when = now - timedelta(hours=20)
     wages = _letter(
-        "QSXF-DEMA-NEW5", when, mailbox=Mailbox.DEPARTMENT.value, department_id=rsj.id,
+        "new", when, mailbox=Mailbox.DEPARTMENT.value, department_id=rsj.id,
         township_id=chengguan.id, category=Category.CLAIM.value, subject_id=_subject("劳动社保"),
         title="反映某建筑工地拖欠农民工工资",
         content="我在县城某小区工地干了八个月，工资至今未结清，多次找包工头无果，请求帮助追讨。",

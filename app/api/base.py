@@ -46,7 +46,7 @@ from app.api.auth import authenticate, touch_key
 from app.api.errors import ApiError
 from app.api.schemas import ErrorSchema, PageQuery, load
 from app.core.errors import DomainError, StaleRecordError, is_conflict, is_outage, outage_message
-from app.core.scoping import scoped_select
+from app.core.scoping import current_actor, scoped_select
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -232,8 +232,11 @@ class ResourceApi(BaseApi):
     def serialize(self, items: list[Any], detail: bool = False) -> list[dict[str, Any]]:  # noqa: ARG002
         """`detail`: one record asked for by id — the only answer that may carry personal data
         in full (lists are masked like the pages' lists)."""
+        from app.core.privacy import has_personal_data_role, mask_free_text_fields
+
         schema = self.out_schema()
-        return [schema.dump(item) for item in items]
+        full = detail and has_personal_data_role(current_actor())
+        return [mask_free_text_fields(schema.dump(item), self.model, full) for item in items]
 
     def audit_model(self) -> str | None:
         return getattr(self.model, "__tablename__", None)

@@ -68,6 +68,7 @@ from app.cases.rules import (
 )
 from app.cases.workflow_models import CaseEvent
 from app.core.errors import DomainError
+from app.core.privacy import mask_free_text_fields
 from app.core.scoping import current_actor, current_scope, scope_clause, scoped_select
 from app.core.validators import (
     future_error,
@@ -322,7 +323,7 @@ class CaseApi(ResourceApi):
         for case in items:
             # In full only in the case's own answer, to a role handling it (like the case page).
             full = detail and shows_personal_data(case, user)
-            data = schema.dump(case)
+            data = mask_free_text_fields(schema.dump(case), Case, full)
             data["petitioners"] = petitioner_values(case, full)
             data["personal_data_masked"] = not full
             if full and case.petitioners:
@@ -607,7 +608,9 @@ class CaseApi(ResourceApi):
     @api_call("show")
     def events(self, pk: int) -> Response:
         case = self.get_item(pk)
-        return respond(200, {"result": [event_values(e) for e in workflow.timeline(case, db.session)]})
+        full = shows_personal_data(case, current_actor())  # the notes follow the case's own rule
+        return respond(200, {"result": [mask_free_text_fields(event_values(e), CaseEvent, full)
+                                        for e in workflow.timeline(case, db.session)]})
 
     # --- OpenAPI ------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.api.base import ResourceApi
 from app.api.schemas import LocalDate, LocalDateTime, PageQuery, Text, length, one_of
-from app.core.privacy import has_personal_data_role
+from app.core.privacy import has_personal_data_role, mask_free_text_fields
 from app.core.scoping import current_actor
 from app.ledgers.models import DisputeType, EntryStatus, LedgerEntry, LedgerParty, ListLevel
 from app.ledgers.privacy import party_values
@@ -90,7 +90,7 @@ class LedgerEntryApi(ResourceApi):
         schema = LedgerEntryOut()
         result = []
         for entry in items:
-            data = schema.dump(entry)
+            data = mask_free_text_fields(schema.dump(entry), LedgerEntry, full)
             data["parties"] = party_values(entry, full)
             data["personal_data_masked"] = not full
             if full and any(p.id_number or p.phone for p in entry.parties):

@@ -5,7 +5,9 @@ records every flush. Call these for what the database cannot see:
 
 - `record_personal_data_view(record, fields)` — a page showed personal data in full
   (ID numbers, phones) to someone who handles the case;
-- `record_export(list_name, filters=…, row_count=…)` — a list left the system as a file;
+- `record_export(list_name, filters=…, row_count=…)` — a file made by hand left the system
+  (exports sent by `app.core.export.download` are logged already: a start entry, then an end
+  entry with the row count, or "中断，N 行" when the download was cut off);
 - `record_event(kind, …)` — anything else of `AuditKind` (logins are recorded by the security
   manager).
 
@@ -66,8 +68,8 @@ def record_export(
 ) -> None:
     """Log an export: which list (a readable name), the filters applied, how many rows.
 
-    Exports made through `ScopedModelView.export` are logged already (the `export_done`
-    signal); call this for exports and reports built by hand.
+    Exports sent by `app.core.export.download` (every list and report table) are logged
+    already (its `export_started` and `export_done` signals); call this for files built by hand.
     """
     record_event(
         AuditKind.EXPORT,
@@ -93,18 +95,46 @@ def _clean_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def on_export_done(sender: Any, *, user: Any = None, title: str = "", fmt: str = "",
-                   filters: Mapping[str, Any] | None = None, rows: int = 0, **_: Any) -> None:
-    """Receiver of `app.core.export.export_done`: every list export becomes an entry."""
-    datamodel = getattr(sender, "datamodel", None)
-    record_export(
-        title,
-        row_count=rows,
-        filters=filters,
-        file_format=fmt,
-        model=getattr(getattr(datamodel, "obj", None), "__tablename__", None),
-        user=user,
+def on_export_started(sender: Any, *, download: Any, **_: Any) -> None:  # noqa: ARG001
+    """Receiver of `app.core.export.export_started`: the export's first entry, before its first
+    byte — so an export cut off half-way, or one that fails, is in the log too."""
+    from flask_babel import gettext
+
+    row = entry_row(
+        AuditKind.EXPORT, model=download.model, summary=download.title,
+        details={**_export_details(download), "result": gettext("Export started")}, user=download.user,
     )
+    download.notes["audit"] = {
+        "start": write_entry(row),
+        # The end may come outside the request (a download closed before its first byte):
+        # who, from where and the words of the outcome are kept now.
+        "row": {k: row[k] for k in ("kind", "model", "summary", "user_id", "username", "org_unit_id",
+                                    "method", "path", "ip")},
+        "completed": gettext("Completed, %(n)d rows"),
+        "interrupted": gettext("Interrupted, %(n)d rows"),
+    }
+
+
+def _export_details(download: Any) -> dict[str, Any]:
+    return {"list": download.title, "filters": _clean_filters(download.filters), "format": download.fmt}
+
+
+def on_export_done(sender: Any, *, user: Any = None, title: str = "", fmt: str = "",
+                   filters: Mapping[str, Any] | None = None, rows: int = 0, completed: bool = True,
+                   download: Any = None, **_: Any) -> None:
+    """Receiver of `app.core.export.export_done`: the export's second entry, completing the
+    first (the log is append-only) with the row count — "完成，N 行", or "中断，N 行" for a download
+    the browser cut off or that failed half-way."""
+    started = download.notes.get("audit") if download is not None else None
+    if started is None:  # an end announced without a start
+        datamodel = getattr(sender, "datamodel", None)
+        record_export(title, row_count=rows, filters=filters, file_format=fmt, user=user,
+                      model=getattr(getattr(datamodel, "obj", None), "__tablename__", None))
+        return
+    result = (started["completed"] if completed else started["interrupted"]) % {"n": rows}
+    details = {**_export_details(download), "rows": int(rows), "result": result, "start": started["start"]}
+    write_now([{**started["row"], "at": now(),
+                "details": json.dumps(details, ensure_ascii=False, default=str)}])
 
 
 def on_import_done(sender: Any, *, user: Any = None, title: str = "", filename: str = "", job_id: int = 0,
@@ -274,21 +304,37 @@ def write_now(rows: list[dict[str, Any]]) -> None:
     lock until it times out — so the rows go through the session's connection and it commits.
     On SQLite a session holding only a read snapshot ends it first (see below).
     """
-    if not rows:
-        return
+    if rows:
+        _write(rows)
+
+
+def write_entry(row: dict[str, Any]) -> int:
+    """`write_now` for one row; returns the new entry's id."""
+    return _write([row])
+
+
+def _write(rows: list[dict[str, Any]]) -> Any:
     from app.core.database import holds_write_lock, is_sqlite, write_transactions
     from app.extensions import db
 
+    statement = insert(AuditEntry.__table__)
     session = db.session()  # the request's Session itself (db.session is a scoped proxy)
     if session.in_transaction():
         connection = session.connection()
         if holds_write_lock(connection):
-            connection.execute(insert(AuditEntry.__table__), rows)
+            result = connection.execute(statement, rows[0] if len(rows) == 1 else rows)
             session.commit()
-            return
+            return result.inserted_primary_key[0] if len(rows) == 1 else None
         if is_sqlite(connection) and not (session.new or session.dirty or session.deleted):
             # End this session's read snapshot (it has nothing to write): once another
-            # connection has committed, an older snapshot can never write again.
-            session.commit()
+            # connection has committed, an older snapshot can never write again. What it read
+            # stays loaded (nothing of it changed here): the user object an export keeps for
+            # its end must still read after the request's session is gone.
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
     with write_transactions(), db.engine.begin() as connection:
-        connection.execute(insert(AuditEntry.__table__), rows)
+        result = connection.execute(statement, rows[0] if len(rows) == 1 else rows)
+        return result.inserted_primary_key[0] if len(rows) == 1 else None

@@ -58,6 +58,8 @@ _DETAIL_LABELS: dict[str, Any] = {
     "filters": _l("Filters"),
     "rows": _l("Rows"),
     "format": _l("Format"),
+    "result": _l("Export outcome"),
+    "start": _l("Started in entry"),
     "bulk": _l("Bulk change"),
     "values": _l("Values set"),
     "where": _l("Condition"),

@@ -21,7 +21,12 @@ from app.cases.repeats import repeats_of_case
 from app.cases.workflow_models import Extension, JointReview, Pause
 from app.core.calendar import Urgency, days_left
 from app.core.clock import now as wall_clock
-from app.core.privacy import has_personal_data_role, mask_id_number, mask_phone
+from app.core.privacy import (
+    has_personal_data_role,
+    mask_id_number,
+    mask_phone,
+    show_free_text_in_full,
+)
 from app.core.scoping import current_scope
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import current_policy
@@ -186,10 +191,12 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         page_error = form_state.get("message") or "；".join((form_state.get("errors") or {}).values())
     needs_units = any(inp.kind in ("unit", "units") for f in forms for inp in f.step.inputs)
     policy = current_policy()
+    full = shows_personal_data(case, actor)
+    show_free_text_in_full(full)  # the letter, notes and replies follow the petitioners' rule
     return {
         "case": case,
         "deadline": deadline_of(case),
-        "petitioners": petitioner_rows(case, shows_personal_data(case, actor)),
+        "petitioners": petitioner_rows(case, full),
         "timeline": timeline,
         "assignment": assignment,
         "plan_given": bool(assignment is not None and assignment.is_complex

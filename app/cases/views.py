@@ -22,6 +22,7 @@ from app.cases.case_page import (
     may_see_personal_data,
     notices_for,
     page_context,
+    shows_personal_data,
     urgency_badge,
 )
 from app.cases.forms import MAX_PETITIONERS, PetitionerRowsField
@@ -46,7 +47,7 @@ from app.core import refcache
 from app.core.clock import now
 from app.core.errors import DomainError, StaleRecordError, is_conflict
 from app.core.privacy import person_clause
-from app.core.scoping import current_scope, get_scoped, scoped_select
+from app.core.scoping import current_actor, current_scope, get_scoped, scoped_select
 from app.core.search import keyword_clause, keyword_count_criterion
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
 from app.core.views import QuickSearch, ScopedModelView
@@ -324,10 +325,15 @@ class CaseView(ScopedModelView):
         super().prefill_add_form(form)
         form.received_at.data = now()
 
+    personal_rows = ("petitioners",)
+
+    def shows_personal_data_in_form(self, item: Case) -> bool:
+        return shows_personal_data(item, current_actor())
+
     def prefill_form(self, form, pk) -> None:
-        # The edit form shows the petitioners' ID numbers and phones in full: log it (issue 10).
+        # Whoever gets the petitioners' ID numbers and phones in full on the edit form: logged.
         case = self.datamodel.get(pk)
-        if case is not None and case.petitioners:
+        if case is not None and case.petitioners and self.shows_personal_data_in_form(case):
             record_personal_data_view(case, fields=("id_number", "phone"), note="edit form")
 
     def validate_item(self, item: Case, is_new: bool) -> None:

@@ -37,6 +37,11 @@ def init(demo: bool) -> None:
             click.echo("first start: loading the demo county …")
             load_demo()
             click.echo("demo county loaded")
+            from seed.demo_portal import CODES
+
+            # Drawn at random (a code in the source would open the demo letters anywhere): shown once.
+            for code, tail in CODES.values():
+                click.echo(f"  demo query code {code}, phone ending {tail}: /portal/query")
 
 
 @xf.command("unlock")

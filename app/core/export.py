@@ -1,4 +1,4 @@
-"""Exports of any list to .csv and .xlsx — streamed, scoped, masked, in Chinese.
+"""Exports of any list or report to .csv and .xlsx — streamed, scoped, masked, safe, in Chinese.
 
 Every `ScopedModelView` gets `POST /export/csv` and `/export/xlsx` (permission `can_export`,
 CSRF-protected like any state-changing request, since each export is logged): the
@@ -8,22 +8,31 @@ role handles cases. Rows are read in batches straight from SQL (no ORM objects, 
 queries) and written as they come, so memory does not grow with the number of rows: CSV and .xlsx alike are
 streamed to the browser as they are written (app/core/xlsx.py writes the workbook row by row).
 
-Each finished export sends the `export_done` signal (who, which list, filters, row count) — the
-audit log listens to it.
+Every download, of a list or of a report table, is sent by `download()`, which makes it safe
+whatever the caller does:
+- no cell is a formula: every cell passes `neutralise` (a title typed as `=HYPERLINK(…)` is text);
+- the stream reads on its own session and releases its connection however the download ends
+  (completed, cut off by the browser half-way, failed) — a streamed response that kept the
+  view's session would revive it after the request closed it and hold its connection until a
+  garbage collection, and the pool ran dry;
+- it is announced twice: `export_started` before the first byte, `export_done` (row count,
+  completed or not) once the connection is back in the pool — the audit log listens to both, so
+  a cancelled export is logged too, each entry on its own short transaction.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
 from blinker import Namespace
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
 from flask_babel import gettext
 from sqlalchemy import Enum, Integer, String
 from sqlalchemy import inspect as sa_inspect
@@ -33,13 +42,13 @@ from sqlalchemy.orm.relationships import RelationshipProperty
 
 from app.core import clock
 from app.core.choices import Choices
-from app.core.privacy import mask_id_number, mask_phone
+from app.core.privacy import MASKERS
 
 signals = Namespace()
+export_started = signals.signal("export-started")
 export_done = signals.signal("export-done")
 
 BATCH = 5000
-MASKERS: dict[str, Callable[[str | None], str]] = {"id_number": mask_id_number, "phone": mask_phone}
 
 
 @dataclass
@@ -50,6 +59,23 @@ class ExportColumn:
     expression: Any
     formatter: Callable[[Any], Any] | None = None
     personal: str | None = None  # "id_number" / "phone": masked unless the user may see it
+
+
+# A cell whose text starts like this is read as a formula by Excel, WPS and LibreOffice when a
+# CSV is opened (CWE-1236, OWASP "CSV injection"): `=HYPERLINK(…)` in a petition's title would
+# run on the reader's machine. A tab or CR in front hides such a start from a first glance.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# …but a plain signed number ("-3", "+17.5%") is no formula and reads better left alone.
+_SIGNED_NUMBER = re.compile(r"[+-]\d+(?:\.\d+)?%?")
+
+
+def neutralise(value: Any) -> Any:
+    """A cell as text that no spreadsheet evaluates: a leading apostrophe before a formula start
+    (the spreadsheets' own sign for "this is text"). Every exported cell passes here, CSV and
+    .xlsx alike, whatever list or report it comes from."""
+    if value.__class__ is str and value.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def cell(value: Any) -> Any:
@@ -100,21 +126,24 @@ def export_columns(model: Any, names: Iterable[str], labels: dict[str, Any]) -> 
 def _converter(column: ExportColumn, unmasked: bool) -> Callable[[Any], Any]:
     """How one column's raw values become cells — resolved once per export, not per cell.
 
-    (Translating a vocabulary label per cell would dominate a million-row export.)
+    (Translating a vocabulary label per cell would dominate a million-row export.) Every
+    converter that can return text someone typed returns it through `neutralise`.
     """
     mask = None if (unmasked or not column.personal) else MASKERS.get(column.personal)
     if mask is not None:
-        return mask
+        return lambda v: neutralise(mask(v))  # "+86 1****5678" starts like a formula too
     fmt = column.formatter
     if fmt is not None:
         vocabulary = getattr(fmt, "__self__", None)
         if isinstance(vocabulary, type) and issubclass(vocabulary, Choices):
             labels = dict(vocabulary.choices())
             return lambda v: "" if v is None else labels.get(v, v)
-        return lambda v: "" if v is None else cell(fmt(v))
+        return lambda v: "" if v is None else neutralise(cell(fmt(v)))
     kind = getattr(column.expression, "type", None)
-    if isinstance(kind, (String, Integer)) and not isinstance(kind, Enum):
-        return _blank_if_none  # text and numbers are written as they are
+    if isinstance(kind, String) and not isinstance(kind, Enum):
+        return _text_cell
+    if isinstance(kind, Integer):
+        return _blank_if_none  # numbers are written as they are
     yes, no = gettext("Yes"), gettext("No")
 
     def plain(value: Any) -> Any:
@@ -126,7 +155,7 @@ def _converter(column: ExportColumn, unmasked: bool) -> Callable[[Any], Any]:
             return no
         if isinstance(value, datetime):
             return value.isoformat(" ", "minutes")
-        return cell(value)
+        return neutralise(cell(value))
 
     return plain
 
@@ -135,14 +164,50 @@ def _blank_if_none(value: Any) -> Any:
     return "" if value is None else value
 
 
-def rows_of(query: Any, columns: list[ExportColumn], unmasked: bool) -> Iterator[list[Any]]:
-    """Stream the rows of `query` (already selecting the columns' expressions) in batches."""
+def _text_cell(value: Any) -> Any:
+    # `neutralise` inlined for the common case: text columns are most of a million-row export.
+    if value is None:
+        return ""
+    if value.__class__ is str and value.startswith(_FORMULA_START):
+        return neutralise(value)
+    return value
+
+
+class NeutralRows:
+    """Rows whose cells have been through `neutralise` already (`rows_of`'s converters):
+    `download` does not pass them through it a second time."""
+
+    def __init__(self, rows: Iterator[list[Any]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        return self._rows
+
+
+def rows_of(query: Any, columns: list[ExportColumn], unmasked: bool) -> NeutralRows:
+    """Stream the rows of `query` (already selecting the columns' expressions) in batches.
+
+    The rows are read when the download runs, after the view has returned: on the session of
+    the stream's own context (`download` releases it however the stream ends), never on
+    `query.session` — the view's session, closed with its request, which would open a new
+    connection that nobody closes.
+    """
+    from app.extensions import db
+
     converters = [_converter(c, unmasked) for c in columns]
-    # Core execution of the query's statement: plain tuples, none of the ORM's per-row work.
-    connection = query.session.connection()
-    result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query.statement)
-    for row in result:
-        yield [convert(value) for convert, value in zip(converters, row, strict=True)]
+    statement = query.statement
+
+    def read() -> Iterator[list[Any]]:
+        # Core execution of the query's statement: plain tuples, none of the ORM's per-row work.
+        connection = db.session.connection()
+        result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(statement)
+        try:
+            for row in result:
+                yield [convert(value) for convert, value in zip(converters, row, strict=True)]
+        finally:
+            result.close()
+
+    return NeutralRows(read())
 
 
 def download_name(title: str, extension: str) -> str:
@@ -155,41 +220,106 @@ def _disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-class _CountingRows:
-    """Wraps a row iterator and counts what passed through (for the audit signal)."""
+@dataclass
+class Download:
+    """One export on its way to the browser, as its listeners (the audit log) see it."""
 
-    def __init__(self, rows: Iterator[list[Any]]) -> None:
-        self.rows = rows
-        self.count = 0
+    sender: Any
+    title: str
+    fmt: str
+    user: Any
+    filters: Mapping[str, Any]
+    model: str | None = None
+    rows: int = 0  # data rows written so far
+    completed: bool = False
+    ended: bool = False
+    # What a listener keeps from the start to the end (the audit log: its start entry).
+    notes: dict[str, Any] = field(default_factory=dict)
 
-    def __iter__(self) -> Iterator[list[Any]]:
-        for row in self.rows:
-            self.count += 1
+    def end(self, completed: bool) -> None:
+        """Release the stream's connection, then announce the end — once, however it came."""
+        if self.ended:
+            return
+        self.ended = True
+        self.completed = completed
+        from app.extensions import db
+
+        # The reading is over: its connection goes back to the pool before anything else is
+        # written, so a download never holds two connections at once.
+        db.session.remove()
+        export_done.send(self.sender, download=self, user=self.user, title=self.title, fmt=self.fmt,
+                         filters=self.filters, rows=self.rows, completed=completed)
+
+
+def _cells(export: Download, rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """`rows` counted, every cell through `neutralise` (unless `rows_of` did it already)."""
+    if isinstance(rows, NeutralRows):
+        for row in rows:
+            export.rows += 1
             yield row
+        return
+    for row in rows:
+        export.rows += 1
+        yield [neutralise(value) for value in row]
 
 
-def csv_response(title: str, headers: list[str], rows: Iterator[list[Any]], on_done: Callable[[int], None]) -> Response:
-    """UTF-8 CSV with a BOM (so Excel on Windows reads the Chinese), streamed."""
-    counted = _CountingRows(rows)
+def _csv_chunks(headers: list[str], rows: Iterator[list[Any]]) -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM (so Excel on Windows reads the Chinese), a chunk per 1,000 rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    for i, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if i % 1000 == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def download(sender: Any, title: str, fmt: str, headers: list[str], rows: Iterable[list[Any]], *,
+             user: Any, filters: Mapping[str, Any] | None = None, model: str | None = None) -> Response:
+    """`rows` under `headers` as a streamed .csv or .xlsx file named after `title`.
+
+    The .xlsx is streamed while it is written (app/core/xlsx.py `stream`): the first bytes
+    leave at once, so the page can show progress, and memory stays flat whatever the row count.
+    """
+    from app.core import xlsx
+
+    export = Download(sender, title, fmt, user, dict(filters or {}), model)
+    export_started.send(sender, download=export)
+    cells = _cells(export, rows)
+    chunks = _csv_chunks(headers, cells) if fmt == "csv" else xlsx.stream(title, headers, cells)
 
     def generate() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(headers)
-        yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-        for i, row in enumerate(counted, start=1):
-            writer.writerow(row)
-            if i % 1000 == 0:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue().encode("utf-8")
-        on_done(counted.count)
+        completed = False
+        try:
+            yield from chunks
+            completed = True
+        finally:  # the last row, the browser gone half-way (GeneratorExit), or an error
+            export.end(completed)
 
-    response = Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = _disposition(download_name(title, "csv"))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def closed_before_start() -> None:
+        # A download closed before its first byte never ran `generate` (nor its finally):
+        # it ends here, outside the request, in an application context of its own.
+        if not export.ended:
+            with app.app_context():
+                export.end(False)
+
+    response = Response(stream_with_context(generate()), mimetype=MIMETYPES[fmt])
+    response.call_on_close(closed_before_start)
+    response.headers["Content-Disposition"] = _disposition(download_name(title, fmt))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -198,24 +328,4 @@ def write_xlsx(path: str, sheet_title: str, headers: list[str], rows: Iterable[l
     """Write an .xlsx without holding rows in memory; returns the number of data rows."""
     from app.core import xlsx
 
-    return xlsx.write(path, sheet_title, headers, rows)
-
-
-def xlsx_response(title: str, headers: list[str], rows: Iterator[list[Any]], on_done: Callable[[int], None]) -> Response:
-    """The .xlsx streamed while it is written (app/core/xlsx.py `stream`): the first bytes leave
-    at once, so the page can show progress, and memory stays flat whatever the row count."""
-    from app.core import xlsx
-
-    counter = xlsx.Counter()
-
-    def generate() -> Iterator[bytes]:
-        yield from xlsx.stream(title, headers, rows, counter)
-        on_done(counter.rows)
-
-    response = Response(
-        stream_with_context(generate()),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response.headers["Content-Disposition"] = _disposition(download_name(title, "xlsx"))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return xlsx.write(path, sheet_title, headers, ([neutralise(v) for v in row] for row in rows))

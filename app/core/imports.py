@@ -205,7 +205,8 @@ class ImportColumn:
     required: a blank cell is an error;
     hint / example: shown in the template's instructions sheet and as the column's input tip;
     options: the drop-down values offered in the template (e.g. a vocabulary's labels);
-    date: format the template column as a date.
+    date: format the template column as a date;
+    personal: "id_number" / "phone" — the values are masked in the error report, as in any list.
     """
 
     key: str
@@ -216,6 +217,7 @@ class ImportColumn:
     example: str = ""
     options: Callable[[], list[str]] | None = None
     date: bool = False
+    personal: str | None = None
     width: int = 16
 
 
@@ -251,6 +253,23 @@ class RowError:
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "header": self.header, "value": self.value,
                 "message": self.message}
+
+
+def masked_error(spec: ImportSpec, error: RowError) -> RowError:
+    """The error as the report shows it (page and workbook, and as the job keeps it): ID numbers
+    and phones masked like in every list — the cell of a personal column entry by entry, any
+    other cell and the message wherever a number is written into them."""
+    from app.core.privacy import MASKERS, mask_free_text
+
+    column = spec.column(error.column) if error.column else None
+    mask = MASKERS.get(getattr(column, "personal", None) or "")
+    value, message = error.value, error.message
+    if mask is not None and value:
+        parts = split_list(value) or [value]
+        for part in sorted(parts, key=len, reverse=True):
+            message = message.replace(part, mask(part))
+        value = "、".join(mask(part) for part in parts)
+    return RowError(error.row, error.column, error.header, mask_free_text(value), mask_free_text(message))
 
 
 class ImportSpec:
@@ -768,7 +787,7 @@ def parse_rows(
         nonlocal error_count
         error_count += 1
         if len(errors) < MAX_ERRORS_KEPT:
-            errors.append(error)
+            errors.append(masked_error(spec, error))
 
     for done, (number, cells) in enumerate(raw_rows, start=1):
         values: dict[str, Any] = {}
@@ -973,8 +992,9 @@ def error_workbook(spec: ImportSpec, errors: Iterable[dict[str, Any]]) -> bytes:
     sheet.set_column(3, 3, 70)
     for row, error in enumerate(errors, start=1):
         sheet.write(row, 0, error.get("row") or "")
-        sheet.write(row, 1, error.get("header") or "")
+        # As text, always: `write` would turn a cell beginning with "=" into a formula.
+        sheet.write_string(row, 1, str(error.get("header") or ""))
         sheet.write_string(row, 2, str(error.get("value") or ""))
-        sheet.write(row, 3, error.get("message") or "")
+        sheet.write_string(row, 3, str(error.get("message") or ""))
     book.close()
     return buffer.getvalue()

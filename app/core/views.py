@@ -49,6 +49,13 @@ from app.core import export as exporting
 from app.core.choices import Choices
 from app.core.database import reads_only
 from app.core.errors import DomainError, StaleRecordError, is_outage
+from app.core.privacy import (
+    free_text_columns,
+    has_personal_data_role,
+    keep_masked_values,
+    mask_form_rows,
+    shown_free_text,
+)
 from app.core.scoping import (
     ScopeFilter,
     current_actor,
@@ -228,6 +235,10 @@ class ScopedModelView(ModelView):
         self.search_form_query_rel_fields = dict(self.search_form_query_rel_fields or {})
         self._configure_vocabularies(model)
         self._configure_org_choices()
+        # Free text (content, notes, measures …) in lists and show pages: numbers masked for
+        # roles that see masks (app/core/privacy.py), like the petitioners' own fields.
+        for name in free_text_columns(model):
+            self.formatters_columns.setdefault(name, shown_free_text)
         super().__init__(**kwargs)
         self._versioned = "version" in model.__table__.columns
 
@@ -510,19 +521,10 @@ class ScopedModelView(ModelView):
         rows = self.export_rows(
             exporting.rows_of(self.export_query(columns, joins), columns, self.may_export_personal_data()), columns
         )
-        title = str(self.list_title)
-        headers = [c.header for c in columns]
-        arguments = request.args.to_dict(flat=False)
-        user = current_actor()
-
-        def done(count: int) -> None:
-            exporting.export_done.send(
-                self, user=user, title=title, fmt=fmt, filters=arguments, rows=count
-            )
-
-        if fmt == "csv":
-            return exporting.csv_response(title, headers, rows, done)
-        return exporting.xlsx_response(title, headers, rows, done)
+        return exporting.download(
+            self, str(self.list_title), fmt, [c.header for c in columns], rows, user=current_actor(),
+            filters=request.args.to_dict(flat=False), model=self.datamodel.obj.__tablename__,
+        )
 
     # --- add / edit that never lose input and never half-save ------------------------------
 
@@ -613,17 +615,24 @@ class ScopedModelView(ModelView):
         item = self.get_scoped_item(pk)
         pk = self.datamodel.get_pk_value(item)
 
+        masked = bool(self.personal_rows) and not self.shows_personal_data_in_form(item)
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
+            if masked:
+                self._personal_rows(form, item, keep_masked_values)
             self._fill_form_exclude_cols(exclude_cols, form)
             form._id = pk
             if form.validate():
                 self.process_form(form, False)
                 if self._check_version(form, item) and self._save(form, item, is_new=False):
                     return None
+            if masked:  # shown again with its errors: the stored values masked again
+                self._personal_rows(form, item, mask_form_rows)
         else:
             form = self.edit_form.refresh(obj=item)
             self.prefill_form(form, pk)
+            if masked:
+                self._personal_rows(form, item, mask_form_rows)
             if self._versioned:
                 form[VERSION_FIELD].data = item.version
             self.update_redirect()
@@ -632,6 +641,21 @@ class ScopedModelView(ModelView):
         return self._get_related_views_widgets(
             item, filters={}, orders=orders, pages=pages, page_sizes=page_sizes, widgets=widgets
         )
+
+    # Rows of people on the edit form (FieldLists named like the item's relationship, e.g.
+    # "petitioners"): their ID numbers and phones follow the page's masking rule.
+    personal_rows: Sequence[str] = ()
+
+    def shows_personal_data_in_form(self, item: Any) -> bool:  # noqa: ARG002 — views narrow it by item
+        """Does the user see `item`'s people in full on its edit form? As on its page: only a
+        role that handles petitioners (a view may narrow it, e.g. to the cases it handles).
+        Everyone else sees masks, and a mask sent back unchanged keeps the stored value."""
+        return has_personal_data_role(current_actor())
+
+    def _personal_rows(self, form: Any, item: Any, apply: Callable[[Any, Any], None]) -> None:
+        for name in self.personal_rows:
+            if name in form:
+                apply(form[name], getattr(item, name))
 
     def _check_version(self, form: Any, item: Any) -> bool:
         if not self._versioned:

@@ -339,10 +339,15 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
             record_personal_data_view(entry, fields=("id_number", "phone"))
         return party_values(entry, full)
 
+    personal_rows = ("parties",)
+
+    def shows_personal_data_in_form(self, item: LedgerEntry) -> bool:  # noqa: ARG002 — as on the page
+        return self.may_see_personal_data()
+
     def prefill_form(self, form, pk) -> None:
-        # The edit form shows the parties' ID numbers and phones in full: log it.
+        # Whoever gets the parties' ID numbers and phones in full on the edit form: logged.
         entry = self.datamodel.get(pk)
-        if entry is not None and any(p.id_number or p.phone for p in entry.parties):
+        if entry is not None and any(p.id_number or p.phone for p in entry.parties) and self.may_see_personal_data():
             from app.audit.record import record_personal_data_view
 
             record_personal_data_view(entry, fields=("id_number", "phone"), note="edit form")

@@ -301,12 +301,12 @@ def submit_petition(
     uploads: list[Upload] | None = None,
     *,
     now: datetime | None = None,
-    code: str | None = None,
 ) -> Receipt:
     """Register the petition in the caller's transaction (the caller commits, and on failure
     calls `Receipt.discard_files`). Raises DomainError(s) naming the form fields.
 
-    `now` and `code` are for the demo seed (a letter sent some days ago, a code it prints).
+    `now` is for the demo seed (a letter sent some days ago). The query code is always drawn
+    here, at random: never one chosen by a caller (the demo's fixed codes opened its letters).
     """
     mailbox_unit, township, village = check(data)
     moment = now or wall_clock()
@@ -344,7 +344,7 @@ def submit_petition(
         db.session.add(case)
         workflow.register(case, public_actor(), now=moment)
         db.session.flush()
-        code = codes.normalize_code(code) if code else _unused_code()
+        code = _unused_code()
         db.session.add(
             QueryCode(
                 case_id=case.id,

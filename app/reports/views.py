@@ -20,7 +20,6 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from app.audit.record import record_export
 from app.cases.models import Case, Category, Satisfaction
 from app.core import export as exporting
 from app.core.clock import now as wall_clock
@@ -67,16 +66,8 @@ def org_order(ids: Iterable[int | None]) -> list[int | None]:
 
 
 def _export(title: str, fmt: str, headers: list[str], rows: Iterator[list[Any]], filters: dict[str, Any]):
-    """Send a report table as a file and log it (the audit log's export entry)."""
-    user = current_actor()
-
-    def done(count: int) -> None:
-        record_export(title, row_count=count, filters=filters, file_format=fmt, user=user)
-        db.session.commit()
-
-    if fmt == "csv":
-        return exporting.csv_response(title, headers, rows, done)
-    return exporting.xlsx_response(title, headers, rows, done)
+    """Send a report table as a file (logged in the audit log like every export)."""
+    return exporting.download(None, title, fmt, headers, rows, user=current_actor(), filters=filters)
 
 
 def _export_filters() -> dict[str, Any]:

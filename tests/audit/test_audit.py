@@ -337,15 +337,13 @@ def test_export_of_the_audit_log_is_a_workbook_and_is_itself_logged(app, admin_c
     assert {r[1] for r in rows[1:]} == {"新增"}
     assert {r[3] for r in rows[1:]} == {"问题分类"}  # the record type by name, not "subject"
 
-    [export] = entries(app, kind="export")
-    details = json.loads(export.details)
-    assert (export.username, export.model, export.path) == ("admin", "audit_entry", "/audit/export/xlsx")
-    assert details == {
-        "list": "审计日志",
-        "filters": {"q_kind": "create", "q_model": "subject"},
-        "rows": matching,
-        "format": "xlsx",
-    }
+    # Two entries (the log is append-only): the start, before the first byte, and the end.
+    [start, end] = entries(app, kind="export")
+    for entry in (start, end):
+        assert (entry.username, entry.model, entry.path) == ("admin", "audit_entry", "/audit/export/xlsx")
+    listed = {"list": "审计日志", "filters": {"q_kind": "create", "q_model": "subject"}, "format": "xlsx"}
+    assert json.loads(start.details) == {**listed, "result": "开始导出"}
+    assert json.loads(end.details) == {**listed, "rows": matching, "result": f"完成，{matching} 行", "start": start.id}
 
 
 def test_every_list_export_is_logged(app, client_as):
@@ -353,11 +351,14 @@ def test_every_list_export_is_logged(app, client_as):
     response = manager.post("/cases/export/csv?q_status=closed")
     assert response.status_code == 200
     lines = response.get_data(as_text=True).strip().splitlines()
-    [export] = entries(app, kind="export")
-    assert (export.username, export.model, export.summary) == ("manager", "petition_case", "信访件")
-    assert json.loads(export.details) == {
+    [start, end] = entries(app, kind="export")
+    for entry in (start, end):
+        assert (entry.username, entry.model, entry.summary) == ("manager", "petition_case", "信访件")
+    assert json.loads(end.details) == {
         "list": "信访件",
         "filters": {"q_status": "closed"},
-        "rows": len(lines) - 1,
         "format": "csv",
+        "rows": len(lines) - 1,
+        "result": f"完成，{len(lines) - 1} 行",
+        "start": start.id,
     }

@@ -75,3 +75,27 @@ def test_case_rows_use_the_registration_rules(clerk_client, db_session):
     assert "身份证号" in page and "校验" in page
     assert "人数（2）少于" in page
     assert "飞鸽传书" in page and "不存在的分类" in page
+
+
+def test_the_error_report_masks_id_numbers_and_phones_like_every_list(clerk_client):
+    """Issue 16 item 6a: the report repeats the cells it refuses — masked, page and workbook."""
+    import io
+
+    import openpyxl
+
+    bad_id, bad_phone = "230101198001011234", "1381234567"  # a wrong check digit; ten digits
+    written = "请回电13912345678"  # a number written into a free-text cell of a refused row
+    data = workbook(clerk_client, URL, [
+        row(id_numbers=bad_id, phones=bad_phone),
+        row(title=written, channel="飞鸽传书"),
+    ])
+    state, job_url = run(clerk_client, data)
+    assert state["status"] == "failed"
+    page = clerk_client.get(job_url).get_data(as_text=True)
+    sheet = openpyxl.load_workbook(io.BytesIO(clerk_client.get(f"{job_url}/errors.xlsx").data)).worksheets[0]
+    report = " ".join(str(c) for r in sheet.iter_rows(values_only=True) for c in r if c is not None)
+    for shown in (page, report):
+        assert bad_id not in shown and bad_phone not in shown and "13912345678" not in shown
+        # README's masks: the first and last four of an ID number; a phone's last four.
+        assert "2301**********1234" in shown and "****4567" in shown
+    assert "飞鸽传书" in report  # the report still says what was refused

@@ -112,3 +112,21 @@ def test_a_failing_schedule_does_not_break_the_page(public, monkeypatch):
     monkeypatch.setattr(schedule, "published_slots", broken)
     response = public.get("/portal/receptions")
     assert response.status_code == 200 and "暂无公开的领导接访安排" in page_text(response)
+
+
+def test_demo_query_codes_are_drawn_at_random_not_written_in_the_source(portal_app):
+    """Issue 16 item 6a: a code printed in the seed opened the demo letters on every installation."""
+    from app.portal.codes import is_well_formed, normalize_code
+    from app.portal.progress import find_case
+    from seed.demo_portal import CODES
+
+    with portal_app.app_context():
+        # The codes the seed used to fix, with their phones' last four digits, open nothing.
+        for code, tail in (("QSXF-DEMA-RAT2", "2026"), ("QSXF-DEMA-REP3", "3151"), ("QSXF-DEMA-HAN4", "7788"),
+                           ("QSXF-DEMA-NEW5", "6620")):
+            assert find_case(normalize_code(code), tail) is None, code
+        # The ones drawn when this database was loaded (and printed by `flask xf init`) do.
+        assert len(CODES) == 4
+        for code, tail in CODES.values():
+            assert is_well_formed(normalize_code(code))
+            assert find_case(normalize_code(code), tail) is not None, code
