@@ -51,7 +51,13 @@ def secret_key(env: str) -> str:
     return path.read_text().strip()
 
 
-XF_ENV = os.environ.get("XF_ENV", "demo")
+# demo: the demo county and its published logins; development: the same, for programmers;
+# production: no demo data, secrets required, HTTPS cookies. Anything else stops the start —
+# a typo ("prod", "Production") must not quietly run a production server in demo mode.
+XF_ENVIRONMENTS = ("demo", "development", "production")
+XF_ENV = os.environ.get("XF_ENV", "demo").strip() or "demo"
+if XF_ENV not in XF_ENVIRONMENTS:
+    raise RuntimeError(f"XF_ENV={XF_ENV!r} is not one of {', '.join(XF_ENVIRONMENTS)}")
 
 # --- Application -----------------------------------------------------------------------------
 APP_NAME = "信访工作管理平台"

@@ -44,6 +44,10 @@ def init_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if test_config:
         app.config.update(test_config)
     zone_named(app.config["XF_TIMEZONE"])  # an unknown zone stops the start, with its name
+    if app.config["XF_ENV"] not in default_config.XF_ENVIRONMENTS:
+        raise RuntimeError(
+            f"XF_ENV={app.config['XF_ENV']!r} is not one of {', '.join(default_config.XF_ENVIRONMENTS)}"
+        )
     # JSON (the API, error bodies) in readable Chinese: UTF-8, not \u escapes.
     app.json.ensure_ascii = False
     hops = int(app.config.get("PROXY_HOPS", 0) or 0)

@@ -16,9 +16,11 @@ def seed() -> None:
 @with_appcontext
 def demo(cases: int) -> None:
     """Load the demo county (refuses if the database already has an org tree)."""
+    from app.core.cli import refuse_demo_data_in_production
     from app.core.database import write_transactions
     from seed.demo import database_is_empty, demo_logins, load_demo
 
+    refuse_demo_data_in_production()
     with write_transactions():
         if not database_is_empty():
             raise click.ClickException("the database already holds an org tree; not loading the demo")

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from app.api.keys import issue_key
 from app.api.models import ApiClient
 from app.core.errors import DomainError
 from app.core.validators import MaxLength
@@ -132,9 +133,7 @@ class ApiClientView(ScopedModelView):
         if client.user is None or not client.active:
             flash(gettext("Activate the client before issuing a key."), "danger")
             return redirect(url_for(".show", pk=client.id))
-        created = self.appbuilder.sm.create_api_key(
-            client.user, f"{client.source}-{secrets.randbelow(10**6):06d}"
-        )
+        created = issue_key(client)
         if created is None:
             abort(500)
         response = make_response(self._page(client, new_key=created["key"]))

@@ -20,16 +20,36 @@ def sync_roles() -> None:
     click.echo("roles synchronised")
 
 
+def refuse_demo_data_in_production() -> None:
+    """Demo data (published logins and password, fictitious petitioners) never enters a
+    production database."""
+    from app.core.doctor import is_production
+
+    if is_production():
+        raise click.ClickException(
+            "XF_ENV=production: refusing to load demo data (published logins and password). "
+            "生产环境不加载演示数据。"
+        )
+
+
 @xf.command("init")
-@click.option("--demo/--no-demo", default=True, help="Load the demo county when the database is empty.")
+@click.option(
+    "--demo/--no-demo", default=None,
+    help="Load the demo county when the database is empty (default: yes, except with XF_ENV=production).",
+)
 @with_appcontext
-def init(demo: bool) -> None:
+def init(demo: bool | None) -> None:
     """Upgrade the schema, synchronise roles and, on first start, load the demo county."""
     from flask_migrate import upgrade
 
     from app.core.database import write_transactions
+    from app.core.doctor import is_production
     from seed.demo import database_is_empty, load_demo
 
+    if demo is None:
+        demo = not is_production()
+    if demo:
+        refuse_demo_data_in_production()
     upgrade()
     with write_transactions():
         current_app.appbuilder.sm.sync_roles()
@@ -76,3 +96,47 @@ def logins(url: str) -> None:
     for login, role, org in demo_logins():
         click.echo(f"    {login:<18} {role:<6} {org}")
     click.echo("")
+
+
+@xf.command("reissue-api-keys")
+@click.option("--source", default=None, help="Only the API client with this source.")
+@click.option("--yes", is_flag=True, help="Do not ask first (for scripts).")
+@with_appcontext
+def reissue_api_keys(source: str | None, yes: bool) -> None:
+    """After a change of SECRET_KEY: revoke every client's keys and issue each a new one.
+
+    A new SECRET_KEY makes every API key already handed out invalid (app/api/keys.py says why).
+    The new keys are printed once: hand each to its platform.
+    """
+    from app.api.keys import reissue_keys
+    from app.core.database import write_transactions
+
+    if not yes:
+        click.confirm(
+            "Revoke the API keys of every active client and issue new ones? "
+            "吊销所有接口客户端的现有密钥并签发新密钥？",
+            abort=True,
+        )
+    with write_transactions():
+        done = reissue_keys(source)
+    if not done:
+        click.echo("no API client holds a live key; nothing re-issued / 没有需要重新签发的密钥")
+        return
+    for item in done:
+        click.echo(f"{item.client} ({item.source}): {item.key}   [revoked {item.revoked}]")
+    click.echo("Each key is shown only now: hand it to its platform. 新密钥仅显示这一次，请交给对应平台。")
+
+
+@xf.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """Check that this installation is fit for production (exit 1 if anything is not)."""
+    from app.core.doctor import examine
+
+    findings = examine()
+    for finding in findings:
+        mark = "✓" if finding.ok else "✗"
+        click.echo(f"{mark} {finding.name}：{finding.explanation}")
+    failed = [f for f in findings if not f.ok]
+    if failed:
+        raise click.ClickException(f"{len(failed)} / {len(findings)}")
