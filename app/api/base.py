@@ -375,6 +375,7 @@ ERROR_STATUSES = {
     401: "Not signed in, or the key or token is not valid",
     403: "The role may not do this",
     404: "No such record inside the caller's area",
+    405: "Not allowed on this record (a case is voided, never deleted)",
     409: "Changed by someone else meanwhile, or a duplicate",
     413: "Request body too large",
     422: "Refused by a rule (the message says why; `field` names the input)",

@@ -489,6 +489,14 @@ class CaseApi(ResourceApi):
             ],
         )
 
+    @expose(f"/{ID_PATH}", methods=["DELETE"])
+    @api_call("show")
+    def delete(self, pk: int) -> Response:
+        """A registered case is never deleted: 405 `not_deletable`, saying how to void it (the
+        step `void`). Outside the caller's area the case does not exist (404), as for a read."""
+        self.get_item(pk)
+        raise ApiError(405, "not_deletable", workflow.deletion_refusal())
+
     # --- workflow -----------------------------------------------------------------------------
 
     @expose(f"/{ID_PATH}/steps", methods=["GET"])
@@ -578,6 +586,13 @@ class CaseApi(ResourceApi):
             errors_=(400, 401, 403, 409, 413, 422),
             description="201: registered. 200: an item with this source and external_id was "
                         "registered before; the existing case is returned.",
+        )
+        operations["/{pk}"]["delete"] = operation(
+            "删除信访件（不允许）", self.tag, parameters=[id_parameter()],
+            errors_=(401, 403, 404, 405),
+            description="A registered case is never deleted: always 405 `not_deletable`. A "
+                        "registration made by mistake is voided with the step `void` "
+                        "(POST /{pk}/steps/void, input `reason`).",
         )
         operations["/{pk}/steps"] = {"get": operation(
             "当前可办理的步骤", self.tag, parameters=[id_parameter()],
