@@ -276,6 +276,9 @@ class ResourceApi(BaseApi):
     @expose(f"/{ID_PATH}", methods=["GET"])
     @api_call("show")
     def get(self, pk: int) -> Response:
+        return self.show_one(pk)
+
+    def show_one(self, pk: int) -> Response:
         return respond(200, {"result": self.serialize([self.get_item(pk)], detail=True)[0]})
 
     # --- OpenAPI ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, g
+from flask import Response, g, request
 from flask_appbuilder.api import expose
 from flask_babel import gettext
 from marshmallow import Schema, fields
@@ -489,13 +489,17 @@ class CaseApi(ResourceApi):
             ],
         )
 
-    @expose(f"/{ID_PATH}", methods=["DELETE"])
+    # One rule for both methods: with a DELETE rule of its own, Werkzeug answers a GET whose id
+    # is out of range with 405 (the other rule matched the path) instead of 404.
+    @expose(f"/{ID_PATH}", methods=["GET", "DELETE"])
     @api_call("show")
-    def delete(self, pk: int) -> Response:
-        """A registered case is never deleted: 405 `not_deletable`, saying how to void it (the
-        step `void`). Outside the caller's area the case does not exist (404), as for a read."""
-        self.get_item(pk)
-        raise ApiError(405, "not_deletable", workflow.deletion_refusal())
+    def get(self, pk: int) -> Response:
+        """DELETE: a registered case is never deleted — 405 `not_deletable`, saying how to void
+        it (the step `void`). Outside the caller's area the case does not exist (404)."""
+        if request.method == "DELETE":
+            self.get_item(pk)
+            raise ApiError(405, "not_deletable", workflow.deletion_refusal())
+        return self.show_one(pk)
 
     # --- workflow -----------------------------------------------------------------------------
 

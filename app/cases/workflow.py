@@ -25,6 +25,7 @@ instructs, decides extensions, reviews findings and signs the reply; 承办人 o
 confirms receipt or sends the case back, reports progress, holds the joint review, asks for an
 extension, pauses the clock and enters findings with a draft reply; 督查员 and 管理者 read.
 A clerk acts on cases of their place, a handler on cases of their unit, a leader on either.
+The 系统管理员 takes one step: voiding a registration made by mistake (with the clerk).
 """
 
 from __future__ import annotations

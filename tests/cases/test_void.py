@@ -185,6 +185,11 @@ def test_a_voided_case_stays_findable_in_the_list_with_its_badge(clerk_client, d
     listing = clerk_client.get("/cases/list/?psize_CaseView=100")
     row = next(r for r in listing.get_data(as_text=True).split("<tr")[1:] if case.number in r)
     assert VOIDED_LABEL in row
+    # The home page's 已作废 card links to the list filtered by that status.
+    home = clerk_client.get("/").get_data(as_text=True)
+    assert "q_status=voided" in home
+    filtered = page_text(clerk_client.get("/cases/list/?q_status=voided"))
+    assert case.number in filtered
 
 
 # Who may void a 城关镇 case the petition office holds, and what everyone else gets.
@@ -309,3 +314,31 @@ def test_the_petitioner_reads_that_the_registration_was_voided(app, clerk_client
 
         view = public_view(db.session.get(Case, case.id))
     assert "作废" in view.status and view.reply is None and view.may_rate is False
+
+
+def test_a_voided_registration_costs_the_leader_no_points(client_as, db_session):
+    """Seed 004's score deducts for a held case's petitioner skipping levels — a petition; a
+    registration voided as made by mistake is none."""
+    from app.leaders.models import Holding, Leader
+    from app.leaders.score import compute_scores
+    from tests.supervision.support import make_case
+
+    town = unit(db_session, "城关镇")
+    leader = Leader(name="作废测试领导", rank="section", post="副镇长", org_unit_id=town.id, sort_order=1, active=True)
+    db_session.add(leader)
+    db_session.commit()
+    held = make_case(db_session, title="包案原件", due_in_days=20)
+    repeat = make_case(db_session, title="误登记的越级访", status="registered", due_in_days=None,
+                       skips_levels=True, received_days_ago=3, repeat_of_id=held.id)
+    db_session.add(Holding(leader_id=leader.id, case_id=held.id, taken_on=county_now().date() - timedelta(days=30),
+                           target_number=held.number, target_title=held.title))
+    db_session.commit()
+
+    def skipped() -> list[str]:
+        db_session.expire_all()
+        [score] = compute_scores(db_session, [leader], county_now().date() - timedelta(days=10), county_now().date())
+        return [line.number for line in score.lines if line.kind == "skipped_levels"]
+
+    assert skipped() == [repeat.number]
+    ok(step(client_as("clerk"), repeat.id, "void", reason="重复录入"))
+    assert skipped() == []
