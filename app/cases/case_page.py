@@ -191,6 +191,8 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "deadline": deadline_of(case),
         "petitioners": petitioner_rows(case, shows_personal_data(case, actor)),
         "timeline": timeline,
+        # Why and by whom a voided case was voided (shown on top of the page).
+        "void_event": next((e for e in reversed(events) if e.step == "void"), None),
         "assignment": assignment,
         "pending_extension": pending_extension,
         "open_pause": open_pause,

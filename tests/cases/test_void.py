@@ -22,7 +22,16 @@ from app.core.scoping import Scope
 from app.reports import figures as F
 from app.reports.figures import Period, ReportFilters
 from tests.api.support import token
-from tests.cases.workflow_support import fresh, ok, refused, register, step, steps_of, unit
+from tests.cases.workflow_support import (
+    edit_registration,
+    fresh,
+    ok,
+    refused,
+    register,
+    step,
+    steps_of,
+    unit,
+)
 from tests.reports.support import add_cases
 from tests.support import county_now, form_errors, page_text
 
@@ -171,12 +180,17 @@ def test_the_clerk_voids_with_a_required_reason_and_the_history_says_so(clerk_cl
     assert _events(db_session, case.id)[-1] == ("void", "accepted", "voided", "同一来访重复登记")
 
     shown = clerk_client.get(f"/cases/show/{case.id}")
-    text = page_text(shown)
-    assert shown.status_code == 200 and VOIDED_LABEL in text and "同一来访重复登记" in text
+    body = shown.get_data(as_text=True)
+    status_badge = body.split('id="case-status"', 1)[1].split("</span>", 1)[0]
+    banner = body.split('id="case-voided"', 1)[1].split("</div>", 1)[0]
+    assert shown.status_code == 200 and VOIDED_LABEL in status_badge
+    assert "同一来访重复登记" in banner and "张丽娟" in banner  # the reason and who voided it
     assert 'id="step-' not in shown.get_data(as_text=True), "nothing more can be done on a voided case"
     # The registration can no longer be edited.
-    assert clerk_client.post(f"/cases/edit/{case.id}", data={"title": "改"}).status_code != 302
-    assert fresh(db_session, case.id).title == "误登记作废测试"
+    response = edit_registration(clerk_client, voided, demands="作废后改诉求")
+    assert response.status_code == 200
+    assert any("已作废" in m and "不能再修改" in m for m in form_errors(response)), form_errors(response)
+    assert fresh(db_session, case.id).demands != "作废后改诉求"
 
 
 def test_a_voided_case_stays_findable_in_the_list_with_its_badge(clerk_client, db_session):
