@@ -337,10 +337,6 @@ class Case(Stamped, Versioned, Model):
         return cls.status.not_in(sorted(s.value for s in UNCOUNTED_STATUSES))
 
     @property
-    def is_voided(self) -> bool:
-        return self.status == CaseStatus.VOIDED.value
-
-    @property
     def status_label(self) -> str:
         return CaseStatus.label_of(self.status)
 
