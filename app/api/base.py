@@ -294,6 +294,9 @@ class ResourceApi(BaseApi):
     @expose(f"/{ID_PATH}", methods=["GET"])
     @api_call("show")
     def get(self, pk: int) -> Response:
+        return self.show_one(pk)
+
+    def show_one(self, pk: int) -> Response:
         return respond(200, {"result": self.serialize([self.get_item(pk)], detail=True)[0]})
 
     # --- OpenAPI ------------------------------------------------------------------------------
@@ -393,6 +396,7 @@ ERROR_STATUSES = {
     401: "Not signed in, or the key or token is not valid",
     403: "The role may not do this",
     404: "No such record inside the caller's area",
+    405: "Not allowed on this record (a case is voided, never deleted)",
     409: "Changed by someone else meanwhile, or a duplicate",
     413: "Request body too large",
     422: "Refused by a rule (the message says why; `field` names the input)",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, g
+from flask import Response, g, request
 from flask_appbuilder.api import expose
 from flask_babel import gettext
 from marshmallow import Schema, fields
@@ -531,6 +531,18 @@ class CaseApi(ResourceApi):
             ],
         )
 
+    # One rule for both methods: with a DELETE rule of its own, Werkzeug answers a GET whose id
+    # is out of range with 405 (the other rule matched the path) instead of 404.
+    @expose(f"/{ID_PATH}", methods=["GET", "DELETE"])
+    @api_call("show")
+    def get(self, pk: int) -> Response:
+        """DELETE: a registered case is never deleted — 405 `not_deletable`, saying how to void
+        it (the step `void`). Outside the caller's area the case does not exist (404)."""
+        if request.method == "DELETE":
+            self.get_item(pk)
+            raise ApiError(405, "not_deletable", workflow.deletion_refusal())
+        return self.show_one(pk)
+
     # --- workflow -----------------------------------------------------------------------------
 
     @expose(f"/{ID_PATH}/steps", methods=["GET"])
@@ -622,6 +634,13 @@ class CaseApi(ResourceApi):
             errors_=(400, 401, 403, 409, 413, 422),
             description="201: registered. 200: an item with this source and external_id was "
                         "registered before; the existing case is returned.",
+        )
+        operations["/{pk}"]["delete"] = operation(
+            "删除信访件（不允许）", self.tag, parameters=[id_parameter()],
+            errors_=(401, 403, 404, 405),
+            description="A registered case is never deleted: always 405 `not_deletable`. A "
+                        "registration made by mistake is voided with the step `void` "
+                        "(POST /{pk}/steps/void, input `reason`).",
         )
         operations["/{pk}/steps"] = {"get": operation(
             "当前可办理的步骤", self.tag, parameters=[id_parameter()],

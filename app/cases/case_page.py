@@ -198,6 +198,8 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "deadline": deadline_of(case),
         "petitioners": petitioner_rows(case, full),
         "timeline": timeline,
+        # Why and by whom a voided case was voided (shown on top of the page).
+        "void_event": next((e for e in reversed(events) if e.step == "void"), None),
         "assignment": assignment,
         "plan_given": bool(assignment is not None and assignment.is_complex
                            and workflow.plan_submitted(case, assignment, session)),

@@ -95,6 +95,17 @@ class CaseStatus(Choices):
     REVIEWING = "reviewing", _l("Under review or re-review")
     CLOSED = "closed", _l("Closed")
     MERGED = "merged", _l("Merged")
+    VOIDED = "voided", _l("Voided")
+
+
+# Registrations that are not a matter of their own: merged into the case kept, or voided (作废:
+# registered by mistake, app/cases/workflow.py `_void`). They stay findable with their history,
+# but count in no figure, queue or overdue list — `Case.counted` is that rule, the one place.
+UNCOUNTED_STATUSES = frozenset({CaseStatus.MERGED, CaseStatus.VOIDED})
+# Nothing more happens to a case in these: it cannot be edited, supervised or taken on.
+FINISHED_STATUSES = frozenset(
+    {CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED, CaseStatus.MERGED, CaseStatus.VOIDED}
+)
 
 
 class Satisfaction(Choices):
@@ -321,7 +332,8 @@ class Case(Stamped, Versioned, Model):
     reply_signed_by = relationship("AppUser", foreign_keys=[reply_signed_by_id])
     repeat_of = relationship("Case", remote_side=[id], foreign_keys=[repeat_of_id])
     merged_into = relationship("Case", remote_side=[id], foreign_keys=[merged_into_id])
-    # passive_deletes: the database cascades (its guard lets a deleted case take its history).
+    # passive_deletes: the ORM never loads the history to delete it (a case with history is
+    # never deleted: the before-flush guard and a database trigger refuse; it is voided).
     events = relationship(
         "CaseEvent",
         back_populates="case",
@@ -331,6 +343,16 @@ class Case(Stamped, Versioned, Model):
 
     def __repr__(self) -> str:
         return self.number or ""
+
+    @hybrid_property
+    def counted(self) -> bool:
+        """A matter of its own, counted in the figures (not merged away, not voided)."""
+        return self.status not in UNCOUNTED_STATUSES
+
+    @counted.inplace.expression
+    @classmethod
+    def _counted_expression(cls) -> ColumnElement[bool]:
+        return cls.status.not_in(sorted(s.value for s in UNCOUNTED_STATUSES))
 
     @property
     def status_label(self) -> str:

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.cases.models import OPEN_STATUSES, Case, CaseStatus, Petitioner
+from app.cases.models import OPEN_STATUSES, Case, Petitioner
 from app.core import clock
 from app.core.scoping import Scope, current_scope, scope_clause
 from app.core.validators import normalize_id_number, normalize_phone
@@ -67,7 +67,7 @@ def find_repeats(
     received_at = received_at or clock.now()
     visible = and_(
         scope_clause(Case, scope),
-        Case.status != CaseStatus.MERGED.value,
+        Case.counted,
         Case.received_at <= received_at,
         Case.id != exclude_id if exclude_id else true(),
     )

@@ -27,6 +27,7 @@ from app.cases.case_page import (
 )
 from app.cases.forms import MAX_PETITIONERS, PetitionerRowsField
 from app.cases.models import (
+    FINISHED_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseStatus,
@@ -222,6 +223,7 @@ class CaseView(ScopedModelView):
     datamodel = SQLAInterface(Case)
     permission_group = "cases"
     route_base = "/cases"
+    exclude_route_methods = {"delete"}
 
     list_title = _l("Petition cases")
     show_title = _l("Petition case")
@@ -364,35 +366,17 @@ class CaseView(ScopedModelView):
             # The form shows one problem at a time, in the order the rules list them.
             raise problems[0]
 
-    def pre_delete(self, item: Case) -> None:
-        if item.status != CaseStatus.REGISTERED.value:
-            raise DomainError(
-                gettext("Only a case still in 'Registered' can be deleted; this one has moved on.")
-            )
-
-    @action(
-        "muldelete",
-        _l("Delete"),
-        _l("Delete the selected registrations? This cannot be undone."),
-        "fa-trash",
-        single=False,
-    )
-    def muldelete(self, items: list[Case]):
-        refused = [c.number for c in items if c.status != CaseStatus.REGISTERED.value]
-        if refused:
-            flash(
-                gettext(
-                    "Nothing was deleted: these cases have moved past registration: %(numbers)s",
-                    numbers="、".join(refused),
-                ),
-                "danger",
-            )
-            return redirect(self.get_redirect())
-        for case in items:
-            db.session.delete(case)
-        db.session.commit()
-        flash(gettext("Deleted %(n)d registrations.", n=len(items)), "success")
-        return redirect(self.get_redirect())
+    # A registered case is never deleted (the database refuses it: its history would go with
+    # it); a registration made by mistake is voided on its page (workflow `void`). FAB's delete
+    # is not routed (no can_delete, so no delete button) and there is no bulk delete; the old
+    # address tells the user how to void instead of answering with a bare 403.
+    @expose("/delete/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("show")
+    def refuse_delete(self, pk):
+        case = self.get_scoped_item(pk)
+        flash(workflow.deletion_refusal(), "danger")
+        return redirect(url_for(".show", pk=case.id))
 
     # --- registration: repeat detection and the first event ----------------------------------
 
@@ -469,7 +453,7 @@ class CaseView(ScopedModelView):
         )
 
     def pre_update(self, item: Case) -> None:
-        if item.status in (CaseStatus.CLOSED.value, CaseStatus.MERGED.value, CaseStatus.NOT_ACCEPTED.value):
+        if item.status in FINISHED_STATUSES:
             raise DomainError(gettext("The registration of a finished case can no longer be changed."))
         history = inspect(item).attrs.responsible_unit.history
         if item.assigned_at is not None and history.has_changes():

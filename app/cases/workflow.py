@@ -13,6 +13,7 @@ The process is seed 002's (来访登记 → 受理 → 拟办意见 → 领导�
        ▲                            │return_for_redo                         │follow_up (不满意)
        └────────────────────────────┴────────────────────────────────────────┘
     replied/closed ─request_recheck / request_reexam─▶ reviewing ─decide_review─▶ replied | closed
+    registered … instructed, returned ─void─▶ voided   (a registration made by mistake; never deleted)
 
 Steps that keep the status (批示 again, progress, 会审, extension, pause/resume, 回避, linking a
 repeat) write an event all the same. A refused step raises `DomainError` with a Chinese message
@@ -24,6 +25,7 @@ instructs, decides extensions, reviews findings and signs the reply; 承办人 o
 confirms receipt or sends the case back, reports progress, holds the joint review, asks for an
 extension, pauses the clock and enters findings with a draft reply; 督查员 and 管理者 read.
 A clerk acts on cases of their place, a handler on cases of their unit, a leader on either.
+The 系统管理员 takes one step: voiding a registration made by mistake (with the clerk).
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ from app.security.roles import RoleName
 
 S = CaseStatus
 CLERK, HANDLER, LEADER = RoleName.CLERK, RoleName.HANDLER, RoleName.LEADER
+ADMIN = RoleName.ADMIN
 MAX_TEXT = 20000
 
 
@@ -1398,6 +1401,11 @@ def _link_repeat(ctx: StepContext) -> None:
 def link_repeat(case: Case, earlier: Case) -> None:
     if earlier is case or (earlier.id is not None and earlier.id == case.id):
         raise DomainError(gettext("A case cannot repeat itself."), field="earlier")
+    if earlier.status == S.VOIDED.value:
+        raise DomainError(
+            gettext("Case %(number)s was voided: it is not an earlier petition.", number=earlier.number),
+            field="earlier",
+        )
     if earlier.received_at > case.received_at:
         raise DomainError(gettext("The earlier case must have been received before this one."), field="earlier")
     case.is_repeat = True
@@ -1422,7 +1430,7 @@ def _merge(ctx: StepContext) -> None:
     case, target = ctx.case, ctx.inputs["target"]
     if target.id == case.id:
         raise DomainError(gettext("A case cannot be merged into itself."), field="target")
-    if target.status in (S.MERGED.value, S.NOT_ACCEPTED.value):
+    if target.status in (S.MERGED.value, S.NOT_ACCEPTED.value, S.VOIDED.value):
         raise DomainError(
             gettext("Case %(number)s is %(status)s; choose the case that is kept.",
                     number=target.number, status=target.status_label),
@@ -1450,6 +1458,45 @@ def _merge(ctx: StepContext) -> None:
     ctx.add(
         _event(target, "merge_in", target.status, target.status, ctx.actor, ctx.at, ctx.now,
                ctx.inputs.get("note"), {"source": case.number})
+    )
+
+
+# --- voiding (作废) ---------------------------------------------------------------------------------
+# A registered case is never deleted: the database refuses it (its history would go with it).
+# A registration that should not exist — entered twice, a test, a matter registered in the
+# wrong county — is voided instead: it keeps its number, petitioners and history, reads 已作废,
+# and leaves the work queues, the overdue lists and the figures (`Case.counted`).
+# Who: the 登记员 of the case's place (the county petition office's 登记员 for every case) and
+# the 系统管理员 of the 信访局, who used to delete mistaken registrations. When: while the
+# petition office holds the case — before a unit has it, or after the unit sent it back. Once a
+# unit works on it the matter is real and ends the 条例's ways (答复, 调解, 不予受理 up front).
+VOIDABLE_STATES = frozenset({S.REGISTERED, S.ACCEPTED, S.PROPOSED, S.INSTRUCTED, S.RETURNED})
+
+
+@step(
+    label=_l("Void the registration (作废)"),
+    roles={CLERK, ADMIN},
+    from_states=VOIDABLE_STATES,
+    to_state=S.VOIDED,
+    queue=False,
+    inputs=(Input("reason", _l("Why this registration is void"), "textarea"),),
+    style="danger",
+    confirm=_l("Void this registration? It stays findable with its history, but leaves the work "
+               "queues, the overdue lists and the figures. This cannot be undone."),
+    state_message=_l("Only a registration the petition office still holds (not yet with a unit, "
+                     "or sent back by it) can be voided."),
+    description=_l("For a registration made by mistake (a duplicate, a test, a matter of another "
+                   "county). A registered case is never deleted."),
+)
+def _void(ctx: StepContext) -> None:
+    ctx.text = ctx.inputs["reason"]
+
+
+def deletion_refusal() -> str:
+    """What whoever asks to delete a case is told (the case page's address, the API)."""
+    return gettext(
+        "A registered case is never deleted: its history must stay complete. A registration made "
+        "by mistake is voided (作废) on its page, with the reason."
     )
 
 
@@ -1503,6 +1550,9 @@ def relation_error(step_def: Step, case: Case, actor: Any) -> str | None:
             if scope.covers_place(case.township_id, case.village_id) or (
                 case.responsible_unit_id in scope.unit_ids
             ):
+                return None
+        elif role == ADMIN:
+            if scope.everything:
                 return None
     if HANDLER in roles and len(roles) == 1:
         return gettext("Only the unit handling this case may do “%(step)s”.", step=step_def.label)

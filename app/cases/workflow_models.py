@@ -2,9 +2,9 @@
 
 Every step writes one `CaseEvent` (who, when, from which status to which, what was said). The
 history is append-only: the ORM refuses to change or delete an event, and the database refuses
-too (triggers in the migration), so not even a direct SQL session rewrites it. The one
-exception is deleting a whole case that never left registration (an administrator removing a
-mistaken entry): its history goes with it.
+too (triggers in the migrations), so not even a direct SQL session rewrites it. Nor does a case
+with history go: a registered case is never deleted (the ORM and a trigger on petition_case
+refuse), a registration made by mistake is voided (作废) by a workflow step instead.
 
 The other tables hold the facts a step creates — instructions (批示), assignments (交办/转办),
 joint reviews (会审) with their co-units, progress reports, extensions, pauses, follow-ups
@@ -327,9 +327,10 @@ def _history_is_append_only(session: Session, flush_context, instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, IMMUTABLE) and session.is_modified(obj, include_collections=False):
             raise DomainError(gettext("The case history cannot be changed."), code="immutable")
-    deleted_cases = {id(o) for o in session.deleted if isinstance(o, Case)}
     for obj in session.deleted:
+        if isinstance(obj, Case):
+            from app.cases.workflow import deletion_refusal
+
+            raise DomainError(deletion_refusal(), code="immutable")
         if isinstance(obj, IMMUTABLE):
-            case = getattr(obj, "case", None) if isinstance(obj, CaseEvent) else None
-            if case is None or id(case) not in deleted_cases:
-                raise DomainError(gettext("The case history cannot be deleted."), code="immutable")
+            raise DomainError(gettext("The case history cannot be deleted."), code="immutable")

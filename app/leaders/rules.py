@@ -22,7 +22,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cases.models import CaseStatus
+from app.cases.models import FINISHED_STATUSES
 from app.core import clock
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
@@ -45,7 +45,6 @@ from app.security.roles import RoleName
 
 MAX_TEXT = 5000
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-FINISHED_CASE = frozenset({CaseStatus.CLOSED.value, CaseStatus.MERGED.value, CaseStatus.NOT_ACCEPTED.value})
 
 
 def _roles(actor: Any) -> frozenset[str]:
@@ -134,7 +133,7 @@ def holding_problems(session: Session, holding: Holding, actor: Any, is_new: boo
         return problems
     target = case or entry
     field = "case_number" if case is not None else "entry_number"
-    if case is not None and case.status in FINISHED_CASE:
+    if case is not None and case.status in FINISHED_STATUSES:
         problems.append(DomainError(
             gettext("Case %(number)s is finished (%(status)s): there is nothing left to hold.",
                     number=case.number, status=case.status_label), field=field,

@@ -117,7 +117,7 @@ def compute_scores(
         # Resolved and overdue: the held cases themselves.
         cases = session.execute(
             select(Case.id, Case.number, Case.title, Case.status, Case.closed_at, Case.due_at, Case.replied_at)
-            .where(Case.id.in_(held), or_(
+            .where(Case.id.in_(held), Case.counted, or_(
                 and_(Case.closed_at >= first, Case.closed_at <= last),
                 and_(Case.due_at >= first, Case.due_at <= last, Case.due_at < now),
             ))
@@ -136,6 +136,7 @@ def compute_scores(
             select(skipper.id, skipper.number, skipper.title, skipper.received_at, skipper.repeat_of_id)
             .where(
                 skipper.skips_levels.is_(True), skipper.received_at >= first, skipper.received_at <= last,
+                skipper.counted,  # a voided registration or a merged duplicate is no petition of its own
                 or_(skipper.id.in_(held), skipper.repeat_of_id.in_(held)),
             )
         ).all()

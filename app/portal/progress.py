@@ -69,6 +69,11 @@ _PLAIN = {
         _l("Handled together"),
         _l("Your letter is handled together with another letter about the same matter; you will be answered."),
     ),
+    S.VOIDED: (
+        _l("Registration voided"),
+        _l("This registration was voided as made by mistake. If your matter still needs an answer, "
+           "please contact the petition office."),
+    ),
 }
 RATINGS = (Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.UNSATISFIED)
 

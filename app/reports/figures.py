@@ -13,7 +13,8 @@ rows once, whatever the number of townships, units or figures.
 
 Which cases count: those *received* (`received_at`) in the period, inside the user's scope and
 the report's filters (township 属地, responsible unit 属事, category). Duplicate registrations
-merged into another case are left out everywhere (the matter is counted once, on the kept case).
+merged into another case are left out everywhere (the matter is counted once, on the kept case),
+and so are registrations voided as made by mistake (作废) — both by `Case.counted`.
 "Due date" is the case's reply deadline `due_at` as the workflow keeps it: the 60 days of
 Art. 34 (or the fast track), extensions and paused days included, and — after an unsatisfied
 follow-up sent the case back — the new deadline of the redo.
@@ -353,7 +354,7 @@ COLLECTIVE_COUNT = FigureDef(
 )
 VOLUME = FigureDef(
     "volume", _l("Petitions received (信访量)"),
-    _l("Cases received in the period (by the time received), duplicates merged away not counted."),
+    _l("Cases received in the period (by the time received), duplicates merged away and voided registrations not counted."),
     kind="count",
     numerator=_everything,
 )
@@ -506,8 +507,8 @@ def stretch_key(column: Any, stretches: Iterable[Stretch]) -> tuple[Any, ColumnE
 
 
 def case_conditions(filters: ReportFilters) -> list[ColumnElement]:
-    """Which cases a figure counts, the period aside: not merged away, in scope, the filters."""
-    conditions = [Case.status != CaseStatus.MERGED.value, scope_clause(Case, filters.resolved_scope())]
+    """Which cases a figure counts, the period aside: not merged away nor voided, in scope, the filters."""
+    conditions = [Case.counted, scope_clause(Case, filters.resolved_scope())]
     if filters.township_id:
         conditions.append(Case.township_id == filters.township_id)
     if filters.unit_id:
@@ -1001,7 +1002,10 @@ def _case_conditions(filters: ReportFilters, period: Period) -> list[ColumnEleme
     return [Case.received_at >= low, Case.received_at < high, *case_conditions(filters)]
 
 
-VOLUME_BY_MONTH_DEFINITION = _l("Cases received per calendar month (by the time received), duplicates merged away not counted.")
+VOLUME_BY_MONTH_DEFINITION = _l(
+    "Cases received per calendar month (by the time received), duplicates merged away and voided "
+    "registrations not counted."
+)
 
 
 def volume_by_month(filters: ReportFilters, months: int = 12) -> list[tuple[date, int]]:

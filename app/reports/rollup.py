@@ -61,7 +61,7 @@ from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BooleanClauseList, ColumnElement, Grouping
 from sqlalchemy.sql.selectable import ScalarSelect, SelectBase
 
-from app.cases.models import Case, CaseStatus, Satisfaction
+from app.cases.models import Case, Satisfaction
 from app.core.scoping import scope_clause
 from app.core.statements import clause_key, reused
 
@@ -166,7 +166,8 @@ class Rollup:
     name: str  # of the triggers (and PostgreSQL's trigger function)
     keys: Callable[[str], list[ColumnElement]]  # per dialect, in the table's key order
     counters: Callable[[], list[tuple[str, ColumnElement]]]
-    # Cases merged into another count nowhere in the figures; the status cards show them.
+    # Cases merged into another or voided count nowhere in the figures (`Case.counted`); the
+    # status cards show them.
     skip_merged: bool = True
 
     @property
@@ -174,9 +175,9 @@ class Rollup:
         return [c.name for c in self.table.primary_key.columns]
 
     def counted(self, condition: ColumnElement) -> ColumnElement:
-        """1 when a case (not merged away, if so) meets the condition, else 0."""
+        """1 when a case (counted, if so: not merged away nor voided) meets the condition, else 0."""
         if self.skip_merged:
-            condition = and_(Case.status != CaseStatus.MERGED.value, condition)
+            condition = and_(Case.counted, condition)
         return case((condition, 1), else_=0)
 
     def referenced_columns(self) -> list[str]:
@@ -264,7 +265,7 @@ class Rollup:
         keys = self.keys(dialect)
         statement = select(*keys, *(func.sum(self.counted(c)) for _, c in self.counters())).group_by(*keys)
         if self.skip_merged:
-            statement = statement.where(Case.status != CaseStatus.MERGED.value)
+            statement = statement.where(Case.counted)
         return statement
 
     def rebuild(self, connection: Any) -> None:

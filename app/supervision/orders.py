@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases import flags
-from app.cases.models import OPEN_STATUSES, Case, CaseStatus
+from app.cases.models import FINISHED_STATUSES, OPEN_STATUSES, Case
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
 from app.core.scoping import Scope, scope_clause, scope_for_user
@@ -61,10 +61,6 @@ ESCALATION: dict[str, str] = {
     OrderKind.LISTED.value: OrderKind.TALK.value,
 }
 
-# Cases past these can no longer be supervised (finished, or folded into another case).
-FINISHED_STATUSES = frozenset(
-    {CaseStatus.CLOSED.value, CaseStatus.MERGED.value, CaseStatus.NOT_ACCEPTED.value}
-)
 _OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 

@@ -3,20 +3,8 @@ and a registration that can no longer move the case around once it is assigned o
 
 from __future__ import annotations
 
-import re
-
-from tests.cases.workflow_support import fresh, ok, register, step, unit
+from tests.cases.workflow_support import edit_registration, fresh, ok, register, step, unit
 from tests.support import case_form, form_errors, valid_id_number
-
-
-def _edit(client, case, **overrides):
-    body = client.get(f"/cases/edit/{case.id}").get_data(as_text=True)
-    tag = re.search(r'<input[^>]*name="row_version"[^>]*>', body).group(0)
-    version = re.search(r'value="(\d+)"', tag).group(1)
-    person = re.search(r'name="petitioners-0-id"[^>]*value="(\d+)"', body).group(1)
-    data = case_form(case.township_id, title=case.title, row_version=version,
-                     **{"petitioners-0-id": person, **overrides})
-    return client.post(f"/cases/edit/{case.id}", data=data)
 
 
 def test_a_collective_visit_sends_at_most_five_representatives(clerk_client, db_session):
@@ -44,18 +32,18 @@ def test_unit_cannot_be_changed_by_editing_after_assignment(client_as, db_sessio
         (leader, "instruct", {"text": "请办理"}), (clerk, "assign", {"unit": str(town.id)}),
     ]:
         ok(step(client, case.id, code, **fields))
-    response = _edit(clerk, fresh(db_session, case.id), responsible_unit=str(rsj.id))
+    response = edit_registration(clerk, fresh(db_session, case.id), responsible_unit=str(rsj.id))
     assert response.status_code == 200
     assert "只能通过退回和重新交办" in " ".join(form_errors(response))
     assert fresh(db_session, case.id).responsible_unit_id == town.id
     # Other registration details may still be corrected.
-    response = _edit(clerk, fresh(db_session, case.id), responsible_unit=str(town.id), demands="补充诉求")
+    response = edit_registration(clerk, fresh(db_session, case.id), responsible_unit=str(town.id), demands="补充诉求")
     assert response.status_code == 302, form_errors(response)
 
 
 def test_a_finished_case_keeps_its_registration(clerk_client, db_session):
     case = register(clerk_client, db_session, title="已办结不可修改测试")
     ok(step(clerk_client, case.id, "refuse", reason="应通过诉讼解决"))
-    response = _edit(clerk_client, fresh(db_session, case.id), demands="改")
+    response = edit_registration(clerk_client, fresh(db_session, case.id), demands="改")
     assert response.status_code == 200
-    assert "已办结的信访件不能再修改登记信息" in " ".join(form_errors(response))
+    assert "已办结、不予受理、已合并或已作废的信访件不能再修改登记信息" in " ".join(form_errors(response))

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.cases.models import Case
 from app.cases.workflow_models import CaseEvent
 from app.core.errors import DomainError
 from tests.cases.workflow_support import ok, register, step, steps_of
@@ -60,16 +59,6 @@ def test_database_refuses_update_and_delete_of_events(database_uri, db_session, 
     finally:
         engine.dispose()
     assert steps_of(db_session, case.id) == ["register"]
-
-
-def test_deleting_a_mistaken_registration_takes_its_history(admin_client, db_session, client_as):
-    """The one way history goes: the administrator deletes a case that never left registration."""
-    case_id = register(client_as("clerk"), db_session, title="误登记删除测试").id
-    response = admin_client.post(f"/cases/delete/{case_id}")
-    assert response.status_code == 302
-    db_session.expire_all()
-    assert db_session.get(Case, case_id) is None
-    assert steps_of(db_session, case_id) == []
 
 
 def test_no_view_edits_the_history(clerk_client, db_session):

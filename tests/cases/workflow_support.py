@@ -29,6 +29,17 @@ def register(client, db_session, township: str = "城关镇", **overrides: Any) 
     ).scalar_one()
 
 
+def edit_registration(client, case: Case, **overrides: Any):
+    """Post the case's edit form as loaded (its version, its first petitioner), with changes."""
+    body = client.get(f"/cases/edit/{case.id}").get_data(as_text=True)
+    tag = re.search(r'<input[^>]*name="row_version"[^>]*>', body).group(0)
+    version = re.search(r'value="(\d+)"', tag).group(1)
+    person = re.search(r'name="petitioners-0-id"[^>]*value="(\d+)"', body).group(1)
+    data = case_form(case.township_id, title=case.title, row_version=version,
+                     **{"petitioners-0-id": person, **overrides})
+    return client.post(f"/cases/edit/{case.id}", data=data)
+
+
 def page_state(client, case_id: int) -> tuple[str, str]:
     """(version, token) from the case page's step forms."""
     body = client.get(f"/cases/show/{case_id}").get_data(as_text=True)

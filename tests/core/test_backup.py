@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.attachments.models import CaseAttachment
 from app.audit.models import AuditEntry
-from app.cases.models import Case
+from app.cases.models import Case, Petitioner
 from app.org.models import OrgUnit
 from tests.conftest import make_app
 from tests.isolated import database
@@ -35,6 +35,7 @@ def snapshot(app) -> dict:
         return {
             "cases": s.execute(select(func.count()).select_from(Case)).scalar(),
             "titles": dict(s.execute(select(Case.id, Case.title)).all()),
+            "petitioners": sorted(s.execute(select(Petitioner.id)).scalars()),
             "attachments": sorted(s.execute(select(CaseAttachment.original_name)).scalars()),
             "audit": s.execute(select(func.count()).select_from(AuditEntry)).scalar(),
         }
@@ -65,11 +66,12 @@ def test_backup_and_restore_round_trip(backup_app, tmp_path):
     assert "manifest.json" in names
     assert any(n.startswith("uploads/") for n in names)
 
-    # Damage: a case edited, a case deleted, the attachment deleted (file and row).
+    # Damage: a case edited, a petitioner deleted (a case is never deleted: it is voided), the
+    # attachment deleted (file and row).
     admin = app.test_client()
     login(admin, "admin")
     with database(app) as s:
-        victim = s.execute(select(Case).where(Case.id != case_id).limit(1)).scalar_one()
+        victim = s.execute(select(Petitioner).where(Petitioner.case_id != case_id).limit(1)).scalar_one()
         victim_id = victim.id
         s.get(Case, case_id).title = "被改坏的标题"
         s.delete(victim)
@@ -88,7 +90,7 @@ def test_backup_and_restore_round_trip(backup_app, tmp_path):
     # Everything as it was when the backup was taken (its own "backup" entry included), plus
     # one entry saying that the database was restored.
     assert {**after, "audit": after["audit"] - 2} == before
-    assert victim_id in after["titles"]
+    assert victim_id in after["petitioners"]
     with database(app) as s:
         kinds = s.execute(select(AuditEntry.kind).order_by(AuditEntry.id.desc()).limit(2)).scalars().all()
     assert kinds == ["restore", "backup"]

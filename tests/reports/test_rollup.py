@@ -71,7 +71,7 @@ def random_county(app, db_session):
 
         for case_id in rng.sample(ids, 40):  # through the ORM, as the workflow does
             case = db.session.get(Case, case_id)
-            case.status = rng.choice(["closed", "merged", "replied", "handling"])
+            case.status = rng.choice(["closed", "merged", "voided", "replied", "handling"])
             case.closed_at = case.received_at + timedelta(days=rng.randrange(1, 90)) if case.status == "closed" else None
             case.satisfaction = rng.choice(Satisfaction.codes())
             case.township_id = rng.choice(towns)

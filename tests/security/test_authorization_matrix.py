@@ -61,10 +61,10 @@ ADMIN_TABLE = {"list": ADMIN_ONLY, "show": ADMIN_ONLY, "add": ADMIN_ONLY, "edit"
 
 EXPECTED: dict[str, dict[str, Any]] = {
     # --- cases -------------------------------------------------------------------------------
+    # No delete: a registered case is voided, never deleted (tests/cases/test_void.py).
     "CaseView": {
         "list": EVERYONE, "show": EVERYONE, "add": roles(A, C), "edit": roles(A, C),
-        "delete": ADMIN_ONLY, "export": CASE_EXPORTERS,
-        "muldelete": ADMIN_ONLY, "bulk_assign": roles(A, C),
+        "export": CASE_EXPORTERS, "bulk_assign": roles(A, C),
     },
     "SubjectView": DICT,
     "CaseImportView": {"page": ("/cases/import/", roles(A, C))},

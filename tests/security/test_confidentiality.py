@@ -80,7 +80,8 @@ def test_the_reported_unit_finds_the_accusation_nowhere(username, accusation, cl
     assert c.get(f"/cases/edit/{pk}").status_code in (403, 404)
     assert c.post(f"/cases/delete/{pk}").status_code in (403, 404)
     assert c.post(f"/cases/step/{pk}/accept", data={}).status_code in (403, 404)
-    assert c.post("/cases/action_post", data={"action": "muldelete", "rowid": [str(pk)]}).status_code in (403, 404)
+    assert c.post(f"/cases/step/{pk}/void", data={"reason": "x"}).status_code in (403, 404)
+    assert c.post("/cases/action_post", data={"action": "bulk_assign", "rowid": [str(pk)]}).status_code in (403, 404)
 
     # Lists and searches: by number, by the petitioner, by keyword, by category.
     for query in (f"q_number={accusation.number}", "q_person=检举人甲", "q_keyword=低保金",

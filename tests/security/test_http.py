@@ -50,7 +50,7 @@ def count_cases(app) -> int:
 
 
 def registered_case(app) -> tuple[int, str, int]:
-    """A newly registered (so still deletable) 城关镇 case: id, title, version."""
+    """A newly registered (so still voidable) 城关镇 case: id, title, version."""
     from datetime import datetime
 
     from app.cases.models import Petitioner
@@ -121,7 +121,8 @@ def test_posts_without_a_csrf_token_are_refused_and_change_nothing(csrf_app):
         client.post("/cases/add", data=case_form(town_id)),
         client.post(f"/cases/edit/{case_id}", data={"title": "被篡改的标题", "row_version": str(version)}),
         client.post(f"/cases/delete/{case_id}"),
-        client.post("/cases/action_post", data={"action": "muldelete", "rowid": [str(case_id)]}),
+        client.post("/cases/action_post", data={"action": "bulk_assign", "rowid": [str(case_id)]}),
+        client.post(f"/cases/step/{case_id}/void", data={"reason": "误登记", "version": str(version)}),
         client.post(f"/attachments/case/{case_id}/upload", data={}),
         client.post("/resetmypassword/form", data={"password": "Qingshan#2026x", "conf_password": "Qingshan#2026x"}),
     ]
@@ -131,6 +132,7 @@ def test_posts_without_a_csrf_token_are_refused_and_change_nothing(csrf_app):
     with database(csrf_app) as s:
         case = s.get(Case, case_id)
         assert case is not None and case.title == title and case.version == version
+        assert case.status == "registered"
     assert count_cases(csrf_app) == before
 
     # A wrong token is no better than none.
@@ -138,10 +140,11 @@ def test_posts_without_a_csrf_token_are_refused_and_change_nothing(csrf_app):
     assert bad.status_code == 400
 
     # The same request with the page's token goes through (so the refusals above were CSRF).
-    ok = client.post("/cases/action_post", data={"action": "muldelete", "rowid": [str(case_id)], "csrf_token": token})
+    ok = client.post(f"/cases/step/{case_id}/void",
+                     data={"reason": "误登记", "version": str(version), "csrf_token": token})
     assert ok.status_code == 302
     with database(csrf_app) as s:
-        assert s.get(Case, case_id) is None
+        assert s.get(Case, case_id).status == "voided"
 
 
 def registered_case_township(app, case_id: int) -> int:
@@ -161,9 +164,10 @@ def test_mutations_by_get_are_refused(csrf_app):
     csrf_login(client, "admin")
     case_id, _title, _version = registered_case(csrf_app)
     client.get(f"/cases/delete/{case_id}")
-    client.get(f"/cases/action/muldelete/{case_id}")
+    client.get(f"/cases/step/{case_id}/void?reason=x")
+    client.get(f"/cases/action/bulk_assign/{case_id}")
     with database(csrf_app) as s:
-        assert s.get(Case, case_id) is not None
+        assert s.get(Case, case_id).status == "registered"
 
 
 # --- escaping -------------------------------------------------------------------------------------
