@@ -453,6 +453,23 @@ def _instruct(ctx: StepContext) -> None:
     ctx.text = ctx.inputs["text"]
 
 
+def set_handling_deadline(case: Case, due: datetime | None) -> None:
+    """The deadline the unit handles the case by (`due_at`). Until the petitioner's first reply
+    it is also the reply stage's own deadline (`reply_due_at`); later rounds — a redo after an
+    unsatisfied follow-up, a revoked 复查 — move `due_at` only, so a reply that came late stays
+    late in the figures (each stage keeps its deadline)."""
+    case.due_at = due
+    if case.replied_at is None:
+        case.reply_due_at = due
+
+
+def _reopen(case: Case) -> None:
+    """A 复查/复核 request, or a decision revoking the handling, reopens a closed case: it is
+    not closed (nor counted closed) until it is closed again."""
+    case.closed_at = None
+    case.closure = None
+
+
 def _reply_deadline(ctx: StepContext, rule: RuleCode) -> datetime:
     """The reply deadline a new assignment gets: 60 days from acceptance, or the fast track."""
     case = ctx.case
@@ -526,7 +543,7 @@ def assign_case(ctx: StepContext) -> None:
     )
     case.responsible_unit_id = unit.id
     case.assigned_at = ctx.at
-    case.due_at = due
+    set_handling_deadline(case, due)
     case.due_kind = ctx.policy.rule(rule).kind.value
     if transfer:
         case.transfer_count = (case.transfer_count or 0) + 1
@@ -769,7 +786,7 @@ def _decide_extension(ctx: StepContext) -> None:
     case.extension_pending = False
     if approve:
         request.due_before = case.due_at
-        case.due_at = ctx.policy.extend(case.due_at, request.days, DayKind.CALENDAR)
+        set_handling_deadline(case, ctx.policy.extend(case.due_at, request.days, DayKind.CALENDAR))
         request.due_after = case.due_at
         case.extended = True
         case.extension_days = request.days
@@ -839,7 +856,7 @@ def _resume(ctx: StepContext) -> None:
         new_due = review.due_at
     else:
         if case.due_at is not None:
-            case.due_at = ctx.policy.extend(case.due_at, days, kind)
+            set_handling_deadline(case, ctx.policy.extend(case.due_at, days, kind))
         else:
             # Paused before any reply deadline existed: the acceptance clock moves instead.
             case.accept_due_at = ctx.policy.extend(case.accept_due_at, days, DayKind.CALENDAR)
@@ -952,7 +969,7 @@ def _follow_up(ctx: StepContext) -> None:
         # Back to the handling unit with a fresh short deadline (seed 004: 不满意的继续跟踪).
         ctx.to_state = S.HANDLING
         case.redo_count = (case.redo_count or 0) + 1
-        case.due_at = ctx.policy.due(RuleCode.FAST_TRACK, ctx.at)
+        set_handling_deadline(case, ctx.policy.due(RuleCode.FAST_TRACK, ctx.at))
         case.due_kind = ctx.policy.rule(RuleCode.FAST_TRACK).kind.value
         ctx.details["deadline"] = _day(case.due_at)
     ctx.text = ctx.inputs.get("note")
@@ -1033,6 +1050,7 @@ def _open_review_request(ctx: StepContext, kind: ReviewKind, answered_at: dateti
     ctx.add(review)
     ctx.session.flush([review])
     ctx.case.review_count = 1 if kind == ReviewKind.RECHECK else 2
+    _reopen(ctx.case)
     ctx.text = ctx.inputs["reason"]
     ctx.details.update({"review": kind.value, "deadline": _day(review.due_at)})
 
@@ -1105,9 +1123,9 @@ def _decide_review(ctx: StepContext) -> None:
         # The original handling is set aside: the unit handles the matter again.
         ctx.to_state = S.HANDLING
         case.redo_count = (case.redo_count or 0) + 1
-        case.due_at = ctx.policy.due(RuleCode.HANDLE, ctx.at)
+        set_handling_deadline(case, ctx.policy.due(RuleCode.HANDLE, ctx.at))
         case.due_kind = ctx.policy.rule(RuleCode.HANDLE).kind.value
-        case.closed_at = None
+        _reopen(case)
         ctx.details["deadline"] = _day(case.due_at)
     elif review.kind == ReviewKind.REEXAM.value:
         ctx.to_state = S.CLOSED  # 复核意见为最终意见 (Art. 36)

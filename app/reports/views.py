@@ -336,11 +336,13 @@ class AccountabilityReportView(ReportView):
 
 # --- bulletins ---------------------------------------------------------------------------------------
 
-BULLETIN_FIGURES = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.CLOSURE_RATE, F.ON_TIME_ACCEPTANCE,
-                    F.ON_TIME_COMPLETION, F.FIRST_TIME_RATE, F.SATISFACTION_RATE, F.PARTICIPATION_RATE,
-                    F.REPEAT_RATE, F.SKIP_LEVEL_RATE, F.COLLECTIVE_COUNT)
-TOWNSHIP_COLUMNS = (F.VOLUME, F.REPLY_RATE, F.CLOSURE_RATE, F.ON_TIME_COMPLETION, F.SATISFACTION_RATE,
-                    F.REPEAT_RATE)
+BULLETIN_FIGURES = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.DUE_REPLY_RATE, F.CLOSURE_RATE, F.DUE_CLOSURE_RATE,
+                    F.ON_TIME_ACCEPTANCE, F.ON_TIME_REPLY, F.ON_TIME_COMPLETION, F.FIRST_TIME_RATE,
+                    F.SATISFACTION_RATE, F.PARTICIPATION_RATE, F.REPEAT_RATE, F.SKIP_LEVEL_RATE, F.COLLECTIVE_COUNT)
+TOWNSHIP_COLUMNS = (F.VOLUME, F.DUE_REPLY_RATE, F.DUE_CLOSURE_RATE, F.ON_TIME_REPLY, F.ON_TIME_COMPLETION,
+                    F.SATISFACTION_RATE, F.REPEAT_RATE)
+# Townships ranked by these (the seeds' headline figures: what came due, how much is closed, answered).
+RANKED_BY = (F.DUE_CLOSURE_RATE, F.DUE_REPLY_RATE)
 
 
 def week_of(day: date) -> Period:
@@ -360,15 +362,17 @@ def last_bimonthly(today: date) -> tuple[int, int]:
 
 
 def township_ranking(filters: ReportFilters, now: Any = None) -> list[dict[str, Any]]:
-    """Townships with the bulletin's columns, ranked by 结案率 (then 回复率)."""
+    """Townships with the bulletin's columns, ranked by 到期结案率 (then 到期回复率)."""
     table = F.figure_table(filters, TOWNSHIP_COLUMNS, by="township", now=now)
     # Every township of the area is listed, also one without a case in the period ("—").
     rows = [{"name": name, "values": [table.value(k, f.code) for f in TOWNSHIP_COLUMNS]}
             for k, name in township_choices(filters.resolved_scope())]
 
-    def key(row: dict[str, Any]) -> tuple[float, float]:
-        closure, reply = row["values"][2].rate, row["values"][1].rate
-        return (-(closure if closure is not None else -1), -(reply if reply is not None else -1))
+    at = [TOWNSHIP_COLUMNS.index(f) for f in RANKED_BY]
+
+    def key(row: dict[str, Any]) -> tuple[float, ...]:
+        rates = (row["values"][i].rate for i in at)
+        return tuple(-(rate if rate is not None else -1) for rate in rates)
 
     return sorted(rows, key=key)
 
@@ -473,8 +477,8 @@ class BulletinView(ReportView):
 
 # --- the dashboard's data ----------------------------------------------------------------------------
 
-CARD_FIGURES: tuple[FigureDef, ...] = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.CLOSURE_RATE,
-                                       F.SATISFACTION_RATE, F.ON_TIME_ACCEPTANCE)
+CARD_FIGURES: tuple[FigureDef, ...] = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.DUE_REPLY_RATE, F.CLOSURE_RATE,
+                                       F.DUE_CLOSURE_RATE, F.SATISFACTION_RATE, F.ON_TIME_ACCEPTANCE)
 
 
 def dashboard_data(today: date | None = None) -> dict[str, Any]:
