@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -135,10 +134,15 @@ def percent(numerator: int, denominator: int | None, signed: bool = False) -> st
     """'90.7%' (half up, one decimal), or '—' when there is nothing below the line."""
     if not denominator:
         return DASH
-    value = (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # Tenths of a percent, half away from zero, in integers (a report formats some 800 rates;
+    # Decimal took a tenth of the page's Python time).
+    magnitude = abs(numerator) * 1000
+    tenths = (2 * magnitude + abs(denominator)) // (2 * abs(denominator))
+    negative = numerator != 0 and (numerator < 0) != (denominator < 0)
+    value = f"{tenths // 10}.{tenths % 10}"
     if signed:
-        return f"+{value}%" if value > 0 else (f"−{-value}%" if value < 0 else "0.0%")
-    return f"{value}%"
+        return "0.0%" if not tenths else (f"−{value}%" if negative else f"+{value}%")
+    return f"-{value}%" if negative else f"{value}%"
 
 
 class Value:

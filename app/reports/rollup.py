@@ -671,7 +671,9 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
                 columns.append(below)
         unit = func.nullif(t.unit_id, 0)
         return (
-            select(key, t.township_id, unit, *columns)
+            # Each sum labelled: figures sharing a column select the same sum twice, and
+            # unlabelled duplicates sent every row through SQLAlchemy's slow path (0.5 ms a row).
+            select(key, t.township_id, unit, *(c.label(f"c{i}") for i, c in enumerate(columns)))
             .where(in_months, *_rollup_conditions(filters, scope_condition))
             .group_by(key, t.township_id, unit)
             # Every case not merged away counts in volume_n: a group without any is left over by

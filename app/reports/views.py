@@ -9,6 +9,7 @@ exactly the rows the page shows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -119,7 +120,22 @@ def rates_table(filters: ReportFilters, now: Any = None) -> dict[str, Any]:
     return {"figures": figures, "total": total_rows, "townships": town_rows, "units": unit_rows}
 
 
-def figure_heads(figures: list[FigureDef]) -> Markup:
+@dataclass(frozen=True)
+class Shown:
+    """A figure's code, name and definition as this request's language reads them: translated
+    once for the page's header cells and footnotes (each translation asks Flask-Babel for the
+    request's catalog)."""
+
+    code: str
+    label: str
+    definition: str
+
+
+def shown(figures: Iterable[FigureDef]) -> list[Shown]:
+    return [Shown(fig.code, str(fig.label), str(fig.definition)) for fig in figures]
+
+
+def figure_heads(figures: list[Shown]) -> Markup:
     """The header cells of the figure columns, made once for both tables of the page."""
     return Markup("").join(
         Markup('<th class="xf-figure-head" title="{}" data-code="{}">{}<sup>{}</sup></th>').format(
@@ -127,14 +143,15 @@ def figure_heads(figures: list[FigureDef]) -> Markup:
         for number, fig in enumerate(figures, 1))
 
 
-def figure_cells(figures: list[FigureDef], values: list[tuple[F.Value, F.Value]]) -> Markup:
+def figure_cells(figures: list[FigureDef], values: list[tuple[F.Value, F.Value]],
+                 previous_title: str | None = None) -> Markup:
     """A row's figure cells: this period's value, and below it the previous period's, each with
     its count as the tooltip. Written here, not in the template: a county's page has 600 cells,
     and Jinja's per-expression work was a fifth of the page's time. Nothing here needs
     escaping: a Value's text and detail are made by figures.Value from integers (digits, signs,
     '/', '%', a dash), and a figure's code is an identifier of ours; the one translated string
     is escaped."""
-    previous_title = escape(gettext("Previous reporting period"))
+    previous_title = escape(previous_title if previous_title is not None else gettext("Previous reporting period"))
     cells = []
     for fig, (current, previous) in zip(figures, values, strict=True):
         detail = current.detail
@@ -174,12 +191,14 @@ class RatesReportView(ReportView):
     def index(self):
         filters, form = self._filters()
         table = rates_table(filters)
+        figures = shown(table["figures"])
+        previous_title = gettext("Previous reporting period")
         return self.render_template(
             "xf/reports/rates.html", title=gettext("Rates report"), form=form, table=table,
-            period=filters.period, previous=filters.period.previous(), footnotes=table["figures"],
+            period=filters.period, previous=filters.period.previous(), footnotes=figures,
             export_url=lambda fmt: url_for("RatesReportView.export", fmt=fmt, **form.query()),
-            cells=lambda values: figure_cells(table["figures"], values),
-            heads=figure_heads(table["figures"]),
+            cells=lambda values: figure_cells(table["figures"], values, previous_title),
+            heads=figure_heads(figures),
         )
 
     @expose("/export/<fmt>", methods=["POST"])
