@@ -54,7 +54,7 @@ CHANNELS = ([Channel.VISIT] * 35 + [Channel.LETTER] * 18 + [Channel.PHONE] * 15 
 
 WORKFLOW_COLUMNS = [
     "accept_due_at", "accepted_at", "refusal_reason", "instruction_count", "assigned_at", "due_at",
-    "due_kind", "extended", "extension_days", "extension_pending", "paused_days", "reply_text",
+    "reply_due_at", "due_kind", "extended", "extension_days", "extension_pending", "paused_days", "reply_text",
     "replied_at", "followed_up_at", "satisfaction", "closed_at", "closure", "redo_count",
     "transfer_count", "review_count", "repeat_of_id", "next_due_at", "last_step_at",
 ]
@@ -143,7 +143,8 @@ def _workflow(status: CaseStatus, received: datetime, registered: datetime, now:
     # call per value, and a million cases carry a dozen times each.
     return (
         accept_due.isoformat(" "), accepted and accepted.isoformat(" "), refusal, instructions,
-        assigned and assigned.isoformat(" "), due and due.isoformat(" "), due_kind,
+        # No redo round gets a deadline of its own here: the reply's is the handling's.
+        assigned and assigned.isoformat(" "), due and due.isoformat(" "), due and due.isoformat(" "), due_kind,
         extension_days > 0, extension_days, False, 0,
         None,  # the reply text: a million paragraphs would only slow the load down
         replied and replied.isoformat(" "), followed and followed.isoformat(" "), satisfaction,

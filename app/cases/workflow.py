@@ -558,12 +558,29 @@ def review_term(review: CaseReview) -> Term:
 def set_reply_term(case: Case, term: Term, policy: DeadlinePolicy) -> None:
     """The reply deadline becomes the end of `term` (rolled past rest days once)."""
     case.due_term = term.as_json()
-    case.due_at = term.due(policy.calendar)
+    _set_handling_deadline(case, term.due(policy.calendar))
 
 
 def set_review_term(review: CaseReview, term: Term, policy: DeadlinePolicy) -> None:
     review.due_term = term.as_json()
     review.due_at = term.due(policy.calendar)
+
+
+def _set_handling_deadline(case: Case, due: datetime | None) -> None:
+    """The deadline the unit handles the case by (`due_at`). Until the petitioner's first reply
+    it is also the reply stage's own deadline (`reply_due_at`); later rounds — a redo after an
+    unsatisfied follow-up, a revoked 复查 — move `due_at` only, so a reply that came late stays
+    late in the figures (each stage keeps its deadline)."""
+    case.due_at = due
+    if case.replied_at is None:
+        case.reply_due_at = due
+
+
+def _reopen(case: Case) -> None:
+    """A 复查/复核 request, or a decision revoking the handling, reopens a closed case: it is
+    not closed (nor counted closed) until it is closed again."""
+    case.closed_at = None
+    case.closure = None
 
 
 def _reply_deadline(ctx: StepContext, rule: RuleCode) -> Term:
@@ -1264,6 +1281,7 @@ def _open_review_request(ctx: StepContext, kind: ReviewKind, answered_at: dateti
     ctx.add(review)
     ctx.session.flush([review])
     ctx.case.review_count = 1 if kind == ReviewKind.RECHECK else 2
+    _reopen(ctx.case)
     ctx.text = ctx.inputs["reason"]
     ctx.details.update({"review": kind.value, "deadline": _day(review.due_at),
                         "reviewer": reviewer_name(review)})
@@ -1347,7 +1365,7 @@ def _decide_review(ctx: StepContext) -> None:
         case.redo_count = (case.redo_count or 0) + 1
         set_reply_term(case, ctx.policy.term(RuleCode.HANDLE, ctx.at), ctx.policy)
         case.due_kind = ctx.policy.rule(RuleCode.HANDLE).kind.value
-        case.closed_at = None
+        _reopen(case)
         ctx.details["deadline"] = _day(case.due_at)
     elif review.kind == ReviewKind.REEXAM.value:
         ctx.to_state = S.CLOSED  # 复核意见为最终意见 (Art. 36)
@@ -2139,7 +2157,7 @@ def _recompute_case(session: Session, case: Case, before: DeadlinePolicy, after:
     if status in _REPLY_RUNNING and case.due_at is not None and case.due_at >= moment:
         new = reply_term(case).due(after.calendar)
         moved |= new != case.due_at
-        case.due_at = new
+        _set_handling_deadline(case, new)
     if status == S.REVIEWING and (review := open_review(case, session)) is not None:
         new = review_term(review).due(after.calendar)
         moved |= new != review.due_at

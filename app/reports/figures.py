@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -136,10 +135,15 @@ def percent(numerator: int, denominator: int | None, signed: bool = False) -> st
     """'90.7%' (half up, one decimal), or '—' when there is nothing below the line."""
     if not denominator:
         return DASH
-    value = (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # Tenths of a percent, half away from zero, in integers (a report formats some 800 rates;
+    # Decimal took a tenth of the page's Python time).
+    magnitude = abs(numerator) * 1000
+    tenths = (2 * magnitude + abs(denominator)) // (2 * abs(denominator))
+    negative = numerator != 0 and (numerator < 0) != (denominator < 0)
+    value = f"{tenths // 10}.{tenths % 10}"
     if signed:
-        return f"+{value}%" if value > 0 else (f"−{-value}%" if value < 0 else "0.0%")
-    return f"{value}%"
+        return "0.0%" if not tenths else (f"−{value}%" if negative else f"+{value}%")
+    return f"-{value}%" if negative else f"{value}%"
 
 
 class Value:
@@ -229,48 +233,85 @@ class FigureDef:
     # (app/reports/rollup.py) store the settled part and count the pending part at report time.
     settled: Callable[[], ColumnElement] | None = None
     pending: Condition | None = None
+    # When `pending(now)` is "still waiting and `deadline` < now": (deadline, the waiting
+    # condition). The monthly figures then keep the waiting cases per month of their deadline.
+    pending_by: tuple[Any, Callable[[], ColumnElement]] | None = None
+    # A figure over the cases that have come due (`deadline` < now), above and below the line:
+    # (deadline, what counts above the line besides it). numerator(now) == counted AND
+    # deadline < now, denominator(now) == deadline < now. Kept per month of the deadline.
+    come_due: tuple[Any, Callable[[], ColumnElement]] | None = None
 
 
 _RATED = (Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value, Satisfaction.UNSATISFIED.value)
 _CONTENT = (Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value)
 
 
-def _accepted(now: datetime) -> ColumnElement:  # noqa: ARG001
-    return Case.accepted_at.is_not(None)
-
-
-def _answered_by_due() -> ColumnElement:
-    # A reply, or — for a matter ended by a mediation agreement (Art. 33) without a written
-    # reply — the closure, on or before the reply deadline.
-    return or_(
-        Case.replied_at <= Case.due_at,
-        and_(Case.replied_at.is_(None), Case.closed_at <= Case.due_at),
-    )
-
-
 def _everything(now: datetime) -> ColumnElement:  # noqa: ARG001
     return Case.id.is_not(None)
 
 
+def answered() -> ColumnElement:
+    """The petitioner has had an answer: the signed reply or — for a matter ended by a mediation
+    agreement (Art. 33) without a written reply — the closure."""
+    return or_(Case.replied_at.is_not(None), Case.closed_at.is_not(None))
+
+
+def closed() -> ColumnElement:
+    """Closed now. A 复查/复核 request reopens a closed case (the workflow clears `closed_at`
+    until it is closed again), so a reopened case does not count as closed."""
+    return Case.closed_at.is_not(None)
+
+
+def _answered_at() -> ColumnElement:
+    return func.coalesce(Case.replied_at, Case.closed_at)
+
+
+def come_due(now: datetime) -> ColumnElement:
+    """The reply stage's deadline (Art. 34's 60 days or the fast track, its extension and pauses
+    included; not moved by later rounds) has passed."""
+    return and_(Case.reply_due_at.is_not(None), Case.reply_due_at < now)
+
+
 REPLY_RATE = FigureDef(
     "reply_rate", _l("Reply rate (回复率)"),
-    _l("Cases answered by their due date ÷ cases accepted. Cases received in the period and "
-       "accepted; answered = the signed reply (or the closure by a mediation agreement) on or "
-       "before the reply deadline, extensions and paused days included."),
-    numerator=lambda now: and_(Case.accepted_at.is_not(None), _answered_by_due()),
-    denominator=_accepted,
+    _l("Cases answered ÷ cases received. Cases received in the period; answered = the signed "
+       "reply (or the closure by a mediation agreement) given, on time or not."),
+    numerator=lambda now: answered(),
+    denominator=_everything,
+)
+DUE_REPLY_RATE = FigureDef(
+    "due_reply_rate", _l("Reply rate of cases come due (到期回复率)"),
+    _l("Cases answered ÷ cases come due. Cases received in the period whose reply deadline (60 "
+       "days or the fast track, extension and paused days included; a redo after an unsatisfied "
+       "follow-up or a revoked review does not move it) has passed when the report is made; "
+       "answered = the signed reply (or the closure by a mediation agreement) given, on time or not."),
+    numerator=lambda now: and_(answered(), come_due(now)),
+    denominator=come_due,
+    come_due=(Case.reply_due_at, answered),
 )
 CLOSURE_RATE = FigureDef(
     "closure_rate", _l("Closure rate (结案率)"),
-    _l("Cases closed by their due date ÷ cases accepted. Cases received in the period and "
-       "accepted; closed = closed and archived on or before the reply deadline."),
-    numerator=lambda now: and_(Case.accepted_at.is_not(None), Case.closed_at <= Case.due_at),
-    denominator=_accepted,
+    _l("Cases closed ÷ cases received. Cases received in the period; closed = closed and archived "
+       "now (a case reopened by a review request, or handled again after a revoked review, is "
+       "not closed until it is closed again)."),
+    numerator=lambda now: closed(),
+    denominator=_everything,
+)
+DUE_CLOSURE_RATE = FigureDef(
+    "due_closure_rate", _l("Closure rate of cases come due (到期结案率)"),
+    _l("Cases closed ÷ cases come due. Cases received in the period whose reply deadline (as for "
+       "到期回复率) has passed when the report is made; closed = closed and archived now (a case "
+       "reopened by a review is not closed)."),
+    numerator=lambda now: and_(closed(), come_due(now)),
+    denominator=come_due,
+    come_due=(Case.reply_due_at, closed),
 )
 SATISFACTION_RATE = FigureDef(
     "satisfaction_rate", _l("Satisfaction rate (满意率)"),
     _l("Satisfied or basically satisfied ÷ petitioners who rated (satisfied, basically satisfied "
-       "or unsatisfied) at the latest follow-up. Cases received in the period."),
+       "or unsatisfied). Cases received in the period; the rating that counts is the latest "
+       "follow-up's (unsatisfied, then satisfied after the redo: satisfied); 'did not rate' is "
+       "left out."),
     numerator=lambda now: Case.satisfaction.in_(_CONTENT),
     denominator=lambda now: Case.satisfaction.in_(_RATED),
 )
@@ -281,6 +322,8 @@ PARTICIPATION_RATE = FigureDef(
     numerator=lambda now: and_(Case.replied_at.is_not(None), Case.satisfaction.in_(_RATED)),
     denominator=lambda now: Case.replied_at.is_not(None),
 )
+
+
 def _accepted_settled() -> ColumnElement:
     return Case.accepted_at.is_not(None)
 
@@ -301,12 +344,41 @@ ON_TIME_ACCEPTANCE = FigureDef(
 )
 
 
+def _answered_with_reply_due() -> ColumnElement:
+    return and_(Case.reply_due_at.is_not(None), answered())
+
+
+def awaiting_reply() -> ColumnElement:
+    """Cases with a reply deadline and no answer yet: they come due when the deadline passes."""
+    return and_(Case.reply_due_at.is_not(None), Case.replied_at.is_(None), Case.closed_at.is_(None))
+
+
+def _reply_overdue(now: datetime) -> ColumnElement:
+    return and_(awaiting_reply(), Case.reply_due_at < now)
+
+
+ON_TIME_REPLY = FigureDef(
+    "on_time_reply", _l("On-time reply rate (按期答复率)"),
+    _l("Cases answered by their reply deadline ÷ cases answered or come due (reply deadline "
+       "passed). Cases received in the period and assigned; the first signed reply (or the closure "
+       "by a mediation agreement) against the reply deadline: 60 days or the fast track, "
+       "extension and paused days included — a redo after an unsatisfied follow-up or a revoked "
+       "review has a deadline of its own and does not make a late reply on time. Cases still "
+       "within their deadline and not answered are not counted yet."),
+    numerator=lambda now: _answered_at() <= Case.reply_due_at,
+    denominator=lambda now: or_(_answered_with_reply_due(), _reply_overdue(now)),
+    settled=_answered_with_reply_due,
+    pending=_reply_overdue,
+    pending_by=(Case.reply_due_at, awaiting_reply),
+)
+
+
 def _due_and_closed() -> ColumnElement:
-    return and_(Case.due_at.is_not(None), Case.closed_at.is_not(None))
+    return and_(Case.due_at.is_not(None), closed())
 
 
 def open_with_due_date() -> ColumnElement:
-    """Cases with a reply deadline and not closed: they come due when the deadline passes."""
+    """Cases with a handling deadline and not closed: they come due when the deadline passes."""
     return and_(Case.due_at.is_not(None), Case.closed_at.is_(None))
 
 
@@ -316,22 +388,23 @@ def _open_past_due(now: datetime) -> ColumnElement:
 
 ON_TIME_COMPLETION = FigureDef(
     "on_time_completion", _l("On-time completion rate (按期办结率)"),
-    _l("Cases closed by their due date ÷ cases that have come due (deadline passed) or are "
-       "closed. Cases received in the period and assigned; cases still within their deadline "
-       "are not counted yet."),
+    _l("Cases closed by their handling deadline ÷ cases closed or come due (handling deadline "
+       "passed, not closed). Cases received in the period and assigned; the handling deadline is "
+       "the one in force when the case was closed: the reply's, or after an unsatisfied "
+       "follow-up or a revoked review the deadline of that new round. A case reopened by a "
+       "review counts as not closed. Cases still within their deadline are not counted yet."),
     numerator=lambda now: Case.closed_at <= Case.due_at,
     denominator=lambda now: or_(_due_and_closed(), _open_past_due(now)),
     settled=_due_and_closed,
     pending=_open_past_due,
+    pending_by=(Case.due_at, open_with_due_date),
 )
 FIRST_TIME_RATE = FigureDef(
     "first_time_rate", _l("Resolved-first-time rate (一次性办结率)"),
     _l("Closed cases never returned for redo, never transferred and with no review (复查/复核) "
        "÷ closed cases. Cases received in the period."),
-    numerator=lambda now: and_(
-        Case.closed_at.is_not(None), Case.redo_count == 0, Case.transfer_count == 0, Case.review_count == 0
-    ),
-    denominator=lambda now: Case.closed_at.is_not(None),
+    numerator=lambda now: and_(closed(), Case.redo_count == 0, Case.transfer_count == 0, Case.review_count == 0),
+    denominator=lambda now: closed(),
 )
 REPEAT_RATE = FigureDef(
     "repeat_rate", _l("Repeat petition rate (重复信访率)"),
@@ -375,19 +448,22 @@ RESOLUTION_RATE = FigureDef(
 LEDGER_LEVEL_1 = FigureDef(
     "ledger_level_1", _l("Ledger: level 1 (一级)"),
     _l("Dispute ledger entries found by the end of the period and not closed out by then, on "
-       "list level 1 (general) today. The category filter does not apply."),
+       "list level 1 (general) on the period's last day (from the entry's level history; an "
+       "earlier period's column too). The category filter does not apply."),
     kind="count", family="ledger",
 )
 LEDGER_LEVEL_2 = FigureDef(
     "ledger_level_2", _l("Ledger: level 2 (二级)"),
     _l("Dispute ledger entries found by the end of the period and not closed out by then, on "
-       "list level 2 (special) today. The category filter does not apply."),
+       "list level 2 (special) on the period's last day (from the entry's level history; an "
+       "earlier period's column too). The category filter does not apply."),
     kind="count", family="ledger",
 )
 LEDGER_LEVEL_3 = FigureDef(
     "ledger_level_3", _l("Ledger: level 3 (三级)"),
     _l("Dispute ledger entries found by the end of the period and not closed out by then, on "
-       "list level 3 (key) today. The category filter does not apply."),
+       "list level 3 (key) on the period's last day (from the entry's level history; an "
+       "earlier period's column too). The category filter does not apply."),
     kind="count", family="ledger",
 )
 
@@ -437,8 +513,8 @@ def _accountability_kinds() -> tuple[FigureDef, ...]:
 ACCOUNTABILITY_KIND_FIGURES: tuple[FigureDef, ...] = _accountability_kinds()
 
 CASE_FIGURES: tuple[FigureDef, ...] = (
-    VOLUME, VOLUME_YOY, REPLY_RATE, CLOSURE_RATE, ON_TIME_ACCEPTANCE, ON_TIME_COMPLETION,
-    FIRST_TIME_RATE, SATISFACTION_RATE, PARTICIPATION_RATE, REPEAT_RATE, SKIP_LEVEL_RATE,
+    VOLUME, VOLUME_YOY, REPLY_RATE, DUE_REPLY_RATE, CLOSURE_RATE, DUE_CLOSURE_RATE, ON_TIME_ACCEPTANCE,
+    ON_TIME_REPLY, ON_TIME_COMPLETION, FIRST_TIME_RATE, SATISFACTION_RATE, PARTICIPATION_RATE, REPEAT_RATE, SKIP_LEVEL_RATE,
     COLLECTIVE_COUNT,
 )
 MEDIATION_FIGURES: tuple[FigureDef, ...] = (RESOLUTION_RATE,)
@@ -661,25 +737,39 @@ def count_ledger(filters: ReportFilters, compare: bool = False) -> Groups:
         if filters.unit_id:
             conditions.append(LedgerEntry.responsible_unit_id == filters.unit_id)
         columns = []
-        for name, period in periods.items():
+        for period in periods.values():
             standing = and_(LedgerEntry.found_on <= period.end,
                             or_(LedgerEntry.closed_on.is_(None), LedgerEntry.closed_on > period.end))
-            columns.append(_sum(standing).label(name))
+            level = level_on(period.end)
+            columns += [_sum(and_(standing, level == value)) for value in codes]
         return (
-            select(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, LedgerEntry.level, *columns)
+            select(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, *columns)
             .where(*conditions)
-            .group_by(LedgerEntry.township_id, LedgerEntry.responsible_unit_id, LedgerEntry.level)
+            .group_by(LedgerEntry.township_id, LedgerEntry.responsible_unit_id)
         )
 
     statement = reused(("ledger", *_shape(filters, periods), clause_key(scope)), build)
     groups: Groups = {}
     for row in db.session.execute(statement):
-        for i, name in enumerate(periods):
-            values = groups.setdefault((name, row[0], row[1]), {c: Value("count", 0) for c in codes.values()})
-            code = codes.get(row[2])
-            if code:
-                values[code] = Value("count", values[code].numerator + int(row[3 + i]))
+        counts = iter(row[2:])
+        for name in periods:
+            groups[(name, row[0], row[1])] = {code: Value("count", int(next(counts) or 0)) for code in codes.values()}
     return groups
+
+
+def level_on(day: date) -> Any:
+    """A ledger entry's list level at the end of `day`: the latest change of its level history
+    (ledger_level_change) made by then; before its first recorded change, the level that change
+    started from (or set, for the first line), and with no history at all, its level today."""
+    from app.ledgers.models import LedgerEntry, LevelChange
+
+    end = datetime.combine(day + timedelta(days=1), time.min)
+    by_then = (select(LevelChange.to_level).where(LevelChange.entry_id == LedgerEntry.id, LevelChange.changed_at < end)
+               .order_by(LevelChange.changed_at.desc(), LevelChange.id.desc()).limit(1).scalar_subquery())
+    first = (select(func.coalesce(LevelChange.from_level, LevelChange.to_level))
+             .where(LevelChange.entry_id == LedgerEntry.id)
+             .order_by(LevelChange.changed_at, LevelChange.id).limit(1).scalar_subquery())
+    return func.coalesce(by_then, first, LedgerEntry.level)
 
 
 def _order_township() -> Any:

@@ -16,9 +16,10 @@ they are missing or their definition changed.
 What is not stored:
 - conditions that depend on the moment the report is made (a deadline passing): the figures
   give them as `pending(now)`. The acceptance deadline's is counted from the cases (only cases
-  still awaiting acceptance: a few, on the status index). Open cases past their reply deadline
-  are stored per month of that deadline (`due_month`): the months before the current one come
-  from here, the current month's from the cases;
+  still awaiting acceptance: a few, on the status index). Open cases past their handling deadline
+  are stored per month of that deadline (`due_month`), and the cases with a reply deadline in
+  `case_due_month` per month of it (到期回复率, 到期结案率, 按期答复率's waiting cases): the
+  months before the current one come from the tables, the current month's from the cases;
 - the odd days of a period that does not start or end on a month boundary (counted from the
   cases);
 - what a scope holds beyond the place, the responsible unit and the reported-on unit: a unit's
@@ -67,46 +68,119 @@ from app.core.statements import clause_key, reused
 
 TABLE = "case_figure_month"
 KEYS = ("month", "township_id", "unit_id", "category", "reported_unit_id", "due_month")
-PENDING_DUE = "on_time_completion_p"
+DUE_KEYS = ("reply_due_month", "month", "township_id", "unit_id", "category", "reported_unit_id")
 # "Now" in a reused statement (app/core/statements.py): the moment is given when it runs.
 NOW = bindparam("xf_now", type_=DateTime())
+# The deadline the main table keeps by month (for open cases, key `due_month`); the cases whose
+# reply deadline is this month or later are subtracted from the main table's counts through
+# `case_due_month`, which keeps them by the month of that deadline.
+HANDLING_DEADLINE, REPLY_DEADLINE = "due_at", "reply_due_at"
+
+
+def waits_for(fig: Any) -> str | None:
+    """The deadline (column name) a figure's moment-dependent part waits for, if any."""
+    found = fig.come_due or fig.pending_by
+    return None if found is None else found[0].key
 
 
 def _counter_definitions() -> list[tuple[str, ColumnElement]]:
-    """(column, condition on a case) for every stored count, in column order."""
+    """(column, condition on a case) for every count the main table keeps, in column order."""
     from app.reports import figures as F
 
     counters: list[tuple[str, ColumnElement]] = []
     for fig in F.CASE_FIGURES:
         if fig.kind == "change":
             continue  # 同比 is the volume of two periods
+        if fig.come_due is not None:
+            # Every case with the deadline; those not yet due are subtracted when read.
+            deadline, counted = fig.come_due
+            counters.append((f"{fig.code}_n", and_(deadline.is_not(None), counted())))
+            counters.append((f"{fig.code}_d", deadline.is_not(None)))
+            continue
         counters.append((f"{fig.code}_n", fig.numerator(None)))
         if fig.kind == "rate":
             counters.append((f"{fig.code}_d", fig.settled() if fig.settled else fig.denominator(None)))
+        if fig.pending_by is not None:
+            counters.append((f"{fig.code}_p", fig.pending_by[1]()))
     counters += [(f"sat_{code}", Case.satisfaction == code) for code in Satisfaction.codes()]
-    counters.append((PENDING_DUE, F.open_with_due_date()))
     return counters
 
 
-# Column names only (the table must exist before the figures module is imported in full).
+def _due_counter_definitions() -> list[tuple[str, ColumnElement]]:
+    """(column, condition) for the counts of cases with a reply deadline, kept per month of it:
+    how many, and what each figure waiting for that deadline counts among them (what the main
+    table's counts include and a report subtracts while the deadline has not come)."""
+    from app.reports import figures as F
+
+    counters: list[tuple[str, ColumnElement]] = [("reply_due", Case.reply_due_at.is_not(None))]
+    for fig in F.CASE_FIGURES:
+        if waits_for(fig) != REPLY_DEADLINE:
+            continue
+        if fig.come_due is not None:
+            counters.append((f"{fig.code}_n", fig.come_due[1]()))
+        else:
+            counters.append((f"{fig.code}_p", fig.pending_by[1]()))
+    return counters
+
+
+def _shared(definitions: list[tuple[str, ColumnElement]]) -> tuple[list[tuple[str, ColumnElement]], dict[str, str]]:
+    """Counts of the same condition are kept once (回复率's and 重复信访率's "received" is 信访量):
+    (the columns to keep, {every counter's name: the column holding it})."""
+    columns: list[tuple[str, ColumnElement]] = []
+    column_of: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for name, condition in definitions:
+        written = _sql(condition, "sqlite")
+        if written not in seen:
+            seen[written] = name
+            columns.append((name, condition))
+        column_of[name] = seen[written]
+    return columns, column_of
+
+
+@cache
+def column_of(name: str) -> str:
+    """The main table's column holding the counter `name` (`{figure}_n`, `_d`, `_p`)."""
+    return _shared(_counter_definitions())[1][name]
+
+
+# Column names only (the tables must exist before the figures module is imported in full).
 COUNTERS = (
-    "volume_n", "reply_rate_n", "reply_rate_d", "closure_rate_n", "closure_rate_d",
-    "on_time_acceptance_n", "on_time_acceptance_d", "on_time_completion_n", "on_time_completion_d",
-    "first_time_rate_n", "first_time_rate_d", "satisfaction_rate_n", "satisfaction_rate_d",
-    "participation_rate_n", "participation_rate_d", "repeat_rate_n", "repeat_rate_d",
-    "skip_level_rate_n", "skip_level_rate_d", "collective_count_n",
-    "sat_satisfied", "sat_basically", "sat_unsatisfied", "sat_not_rated", PENDING_DUE,
+    "volume_n", "reply_rate_n", "due_reply_rate_n", "due_reply_rate_d", "closure_rate_n", "due_closure_rate_n",
+    "on_time_acceptance_n", "on_time_acceptance_d", "on_time_reply_n", "on_time_reply_p",
+    "on_time_completion_n", "on_time_completion_d", "on_time_completion_p", "first_time_rate_n",
+    "satisfaction_rate_n", "satisfaction_rate_d", "participation_rate_n", "participation_rate_d",
+    "repeat_rate_n", "skip_level_rate_n", "collective_count_n",
+    "sat_satisfied", "sat_basically", "sat_unsatisfied", "sat_not_rated",
 )
+DUE_COUNTERS = ("reply_due", "due_reply_rate_n", "due_closure_rate_n", "on_time_reply_p")
+
+
+def _place_columns() -> list[Column]:
+    return [
+        Column("month", Integer, primary_key=True, autoincrement=False),  # 202611: received in November 2026
+        Column("township_id", Integer, primary_key=True, autoincrement=False),
+        Column("unit_id", Integer, primary_key=True, autoincrement=False),  # 0: not yet assigned
+        Column("category", String(16), primary_key=True),
+        Column("reported_unit_id", Integer, primary_key=True, autoincrement=False),  # 0: none
+    ]
+
 
 case_figure_month = Table(
     TABLE, Model.metadata,
-    Column("month", Integer, primary_key=True, autoincrement=False),  # 202611: received in November 2026
-    Column("township_id", Integer, primary_key=True, autoincrement=False),
-    Column("unit_id", Integer, primary_key=True, autoincrement=False),  # 0: not yet assigned
-    Column("category", String(16), primary_key=True),
-    Column("reported_unit_id", Integer, primary_key=True, autoincrement=False),  # 0: none
+    *_place_columns(),
     Column("due_month", Integer, primary_key=True, autoincrement=False),  # open with a deadline: its month; else 0
     *(Column(name, Integer, nullable=False, server_default="0") for name in COUNTERS),
+)
+# Cases with a reply deadline, by the month of that deadline first: a report reads only the
+# rows of this month's deadlines and later ones (a few months of cases, whatever the period),
+# to take the cases not yet due out of the main table's counts. (A deadline key in the main
+# table instead doubled its rows and the time of every report read from it.)
+case_due_month = Table(
+    "case_due_month", Model.metadata,
+    Column("reply_due_month", Integer, primary_key=True, autoincrement=False),
+    *_place_columns(),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in DUE_COUNTERS),
 )
 
 
@@ -124,17 +198,24 @@ def _month(column: Any, dialect: str) -> ColumnElement:
     return cast(func.strftime(literal_column("'%Y%m'"), column), Integer)
 
 
-def _figure_keys(dialect: str) -> list[ColumnElement]:
-    from app.reports import figures as F
-
+def _place_keys(dialect: str) -> list[ColumnElement]:
     return [
         _month(Case.received_at, dialect),
         Case.township_id,
         func.coalesce(Case.responsible_unit_id, ZERO),
         Case.category,
         func.coalesce(Case.reported_unit_id, ZERO),
-        case((F.open_with_due_date(), _month(Case.due_at, dialect)), else_=ZERO),
     ]
+
+
+def _figure_keys(dialect: str) -> list[ColumnElement]:
+    from app.reports import figures as F
+
+    return [*_place_keys(dialect), case((F.open_with_due_date(), _month(Case.due_at, dialect)), else_=ZERO)]
+
+
+def _due_keys(dialect: str) -> list[ColumnElement]:
+    return [_month(Case.reply_due_at, dialect), *_place_keys(dialect)]
 
 
 def _on_row(expression: ColumnElement, row: str) -> ColumnElement:
@@ -169,6 +250,8 @@ class Rollup:
     # Cases merged into another or voided count nowhere in the figures (`Case.counted`); the
     # status cards show them.
     skip_merged: bool = True
+    # Only the cases meeting this condition have a row (None: every case).
+    only: Callable[[], ColumnElement] | None = None
 
     @property
     def key_names(self) -> list[str]:
@@ -183,7 +266,8 @@ class Rollup:
     def referenced_columns(self) -> list[str]:
         names: set[str] = set()
         table = Case.__table__
-        for expression in [*self.keys("sqlite"), *(self.counted(c) for _, c in self.counters())]:
+        extra = [self.only()] if self.only is not None else []
+        for expression in [*self.keys("sqlite"), *(self.counted(c) for _, c in self.counters()), *extra]:
             if hasattr(expression, "__clause_element__"):
                 expression = expression.__clause_element__()
             for element in visitors.iterate(expression):
@@ -197,18 +281,20 @@ class Rollup:
         where = " AND ".join(f"{name} = {value}" for name, value in zip(self.key_names, keys, strict=True))
         sets = ", ".join(f"{name} = {name} {sign} {_sql(_on_row(self.counted(c), row), dialect)}"
                          for name, c in self.counters())
+        only = f" AND {_sql(_on_row(self.only(), row), dialect)}" if self.only is not None else ""
         # Our own SQL, generated from constants and the figure definitions: no user input.
-        update = f"UPDATE {table} SET {sets} WHERE {where}"  # noqa: S608
+        update = f"UPDATE {table} SET {sets} WHERE {where}{only}"  # noqa: S608
         if sign == "-":
             return [update]
         names, values = ", ".join(self.key_names), ", ".join(keys)
         if dialect == "postgresql":
-            insert = f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
+            insert = (f"INSERT INTO {table} ({names}) SELECT {values} WHERE TRUE{only} "  # noqa: S608
+                      "ON CONFLICT DO NOTHING")
         else:
             # Not INSERT OR IGNORE: inside a trigger SQLite lets the outer statement's conflict
             # policy override the inner one's.
             insert = (f"INSERT INTO {table} ({names}) SELECT {values} "  # noqa: S608
-                      f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {where})")
+                      f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {where}){only}")
         return [insert, update]
 
     def trigger_sql(self, dialect: str) -> tuple[str, ...]:
@@ -266,6 +352,8 @@ class Rollup:
         statement = select(*keys, *(func.sum(self.counted(c)) for _, c in self.counters())).group_by(*keys)
         if self.skip_merged:
             statement = statement.where(Case.counted)
+        if self.only is not None:
+            statement = statement.where(self.only())
         return statement
 
     def rebuild(self, connection: Any) -> None:
@@ -332,7 +420,9 @@ case_status_count = Table(
     Column("cases", Integer, nullable=False, server_default="0"),
 )
 
-FIGURES = Rollup(case_figure_month, "case_rollup", _figure_keys, _counter_definitions)
+FIGURES = Rollup(case_figure_month, "case_rollup", _figure_keys, lambda: _shared(_counter_definitions())[0])
+DUE = Rollup(case_due_month, "case_due_rollup", _due_keys, _due_counter_definitions,
+             only=lambda: Case.reply_due_at.is_not(None))
 # The home page's cards: how many cases of the user's area are in each status.
 STATUSES = Rollup(
     case_status_count, "case_status_rollup",
@@ -341,7 +431,7 @@ STATUSES = Rollup(
     lambda: [("cases", Case.id.is_not(None))],
     skip_merged=False,
 )
-ROLLUPS = (FIGURES, STATUSES)
+ROLLUPS = (FIGURES, DUE, STATUSES)
 
 
 def ensure_case_rollup(connection: Any, force: bool = False) -> bool:
@@ -354,10 +444,18 @@ def ensure_case_rollup(connection: Any, force: bool = False) -> bool:
     tables = set(inspect(connection).get_table_names())
     if "petition_case" not in tables:
         return False
+    inspector = inspect(connection)
+    cases = {c["name"] for c in inspector.get_columns("petition_case")}
     rebuilt = False
     for rollup in ROLLUPS:
-        if rollup.table.name in tables:
-            rebuilt = rollup.ensure(connection, force) or rebuilt
+        if rollup.table.name not in tables:
+            continue
+        # A database migrated only part of the way (a test stopping at an older revision) has
+        # tables of an older shape: the migration still to come makes them, and this fills them.
+        have = {c["name"] for c in inspector.get_columns(rollup.table.name)}
+        if not {c.name for c in rollup.table.columns} <= have or not set(rollup.referenced_columns()) <= cases:
+            continue
+        rebuilt = rollup.ensure(connection, force) or rebuilt
     return rebuilt
 
 
@@ -458,8 +556,9 @@ def split(periods: Mapping[str, Any]) -> tuple[list[tuple[str, int, int]], list[
     return months, days
 
 
-def _rollup_conditions(filters: Any, scope_condition: ColumnElement) -> list[ColumnElement]:
-    t = case_figure_month.c
+def _rollup_conditions(filters: Any, scope_condition: ColumnElement, table: Table = case_figure_month
+                       ) -> list[ColumnElement]:
+    t = table.c
     conditions = [scope_condition]
     if filters.township_id:
         conditions.append(t.township_id == filters.township_id)
@@ -540,7 +639,9 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
     from app.reports import figures as F
 
     plan = _plan(filters)
-    if plan is None:
+    stored_there = [f for f in figures if waits_for(f) == REPLY_DEADLINE]
+    due_plan = _plan(filters, DUE) if stored_there else None
+    if plan is None or (stored_there and due_plan is None):
         return None
     scope_condition = plan.condition
     months, days = split(periods)
@@ -559,13 +660,21 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
         key, in_months = F.stretch_key(case_figure_month.c.month, months)
         columns: list[Any] = []
         for fig in figures:
-            columns.append(func.sum(t[f"{fig.code if fig.kind != 'change' else 'volume'}_n"]))
+            columns.append(func.sum(t[column_of(f"{fig.code if fig.kind != 'change' else 'volume'}_n")]))
             if fig.kind == "rate":
-                columns.append(func.sum(t[f"{fig.code}_d"]))
-        columns.append(func.sum(case((and_(t.due_month > 0, t.due_month < due_before), t[PENDING_DUE]), else_=0)))
+                below = func.sum(t[column_of(f"{fig.code}_d")])
+                if waits_for(fig) == HANDLING_DEADLINE:
+                    # Open cases whose deadline fell in a month already over: come due.
+                    over = and_(t.due_month > 0, t.due_month < due_before)
+                    below = below + func.sum(case((over, t[column_of(f"{fig.code}_p")]), else_=0))
+                elif waits_for(fig) == REPLY_DEADLINE and fig.come_due is None:
+                    below = below + func.sum(t[column_of(f"{fig.code}_p")])  # those not yet due: subtracted below
+                columns.append(below)
         unit = func.nullif(t.unit_id, 0)
         return (
-            select(key, t.township_id, unit, *columns)
+            # Each sum labelled: figures sharing a column select the same sum twice, and
+            # unlabelled duplicates sent every row through SQLAlchemy's slow path (0.5 ms a row).
+            select(key, t.township_id, unit, *(c.label(f"c{i}") for i, c in enumerate(columns)))
             .where(in_months, *_rollup_conditions(filters, scope_condition))
             .group_by(key, t.township_id, unit)
             # Every case not merged away counts in volume_n: a group without any is left over by
@@ -575,34 +684,99 @@ def count_cases(filters: Any, figures: list[Any], periods: Mapping[str, Any], mo
 
     statement = reused(("figure months", tuple(months), tuple(f.code for f in figures), due_before,
                         *filters.narrowing, clause_key(scope_condition)), build)
-    stored: dict = {}
-    pending_due = F.ON_TIME_COMPLETION.code
-    for row in db.session.execute(statement):
-        values = F.row_values(figures, row)
-        if pending_due in values:
-            values[pending_due] += F.Value("rate", 0, int(row[-1] or 0))
-        stored[(row[0], row[1], row[2])] = values
-    F.add_groups(groups, stored)
-    # What depends on the moment, for the whole months: counted from the cases.
+    F.add_groups(groups, {(row[0], row[1], row[2]): F.row_values(figures, row)
+                          for row in db.session.execute(statement)})
+    if stored_there:
+        F.add_groups(groups, _not_yet_due(filters, due_plan, stored_there, months, due_before))
+    # What depends on the moment, for the whole months: counted from the cases — deadlines of
+    # this month (earlier months came from the tables), or the pending part whole.
     month_start = datetime.combine(date(moment.year, moment.month, 1), time.min)
+    outside = None if plan.remainder is None else not_(func.coalesce(plan.remainder, false()))
+    by_deadline: dict[str, list[Any]] = {}
     for fig in figures:
-        if fig.pending is None:
-            continue
+        if waits_for(fig) is not None:
+            by_deadline.setdefault(waits_for(fig), []).append(fig)
+        elif fig.pending is not None:
+            def condition(fig: Any = fig) -> ColumnElement:
+                # The moment is a parameter of the statement (NOW), given when it runs.
+                return fig.pending(NOW) if outside is None else and_(fig.pending(NOW), outside)
 
-        def condition(fig: Any = fig) -> ColumnElement:
-            # The moment is a parameter of the statement (NOW), given when it runs.
-            condition = fig.pending(NOW)
-            if fig.code == pending_due:
-                # Earlier deadline months came from the table; this month's deadlines from the cases.
-                condition = and_(condition, Case.due_at >= month_start)
-            if plan.remainder is not None:  # counted whole with the remainder above
-                condition = and_(condition, not_(func.coalesce(plan.remainder, false())))
-            return condition
-
-        counts = _count_live(filters, month_stretches, condition, moment,
-                             (fig.code, month_start, clause_key(plan.remainder)))
-        F.add_groups(groups, {group: {fig.code: F.Value("rate", 0, n)} for group, n in counts.items()})
+            counts = _count_live(filters, month_stretches, condition, moment,
+                                 (fig.code, month_start, clause_key(plan.remainder)))
+            F.add_groups(groups, {group: {fig.code: F.Value("rate", 0, n)} for group, (n,) in counts.items()})
+    for waiting_for in by_deadline.values():
+        F.add_groups(groups, _count_come_due(filters, waiting_for, month_stretches, month_start, outside,
+                                            moment, clause_key(plan.remainder)))
     return groups
+
+
+def _not_yet_due(filters: Any, plan: Plan, figures: list[Any], months: list[tuple[str, int, int]],
+                 due_before: int) -> dict:
+    """What the main table counted for `figures` (waiting for the reply deadline) of the cases
+    whose deadline falls this month or later, negated: from case_due_month, reading only the
+    rows of those deadline months (this month's deadlines already passed are added back from
+    the cases)."""
+    from app.extensions import db
+    from app.reports import figures as F
+
+    t = case_due_month.c
+
+    def build() -> Any:
+        key, in_months = F.stretch_key(t.month, months)
+        columns = [func.sum(t[f"{f.code}_n"] if f.come_due is not None else t[f"{f.code}_p"]) for f in figures]
+        unit = func.nullif(t.unit_id, 0)
+        return (
+            select(key, t.township_id, unit, func.sum(t.reply_due), *columns)
+            .where(t.reply_due_month >= due_before, in_months,
+                   *_rollup_conditions(filters, plan.condition, case_due_month))
+            .group_by(key, t.township_id, unit)
+            .having(func.sum(t.reply_due) > 0)
+        )
+
+    statement = reused(("not yet due", tuple(months), tuple(f.code for f in figures), due_before,
+                        *filters.narrowing, clause_key(plan.condition)), build)
+    out: dict = {}
+    for row in db.session.execute(statement):
+        total = int(row[3] or 0)
+        out[(row[0], row[1], row[2])] = {
+            f.code: F.Value("rate", -int(n or 0), -total) if f.come_due is not None else F.Value("rate", 0, -int(n or 0))
+            for f, n in zip(figures, row[4:], strict=True)}
+    return out
+
+
+def _count_come_due(filters: Any, figures: list[Any], stretches: list[tuple[str, datetime, datetime]],
+                    month_start: datetime, outside: ColumnElement | None, moment: datetime,
+                    remainder_key: Any) -> dict:
+    """The parts of `figures` (all waiting for one deadline) of the cases whose deadline fell
+    this month before the moment: one query over the deadline's index."""
+    from app.reports import figures as F
+
+    deadline = (figures[0].come_due or figures[0].pending_by)[0]
+    due = [f for f in figures if f.come_due is not None]
+    waiting = [f for f in figures if f.come_due is None]
+
+    def condition() -> ColumnElement:
+        parts = [deadline >= month_start, deadline < NOW]
+        if not due:  # only the waiting cases: on the deadline's partial index, if it has one
+            parts.append(or_(*(f.pending_by[1]() for f in waiting)))
+        if outside is not None:
+            parts.append(outside)
+        return and_(*parts)
+
+    def columns() -> list[Any]:
+        return [*(F._sum(f.come_due[1]()) for f in due), func.count(), *(F._sum(f.pending_by[1]()) for f in waiting)]
+
+    counts = _count_live(filters, stretches, condition, moment,
+                         ("come due", deadline.key, tuple(f.code for f in figures), month_start, remainder_key),
+                         columns)
+    out: dict = {}
+    for group, sums in counts.items():
+        total = sums[len(due)]
+        values = {f.code: F.Value("rate", int(n), total) for f, n in zip(due, sums, strict=False)}
+        values.update({f.code: F.Value("rate", 0, int(n))
+                       for f, n in zip(waiting, sums[len(due) + 1:], strict=True)})
+        out[group] = values
+    return out
 
 
 def steered(key: Any, conditions: list[ColumnElement]) -> tuple[Any, list[ColumnElement]]:
@@ -634,9 +808,11 @@ def _month_start(number: int) -> date:
 
 
 def _count_live(filters: Any, stretches: list[tuple[str, datetime, datetime]], condition: Callable[[], ColumnElement],
-                moment: datetime, shape: tuple[Any, ...]) -> dict:
-    """Cases meeting `condition()` (a figure's pending part, NOW being `moment`: a few cases, on
-    an index of their own) per group. `shape`: what `condition()` is built from."""
+                moment: datetime, shape: tuple[Any, ...],
+                columns: Callable[[], list[Any]] = lambda: [func.count()]) -> dict[Any, tuple[int, ...]]:
+    """`columns()` (by default: how many) of the cases meeting `condition()` (a figure's pending
+    part, NOW being `moment`: few cases, on an index of their own) per group. `shape`: what
+    `condition()` and `columns()` are built from."""
     from app.extensions import db
     from app.reports import figures as F
 
@@ -646,14 +822,14 @@ def _count_live(filters: Any, stretches: list[tuple[str, datetime, datetime]], c
         key, in_stretches = F.stretch_key(Case.received_at, stretches)
         key, others = steered(key, [in_stretches, *conditions])
         return (
-            select(key, Case.township_id, Case.responsible_unit_id, func.count())
+            select(key, Case.township_id, Case.responsible_unit_id, *columns())
             .where(condition(), *others)
             .group_by(key, Case.township_id, Case.responsible_unit_id)
         )
 
     statement = reused(("pending", *shape, tuple(stretches), db.session.get_bind().dialect.name,
                         *(clause_key(c) for c in conditions)), build)
-    return {(row[0], row[1], row[2]): int(row[3])
+    return {(row[0], row[1], row[2]): tuple(int(v or 0) for v in row[3:])
             for row in db.session.execute(statement, {NOW.key: moment})}
 
 
@@ -751,6 +927,10 @@ def volumes_by(filters: Any, dimensions: tuple[str, ...]) -> dict[str, dict[Any,
 
 
 def counter_names() -> list[str]:
-    return [name for name, _ in _counter_definitions()]
+    return [name for name, _ in FIGURES.counters()]
+
+
+def due_counter_names() -> list[str]:
+    return [name for name, _ in _due_counter_definitions()]
 
 

@@ -9,6 +9,7 @@ exactly the rows the page shows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -112,7 +113,22 @@ def rates_table(filters: ReportFilters, now: Any = None) -> dict[str, Any]:
     return {"figures": figures, "total": total_rows, "townships": town_rows, "units": unit_rows}
 
 
-def figure_heads(figures: list[FigureDef]) -> Markup:
+@dataclass(frozen=True)
+class Shown:
+    """A figure's code, name and definition as this request's language reads them: translated
+    once for the page's header cells and footnotes (each translation asks Flask-Babel for the
+    request's catalog)."""
+
+    code: str
+    label: str
+    definition: str
+
+
+def shown(figures: Iterable[FigureDef]) -> list[Shown]:
+    return [Shown(fig.code, str(fig.label), str(fig.definition)) for fig in figures]
+
+
+def figure_heads(figures: list[Shown]) -> Markup:
     """The header cells of the figure columns, made once for both tables of the page."""
     return Markup("").join(
         Markup('<th class="xf-figure-head" title="{}" data-code="{}">{}<sup>{}</sup></th>').format(
@@ -120,13 +136,14 @@ def figure_heads(figures: list[FigureDef]) -> Markup:
         for number, fig in enumerate(figures, 1))
 
 
-def figure_cells(figures: list[FigureDef], values: list[tuple[F.Value, F.Value]]) -> Markup:
+def figure_cells(figures: list[FigureDef], values: list[tuple[F.Value, F.Value]],
+                 previous_title: str | None = None) -> Markup:
     """A row's figure cells: this period's value, and below it the previous period's, each with
     its count as the tooltip. Written here, not in the template: a county's page has 600 cells,
     and Jinja's per-expression work was a fifth of the page's time. Every part is escaped, what
     it holds today (digits, a figure's code) included: whatever a figure comes to print later
     cannot turn into markup."""
-    previous_title = escape(gettext("Previous reporting period"))
+    previous_title = escape(previous_title if previous_title is not None else gettext("Previous reporting period"))
     cells = []
     for fig, (current, previous) in zip(figures, values, strict=True):
         detail = current.detail
@@ -169,12 +186,14 @@ class RatesReportView(ReportView):
     def index(self):
         filters, form = self._filters()
         table = rates_table(filters)
+        figures = shown(table["figures"])
+        previous_title = gettext("Previous reporting period")
         return self.render_template(
             "xf/reports/rates.html", title=gettext("Rates report"), form=form, table=table,
-            period=filters.period, previous=filters.period.previous(), footnotes=table["figures"],
+            period=filters.period, previous=filters.period.previous(), footnotes=figures,
             export_url=lambda fmt: url_for("RatesReportView.export", fmt=fmt, **form.query()),
-            cells=lambda values: figure_cells(table["figures"], values),
-            heads=figure_heads(table["figures"]),
+            cells=lambda values: figure_cells(table["figures"], values, previous_title),
+            heads=figure_heads(figures),
         )
 
     @expose("/export/<fmt>", methods=["POST"])
@@ -325,11 +344,13 @@ class AccountabilityReportView(ReportView):
 
 # --- bulletins ---------------------------------------------------------------------------------------
 
-BULLETIN_FIGURES = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.CLOSURE_RATE, F.ON_TIME_ACCEPTANCE,
-                    F.ON_TIME_COMPLETION, F.FIRST_TIME_RATE, F.SATISFACTION_RATE, F.PARTICIPATION_RATE,
-                    F.REPEAT_RATE, F.SKIP_LEVEL_RATE, F.COLLECTIVE_COUNT)
-TOWNSHIP_COLUMNS = (F.VOLUME, F.REPLY_RATE, F.CLOSURE_RATE, F.ON_TIME_COMPLETION, F.SATISFACTION_RATE,
-                    F.REPEAT_RATE)
+BULLETIN_FIGURES = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.DUE_REPLY_RATE, F.CLOSURE_RATE, F.DUE_CLOSURE_RATE,
+                    F.ON_TIME_ACCEPTANCE, F.ON_TIME_REPLY, F.ON_TIME_COMPLETION, F.FIRST_TIME_RATE,
+                    F.SATISFACTION_RATE, F.PARTICIPATION_RATE, F.REPEAT_RATE, F.SKIP_LEVEL_RATE, F.COLLECTIVE_COUNT)
+TOWNSHIP_COLUMNS = (F.VOLUME, F.DUE_REPLY_RATE, F.DUE_CLOSURE_RATE, F.ON_TIME_REPLY, F.ON_TIME_COMPLETION,
+                    F.SATISFACTION_RATE, F.REPEAT_RATE)
+# Townships ranked by these (the seeds' headline figures: what came due, how much is closed, answered).
+RANKED_BY = (F.DUE_CLOSURE_RATE, F.DUE_REPLY_RATE)
 
 
 def week_of(day: date) -> Period:
@@ -349,15 +370,17 @@ def last_bimonthly(today: date) -> tuple[int, int]:
 
 
 def township_ranking(filters: ReportFilters, now: Any = None) -> list[dict[str, Any]]:
-    """Townships with the bulletin's columns, ranked by 结案率 (then 回复率)."""
+    """Townships with the bulletin's columns, ranked by 到期结案率 (then 到期回复率)."""
     table = F.figure_table(filters, TOWNSHIP_COLUMNS, by="township", now=now)
     # Every township of the area is listed, also one without a case in the period ("—").
     rows = [{"name": name, "values": [table.value(k, f.code) for f in TOWNSHIP_COLUMNS]}
             for k, name in org_choices("township", filters.resolved_scope())]
 
-    def key(row: dict[str, Any]) -> tuple[float, float]:
-        closure, reply = row["values"][2].rate, row["values"][1].rate
-        return (-(closure if closure is not None else -1), -(reply if reply is not None else -1))
+    at = [TOWNSHIP_COLUMNS.index(f) for f in RANKED_BY]
+
+    def key(row: dict[str, Any]) -> tuple[float, ...]:
+        rates = (row["values"][i].rate for i in at)
+        return tuple(-(rate if rate is not None else -1) for rate in rates)
 
     return sorted(rows, key=key)
 
@@ -462,8 +485,8 @@ class BulletinView(ReportView):
 
 # --- the dashboard's data ----------------------------------------------------------------------------
 
-CARD_FIGURES: tuple[FigureDef, ...] = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.CLOSURE_RATE,
-                                       F.SATISFACTION_RATE, F.ON_TIME_ACCEPTANCE)
+CARD_FIGURES: tuple[FigureDef, ...] = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.DUE_REPLY_RATE, F.CLOSURE_RATE,
+                                       F.DUE_CLOSURE_RATE, F.SATISFACTION_RATE, F.ON_TIME_ACCEPTANCE)
 
 
 def dashboard_data(today: date | None = None) -> dict[str, Any]:

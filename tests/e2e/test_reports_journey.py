@@ -35,7 +35,8 @@ def test_manager_reads_dashboard_filters_rates_and_exports(page, live_server, tm
     # The dashboard: figure cards and four charts, drawn by the vendored Chart.js.
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#xf-dashboard[data-ready='1']")
-    assert page.locator("#xf-figure-cards .xf-figure-card").count() == 6
+    # 信访量, 同比, 回复率, 到期回复率, 结案率, 到期结案率, 满意率, 按期受理率 (views.CARD_FIGURES).
+    assert page.locator("#xf-figure-cards .xf-figure-card").count() == 8
     assert page.locator(".xf-chart[data-drawn='1']").count() == 4
     # Each canvas has pixels drawn on it (not an empty box).
     for name in ("monthly", "township", "category", "satisfaction"):

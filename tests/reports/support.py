@@ -41,6 +41,8 @@ def add_cases(db_session, rows: list[dict[str, Any]]) -> None:
             "satisfaction": None, "closure": None, "responsible_unit_id": None,
         }
         base.update(row)
+        # Unless said otherwise, the reply's deadline is the handling deadline (no later round).
+        base.setdefault("reply_due_at", base["due_at"])
         values.append(base)
     db_session.execute(insert(Case.__table__), values)
     db_session.commit()

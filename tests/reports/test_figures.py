@@ -74,11 +74,18 @@ def test_each_case_figure_by_hand(app, dataset):
     with app.app_context():
         # 城关镇 counts c1–c6, c8, c9 (c7 merged): 8 cases, 6 accepted (c1–c4, c8, c9).
         assert F.volume(f, now=NOW).text == "8"
-        # answered by due: c1, c3, c8 (closure by agreement), c9 → 4 / 6.
-        assert (F.reply_rate(f, now=NOW).numerator, F.reply_rate(f, now=NOW).denominator) == (4, 6)
-        assert F.reply_rate(f, now=NOW).text == "66.7%"
-        # closed by due: c1, c8, c9 → 3 / 6.
+        # answered, on time or not: c1, c2, c3, c8 (closure by agreement), c9 → 5 / 8 received.
+        assert (F.reply_rate(f, now=NOW).numerator, F.reply_rate(f, now=NOW).denominator) == (5, 8)
+        assert F.reply_rate(f, now=NOW).text == "62.5%"
+        # closed: c1, c2, c8, c9 → 4 / 8.
         assert F.closure_rate(f, now=NOW).text == "50.0%"
+        # come due (reply deadline passed): c1, c2, c4, c8, c9 (c3's not yet); answered among
+        # them: c1, c2, c8, c9 → 4 / 5; closed among them: the same four → 4 / 5.
+        assert F.figure(F.DUE_REPLY_RATE, f, now=NOW).detail == "4 / 5"
+        assert F.figure(F.DUE_CLOSURE_RATE, f, now=NOW).detail == "4 / 5"
+        # answered by the reply deadline: c1, c3, c8, c9 (c2 late); below: the five answered
+        # plus c4, unanswered past its deadline → 4 / 6.
+        assert F.figure(F.ON_TIME_REPLY, f, now=NOW).text == "66.7%"
         # accepted in time: c1, c3, c4, c8, c9 (c2 late) → 5; below: 6 accepted + c5 overdue = 7.
         assert F.on_time_acceptance_rate(f, now=NOW).detail == "5 / 7"
         assert F.on_time_acceptance_rate(f, now=NOW).text == "71.4%"
@@ -104,10 +111,10 @@ def test_figures_per_township_and_county(app, dataset):
     county = ReportFilters(YEAR, scope=Scope.all())
     with app.app_context():
         per_town = F.reply_rate(county, by="township", now=NOW)
-        assert per_town[town].text == "66.7%"
+        assert per_town[town].text == "62.5%"
         assert per_town[other].text == "100.0%"
-        # the county adds them up (not an average of rates): (4 + 1) / (6 + 1).
-        assert F.reply_rate(county, now=NOW).text == "71.4%"
+        # the county adds them up (not an average of rates): (5 + 1) / (8 + 1).
+        assert F.reply_rate(county, now=NOW).text == "66.7%"
         # 同比 per township: 河东镇 had no case the year before → "—".
         yoy = F.volume_year_on_year(county, by="township", now=NOW)
         assert yoy[town].text == "−20.0%" and yoy[other].text == "—"
@@ -156,29 +163,6 @@ def test_scope_limits_the_figures(app, dataset):
         assert F.volume(county, now=NOW).text == "1"
         assert F.volume(ReportFilters(YEAR, township_id=town, scope=Scope(township_ids=frozenset({other}))),
                         now=NOW).text == "0"
-
-
-def test_seed_004_reply_and_closure_rates(app, db_session):
-    """Seed 004: 247 cases, 224 replied by their due date, 212 closed by their due date.
-
-    回复率 = answered by the due date ÷ accepted = 224 / 247 = 90.7%;
-    结案率 = closed by the due date ÷ accepted = 212 / 247 = 85.8%.
-    """
-    town = org_id(db_session, "城关镇")
-    rows = []
-    for i in range(247):
-        if i < 212:  # replied and closed in time
-            rows.append({"replied_at": d(30), "closed_at": d(45), "status": "closed"})
-        elif i < 224:  # replied in time, closed after the deadline
-            rows.append({"replied_at": d(30), "closed_at": d(65), "status": "closed"})
-        else:  # replied late
-            rows.append({"replied_at": d(70), "closed_at": d(80), "status": "closed"})
-    add_cases(db_session, [{"township_id": town, **r} for r in rows])
-    with app.app_context():
-        f = town_filters(town)
-        reply, closure = F.reply_rate(f, now=NOW), F.closure_rate(f, now=NOW)
-        assert (reply.numerator, reply.denominator, reply.text) == (224, 247, "90.7%")
-        assert (closure.numerator, closure.denominator, closure.text) == (212, 247, "85.8%")
 
 
 def test_mediation_resolution_rate(app, db_session):

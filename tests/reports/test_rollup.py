@@ -48,6 +48,8 @@ def random_cases(rng: random.Random, towns: list[int], units: list[int], count: 
             "status": rng.choice(CaseStatus.codes()),
             "accepted_at": accepted, "accept_due_at": received + timedelta(days=15),
             "due_at": due, "closed_at": closed, "replied_at": replied,
+            # After a redo round the reply's deadline is an earlier one than the handling's.
+            "reply_due_at": due - timedelta(days=rng.randrange(0, 40)) if due and rng.random() < 0.3 else due,
             "satisfaction": rng.choice([None, *Satisfaction.codes()]),
             "redo_count": rng.choice([0, 0, 1]), "transfer_count": rng.choice([0, 0, 1]),
             "review_count": rng.choice([0, 0, 0, 1]),
@@ -76,9 +78,12 @@ def random_county(app, db_session):
             case.satisfaction = rng.choice(Satisfaction.codes())
             case.township_id = rng.choice(towns)
             case.responsible_unit_id = rng.choice([None, *units])
+            if case.reply_due_at is not None and rng.random() < 0.5:  # a later round kept its own deadline
+                case.reply_due_at = case.received_at + timedelta(days=rng.randrange(20, 90))
         db.session.commit()
         db.session.execute(  # plain SQL over many rows at once
-            update(Case).where(Case.id.in_(rng.sample(ids, 30))).values(due_at=datetime(2015, 4, 20), closed_at=None)
+            update(Case).where(Case.id.in_(rng.sample(ids, 30))).values(due_at=datetime(2015, 4, 20), closed_at=None,
+                                                                        reply_due_at=datetime(2015, 4, 2))
         )
         db.session.execute(delete(Case).where(Case.id.in_(rng.sample(ids, 5))))
         db.session.commit()
@@ -200,6 +205,8 @@ def test_stored_counts_are_the_figure_definitions():
     and a migration)."""
     assert rollup.counter_names() == list(rollup.COUNTERS)
     assert [c.name for c in rollup.case_figure_month.columns] == [*rollup.KEYS, *rollup.COUNTERS]
+    assert rollup.due_counter_names() == list(rollup.DUE_COUNTERS)
+    assert [c.name for c in rollup.case_due_month.columns] == [*rollup.DUE_KEYS, *rollup.DUE_COUNTERS]
 
 
 def test_a_reused_report_statement_follows_the_moment_and_the_scope(app, db_session, random_county):

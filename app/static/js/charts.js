@@ -9,7 +9,7 @@
 
   function card(item) {
     var col = document.createElement("div");
-    col.className = "col-sm-4 col-md-2";
+    col.className = "col-sm-3 col-md-3";
     var inner = document.createElement("div");
     inner.className = "xf-card xf-figure-card";
     inner.setAttribute("data-code", item.code);
