@@ -189,6 +189,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
     return {
         "case": case,
         "deadline": deadline_of(case),
+        "awaited": [a.words() for a in workflow.awaited(case, session)],
         "petitioners": petitioner_rows(case, shows_personal_data(case, actor)),
         "timeline": timeline,
         "assignment": assignment,
