@@ -1652,6 +1652,10 @@ def apply_step(
                    ctx.details, token)
     session.add(event)
     session.flush()  # a lost update (StaleDataError) surfaces here, inside the step
+    # Tell whoever must act next, and the petitioner (only rows added: sent later, by the outbox).
+    from app.notifications.events import case_step_taken
+
+    case_step_taken(session, case, step_def.code, from_status, actor, ctx.details, wall)
     return event
 
 
@@ -1972,6 +1976,8 @@ class Awaited:
     steps: tuple[Step, ...]
     due: datetime | None
     who_text: str = ""  # a holder with no unit of its own (above the county)
+    role: str = ""  # whose role acts (CLERK, HANDLER, LEADER)
+    user: Any = None  # the named member of staff
 
     def words(self, public: bool = False) -> str:
         """"等待 县人社局 签收，期限 12月8日" — for the public (`public`), never a staff name."""
@@ -2031,22 +2037,24 @@ def awaited(case: Case, session: Session | None = None, now: datetime | None = N
             continue
         due = receipt if any(s.code == "receive" for s in steps) and receipt else clock
         if role == HANDLER:
-            found.append(Awaited(case.responsible_unit, "", tuple(steps), due))
+            unit = session.get(OrgUnit, case.responsible_unit_id) if case.responsible_unit_id else None
+            found.append(Awaited(unit, "", tuple(steps), due, role=role))
         elif role == CLERK:
-            found.append(Awaited(_petition_office(case, session), "", tuple(steps), due))
+            found.append(Awaited(_petition_office(case, session), "", tuple(steps), due, role=role))
         else:
             review = open_review(case, session) if status == S.REVIEWING else None
             reviewing = [s for s in steps if s.queue_for is not None]
             others = tuple(s for s in steps if s.queue_for is None)
             if review is not None and reviewing:
-                found.append(Awaited(review.reviewer_unit, "", tuple(reviewing), due,
+                found.append(Awaited(review.reviewer_unit, "", tuple(reviewing), due, role=role,
                                      who_text=reviewer_name(review) if review.reviewer_unit is None else ""))
             if others:
-                leader = case.responsible_leader
-                found.append(Awaited(_leaders_level(case, session),
-                                     actor_name(leader) if leader is not None else "", others, due,
-                                     who_text=gettext("the leaders of %(place)s", place=_place_name(
-                                         _leaders_level(case, session)))))
+                leader = (session.get(type(case).responsible_leader.property.mapper.class_,
+                                      case.responsible_leader_id) if case.responsible_leader_id else None)
+                level = _leaders_level(case, session)
+                found.append(Awaited(level, actor_name(leader) if leader is not None else "", others, due,
+                                     who_text=gettext("the leaders of %(place)s", place=_place_name(level)),
+                                     role=role, user=leader))
     return found
 
 

@@ -28,3 +28,13 @@ now=None) -> list[Notification]``
     Queue the SMS to a case's petitioner at 受理/不予受理/延期/答复 (``event``), unless the case
     has no phone or the petitioner opted out; a 检举控告 never names the reported-on unit.
 """
+
+from app.notifications.service import DeliveryReport, deliver_outbox, notify  # noqa: E402
+
+__all__ = ["DeliveryReport", "deliver_outbox", "notify", "notify_petitioner"]
+
+
+def notify_petitioner(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    from app.notifications.petitioners import notify_petitioner as send
+
+    return send(*args, **kwargs)
