@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.notifications.models import NotificationKind as K
 from app.notifications.service import notify
 
@@ -23,6 +24,7 @@ _AWAITED_KIND = {
 }
 # Steps that put new work before someone without changing the status.
 _NEW_WORK = {"request_extension", "return_for_redo", "follow_up"}
+HISTORY = timedelta(days=1)
 _PETITIONER_EVENTS = {"accept": "accepted", "refuse": "refused", "sign_reply": "replied"}
 
 
@@ -37,6 +39,8 @@ def case_step_taken(session: Session, case: Any, step: str, from_status: str | N
     from app.notifications.petitioners import notify_petitioner
     from app.security.roles import RoleName
 
+    if clock.now() - now > HISTORY:
+        return  # a step recorded after the fact (the demo's histories, imports): nobody to tell now
     changed = from_status != case.status or step in _NEW_WORK
     if changed:
         for waiting in workflow.awaited(case, session, now):
