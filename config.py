@@ -167,3 +167,18 @@ PORTAL_CODE_KEY = os.environ.get("PORTAL_CODE_KEY", "")
 PORTAL_OFFICE_HOURS = os.environ.get("PORTAL_OFFICE_HOURS", "8:30–12:00, 14:30–17:30")
 PORTAL_OFFICE_ADDRESS = os.environ.get("PORTAL_OFFICE_ADDRESS", "")
 PORTAL_OFFICE_PHONE = os.environ.get("PORTAL_OFFICE_PHONE", "")
+
+# --- notifications (app/notifications): e-mail through SMTP, text messages through a gateway ----
+# Links in e-mails and text messages start with this (e.g. https://xf.example.gov.cn).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+MAIL_FROM = os.environ.get("MAIL_FROM", "")
+# "log" (default): text messages stay in the outbox, marked sent to the log (通知 › 发件箱);
+# "http": POST to SMS_GATEWAY_URL with SMS_GATEWAY_TOKEN (app/notifications/channels.py: HttpSms).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")

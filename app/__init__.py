@@ -166,9 +166,11 @@ def init_templates(app: Flask) -> None:
     from app.cases.references import linked_case, linked_cases, shown_case_numbers
     from app.core.display import init_display
     from app.core.menu import navbar_menu
+    from app.notifications.views import unread_for_navbar
 
     init_display(app)
     app.jinja_env.globals["xf_navbar_menu"] = navbar_menu
+    app.jinja_env.globals["xf_unread_count"] = unread_for_navbar
     app.jinja_env.globals.update(linked_case=linked_case, linked_cases=linked_cases,
                                  shown_case_numbers=shown_case_numbers)
 

@@ -44,6 +44,12 @@ from app.ledgers.models import (  # noqa: F401
     SweepRule,
 )
 from app.mediation.models import MediationCommittee, MediationRecord, Mediator  # noqa: F401
+from app.notifications.models import (  # noqa: F401
+    MessageTemplate,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+)
 from app.org.models import OrgUnit  # noqa: F401
 from app.portal.models import PublishedLetter, QueryCode  # noqa: F401
 from app.reports.rollup import case_figure_month, case_status_count  # noqa: F401

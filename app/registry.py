@@ -13,6 +13,7 @@ from app.deadlines import views as deadlines
 from app.leaders import views as leaders
 from app.ledgers import views as ledgers
 from app.mediation import views as mediation
+from app.notifications import views as notifications
 from app.org import views as org
 from app.portal import admin as portal
 from app.reports import views as reports
@@ -20,7 +21,7 @@ from app.supervision import views as supervision
 
 AREAS = (
     cases, case_import, attachments, ledgers, mediation, leaders, supervision, reports, org, audit,
-    deadlines, api, portal,
+    deadlines, api, portal, notifications,
 )
 
 

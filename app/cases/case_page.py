@@ -196,6 +196,7 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
     return {
         "case": case,
         "deadline": deadline_of(case),
+        "awaited": [a.words() for a in workflow.awaited(case, session)],
         "petitioners": petitioner_rows(case, full),
         "timeline": timeline,
         # Why and by whom a voided case was voided (shown on top of the page).

@@ -304,6 +304,8 @@ class Case(Stamped, Versioned, Model):
     # Deadline of whatever the case waits for now (acceptance, the reply, a review's answer);
     # empty when nothing is pending. Work queues sort by it.
     next_due_at = Column(DateTime, nullable=True)
+    # The petitioner asked for no text messages about this case (app/notifications/petitioners.py).
+    sms_opt_out = Column(Boolean, nullable=False, default=False, server_default=false())
     last_step_at = Column(DateTime, nullable=True)  # when the latest step happened
     # 被反映单位: for a 检举控告 case, the unit the accusation is about. Its users (and those of
     # the units inside it) never see the case — see `__scope__.exclude` (条例 Art. 30).

@@ -85,6 +85,7 @@ from app.org.models import (
     RESPONSIBLE_KINDS,
     OrgKind,
     OrgUnit,
+    county_of,
     government_of,
     handles_place,
     level_above,
@@ -1719,6 +1720,10 @@ def apply_step(
                    ctx.details, token)
     session.add(event)
     session.flush()  # a lost update (StaleDataError) surfaces here, inside the step
+    # Tell whoever must act next, and the petitioner (only rows added: sent later, by the outbox).
+    from app.notifications.events import case_step_taken
+
+    case_step_taken(session, case, step_def.code, from_status, actor, ctx.details, wall)
     return event
 
 
@@ -2020,6 +2025,109 @@ def queue_states(role: str) -> frozenset[str]:
         if role in s.roles and s.queue and s.queue_clause is None
         for x in s.waits_in
     )
+
+
+# --- who acts next --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """Who a case waits for and for what: the case page's top line and the portal's progress.
+
+    Read from the same step table as the work queue (`queue_clause`): the steps marked for the
+    queue whose status the case is in, per role — the handling unit's 承办人, the place's
+    petition office, its leaders (the responsible leader by name) or the level deciding a review.
+    """
+
+    unit: OrgUnit | None
+    person: str  # a named member of staff ("" when none is named)
+    steps: tuple[Step, ...]
+    due: datetime | None
+    who_text: str = ""  # a holder with no unit of its own (above the county)
+    role: str = ""  # whose role acts (CLERK, HANDLER, LEADER)
+    user: Any = None  # the named member of staff
+
+    def words(self, public: bool = False) -> str:
+        """"等待 县人社局 签收，期限 12月8日" — for the public (`public`), never a staff name."""
+        who = self.who_text or (self.unit.name if self.unit is not None else "")
+        if self.person and not public:
+            who = self.person
+        what = gettext(" or ").join(str(s.label) for s in self.steps)
+        text = gettext("Awaiting %(what)s by %(who)s", who=who, what=what)
+        if self.due is not None:
+            text += gettext(", due %(date)s", date=gettext(
+                "%(month)d/%(day)d", month=self.due.month, day=self.due.day))
+        return text
+
+
+def _petition_office(case: Case, session: Session) -> OrgUnit | None:
+    """Whose petition office takes the case in: the township's, or for a letter to a county
+    mailbox the county 信访局 (`relation_error`: a township clerk does not act on those)."""
+    if not case.county_intake:
+        return case.township
+    return session.execute(
+        select(OrgUnit).where(OrgUnit.kind == OrgKind.BUREAU.value, OrgUnit.active.is_(True))
+        .order_by(OrgUnit.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _leaders_level(case: Case, session: Session) -> OrgUnit | None:
+    if not case.county_intake:
+        return case.township
+    office = _petition_office(case, session)
+    return county_of(office) if office is not None else None
+
+
+def awaited(case: Case, session: Session | None = None, now: datetime | None = None) -> list[Awaited]:
+    """What `case` waits for now, from whom (nothing once closed, merged or not accepted)."""
+    session = session or object_session(case)
+    if session is None or not case.status:
+        return []
+    now = now or wall_clock()
+    status = CaseStatus(case.status)
+    by_role: dict[str, list[Step]] = {}
+    for s in STEPS.values():
+        if not s.queue or status not in (s.from_states if s.queue_clause is not None else s.waits_in):
+            continue
+        # The step's own condition (an extension awaiting a decision, a follow-up before
+        # closing); one that depends on who asks (the review's level) is read below.
+        if s.queue_for is None and s.guard is not None and s.guard(case, None, now):
+            continue
+        for role in sorted(s.roles & {CLERK, HANDLER, LEADER}):
+            by_role.setdefault(role, []).append(s)
+    deadlines = [d for d in pending_deadlines(case, session) if not d.stopped]
+    receipt = next((d.due for d in deadlines if d.kind == DeadlineKind.RECEIPT), None)
+    clock = next((d.due for d in deadlines if d.kind not in (DeadlineKind.RECEIPT, DeadlineKind.PLAN)), None)
+    found: list[Awaited] = []
+    for role in (HANDLER, CLERK, LEADER):
+        steps = by_role.get(role)
+        if not steps:
+            continue
+        due = receipt if any(s.code == "receive" for s in steps) and receipt else clock
+        if role == HANDLER:
+            unit = session.get(OrgUnit, case.responsible_unit_id) if case.responsible_unit_id else None
+            found.append(Awaited(unit, "", tuple(steps), due, role=role))
+        elif role == CLERK:
+            found.append(Awaited(_petition_office(case, session), "", tuple(steps), due, role=role))
+        else:
+            review = open_review(case, session) if status == S.REVIEWING else None
+            reviewing = [s for s in steps if s.queue_for is not None]
+            others = tuple(s for s in steps if s.queue_for is None)
+            if review is not None and reviewing:
+                found.append(Awaited(review.reviewer_unit, "", tuple(reviewing), due, role=role,
+                                     who_text=reviewer_name(review) if review.reviewer_unit is None else ""))
+            if others:
+                leader = (session.get(type(case).responsible_leader.property.mapper.class_,
+                                      case.responsible_leader_id) if case.responsible_leader_id else None)
+                level = _leaders_level(case, session)
+                found.append(Awaited(level, actor_name(leader) if leader is not None else "", others, due,
+                                     who_text=gettext("the leaders of %(place)s", place=_place_name(level)),
+                                     role=role, user=leader))
+    return found
+
+
+def _place_name(unit: OrgUnit | None) -> str:
+    return unit.name if unit is not None else ""
 
 
 def timeline(case: Case, session: Session | None = None) -> list[CaseEvent]:

@@ -15,7 +15,7 @@ unit exactly as the workflow says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext
@@ -193,6 +193,8 @@ class PublicCase:
     may_rate: bool
     rating_note: str | None
     extension: ExtensionNotice | None = None  # the 延期办理告知书's facts
+    # Who the matter waits for, in the case page's words without staff names (workflow.awaited).
+    awaited: list[str] = field(default_factory=list)
 
     @property
     def stages(self) -> list[tuple[str, str, str]]:
@@ -236,4 +238,5 @@ def public_view(case: Case) -> PublicCase:
         may_rate=refusal is None,
         rating_note=None if refusal is None or not answered else refusal,
         extension=approved_extension(case) if status not in (S.NOT_ACCEPTED, S.MERGED) else None,
+        awaited=[a.words(public=True) for a in workflow.awaited(case)],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, false, text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, false, text
 from sqlalchemy.orm import relationship
 
 from app.core.scoping import ScopeSpec
@@ -28,6 +28,8 @@ class AppUser(User):
     must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
     # Raised to end every session and access token of the user at once (app/core/sessions.py).
     session_epoch = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    # Where text messages of the notifications the user asked for go (app/notifications).
+    mobile = Column(String(20), nullable=True)
 
     @property
     def role_names(self) -> frozenset[str]:

@@ -1,0 +1,40 @@
+"""Notifications: who is told what, in the app, by e-mail and by SMS (issue 18).
+
+One mechanism every area uses. The interface other areas (and the "worker" helper) call:
+
+``notify(session, kind, *, record, users=(), units=(), roles=(), title, url, actor=None,
+now=None) -> list[Notification]``
+    Tell people that something awaits them or happened to a record they hold. ``kind`` is a
+    `NotificationKind` code (``case_assigned``, ``case_returned``, ``instruction_awaited``,
+    ``review_awaited``, ``extension_decided``, ``recheck_decided``, ``deadline_near``,
+    ``deadline_overdue``, ``order_received``, ``order_due``, ``meeting_task``, ``sweep_due``,
+    ``closeout_awaited``, ``import_finished``). Recipients are the given users plus the active
+    users of the given org units (restricted to ``roles`` — role names — when given); the
+    ``actor`` is never told of their own act. ``record`` is the model instance the notification
+    is about (a Case, SupervisionOrder, MeetingTask, CloseOutRequest, ImportJob …): a recipient
+    who cannot open it under their scope (检举控告 exclusion included) gets nothing. Each in-app
+    notification is stored; for recipients whose preference for ``kind`` asks for e-mail / SMS,
+    a message is put in the outbox (nothing is sent inside the request). Returns the
+    notifications created. Call it inside the transaction of the act (it only adds rows).
+
+``deliver_outbox(session, now, *, limit=200) -> DeliveryReport``
+    Send the outbox messages that are due (待发送, ``next_attempt_at <= now``) through their
+    channel (e-mail via SMTP, SMS via the configured gateway). A failure marks the message 失败
+    with the error, counts the attempt and schedules the next try with exponential backoff
+    (up to ``MAX_ATTEMPTS``); nothing is lost. Commits per message. Returns counts
+    (``sent``, ``failed``, ``remaining``). Also: ``flask --app run xf send-outbox``.
+
+``notify_petitioner(session, case, event, *, now=None) -> OutboxMessage | None``
+    Queue the SMS to a case's petitioner at 受理/不予受理/延期/答复 (``event``), unless the case
+    has no phone or the petitioner opted out; a 检举控告 never names the reported-on unit.
+"""
+
+from app.notifications.service import DeliveryReport, deliver_outbox, notify  # noqa: E402
+
+__all__ = ["DeliveryReport", "deliver_outbox", "notify", "notify_petitioner"]
+
+
+def notify_petitioner(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    from app.notifications.petitioners import notify_petitioner as send
+
+    return send(*args, **kwargs)

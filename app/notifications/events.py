@@ -1,0 +1,78 @@
+"""Where case steps turn into notifications: whoever the case now waits for (the same
+`workflow.awaited` the case page shows) is told, and the parties of a decision hear of it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy.orm import Session
+
+from app.core import clock
+from app.notifications.models import NotificationKind as K
+from app.notifications.service import notify
+
+# A step awaited now → the kind of notification to its holder.
+_AWAITED_KIND = {
+    "receive": K.CASE_ASSIGNED,
+    "instruct": K.INSTRUCTION_AWAITED,
+    "approve": K.REVIEW_AWAITED,
+    "sign_reply": K.REVIEW_AWAITED,
+    "decide_extension": K.REVIEW_AWAITED,
+    "decide_review": K.REVIEW_AWAITED,
+}
+# Steps that put new work before someone without changing the status.
+_NEW_WORK = {"request_extension", "return_for_redo", "follow_up"}
+HISTORY = timedelta(days=1)
+_PETITIONER_EVENTS = {"accept": "accepted", "refuse": "refused", "sign_reply": "replied"}
+
+
+def _case_url(case: Any) -> str:
+    return f"/cases/show/{case.id}"
+
+
+def case_step_taken(session: Session, case: Any, step: str, from_status: str | None, actor: Any,
+                    details: dict[str, Any], now: datetime) -> None:
+    from app.cases import workflow
+    from app.cases.models import CaseStatus
+    from app.notifications.petitioners import notify_petitioner
+    from app.security.roles import RoleName
+
+    if clock.now() - now > HISTORY:
+        return  # a step recorded after the fact (the demo's histories, imports): nobody to tell now
+    changed = from_status != case.status or step in _NEW_WORK
+    if changed:
+        for waiting in workflow.awaited(case, session, now):
+            codes = [s.code for s in waiting.steps]
+            kind = next((_AWAITED_KIND[c] for c in codes if c in _AWAITED_KIND), None)
+            if case.status == CaseStatus.RETURNED.value and "assign" in codes:
+                kind = K.CASE_RETURNED
+            elif step in ("return_for_redo", "follow_up") and "submit_findings" in codes:
+                kind = K.CASE_RETURNED
+            if kind is None:
+                continue
+            title = f"{case.number} {waiting.words()}"
+            if waiting.user is not None:
+                notify(session, kind, record=case, users=[waiting.user], title=title,
+                       url=_case_url(case), actor=actor, now=now)
+            elif waiting.unit is not None:
+                notify(session, kind, record=case, units=[waiting.unit.id], roles=[waiting.role],
+                       title=title, url=_case_url(case), actor=actor, now=now)
+    if step == "decide_extension" and case.responsible_unit_id:
+        if details.get("decision") == "approve":
+            text = gettext("%(number)s: the extension was approved", number=case.number)
+        else:
+            text = gettext("%(number)s: the extension was rejected", number=case.number)
+        notify(session, K.EXTENSION_DECIDED, record=case, units=[case.responsible_unit_id],
+               roles=[RoleName.HANDLER], title=text, url=_case_url(case), actor=actor, now=now)
+    if step == "decide_review":
+        units = [u for u in (case.responsible_unit_id,) if u]
+        notify(session, K.RECHECK_DECIDED, record=case, units=units, roles=[RoleName.HANDLER, RoleName.CLERK],
+               title=gettext("%(number)s: the review (复查/复核) was decided", number=case.number),
+               url=_case_url(case), actor=actor, now=now)
+    event = _PETITIONER_EVENTS.get(step)
+    if step == "decide_extension" and details.get("decision") == "approve":
+        event = "extended"
+    if event is not None:
+        notify_petitioner(session, case, event, now=now)

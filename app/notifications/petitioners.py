@@ -1,0 +1,48 @@
+"""Text messages to petitioners: at 受理/不予受理, 延期 and 答复 (with the portal link to rate
+the answer), and the 查询码 when a case is registered. Never for a case whose petitioner opted
+out or gave no phone; the wording names no unit at all, so an SMS about a 检举控告 never names
+the reported-on unit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from app.core import clock
+from app.notifications.models import Channel, OutboxMessage
+from app.notifications.service import enqueue
+from app.notifications.templates import render
+
+EVENTS = ("registered", "accepted", "refused", "extended", "replied")
+
+
+def petitioner_phone(case: Any) -> str | None:
+    for person in case.petitioners or ():
+        digits = "".join(ch for ch in (person.phone or "") if ch.isdigit())
+        if len(digits) == 11 and digits.startswith("1"):
+            return digits
+    return None
+
+
+def portal_link() -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL", "") if has_app_context() else ""
+    return (base.rstrip("/") if base else "") + "/portal/query"
+
+
+def notify_petitioner(session: Session, case: Any, event: str, *, now: datetime | None = None,
+                      code: str | None = None) -> OutboxMessage | None:
+    if event not in EVENTS:
+        raise ValueError(event)
+    phone = petitioner_phone(case)
+    if phone is None or case.sms_opt_out:
+        return None
+    due = case.due_at if event == "extended" else (case.due_at or case.accept_due_at)
+    _, body = render(
+        session, f"petition_{event}", number=case.number, portal=portal_link(), code=code or "",
+        due=f"{due.year}-{due.month:02d}-{due.day:02d}" if due else "",
+    )
+    return enqueue(session, Channel.SMS.value, phone, body, template=f"petition_{event}",
+                   case_id=case.id, now=now or clock.now())

@@ -1,0 +1,227 @@
+"""The notification pages: every user's own list and preferences (no permission beyond being
+signed in: a user reads only their own), and for the administrator the outbox and the message
+templates."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.core import clock
+from app.core.privacy import mask_phone
+from app.extensions import db
+from app.notifications.models import (
+    Channel,
+    MessageTemplate,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxStatus,
+)
+from app.notifications.service import mark_read, may_open, visible_notifications
+from app.notifications.templates import DEFAULTS
+
+PAGE_SIZE = 50
+MAX_BODY = 500
+
+
+def _user():
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def _safe_url(url: str | None) -> str:
+    return url if url and url.startswith("/") and not url.startswith("//") else url_for("NotificationView.index")
+
+
+def unread_for_navbar() -> int:
+    """The bell's number for the signed-in user (0 when the database cannot answer: an error
+    page must still render)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.notifications.service import unread_count
+
+    user = _user()
+    if user is None or getattr(user, "id", None) is None:
+        return 0
+    try:
+        return unread_count(db.session, user.id)
+    except SQLAlchemyError:
+        return 0
+
+
+class NotificationView(BaseView):
+    route_base = "/notifications"
+    default_view = "index"
+
+    @expose("/")
+    def index(self):
+        user = _user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        state = request.args.get("state", "")
+        kind = request.args.get("kind", "")
+        if kind not in NotificationKind.codes():
+            kind = ""
+        page = max(0, request.args.get("page", 0, type=int) or 0)
+        unread = {"unread": True, "read": False}.get(state)
+        rows, total = visible_notifications(db.session, user, unread=unread, kind=kind or None,
+                                            page=page, size=PAGE_SIZE)
+        db.session.commit()  # notifications no longer visible were marked read
+        return self.render_template(
+            "xf/notifications/list.html", rows=rows, total=total, state=state, kind=kind, page=page,
+            pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE), kinds=NotificationKind.choices(),
+            kind_label=NotificationKind.label_of, title=gettext("Notifications"),
+        )
+
+    @expose("/open/<int:pk>", methods=["POST", "GET"])
+    def open(self, pk: int):
+        user = _user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        row = db.session.get(Notification, pk)
+        if row is None or row.user_id != user.id or not may_open(db.session, user, row.record_type, row.record_id):
+            abort(404)
+        if row.read_at is None:
+            row.read_at = clock.now()
+            db.session.commit()
+        return redirect(_safe_url(row.url))
+
+    @expose("/read-all", methods=["POST"])
+    def read_all(self):
+        user = _user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        count = mark_read(db.session, user.id)
+        db.session.commit()
+        flash(gettext("%(n)d notifications marked read.", n=count), "info")
+        return redirect(url_for("NotificationView.index"))
+
+    @expose("/preferences", methods=["GET", "POST"])
+    def preferences(self):
+        user = _user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        rows = {p.kind: p for p in db.session.execute(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)).scalars()}
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            mobile = (request.form.get("mobile") or "").strip()
+            wants_sms = any(request.form.get(f"sms_{k}") for k in NotificationKind.codes())
+            wants_email = any(request.form.get(f"email_{k}") for k in NotificationKind.codes())
+            if mobile and not (mobile.isdigit() and len(mobile) == 11 and mobile.startswith("1")):
+                errors["mobile"] = gettext("Enter an 11-digit mobile number.")
+            elif wants_sms and not mobile:
+                errors["mobile"] = gettext("Enter a mobile number to receive text messages.")
+            if wants_email and not user.email:
+                errors["email"] = gettext("Your account has no e-mail address.")
+            if not errors:
+                user.mobile = mobile or None
+                for kind in NotificationKind.codes():
+                    pref = rows.get(kind) or NotificationPreference(user_id=user.id, kind=kind)
+                    pref.email = bool(request.form.get(f"email_{kind}"))
+                    pref.sms = bool(request.form.get(f"sms_{kind}"))
+                    db.session.add(pref)
+                db.session.commit()
+                flash(gettext("Your notification settings were saved."), "info")
+                return redirect(url_for("NotificationView.preferences"))
+        return self.render_template(
+            "xf/notifications/preferences.html", kinds=NotificationKind.choices(), prefs=rows,
+            errors=errors, mobile=request.form.get("mobile", user.mobile or ""),
+            posted=request.form if request.method == "POST" else None,
+            title=gettext("Notification settings"),
+        )
+
+
+class OutboxView(BaseView):
+    """系统管理员 only: the outbox (with the SMS log backend, where text messages are read) and
+    the wording of every message."""
+
+    route_base = "/notifications/admin"
+    default_view = "outbox"
+    permission_group = "notify_admin"
+    base_permissions = ["can_outbox", "can_templates", "menu_access"]
+
+    @expose("/outbox")
+    @has_access
+    def outbox(self):
+        status = request.args.get("status", "")
+        channel = request.args.get("channel", "")
+        page = max(0, request.args.get("page", 0, type=int) or 0)
+        query = select(OutboxMessage)
+        if status in OutboxStatus.codes():
+            query = query.where(OutboxMessage.status == status)
+        if channel in Channel.codes():
+            query = query.where(OutboxMessage.channel == channel)
+        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = db.session.execute(
+            query.order_by(OutboxMessage.id.desc()).offset(page * PAGE_SIZE).limit(PAGE_SIZE)
+        ).scalars().all()
+        return self.render_template(
+            "xf/notifications/outbox.html", rows=rows, total=total, status=status, channel=channel,
+            page=page, pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+            statuses=OutboxStatus.choices(), channels=Channel.choices(),
+            status_label=OutboxStatus.label_of, channel_label=Channel.label_of,
+            masked=lambda m: mask_phone(m.recipient) if m.channel == Channel.SMS.value else m.recipient,
+            title=gettext("Outbox"),
+        )
+
+    @expose("/templates", methods=["GET", "POST"])
+    @has_access
+    def templates(self):
+        stored = {t.code: t for t in db.session.execute(select(MessageTemplate)).scalars()}
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            code = request.form.get("code", "")
+            if code not in DEFAULTS:
+                abort(400)
+            body = (request.form.get("body") or "").strip()
+            subject = (request.form.get("subject") or "").strip() or None
+            allowed = set(DEFAULTS[code][2])
+            import string
+
+            try:
+                used = {f for _, f, _, _ in string.Formatter().parse(body + (subject or "")) if f}
+            except ValueError:
+                used = None
+            if not body:
+                errors[code] = gettext("The message text is required.")
+            elif len(body) > MAX_BODY:
+                errors[code] = gettext("At most %(max)d characters (now %(n)d)", max=MAX_BODY, n=len(body))
+            elif used is None:
+                errors[code] = gettext("Unbalanced braces: write placeholders as {name}.")
+            elif used - allowed:
+                errors[code] = gettext("Unknown placeholder: %(names)s", names="、".join(sorted(used - allowed)))
+            if not errors:
+                row = stored.get(code) or MessageTemplate(code=code)
+                row.body, row.subject = body, subject
+                db.session.add(row)
+                db.session.commit()
+                flash(gettext("The message template was saved."), "info")
+                return redirect(url_for("OutboxView.templates"))
+        entries = []
+        for code, (subject, body, names) in DEFAULTS.items():
+            row = stored.get(code)
+            entries.append({
+                "code": code,
+                "subject": request.form.get("subject") if errors.get(code) else (row.subject if row and row.subject else (str(subject) if subject else "")),
+                "body": request.form.get("body") if errors.get(code) else (row.body if row else str(body)),
+                "has_subject": subject is not None,
+                "names": names, "error": errors.get(code, ""), "edited": row is not None,
+            })
+        return self.render_template("xf/notifications/templates.html", entries=entries,
+                                    title=gettext("Message templates"))
+
+
+def register_views(appbuilder) -> None:
+    from app.core.menu import add_menu_view
+
+    appbuilder.add_view_no_menu(NotificationView())
+    add_menu_view(appbuilder, OutboxView, "Outbox", _l("Outbox"), "admin", "fa-paper-plane")
