@@ -86,4 +86,5 @@ def worker(tick: float) -> None:
     from app.worker.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per try
     run_worker(current_app._get_current_object(), tick=tick)
