@@ -127,8 +127,9 @@ def record_new(session, reminders: Iterable[Reminder]) -> list[Reminder]:
             insert_ignoring_duplicates(session, ReminderSent).values(
                 subject=subject, subject_id=subject_id, stage=stage, kind=kind, due_on=due_on,
                 sent_at=now(), recipients=json.dumps(sorted(reminder.recipients)))
-        ).rowcount
-        if inserted == 1:
+            .returning(ReminderSent.id)
+        ).scalar()
+        if inserted is not None:
             fresh.append(reminder)
     return fresh
 
