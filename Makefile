@@ -23,7 +23,7 @@ TEST_DEB  := chromium fonts-noto-cjk postgresql postgresql-contrib libreoffice-c
         security bench load pg-start pg-stop clean
 
 help:
-	@echo "make run    set up everything, load the demo county on first start, serve on http://$(HOST):$(PORT)"
+	@echo "make run    set up everything, load the demo county on first start, serve on http://$(HOST):$(PORT) (and run the worker)"
 	@echo "make test   install what the tests need and run the whole suite (SQLite, then PostgreSQL)"
 	@echo "make i18n   re-extract the strings and update translations/zh (then translate, make i18n-compile)"
 	@echo "make bench  benchmarks on generated data (see bench/)"
@@ -48,6 +48,9 @@ i18n: $(STAMP)
 run: install
 	$(FLASK) xf init
 	@$(FLASK) xf logins --url http://$(HOST):$(PORT)
+	@# The worker (scheduled reminders, Excel imports) runs beside the web server and stops with it.
+	$(FLASK) xf worker --tick 5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 system-deps:

@@ -6,6 +6,7 @@ Everything a deployment changes comes from environment variables; nothing secret
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -108,6 +109,9 @@ REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 REMEMBER_COOKIE_SAMESITE = "Lax"
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
+
+# The worker's slots in seconds per job, e.g. {"reminders": 600} (app/worker/jobs.py has the defaults).
+WORKER_INTERVALS = json.loads(os.environ.get("XF_WORKER_INTERVALS", "") or "{}")
 
 # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
 PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

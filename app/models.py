@@ -67,5 +67,6 @@ from app.supervision.models import (  # noqa: F401
     OrderTarget,
     SupervisionOrder,
 )
+from app.worker.models import JobLease, JobRun, ReminderSent  # noqa: F401
 
 metadata = Model.metadata

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,19 +112,6 @@ def database_uri(template_db: str, tmp_path: Path) -> Iterator[str]:
         target = tmp_path / "test.db"
         shutil.copyfile(template_db, target)
         yield f"sqlite:///{target}"
-
-
-@pytest.fixture(autouse=True)
-def _join_background_jobs():
-    """Let a test's background jobs (Excel imports run in threads) finish before the next test.
-
-    Besides isolation, this avoids a CPython 3.11 bug: compiling code (templates, SQL lambdas)
-    in two threads at once can raise "SystemError: AST constructor recursion depth mismatch".
-    """
-    yield
-    for thread in threading.enumerate():
-        if thread.name.startswith("import-") and thread is not threading.current_thread():
-            thread.join(timeout=120)
 
 
 def make_app(database_uri: str, **overrides: Any):

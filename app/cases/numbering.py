@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from flask import current_app, has_app_context
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.cases.models import CaseNumberSequence
+from app.core.database import insert_ignoring_duplicates
 
 DEFAULT_PREFIX = "XF"
 
@@ -42,10 +41,8 @@ def reserve_numbers(session: Session, year: int, count: int = 1) -> range:
     if last is None:
         # First number of the year. ON CONFLICT DO NOTHING: if another transaction creates
         # the row at the same moment, ours waits for it and then increments it.
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         session.execute(
-            insert(CaseNumberSequence).values(year=year, last_value=0).on_conflict_do_nothing()
+            insert_ignoring_duplicates(session, CaseNumberSequence).values(year=year, last_value=0)
         )
         last = _increment(session, year, count)
     return range(last - count + 1, last + 1)

@@ -153,3 +153,20 @@ def send_outbox(limit: int) -> None:
 
     report = deliver_outbox(db.session, now(), limit=limit)
     click.echo(f"sent {report.sent}, failed {report.failed}, still due {report.remaining}")
+
+
+@xf.command("worker")
+@click.option("--tick", default=10.0, show_default=True,
+              help="Seconds between tries of each job (each job still runs once per slot).")
+@with_appcontext
+def worker(tick: float) -> None:
+    """Run the scheduled jobs and the Excel imports until stopped (Ctrl-C or SIGTERM).
+
+    Run one or more beside the web servers, against the same database (app/worker/)."""
+    import logging
+
+    from app.worker.runner import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per try
+    run_worker(current_app._get_current_object(), tick=tick)

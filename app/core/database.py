@@ -22,6 +22,8 @@ from typing import Any
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -111,3 +113,11 @@ def holds_write_lock(connection: Connection) -> bool:
 
 def is_sqlite(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "sqlite"
+
+
+def insert_ignoring_duplicates(bind: Engine | Connection | Any, model: Any):
+    """INSERT … ON CONFLICT DO NOTHING for `model` (PostgreSQL and SQLite): a row that a unique
+    key already holds — perhaps written by another process a moment ago — is left as it is."""
+    dialect = bind.dialect.name if hasattr(bind, "dialect") else bind.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing()

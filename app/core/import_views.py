@@ -8,7 +8,8 @@ An area exposes its spec with a small subclass and registers it like any view:
         route_base = "/ledgers/import"
         list_endpoint = "LedgerEntryView.list"   # "see the imported records"
 
-Every page needs the one permission `can_import`. A job is only ever shown to the user who
+The upload only records the job; the worker process runs it (app/worker/). Every page needs the
+one permission `can_import`. A job is only ever shown to the user who
 uploaded it (anyone else gets a 404).
 """
 
@@ -34,10 +35,8 @@ from app.core.imports import (
     check_upload,
     error_workbook,
     register_spec,
-    start_job,
     template_filename,
 )
-from app.core.scoping import current_scope
 from app.extensions import db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -128,8 +127,8 @@ class ImportView(BaseView):
             heartbeat_at=now(),
         )
         db.session.add(job)
+        # The worker process (flask xf worker) takes it from here; this request is done.
         db.session.commit()
-        start_job(current_app._get_current_object(), job.id, current_scope())
         return redirect(url_for(f"{self.endpoint}.job", job_id=job.id))
 
     def _job(self, job_id: int) -> ImportJob:
@@ -183,8 +182,9 @@ class ImportView(BaseView):
         status = job.status
         message = job.message or ""
         if job.is_stale:
-            status = JobStatus.FAILED.value
-            message = gettext("The import was interrupted (the server restarted). Nothing was imported; upload the file again.")
+            message = gettext("The worker running this import seems to have stopped: the import will start again shortly, or be marked failed with the reason.")
+        elif job.is_unclaimed:
+            message = gettext("Waiting for the background worker to start the import. If this lasts, ask the administrator whether the worker process (flask xf worker) is running.")
         total = job.total_rows or 0
         if status == JobStatus.VALIDATING.value and total:
             percent = int(90 * (job.processed_rows or 0) / total)

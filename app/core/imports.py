@@ -31,9 +31,12 @@ how a row becomes records; this module does the rest, the same way for every are
 - **Idempotent**: each row's natural key is hashed into a fingerprint; `ImportedRow` remembers
   the fingerprints imported per spec (unique), so importing the same file again skips those rows,
   and two imports of the same file racing each other cannot both insert them.
-- **Progress across processes**: `ImportJob` rows hold the upload, the phase and the counts; the
-  work runs in a background thread of the process that took the upload and the page polls the
-  job through any process (app/core/import_views.py).
+- **Progress across processes**: `ImportJob` rows hold the upload, the phase and the counts. The
+  web request only records the job; the worker process (`flask xf worker`, app/worker/) claims it
+  with one atomic update, runs it and writes its progress; the page polls the job through any
+  process (app/core/import_views.py). A recycled web worker no longer cuts an import off. A job
+  whose worker died (no heartbeat for STALE_AFTER) is queued again once (the import is
+  all-or-nothing and idempotent, so starting over is safe), then marked failed with the reason.
 - **Audit**: records are written with bulk statements (10,000 rows in seconds), which the audit
   log's flush capture does not see; each finished import sends `import_done` (who, which spec,
   file, counts, the new ids' range) and the audit log records it as one entry.
@@ -46,7 +49,6 @@ import io
 import json
 import logging
 import re
-import threading
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -94,8 +96,12 @@ import_done = Namespace().signal("import-done")
 # How often the validating thread writes its progress (rows), and how many errors it keeps.
 PROGRESS_EVERY = 500
 MAX_ERRORS_KEPT = 2000
-# A job whose heartbeat is older than this was cut off (process restarted): say so.
+# A running job whose heartbeat is older than this lost its worker (stopped, killed, restarted).
 STALE_AFTER = timedelta(minutes=5)
+# How often a job is started before it is given up (the first run and one resumption).
+MAX_ATTEMPTS = 2
+# A queued job no worker has claimed for this long: the page says the worker seems not to run.
+UNCLAIMED_AFTER = timedelta(minutes=2)
 # A zip whose parts unpack to more than this is refused (zip bombs), whatever its own size.
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 # Template rows that get drop-downs and date formats.
@@ -143,6 +149,9 @@ class ImportJob(Model):
     started_at = Column(DateTime, nullable=True)
     finished_at = Column(DateTime, nullable=True)
     heartbeat_at = Column(DateTime, nullable=True)
+    # The worker process running it (app/worker/lease.worker_name) and how often it was started.
+    worker = Column(String(100), nullable=True)
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
 
     @property
     def is_running(self) -> bool:
@@ -150,8 +159,16 @@ class ImportJob(Model):
 
     @property
     def is_stale(self) -> bool:
+        """Started, but its worker has not written for STALE_AFTER: the worker died."""
         beat = self.heartbeat_at or self.created_at
-        return self.is_running and beat is not None and now() - beat > STALE_AFTER
+        return (self.status in (JobStatus.VALIDATING.value, JobStatus.SAVING.value)
+                and beat is not None and now() - beat > STALE_AFTER)
+
+    @property
+    def is_unclaimed(self) -> bool:
+        """Queued for a while and no worker took it: the worker process seems not to run."""
+        return (self.status == JobStatus.QUEUED.value and self.created_at is not None
+                and now() - self.created_at > UNCLAIMED_AFTER)
 
     @property
     def error_list(self) -> list[dict[str, Any]]:
@@ -872,15 +889,6 @@ def register_spec(spec: ImportSpec) -> ImportSpec:
     return spec
 
 
-def start_job(app: Flask, job_id: int, scope: Scope) -> None:
-    """Process the job in a background thread (or inline when IMPORT_RUN_INLINE is set)."""
-    if app.config.get("IMPORT_RUN_INLINE"):
-        run_job(app, job_id, scope)
-        return
-    thread = threading.Thread(target=run_job, args=(app, job_id, scope), name=f"import-{job_id}", daemon=True)
-    thread.start()
-
-
 def _write_job(job_id: int, **values: Any) -> None:
     """Update the job row in its own short transaction (visible to every process at once)."""
     from app.core.database import write_transactions
@@ -891,23 +899,92 @@ def _write_job(job_id: int, **values: Any) -> None:
         connection.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
 
 
-def run_job(app: Flask, job_id: int, scope: Scope) -> None:
-    """Validate every row, then save them all in one transaction — or save nothing."""
+def claim_job(job_id: int, worker: str) -> bool:
+    """Take a queued job for this worker: one atomic update, so exactly one worker runs it."""
     from app.core.database import write_transactions
     from app.extensions import db
+
+    moment = now()
+    with write_transactions(), db.engine.begin() as connection:
+        return connection.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.status == JobStatus.QUEUED.value)
+            .values(status=JobStatus.VALIDATING.value, worker=worker, attempts=ImportJob.attempts + 1,
+                    started_at=moment, heartbeat_at=moment)
+        ).rowcount == 1
+
+
+def recover_jobs(app: Flask) -> int:
+    """Jobs whose worker died (no heartbeat for STALE_AFTER): queue them again while attempts
+    remain and the upload is kept, else mark them failed with the reason. Returns how many."""
+    from app.core.database import write_transactions
+    from app.extensions import db
+
+    cutoff = now() - STALE_AFTER
+    stale = (ImportJob.status.in_([JobStatus.VALIDATING.value, JobStatus.SAVING.value]),
+             ImportJob.heartbeat_at < cutoff)
+    with force_locale(app.config.get("BABEL_DEFAULT_LOCALE", "zh")), write_transactions(), \
+            db.engine.begin() as connection:
+        resumed = connection.execute(
+            update(ImportJob)
+            .where(*stale, ImportJob.attempts < MAX_ATTEMPTS, ImportJob.payload.is_not(None))
+            .values(status=JobStatus.QUEUED.value, worker=None, processed_rows=0,
+                    message=gettext("The worker running this import stopped; the import starts again."))
+        ).rowcount
+        failed = connection.execute(
+            update(ImportJob)
+            .where(*stale)
+            .values(status=JobStatus.FAILED.value, payload=None, finished_at=now(),
+                    message=gettext("Nothing was imported: the worker running this import stopped %(n)d times. Upload the file again; rows already imported will be skipped.", n=MAX_ATTEMPTS))
+        ).rowcount
+    if resumed or failed:
+        log.warning("import jobs of a stopped worker: %d queued again, %d marked failed", resumed, failed)
+    return resumed + failed
+
+
+def run_pending_imports(app: Flask, worker: str = "inline") -> int:
+    """The worker's import job: recover the jobs of dead workers, then run every queued job this
+    worker can claim, oldest first. Returns how many it ran. (Tests call it to run an upload.)"""
+    from app.extensions import db
+
+    ran = 0
+    with app.app_context():
+        recover_jobs(app)
+        while True:
+            queued = db.session.execute(
+                select(ImportJob.id).where(ImportJob.status == JobStatus.QUEUED.value)
+                .order_by(ImportJob.created_at, ImportJob.id).limit(20)
+            ).scalars().all()
+            db.session.remove()
+            claimed = [job_id for job_id in queued if claim_job(job_id, worker)][:1]
+            if not claimed:
+                return ran
+            run_job(app, claimed[0])
+            ran += 1
+
+
+def run_job(app: Flask, job_id: int) -> None:
+    """Run a job this worker claimed (`claim_job`): validate every row, then save them all in
+    one transaction — or save nothing. Rules see the scope of the user who uploaded the file."""
+    from app.core.database import write_transactions
+    from app.core.scoping import scope_for_user
+    from app.extensions import db
+    from app.security.models import AppUser
 
     with app.app_context():
         session = db.session
         try:
             job = session.get(ImportJob, job_id)
-            if job is None or job.status != JobStatus.QUEUED.value:
+            if job is None or job.status != JobStatus.VALIDATING.value:
                 return
             spec = SPECS[job.spec]
             data = job.payload or b""
+            user = session.get(AppUser, job.created_by_id) if job.created_by_id else None
+            scope = scope_for_user(user) if user is not None and user.active else Scope.none()
             ctx = ImportContext(scope=scope, user_id=job.created_by_id, org_unit_id=job.org_unit_id,
                                 session=session, job_id=job_id)
             with force_locale(app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
-                _write_job(job_id, status=JobStatus.VALIDATING.value, started_at=now())
+                _write_job(job_id, processed_rows=0)
                 session.rollback()  # end the read transaction; the rows are checked in fresh ones
 
                 def progress(done: int, total: int) -> None:

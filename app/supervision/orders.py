@@ -129,6 +129,16 @@ def may_supervise(order: SupervisionOrder, actor: Any) -> bool:
     return order.issuer_township_id is not None and order.issuer_township_id in scope.township_ids
 
 
+def answer_overdue_clause(today: date) -> ColumnElement:
+    """督办单 awaiting the unit's answer past the day it was due (the list filter, the reminders)."""
+    return (SupervisionOrder.status == OrderStatus.ISSUED.value) & (SupervisionOrder.due_on < today)
+
+
+def answer_due_clause(before: date) -> ColumnElement:
+    """督办单 awaiting the unit's answer that is due before `before` (overdue ones included)."""
+    return (SupervisionOrder.status == OrderStatus.ISSUED.value) & (SupervisionOrder.due_on < before)
+
+
 def may_answer(order: SupervisionOrder, actor: Any) -> bool:
     return actor is not None and getattr(actor, "org_unit_id", None) == order.unit_id
 

@@ -253,7 +253,7 @@ def _order_number_clause(value: str):
 def _answer_overdue_clause(value: str):
     if value != "1":
         return None
-    return (SupervisionOrder.status == OrderStatus.ISSUED.value) & (SupervisionOrder.due_on < clock.today())
+    return orders.answer_overdue_clause(clock.today())
 
 
 class SupervisionOrderView(ScopedModelView):

@@ -115,7 +115,11 @@ def upload(client, url: str, data: bytes, filename: str = "台账.xlsx"):
 
 
 def wait_for_job(client, job_url: str, timeout: float = 90.0) -> dict[str, Any]:
-    """Poll the job's status until it finishes (the import runs in a background thread)."""
+    """Run the queued imports as the worker process does (the same function, inline), then
+    read the job's status through the page's JSON until it is finished."""
+    from app.core.imports import run_pending_imports
+
+    run_pending_imports(client.application, "test-worker")
     deadline = time.monotonic() + timeout
     while True:
         state = client.get(f"{job_url}/status").get_json()

@@ -1,0 +1,191 @@
+"""Reminders on a schedule: which records are due one, and the record that each went out once.
+
+- Cases: 临期 and 超期 exactly as app/cases/flags.py defines them (the one definition), to the
+  users whose work queue holds the case (`workflow.queue_clause`, the same rule as 我的待办) and
+  the leaders of their units.
+- 督办单: an answer due soon or overdue (`orders.answer_due_clause`), to the addressed unit's
+  users who may answer it.
+
+Each reminder is recorded in `reminder_sent`, keyed by (record, stage, kind, due date): a run
+that finds it there sends nothing, so running the worker twice — or two workers — never reminds
+twice; a new stage or a new deadline (an extension) reminds again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from app.core.clock import now
+from app.core.database import insert_ignoring_duplicates, write_transactions
+from app.worker.models import ReminderSent
+
+log = logging.getLogger(__name__)
+
+NEAR = "near"
+OVERDUE = "overdue"
+
+
+@dataclass
+class Reminder:
+    subject: str  # "case" / "order"
+    subject_id: int
+    stage: str
+    kind: str  # NEAR / OVERDUE
+    due_on: date
+    recipients: set[int] = field(default_factory=set)
+
+    @property
+    def key(self) -> tuple[str, int, str, str, date]:
+        return (self.subject, self.subject_id, self.stage, self.kind, self.due_on)
+
+
+def _active_users(session) -> list:
+    from app.security.models import AppUser
+
+    return session.execute(select(AppUser).where(AppUser.active.is_(True))).scalars().all()
+
+
+def _leaders_by_unit(users: Iterable) -> dict[int, set[int]]:
+    from app.security.roles import RoleName
+
+    leaders: dict[int, set[int]] = defaultdict(set)
+    for user in users:
+        if user.org_unit_id and RoleName.LEADER in {r.name for r in user.roles}:
+            leaders[user.org_unit_id].add(user.id)
+    return leaders
+
+
+def due_case_reminders(session, moment: datetime | None = None) -> list[Reminder]:
+    """Open cases 临期 or 超期 now, each with its holders and their units' leaders."""
+    from app.cases import flags
+    from app.cases.models import Case
+    from app.cases.workflow import queue_clause
+    from app.deadlines.policy import current_policy
+
+    moment = moment or now()
+    policy = current_policy()
+    overdue = flags.overdue_clause(moment)
+    due = flags.due_clause(moment, policy)
+    users = _active_users(session)
+    leaders = _leaders_by_unit(users)
+    found: dict[int, Reminder] = {}
+    for user in users:
+        rows = session.execute(
+            # due = 临期 or 超期; not 超期 within it is 临期 (flags.near_clause).
+            select(Case.id, Case.status, Case.next_due_at, overdue.label("overdue"))
+            .where(due, queue_clause(user))
+        ).all()
+        for case_id, status, due_at, is_overdue in rows:
+            reminder = found.get(case_id)
+            if reminder is None:
+                reminder = found[case_id] = Reminder(
+                    "case", case_id, status, OVERDUE if is_overdue else NEAR, due_at.date())
+            reminder.recipients.add(user.id)
+            if user.org_unit_id:
+                reminder.recipients.update(leaders.get(user.org_unit_id, ()))
+    return sorted(found.values(), key=lambda r: r.subject_id)
+
+
+def due_order_reminders(session, moment: datetime | None = None) -> list[Reminder]:
+    """督办单 whose answer is due soon or overdue, to the addressed unit's users who may answer."""
+    from app.deadlines.policy import current_policy
+    from app.supervision import orders
+    from app.supervision.models import SupervisionOrder
+
+    moment = moment or now()
+    today = moment.date()
+    boundary = current_policy().near_boundary(moment).date()
+    users_by_unit: dict[int, list] = defaultdict(list)
+    for user in _active_users(session):
+        if user.org_unit_id:
+            users_by_unit[user.org_unit_id].append(user)
+    found = []
+    for order in session.execute(
+        select(SupervisionOrder).where(orders.answer_due_clause(boundary)).order_by(SupervisionOrder.id)
+    ).scalars():
+        kind = OVERDUE if order.due_on < today else NEAR
+        recipients = {u.id for u in users_by_unit.get(order.unit_id, []) if orders.may_answer(order, u)}
+        found.append(Reminder("order", order.id, order.status, kind, order.due_on, recipients))
+    return found
+
+
+def record_new(session, reminders: Iterable[Reminder]) -> list[Reminder]:
+    """Record the reminders not sent before; return only those (the ones to send now).
+
+    INSERT … ON CONFLICT DO NOTHING per key: of two workers racing, one inserts, one skips."""
+    fresh = []
+    for reminder in reminders:
+        subject, subject_id, stage, kind, due_on = reminder.key
+        inserted = session.execute(
+            insert_ignoring_duplicates(session, ReminderSent).values(
+                subject=subject, subject_id=subject_id, stage=stage, kind=kind, due_on=due_on,
+                sent_at=now(), recipients=json.dumps(sorted(reminder.recipients)))
+            .returning(ReminderSent.id)
+        ).scalar()
+        if inserted is not None:
+            fresh.append(reminder)
+    return fresh
+
+
+def send_due_reminders() -> str:
+    """The worker's "reminders" job: find what is due, record and send what was not sent yet."""
+    from app.extensions import db
+
+    session = db.session
+    due = due_case_reminders(session) + due_order_reminders(session)
+    session.rollback()
+    with write_transactions():
+        fresh = record_new(session, due)
+        for reminder in fresh:
+            _send(session, reminder)
+        session.commit()
+    return f"{len(due)} due, {len(fresh)} sent"
+
+
+def _send(session, reminder: Reminder) -> None:
+    """A new reminder becomes an in-app notification (and e-mail/SMS by each user's choice) to
+    its recipients; `notify` checks again that each may open the record."""
+    from flask_babel import gettext
+
+    from app.cases.models import Case
+    from app.notifications import notify
+    from app.security.models import AppUser
+    from app.supervision.models import SupervisionOrder
+
+    model, url = ((Case, f"/cases/show/{reminder.subject_id}") if reminder.subject == "case"
+                  else (SupervisionOrder, f"/supervision/orders/show/{reminder.subject_id}"))
+    record = session.get(model, reminder.subject_id)
+    if record is None or not reminder.recipients:
+        return
+    name = getattr(record, "number", None) or str(reminder.subject_id)
+    if reminder.subject == "order":
+        kind, title = "order_due", gettext("Supervision answer due: %(name)s, %(day)s", name=name,
+                                           day=reminder.due_on.isoformat())
+    elif reminder.kind == OVERDUE:
+        kind, title = "deadline_overdue", gettext("Overdue: %(name)s, due %(day)s", name=name,
+                                                  day=reminder.due_on.isoformat())
+    else:
+        kind, title = "deadline_near", gettext("Due soon: %(name)s, due %(day)s", name=name,
+                                               day=reminder.due_on.isoformat())
+    users = session.execute(select(AppUser).where(AppUser.id.in_(reminder.recipients))).scalars().all()
+    notify(session, kind, record=record, users=users, title=title, url=url)
+
+
+def deliver_outbox() -> str:
+    """The worker's "outbox" job: send what waits in the outbox (app/notifications/)."""
+    from app.core.clock import now as wall_clock
+    from app.core.database import write_transactions
+    from app.extensions import db
+    from app.notifications import deliver_outbox as deliver
+
+    with write_transactions():
+        report = deliver(db.session, wall_clock())
+        db.session.commit()
+    return f"sent {report.sent}, failed {report.failed}, still due {report.remaining}"
