@@ -17,7 +17,7 @@ from app.security.models import AppUser
 from seed.data import DEMO_USERS, EXTRA_DEMO_USERS, STAFF_USERS
 from tests.conftest import make_app
 from tests.isolated import database
-from tests.support import county_today
+from tests.support import county_now, county_today
 from tests.test_migrations import empty_database  # noqa: F401 — the fixture
 
 STRONG_KEY = "k3y-for-the-doctor-test-" + "x" * 24
@@ -133,9 +133,11 @@ def test_the_doctor_passes_a_production_installation(database_uri, tmp_path, mon
         s.execute(update(AppUser).where(AppUser.username.in_(DEMO_LOGINS)).values(active=False))
         year = county_today().year + 1
         if not next_year_known():
-            from app.deadlines.models import HolidayOverride
+            from app.deadlines.models import HolidayOverride, HolidayYear
 
+            # Entered and confirmed complete by the administrator (the holiday page's button).
             s.add(HolidayOverride(day=date(year, 1, 1), is_workday=False, name="元旦"))
+            s.add(HolidayYear(year=year, confirmed_at=county_now()))
         s.commit()
     backup = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "nightly.tar.gz")])
     assert backup.exit_code == 0, backup.output
