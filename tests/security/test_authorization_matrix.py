@@ -137,6 +137,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "AppAuthDBView": {"public": "login/logout"},
     "AuthApi": {"public": "POST /api/v1/auth/login"},
     "OpenApiView": {"page": ("/api/v1/_openapi", EVERYONE)},
+    # --- notifications (issue 18): everyone has their own list; the outbox is the administrator's
+    "NotificationView": {"page": ("/notifications/", EVERYONE)},
+    "OutboxView": {"page": ("/notifications/admin/outbox", ADMIN_ONLY)},
     # --- the REST API -------------------------------------------------------------------------------
     "CaseApi": {"api_list": EVERYONE, "api_show": EVERYONE, "api_add": roles(A, C),
                 "api_step": roles(A, C, H, L)},
