@@ -218,7 +218,27 @@ def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
         Scenario("county: home / work queue", "county_manager", "/", None, []),
     ]
     out += report_scenarios(ctx)
+    out += notification_scenarios(ctx)
     return out
+
+
+def notification_scenarios(ctx: dict[str, Any]) -> list[Scenario]:
+    """The notification list and the bell's number (issue 18), as the user with the most
+    notifications (seed.bulk.HEAVY_USER, a fifth of them)."""
+    u = {"u": ctx["heavy_user_id"]}
+    page = ("SELECT * FROM notification WHERE user_id = :u{} ORDER BY created_at DESC, id DESC LIMIT 50")
+    return [
+        Scenario("township: notification list", "handler", "/notifications/", None, [
+            ("SELECT count(*) FROM notification WHERE user_id = :u", u), (page.format(""), u)]),
+        Scenario("township: notification list, unread", "handler", "/notifications/?state=unread", None, [
+            ("SELECT count(*) FROM notification WHERE user_id = :u AND read_at IS NULL", u),
+            (page.format(" AND read_at IS NULL"), u)]),
+        Scenario("township: notification list, page 20", "handler", "/notifications/?page=19", None, [
+            ("SELECT count(*) FROM notification WHERE user_id = :u", u),
+            (page.format("") + " OFFSET 950", u)]),
+        Scenario("township: navbar count", "handler", "/notifications/count", None, [
+            ("SELECT count(*) FROM notification WHERE user_id = :u AND read_at IS NULL", u)]),
+    ]
 
 
 # The case figures of the rates report in one pass: the raw SQL floor of its aggregate (one
@@ -326,6 +346,7 @@ def prepare(db: str, scale: int, env: dict[str, str]) -> None:
     if count >= scale:
         print(f"database has {count:,} cases (>= {scale:,}); reusing it")
         flask(env, "xf", "init", "--no-demo")
+        prepare_notifications(scale // 10, env)
         return
     if count:
         print(f"database has {count:,} cases; adding {scale - count:,}")
@@ -337,6 +358,25 @@ def prepare(db: str, scale: int, env: dict[str, str]) -> None:
         started = time.perf_counter()
         flask(env, "seed", "bulk", "--cases", str(missing))
         print(f"seeded {missing:,} cases in {time.perf_counter() - started:.0f} s")
+    prepare_notifications(scale // 10, env)
+
+
+def prepare_notifications(wanted: int, env: dict[str, str]) -> None:
+    """A tenth as many notifications as cases (100,000 beside 1,000,000 cases)."""
+    from sqlalchemy import inspect, text
+
+    engine = engine_for(env)
+    try:
+        have = 0
+        if inspect(engine).has_table("notification"):
+            with engine.connect() as conn:
+                have = conn.execute(text("SELECT count(*) FROM notification")).scalar() or 0
+    finally:
+        engine.dispose()
+    if have < wanted:
+        started = time.perf_counter()
+        flask(env, "seed", "notifications", "--count", str(wanted - have))
+        print(f"seeded {wanted - have:,} notifications in {time.perf_counter() - started:.0f} s")
 
 
 def engine_for(env: dict[str, str]):
@@ -371,8 +411,10 @@ def context(env: dict[str, str]) -> dict[str, Any]:
             "SELECT c.id, c.number, p.id_number, p.phone FROM petition_case c JOIN petitioner p ON p.case_id = c.id "
             "WHERE c.township_id = :t AND p.id_number IS NOT NULL AND p.phone IS NOT NULL "
             "ORDER BY c.id DESC LIMIT 1 OFFSET 5000"), {"t": town}).one()
+        heavy = conn.execute(text("SELECT id FROM ab_user WHERE username = 'handler'")).scalar()
     engine.dispose()
-    return {"township_id": town, "case_id": row[0], "number": row[1], "id_number": row[2], "phone": row[3]}
+    return {"township_id": town, "case_id": row[0], "number": row[1], "id_number": row[2], "phone": row[3],
+            "heavy_user_id": heavy}
 
 
 def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:

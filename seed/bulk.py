@@ -447,3 +447,61 @@ def _load_postgres(rows: Iterator[tuple[tuple, list[tuple]]], count: int,
     finally:
         raw.close()
 
+
+
+# The user who gets the most notifications in the benchmark database: the bell and the list are
+# measured as that user (a township handler: every case of the township assigned to them).
+HEAVY_USER = "handler"
+HEAVY_SHARE = 0.2
+
+
+def generate_notifications(count: int, seed: int = 7) -> dict[str, Any]:
+    """Add `count` notifications about cases each recipient may open: a fifth to HEAVY_USER, the
+    rest spread over every active user; about 70 % already read, newest in the last 90 days."""
+    from sqlalchemy import insert
+
+    from app.notifications.models import Notification, NotificationKind
+    from app.security.models import AppUser
+
+    started = time.perf_counter()
+    session = db.session
+    rng = random.Random(seed)
+    users = session.execute(select(AppUser).where(AppUser.active.is_(True)).order_by(AppUser.id)).unique().scalars().all()
+    if not users:
+        raise RuntimeError("load the demo county first (flask seed demo)")
+    from app.core.scoping import scope_clause, scope_for_user
+
+    samples: dict[int, list[tuple[int, str]]] = {}
+
+    def cases_for(user: Any) -> list[tuple[int, str]]:
+        """Recent cases the user may open (their scope, as the list will check it)."""
+        if user.id not in samples:
+            scope = scope_for_user(user)
+            samples[user.id] = [] if scope.is_empty else session.execute(
+                select(Case.id, Case.number).where(scope_clause(Case, scope))
+                .order_by(Case.id.desc()).limit(2000)).all()
+        return samples[user.id]
+
+    heavy = next((u for u in users if u.username == HEAVY_USER), users[0])
+    kinds = NotificationKind.codes()
+    now = clock.now()
+    rows: list[dict[str, Any]] = []
+    for _ in range(count):
+        user = heavy if rng.random() < HEAVY_SHARE else users[rng.randrange(len(users))]
+        pool = cases_for(user)
+        if not pool:
+            continue
+        case_id, number = pool[rng.randrange(len(pool))]
+        created = now - timedelta(seconds=rng.randrange(90 * 86400))
+        rows.append({
+            "user_id": user.id, "kind": kinds[rng.randrange(len(kinds))], "title": f"{number} 等待 本单位 签收",
+            "url": f"/cases/show/{case_id}", "record_type": "Case", "record_id": case_id, "created_at": created,
+            "read_at": created + timedelta(hours=2) if rng.random() < 0.7 else None,
+        })
+        if len(rows) >= BATCH:
+            session.execute(insert(Notification), rows)
+            rows.clear()
+    if rows:
+        session.execute(insert(Notification), rows)
+    session.commit()
+    return {"notifications": count, "seconds": round(time.perf_counter() - started, 1)}

@@ -43,3 +43,14 @@ def bulk(count: int, years: float) -> None:
 
     result = generate(count, years=years, progress=progress)
     click.echo(f"\n{result['cases']:,} cases in {result['seconds']} s (indexes {result['index_seconds']} s)")
+
+
+@seed.command("notifications")
+@click.option("--count", type=int, required=True, help="How many notifications to add.")
+@with_appcontext
+def notifications(count: int) -> None:
+    """Add COUNT notifications about existing cases (benchmarks of the bell and the list)."""
+    from seed.bulk import generate_notifications
+
+    result = generate_notifications(count)
+    click.echo(f"{result['notifications']:,} notifications in {result['seconds']} s")

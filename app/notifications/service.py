@@ -31,19 +31,35 @@ BACKOFF = timedelta(minutes=1)  # then 2, 4, 8, 16 minutes
 def may_open(session: Session, user: Any, record_type: str | None, record_id: int | None) -> bool:
     """Can `user` open the record (their scope, 检举控告 exclusion included)? A record type
     without a scope is the recipient's own (an import job they started)."""
-    if record_type is None or record_id is None:
-        return True
-    model = _model(record_type)
-    if model is None:
-        return False
-    if getattr(model, "__scope__", None) is None:
-        return True
-    scope = scope_for_user(user)
-    if scope.is_empty:
-        return False
-    return session.execute(
-        select(model.id).where(model.id == record_id, scope_clause(model, scope)).limit(1)
-    ).first() is not None
+    return (record_type, record_id) in openable(session, user, [(record_type, record_id)])
+
+
+def openable(session: Session, user: Any, refs: Iterable[tuple[str | None, int | None]]) -> set[tuple[str | None, int | None]]:
+    """Which of the records `refs` (model class name, id) `user` can open: one statement per
+    model, whatever the number of records (a page of notifications is checked at once)."""
+    wanted: dict[str, set[int]] = {}
+    found: set[tuple[str | None, int | None]] = set()
+    for record_type, record_id in refs:
+        if record_type is None or record_id is None:
+            found.add((record_type, record_id))
+        else:
+            wanted.setdefault(record_type, set()).add(record_id)
+    scope = None
+    for record_type, ids in wanted.items():
+        model = _model(record_type)
+        if model is None:
+            continue
+        if getattr(model, "__scope__", None) is None:
+            found.update((record_type, i) for i in ids)
+            continue
+        scope = scope or scope_for_user(user)
+        if scope.is_empty:
+            continue
+        allowed = session.execute(
+            select(model.id).where(model.id.in_(sorted(ids)), scope_clause(model, scope))
+        ).scalars()
+        found.update((record_type, i) for i in allowed)
+    return found
 
 
 def _model(name: str) -> Any:
@@ -214,8 +230,9 @@ def visible_notifications(session: Session, user: Any, *, unread: bool | None = 
         query.order_by(Notification.created_at.desc(), Notification.id.desc()).offset(page * size).limit(size)
     ).scalars().all()
     shown = []
+    allowed = openable(session, user, [(row.record_type, row.record_id) for row in rows])
     for row in rows:
-        if may_open(session, user, row.record_type, row.record_id):
+        if (row.record_type, row.record_id) in allowed:
             shown.append(row)
         elif row.read_at is None:
             row.read_at = now or clock.now()
@@ -234,5 +251,5 @@ def mark_read(session: Session, user_id: int, ids: Iterable[int] | None = None, 
     return count
 
 
-__all__ = ["DeliveryReport", "deliver_outbox", "enqueue", "mark_read", "may_open", "notify",
+__all__ = ["DeliveryReport", "deliver_outbox", "enqueue", "mark_read", "may_open", "notify", "openable",
            "unread_count", "visible_notifications"]

@@ -4,7 +4,9 @@ templates."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from types import SimpleNamespace
+
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
@@ -41,6 +43,18 @@ def _safe_url(url: str | None) -> str:
     return url if url and url.startswith("/") and not url.startswith("//") else url_for("NotificationView.index")
 
 
+def pager_window(page: int, pages: int, around: int = 3) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last and a few around the current one,
+    None where pages are left out (a user with thousands of notifications gets ~10 links)."""
+    shown = sorted({0, pages - 1, *range(max(0, page - around), min(pages, page + around + 1))})
+    out: list[int | None] = []
+    for number in shown:
+        if out and out[-1] is not None and number > out[-1] + 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
 def unread_for_navbar() -> int:
     """The bell's number for the signed-in user (0 when the database cannot answer: an error
     page must still render)."""
@@ -74,12 +88,26 @@ class NotificationView(BaseView):
         unread = {"unread": True, "read": False}.get(state)
         rows, total = visible_notifications(db.session, user, unread=unread, kind=kind or None,
                                             page=page, size=PAGE_SIZE)
+        # What the page shows, read before the commit (which would expire every row and reload
+        # each one on the template's first look at it).
+        rows = [SimpleNamespace(id=r.id, created_at=r.created_at, kind=r.kind, title=r.title, read_at=r.read_at)
+                for r in rows]
         db.session.commit()  # notifications no longer visible were marked read
         return self.render_template(
             "xf/notifications/list.html", rows=rows, total=total, state=state, kind=kind, page=page,
-            pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE), kinds=NotificationKind.choices(),
+            pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE), window=pager_window(page, max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)), kinds=NotificationKind.choices(),
             kind_label=NotificationKind.label_of, title=gettext("Notifications"),
         )
+
+    @expose("/count")
+    def count(self):
+        """The bell's number as JSON: the navbar refreshes it when the user comes back to the tab."""
+        user = _user()
+        if user is None:
+            return jsonify(unread=0), 401
+        response = jsonify(unread=unread_for_navbar())
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @expose("/open/<int:pk>", methods=["POST", "GET"])
     def open(self, pk: int):

@@ -103,3 +103,30 @@
     return original(text);
   };
 })();
+
+// The bell's number, refreshed when the user comes back to the tab (a case assigned meanwhile
+// shows without reloading the page).
+(function () {
+  "use strict";
+  var bell = document.getElementById("xf-bell");
+  if (!bell || !window.fetch) { return; }
+  function show(n) {
+    var badge = document.getElementById("xf-bell-count");
+    if (!n) { if (badge) { badge.remove(); } return; }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge badge-overdue";
+      badge.id = "xf-bell-count";
+      bell.appendChild(document.createTextNode(" "));
+      bell.appendChild(badge);
+    }
+    badge.textContent = n < 100 ? String(n) : "99+";
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible") { return; }
+    fetch(bell.dataset.countUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) { show(data.unread); } })
+      .catch(function () { /* offline: keep the number shown */ });
+  });
+})();
