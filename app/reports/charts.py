@@ -1,4 +1,4 @@
-"""The dashboard's charts: 信访量 per month, per category, township and rating (definitions in definitions.py)."""
+"""The dashboard's charts: 信访量 per month, and per category, township and rating."""
 
 from __future__ import annotations
 

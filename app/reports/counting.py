@@ -1,6 +1,6 @@
-"""Counting the figures: one SQL aggregate per family (cases, mediation, ledger, orders, accountability).
+"""Counting the figures: one SQL aggregate per family, grouped by (period, township, unit).
 
-Each family is counted in ONE aggregate over the records of the periods, grouped by (period,
+Each family (cases, mediation, ledger, orders, accountability) is counted in ONE aggregate over the records of the periods, grouped by (period,
 township, unit). Every figure is a ratio of two counts (or a count), and counts add up, so the
 per-township, per-unit and total rows (app/reports/tables.py) are sums of those few hundred
 groups — the database reads the periods' rows once, whatever the number of rows or figures.

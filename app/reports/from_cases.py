@@ -1,4 +1,4 @@
-"""The case figures counted from the cases themselves (petition_case), grouped by (period, township, unit)."""
+"""The case figures counted from the cases themselves, grouped by (period, township, unit)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Report periods and filters: the days a report covers, and the stretches of time it is counted in."""
+"""Report periods and filters: the days a report covers, and the stretches it is counted in."""
 
 from __future__ import annotations
 

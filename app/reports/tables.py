@@ -1,4 +1,4 @@
-"""Figure tables: the counted groups added up per township, per unit and in total, this period and the previous."""
+"""Figure tables: the counted groups added up per township, per unit and in total."""
 
 from __future__ import annotations
 

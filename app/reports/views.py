@@ -1,9 +1,9 @@
 """Report pages: the rates report, the 督查督办 report, bulletins (周报, 通报) and the dashboard data.
 
 Custom pages (`BaseView`): every query is scoped to the user (`current_scope()`), every figure
-comes from `app/reports/figures.py` with its definition shown as a tooltip and a footnote, and
-every table exports to .xlsx / .csv (POST, the page's filters, logged in the audit log) with
-exactly the rows the page shows.
+comes from `app/reports/figures.py` with its definition (definitions.py) shown as a tooltip and a
+footnote, and every table exports to .xlsx / .csv (POST, the page's filters, logged in the audit
+log) with exactly the rows the page shows.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reading the roll-up tables: the case figures of whole months, the dashboard's volumes, the status cards.
+"""Reading the roll-up tables: whole months' case figures, the dashboard's volumes, status cards.
 
 What is not stored is counted from the cases here (see app/reports/rollup/__init__.py): what
 depends on the moment (a deadline passing), the odd days of a period, and what the scope holds

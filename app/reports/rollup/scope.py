@@ -1,4 +1,4 @@
-"""Which rows of a roll-up table a user's scope covers, built from the `Scope` and Case's `ScopeSpec`.
+"""Which rows of a roll-up table a user's scope covers: from the `Scope` and Case's `ScopeSpec`.
 
 The tables keep, of what a scope looks at, a case's township, responsible unit and reported-on
 unit. `scope_clause` (app/core/scoping.py) builds the condition over the table's columns from
