@@ -95,11 +95,8 @@ def count_mediation(filters: ReportFilters, compare: bool = False) -> Groups:
 
     def build() -> Any:
         key, in_periods = period_key(MediationRecord.concluded_on, periods, dates=True)
-        conditions = [in_periods, scope]
-        if filters.township_id:
-            conditions.append(MediationRecord.township_id == filters.township_id)
-        if filters.unit_id:
-            conditions.append(MediationRecord.org_unit_id == filters.unit_id)
+        conditions = [in_periods, scope,
+                      *filters.narrowed(MediationRecord.township_id, MediationRecord.org_unit_id)]
         return (
             select(
                 key, MediationRecord.township_id, MediationRecord.org_unit_id,
@@ -128,11 +125,7 @@ def count_ledger(filters: ReportFilters, compare: bool = False) -> Groups:
     scope = scope_clause(LedgerEntry, filters.resolved_scope())
 
     def build() -> Any:
-        conditions = [scope]
-        if filters.township_id:
-            conditions.append(LedgerEntry.township_id == filters.township_id)
-        if filters.unit_id:
-            conditions.append(LedgerEntry.responsible_unit_id == filters.unit_id)
+        conditions = [scope, *filters.narrowed(LedgerEntry.township_id, LedgerEntry.responsible_unit_id)]
         columns = []
         for period in periods.values():
             standing = and_(LedgerEntry.found_on <= period.end,
@@ -183,12 +176,8 @@ def order_conditions(filters: ReportFilters, scope: ColumnElement | None = None)
     """Scope, township and unit of supervision orders (the period is the caller's)."""
     from app.supervision.models import SupervisionOrder
 
-    conditions = [scope_clause(SupervisionOrder, filters.resolved_scope()) if scope is None else scope]
-    if filters.township_id:
-        conditions.append(_order_township() == filters.township_id)
-    if filters.unit_id:
-        conditions.append(SupervisionOrder.unit_id == filters.unit_id)
-    return conditions
+    return [scope_clause(SupervisionOrder, filters.resolved_scope()) if scope is None else scope,
+            *filters.narrowed(_order_township(), SupervisionOrder.unit_id)]
 
 
 def count_orders(filters: ReportFilters, compare: bool = False) -> Groups:
@@ -229,12 +218,8 @@ def accountability_conditions(filters: ReportFilters, scope: ColumnElement | Non
     """Scope, township and unit of accountability records (the period is the caller's)."""
     from app.supervision.models import AccountabilityRecord
 
-    conditions = [scope_clause(AccountabilityRecord, filters.resolved_scope()) if scope is None else scope]
-    if filters.township_id:
-        conditions.append(AccountabilityRecord.township_id == filters.township_id)
-    if filters.unit_id:
-        conditions.append(AccountabilityRecord.unit_id == filters.unit_id)
-    return conditions
+    return [scope_clause(AccountabilityRecord, filters.resolved_scope()) if scope is None else scope,
+            *filters.narrowed(AccountabilityRecord.township_id, AccountabilityRecord.unit_id)]
 
 
 def count_accountability(filters: ReportFilters, compare: bool = False) -> Groups:

@@ -27,14 +27,8 @@ def sum_of(condition: ColumnElement) -> Any:
 
 def case_conditions(filters: ReportFilters) -> list[ColumnElement]:
     """Which cases a figure counts, the period aside: not merged away nor voided, in scope, the filters."""
-    conditions = [Case.counted, scope_clause(Case, filters.resolved_scope())]
-    if filters.township_id:
-        conditions.append(Case.township_id == filters.township_id)
-    if filters.unit_id:
-        conditions.append(Case.responsible_unit_id == filters.unit_id)
-    if filters.category:
-        conditions.append(Case.category == filters.category)
-    return conditions
+    return [Case.counted, scope_clause(Case, filters.resolved_scope()),
+            *filters.narrowed(Case.township_id, Case.responsible_unit_id, Case.category)]
 
 
 def add_groups(into: Groups, more: Groups) -> Groups:

@@ -98,6 +98,17 @@ class ReportFilters:
         (app/core/statements.py)."""
         return self.township_id, self.unit_id, self.category
 
+    def narrowed(self, township: Any, unit: Any, category: Any = None) -> list[ColumnElement]:
+        """The township, unit and category filters as conditions over the records' own columns
+        (no `category` column: the category filter does not apply to them)."""
+        conditions: list[ColumnElement] = []
+        if self.township_id:
+            conditions.append(township == self.township_id)
+        if self.unit_id:
+            conditions.append(unit == self.unit_id)
+        if self.category and category is not None:
+            conditions.append(category == self.category)
+        return conditions
 
 
 def report_periods(filters: ReportFilters, compare: bool) -> dict[str, ReportPeriod]:

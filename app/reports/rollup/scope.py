@@ -77,14 +77,7 @@ def table_conditions(filters: Any, scope_condition: ColumnElement, table: Table 
                      ) -> list[ColumnElement]:
     """The scope and the report's township, unit and category over a roll-up table."""
     t = table.c
-    conditions = [scope_condition]
-    if filters.township_id:
-        conditions.append(t.township_id == filters.township_id)
-    if filters.unit_id:
-        conditions.append(t.unit_id == filters.unit_id)
-    if filters.category:
-        conditions.append(t.category == filters.category)
-    return conditions
+    return [scope_condition, *filters.narrowed(t.township_id, t.unit_id, t.category)]
 
 
 @dataclass(frozen=True)
