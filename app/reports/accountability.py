@@ -23,6 +23,7 @@ from app.cases.references import shown_case_numbers
 from app.core.scoping import current_scope, scope_clause
 from app.org.models import OrgUnit
 from app.reports import figures as F
+from app.reports.counting import accountability_conditions
 from app.reports.figures import ReportFilters
 from app.supervision.models import AccountabilityCase, AccountabilityKind, AccountabilityRecord
 
@@ -46,7 +47,7 @@ class RecordFilters:
     def conditions(self) -> list[ColumnElement]:
         low, high = self.report.period.bounds
         conditions = [AccountabilityRecord.decided_on >= low.date(), AccountabilityRecord.decided_on < high.date(),
-                      *F.accountability_conditions(self.report)]
+                      *accountability_conditions(self.report)]
         if self.kind:
             conditions.append(AccountabilityRecord.kind == self.kind)
         return conditions

@@ -17,7 +17,7 @@ from app.cases.models import Category
 from app.core.clock import now as wall_clock
 from app.core.scoping import current_scope
 from app.org.choices import org_choices
-from app.reports.figures import Period, ReportFilters
+from app.reports.periods import ReportFilters, ReportPeriod
 
 PARAMS = ("start", "end", "township", "unit", "category")
 
@@ -51,14 +51,14 @@ def _int(text: str) -> int | None:
         return None
 
 
-def default_period(today: date | None = None) -> Period:
+def default_period(today: date | None = None) -> ReportPeriod:
     """This calendar year so far (to its end): what a manager opens a report for."""
     today = today or wall_clock().date()
-    return Period.year(today.year)
+    return ReportPeriod.year(today.year)
 
 
 def read_filters(args: Any, period_required: bool = True,
-                 default: Period | None = None) -> tuple[ReportFilters, Period | None, FilterForm]:
+                 default: ReportPeriod | None = None) -> tuple[ReportFilters, ReportPeriod | None, FilterForm]:
     """Parse the filter arguments. Returns (filters, period, form).
 
     With `period_required=False` an empty start and end mean "any time": `period` is None (the
@@ -69,7 +69,7 @@ def read_filters(args: Any, period_required: bool = True,
     values = {name: (args.get(name) or "").strip() for name in PARAMS}
     form = FilterForm(values, townships=list(org_choices("township", scope)), units=list(org_choices("responsible", scope)),
                       categories=Category.choices())
-    period: Period | None = None
+    period: ReportPeriod | None = None
     start, end = _date(values["start"]) if values["start"] else None, _date(values["end"]) if values["end"] else None
     if values["start"] and start is None:
         form.errors["start"] = gettext("Enter a date like 2026-01-31.")
@@ -77,11 +77,11 @@ def read_filters(args: Any, period_required: bool = True,
         form.errors["end"] = gettext("Enter a date like 2026-01-31.")
     fallback = default or default_period()
     if start and end:
-        period = Period(start, end)
+        period = ReportPeriod(start, end)
     elif start:  # from a day until today
-        period = Period(start, max(start, wall_clock().date()))
+        period = ReportPeriod(start, max(start, wall_clock().date()))
     elif end:  # the year of the end date, up to it
-        period = Period(date(end.year, 1, 1), end)
+        period = ReportPeriod(date(end.year, 1, 1), end)
     if period is not None and period.end < period.start:
         form.errors["end"] = gettext("The end date must not be before the start date.")
         period = None

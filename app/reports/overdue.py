@@ -28,7 +28,7 @@ from app.core.calendar import Urgency
 from app.core.scoping import Scope, current_scope
 from app.deadlines.policy import DeadlinePolicy
 from app.org.models import OrgUnit
-from app.reports.figures import Period
+from app.reports.periods import ReportPeriod
 
 DEADLINE_STATUSES = list(flags.DEADLINE_STATUSES)
 
@@ -50,7 +50,7 @@ class WatchFilters:
     """The supervision report's filters; the period (of receipt) is optional."""
 
     scope: Scope
-    period: Period | None = None
+    period: ReportPeriod | None = None
     township_id: int | None = None
     unit_id: int | None = None
     category: str | None = None
@@ -196,10 +196,11 @@ ESCALATION_LEVELS = {"urge": 1, "supervise": 2, "listed": 2, "talk": 3}
 
 
 def _orders_where(filters: WatchFilters) -> list[ColumnElement]:
-    from app.reports.figures import ReportFilters, order_conditions
+    from app.reports.counting import order_conditions
+    from app.reports.periods import ReportFilters
     from app.supervision.models import OrderStatus, SupervisionOrder
 
-    report = ReportFilters(filters.period or Period(datetime.min.date(), datetime.max.date()),
+    report = ReportFilters(filters.period or ReportPeriod(datetime.min.date(), datetime.max.date()),
                            township_id=filters.township_id, unit_id=filters.unit_id, scope=filters.scope)
     conditions = [SupervisionOrder.status.in_((OrderStatus.ISSUED.value, OrderStatus.ANSWERED.value)),
                   *order_conditions(report)]

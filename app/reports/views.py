@@ -1,9 +1,9 @@
 """Report pages: the rates report, the 督查督办 report, bulletins (周报, 通报) and the dashboard data.
 
 Custom pages (`BaseView`): every query is scoped to the user (`current_scope()`), every figure
-comes from `app/reports/figures.py` with its definition shown as a tooltip and a footnote, and
-every table exports to .xlsx / .csv (POST, the page's filters, logged in the audit log) with
-exactly the rows the page shows.
+comes from `app/reports/figures.py` with its definition (definitions.py) shown as a tooltip and a
+footnote, and every table exports to .xlsx / .csv (POST, the page's filters, logged in the audit
+log) with exactly the rows the page shows.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from app.org.choices import org_choices
 from app.org.models import OrgUnit
 from app.reports import accountability, overdue
 from app.reports import figures as F
-from app.reports.figures import FigureDef, Period, ReportFilters
+from app.reports.figures import FigureDef, ReportFilters, ReportPeriod
 from app.reports.filtering import FilterForm, read_filters
+from app.reports.periods import add_months
 from app.security.access import may
 from app.supervision.models import AccountabilityKind
 
@@ -353,14 +354,14 @@ TOWNSHIP_COLUMNS = (F.VOLUME, F.DUE_REPLY_RATE, F.DUE_CLOSURE_RATE, F.ON_TIME_RE
 RANKED_BY = (F.DUE_CLOSURE_RATE, F.DUE_REPLY_RATE)
 
 
-def week_of(day: date) -> Period:
+def week_of(day: date) -> ReportPeriod:
     monday = day - timedelta(days=day.weekday())
-    return Period(monday, monday + timedelta(days=6))
+    return ReportPeriod(monday, monday + timedelta(days=6))
 
 
-def bimonthly(year: int, part: int) -> Period:
+def bimonthly(year: int, part: int) -> ReportPeriod:
     start = date(year, 2 * part - 1, 1)
-    return Period(start, F._add_months(start, 2) - timedelta(days=1))
+    return ReportPeriod(start, add_months(start, 2) - timedelta(days=1))
 
 
 def last_bimonthly(today: date) -> tuple[int, int]:
@@ -405,7 +406,7 @@ class BulletinView(ReportView):
         return self.render_template("xf/reports/bulletins.html", title=gettext("Bulletins"), weeks=weeks,
                                     parts=parts)
 
-    def _common(self, period: Period) -> dict[str, Any]:
+    def _common(self, period: ReportPeriod) -> dict[str, Any]:
         scope = current_scope()
         moment, policy = wall_clock(), current_policy()
         filters = ReportFilters(period, scope=scope)
@@ -441,7 +442,7 @@ class BulletinView(ReportView):
         filters: ReportFilters = ctx["filters"]
         this_week = F.figure_table(filters, (F.VOLUME, F.COLLECTIVE_COUNT, F.REPEAT_RATE, F.SKIP_LEVEL_RATE),
                                    compare=True)
-        year_to_date = F.figure_table(ReportFilters(Period(date(week.end.year, 1, 1), week.end), scope=filters.scope),
+        year_to_date = F.figure_table(ReportFilters(ReportPeriod(date(week.end.year, 1, 1), week.end), scope=filters.scope),
                                       BULLETIN_FIGURES)
         iso = week.start.isocalendar()
         return self.render_template(
@@ -451,7 +452,7 @@ class BulletinView(ReportView):
                              start=f"{week.start:%m月%d日}", end=f"{week.end:%m月%d日}"),
             period=week, week_figures=this_week, week_codes=(F.VOLUME, F.COLLECTIVE_COUNT, F.REPEAT_RATE,
                                                              F.SKIP_LEVEL_RATE),
-            ytd=year_to_date, ytd_codes=BULLETIN_FIGURES, ytd_period=Period(date(week.end.year, 1, 1), week.end),
+            ytd=year_to_date, ytd_codes=BULLETIN_FIGURES, ytd_period=ReportPeriod(date(week.end.year, 1, 1), week.end),
             towns=township_ranking(filters), town_columns=TOWNSHIP_COLUMNS,
             footnotes=[*BULLETIN_FIGURES], total=F.TOTAL, **ctx,
         )
@@ -492,14 +493,14 @@ CARD_FIGURES: tuple[FigureDef, ...] = (F.VOLUME, F.VOLUME_YOY, F.REPLY_RATE, F.D
 def dashboard_data(today: date | None = None) -> dict[str, Any]:
     """The home page's figure cards and charts for the user's scope, this year (JSON)."""
     today = today or wall_clock().date()
-    filters = ReportFilters(Period.year(today.year), scope=current_scope())
+    filters = ReportFilters(ReportPeriod.year(today.year), scope=current_scope())
     table = F.figure_table(filters, CARD_FIGURES)
     cards = [
         {"code": f.code, "label": str(f.label), "text": table.value(F.TOTAL, f.code).text,
          "detail": table.value(F.TOTAL, f.code).detail, "definition": str(f.definition)}
         for f in CARD_FIGURES
     ]
-    month_filters = ReportFilters(Period(today.replace(day=1), today), scope=filters.scope)
+    month_filters = ReportFilters(ReportPeriod(today.replace(day=1), today), scope=filters.scope)
     monthly = F.volume_by_month(month_filters)
     categories = dict(Category.choices())
     volumes = F.volumes_by(filters, (Case.category, Case.township_id, Case.satisfaction))

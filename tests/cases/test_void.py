@@ -20,7 +20,7 @@ from app.cases.workflow_models import CaseEvent
 from app.core.errors import DomainError
 from app.core.scoping import Scope
 from app.reports import figures as F
-from app.reports.figures import Period, ReportFilters
+from app.reports.figures import ReportFilters, ReportPeriod
 from tests.api.support import token
 from tests.cases.workflow_support import (
     edit_registration,
@@ -304,9 +304,9 @@ def test_voided_registrations_are_not_counted_as_received(app, client_as, db_ses
          "replied_at": received + timedelta(days=50), "closed_at": received + timedelta(days=55)},
     ])
     victim = db_session.execute(select(Case.id).where(Case.title == "二〇一五年待作废件")).scalar_one()
-    whole_year = ReportFilters(Period.year(2015), township_id=town, scope=Scope.all())
+    whole_year = ReportFilters(ReportPeriod.year(2015), township_id=town, scope=Scope.all())
     # Odd days, counted from the cases themselves rather than the monthly table.
-    odd_days = ReportFilters(Period(datetime(2015, 3, 2).date(), datetime(2015, 4, 20).date()),
+    odd_days = ReportFilters(ReportPeriod(datetime(2015, 3, 2).date(), datetime(2015, 4, 20).date()),
                              township_id=town, scope=Scope.all())
     moment = datetime(2016, 1, 1)
     with app.app_context():

@@ -35,10 +35,15 @@ def figures(app, township_id: int) -> tuple[int, int, int]:
     """(answered, rated, satisfied) of the township this year, as the reports count them:
     参评率 = rated / answered, 满意率 = satisfied (满意 + 基本满意) / rated."""
     from app.core.scoping import Scope
-    from app.reports.figures import Period, ReportFilters, participation_rate, satisfaction_rate
+    from app.reports.figures import (
+        ReportFilters,
+        ReportPeriod,
+        participation_rate,
+        satisfaction_rate,
+    )
 
     with app.app_context():
-        filters = ReportFilters(Period.year(county_now().year), township_id=township_id, scope=Scope.all())
+        filters = ReportFilters(ReportPeriod.year(county_now().year), township_id=township_id, scope=Scope.all())
         taking_part, content = participation_rate(filters), satisfaction_rate(filters)
     assert taking_part.numerator == content.denominator
     return taking_part.denominator, taking_part.numerator, content.numerator

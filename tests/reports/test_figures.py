@@ -16,12 +16,12 @@ from app.core.scoping import Scope
 from app.ledgers.models import LedgerEntry
 from app.mediation.models import MediationCommittee, MediationRecord
 from app.reports import figures as F
-from app.reports.figures import Period, ReportFilters
+from app.reports.figures import ReportFilters, ReportPeriod
 from tests.reports.support import add_cases, org_id
 
 RECEIVED = datetime(2015, 3, 2, 9, 0)
 NOW = datetime(2016, 6, 1, 12, 0)
-YEAR = Period.year(2015)
+YEAR = ReportPeriod.year(2015)
 
 
 def d(days: int) -> datetime:
@@ -64,7 +64,7 @@ def dataset(db_session):
     return town, other
 
 
-def town_filters(town: int, period: Period = YEAR) -> ReportFilters:
+def town_filters(town: int, period: ReportPeriod = YEAR) -> ReportFilters:
     return ReportFilters(period, township_id=town, scope=Scope.all())
 
 
@@ -129,7 +129,7 @@ def test_previous_period_beside_the_current(app, dataset):
         # 2014's ten cases are open and past due: accepted, nothing answered → 0 / 10.
         assert table.value(F.TOTAL, "reply_rate", "previous").text == "0.0%"
         # a month: the previous period is the month before, not the year before.
-        march = F.figure_table(town_filters(town, Period.month(2015, 3)), (F.VOLUME,), compare=True, now=NOW)
+        march = F.figure_table(town_filters(town, ReportPeriod.month(2015, 3)), (F.VOLUME,), compare=True, now=NOW)
         assert march.value(F.TOTAL, "volume").text == "8"
         assert march.value(F.TOTAL, "volume", "previous").text == "0"
 
@@ -145,7 +145,7 @@ def test_filters_by_category_and_unit(app, dataset, db_session):
 
 def test_empty_period_reads_dash_not_zero_percent(app, dataset):
     town, _ = dataset
-    f = town_filters(town, Period.year(2013))
+    f = town_filters(town, ReportPeriod.year(2013))
     with app.app_context():
         for fn in (F.reply_rate, F.closure_rate, F.satisfaction_rate, F.participation_rate,
                    F.on_time_acceptance_rate, F.on_time_completion_rate, F.first_time_rate,

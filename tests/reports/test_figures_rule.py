@@ -21,14 +21,14 @@ from app.cases.models import Case
 from app.core.scoping import Scope
 from app.ledgers.models import LedgerEntry, LevelChange
 from app.reports import figures as F
-from app.reports.figures import Period, ReportFilters
+from app.reports.figures import ReportFilters, ReportPeriod
 from tests.cases.workflow_support import fresh, ok, register, step, unit
 from tests.reports.support import add_cases, org_id
 from tests.support import county_now
 
 RECEIVED = datetime(2015, 3, 2, 9, 0)
 DUE = RECEIVED + timedelta(days=60)
-YEAR = Period.year(2015)
+YEAR = ReportPeriod.year(2015)
 # Roles that read the rates report, county-level and 城关镇's own: all see 城关镇's cases.
 READERS = ["admin", "county_manager", "county_leader", "county_supervisor", "manager", "leader", "supervisor"]
 
@@ -126,7 +126,7 @@ def test_a_month_not_yet_due_does_not_collapse(app, db_session):
         {"township_id": town, "reply_due_at": DUE, "due_at": DUE, "replied_at": DUE - timedelta(days=1),
          "status": "replied"},
     ])
-    f = ReportFilters(Period.month(2015, 3), township_id=town, scope=Scope.all())
+    f = ReportFilters(ReportPeriod.month(2015, 3), township_id=town, scope=Scope.all())
     with app.app_context():
         assert F.reply_rate(f).detail == "4 / 10"
         assert F.figure(F.DUE_REPLY_RATE, f).detail == "1 / 1"
@@ -173,7 +173,7 @@ def _offered(code: str, case_id: int, client_as):
 
 def _this_year(town: int) -> ReportFilters:
     today = county_now().date()
-    return ReportFilters(Period.year(today.year), township_id=town, scope=Scope.all())
+    return ReportFilters(ReportPeriod.year(today.year), township_id=town, scope=Scope.all())
 
 
 def test_a_late_reply_stays_late_after_an_unsatisfied_follow_up(app, client_as, db_session):
@@ -291,19 +291,19 @@ def test_previous_period_ledger_counts_use_that_days_level(app, db_session):
     db_session.commit()
     codes = ("ledger_level_1", "ledger_level_2", "ledger_level_3")
     with app.app_context():
-        table = F.figure_table(ReportFilters(Period.month(2015, 6), township_id=town, scope=Scope.all()),
+        table = F.figure_table(ReportFilters(ReportPeriod.month(2015, 6), township_id=town, scope=Scope.all()),
                                F.LEDGER_FIGURES, compare=True)
         # 30 June: A on 3, B on 1, C and D on 2.
         assert [table.value(F.TOTAL, c).text for c in codes] == ["1", "2", "1"]
         # The previous period (May, its last day the 31st): the same — B was resolved on 20 May.
         assert [table.value(F.TOTAL, c, "previous").text for c in codes] == ["1", "2", "1"]
-        march = F.figure_table(ReportFilters(Period.month(2015, 3), township_id=town, scope=Scope.all()),
+        march = F.figure_table(ReportFilters(ReportPeriod.month(2015, 3), township_id=town, scope=Scope.all()),
                                F.LEDGER_FIGURES, compare=True)
         # 31 March: A on 2 (raised only in April), B on 3, C on 2, D on 2 (its level today).
         assert [march.value(F.TOTAL, c).text for c in codes] == ["0", "3", "1"]
         # 28 February, the same levels.
         assert [march.value(F.TOTAL, c, "previous").text for c in codes] == ["0", "3", "1"]
-        may = F.figure_table(ReportFilters(Period.month(2015, 5), township_id=town, scope=Scope.all()),
+        may = F.figure_table(ReportFilters(ReportPeriod.month(2015, 5), township_id=town, scope=Scope.all()),
                                F.LEDGER_FIGURES, compare=True)
         # 31 May: A 3, B 1, C 2, D 2; 30 April (previous): A 3, B 3, C 2, D 2.
         assert [may.value(F.TOTAL, c).text for c in codes] == ["1", "2", "1"]

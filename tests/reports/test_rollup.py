@@ -1,4 +1,4 @@
-"""The monthly case figures (app/reports/rollup.py) give exactly what counting the cases gives.
+"""The monthly case figures (app/reports/rollup/) give exactly what counting the cases gives.
 
 A few hundred random cases in 2014–2016 (every status, deadline, rating and place), changed
 afterwards through the ORM, plain SQL and deletes — the database's triggers must follow every
@@ -17,16 +17,17 @@ from sqlalchemy import delete, func, select, update
 from app.cases.models import Case, CaseStatus, Satisfaction
 from app.cases.workflow_models import JointReview, JointReviewUnit
 from app.core.scoping import Scope, scope_clause
+from app.reports import counting, from_cases, rollup
 from app.reports import figures as F
-from app.reports import rollup
-from app.reports.figures import Period, ReportFilters
+from app.reports.figures import ReportFilters, ReportPeriod
+from app.reports.periods import report_periods
 from tests.reports.support import add_cases, org_id
 
 PERIODS = [
-    (Period.year(2015), True),
-    (Period(date(2015, 2, 10), date(2015, 7, 20)), True),  # odd days at both ends
-    (Period.month(2015, 3), False),
-    (Period(date(2015, 3, 5), date(2015, 3, 20)), False),  # no whole month at all
+    (ReportPeriod.year(2015), True),
+    (ReportPeriod(date(2015, 2, 10), date(2015, 7, 20)), True),  # odd days at both ends
+    (ReportPeriod.month(2015, 3), False),
+    (ReportPeriod(date(2015, 3, 5), date(2015, 3, 20)), False),  # no whole month at all
 ]
 MOMENTS = [datetime(2016, 6, 1, 12, 0), datetime(2015, 4, 15, 10, 0), datetime(2015, 8, 3, 8, 0)]
 
@@ -99,10 +100,10 @@ def random_county(app, db_session):
     return towns, units
 
 
-def live(filters: ReportFilters, compare: bool, moment: datetime) -> F.Groups:
-    periods = F._case_periods(filters, compare)
-    groups = F.count_cases_live(filters, list(F.CASE_FIGURES), [(k, *p.bounds) for k, p in periods.items()], moment)
-    F._year_on_year(groups, list(F.CASE_FIGURES))
+def live(filters: ReportFilters, compare: bool, moment: datetime) -> from_cases.Groups:
+    periods = report_periods(filters, compare)
+    groups = from_cases.count_cases_live(filters, list(F.CASE_FIGURES), [(k, *p.bounds) for k, p in periods.items()], moment)
+    counting.year_on_year(groups, list(F.CASE_FIGURES))
     return groups
 
 
@@ -134,11 +135,11 @@ def test_every_case_figure_equals_a_count_of_the_cases(app, random_county):
                         served = rollup.count_cases(filters, list(F.CASE_FIGURES), {"current": period}, MOMENTS[0])
                         assert served is not None, name
                         # … and for the handler, together with the co-unit cases it does not hold.
-                        plan = rollup._plan(filters)
+                        plan = rollup.plan(filters)
                         assert (plan.remainder is not None) == (name == "department handler"), name
                     for moment in MOMENTS:
                         expected = live(filters, compare, moment)
-                        got = F.count_cases(filters, F.CASE_FIGURES, compare, moment)
+                        got = counting.count_cases(filters, F.CASE_FIGURES, compare, moment)
                         assert got == expected, (name, period, extra, moment)
                         compared += 1
         assert compared == 4 * 4 * 4 * 3
@@ -152,7 +153,7 @@ def test_chart_counts_equal_a_count_of_the_cases(app, random_county):
         for name, scope in scopes(towns, units).items():
             for period, _ in PERIODS:
                 filters = ReportFilters(period, scope=scope)
-                conditions = F._case_conditions(filters, period)
+                conditions = from_cases.received_in(filters, period)
                 for column in (Case.category, Case.township_id, Case.satisfaction):
                     expected = dict(db.session.execute(select(column, func.count()).where(*conditions).group_by(column)).all())
                     assert dict(F.volume_by(filters, column)) == expected, (name, period, column.key)
@@ -162,13 +163,13 @@ def test_chart_counts_equal_a_count_of_the_cases(app, random_county):
                 expected = dict(db.session.execute(
                     select(Case.status, func.count()).where(scope_clause(Case, scope)).group_by(Case.status)).all())
                 assert served == expected, name
-                months = F.volume_by_month(ReportFilters(Period(date(2015, 12, 1), date(2015, 12, 31)), scope=scope))
+                months = F.volume_by_month(ReportFilters(ReportPeriod(date(2015, 12, 1), date(2015, 12, 31)), scope=scope))
                 assert len(months) == 12
                 for start, count in months:
-                    month = Period.month(start.year, start.month)
+                    month = ReportPeriod.month(start.year, start.month)
                     low, high = month.bounds
                     expected = db.session.execute(select(func.count()).where(
-                        *F._case_conditions(ReportFilters(month, scope=scope), month))).scalar()
+                        *from_cases.received_in(ReportFilters(month, scope=scope), month))).scalar()
                     assert count == expected, (name, start)
 
 
@@ -176,11 +177,11 @@ def test_lost_triggers_are_noticed_and_put_back(app, random_county):
     """A SQLite table rebuild (batch migration) drops triggers: the reports then count the cases,
     and the next migration run reinstalls the triggers and recounts the table."""
     towns, _ = random_county
-    filters = ReportFilters(Period.year(2015), scope=Scope.all())
+    filters = ReportFilters(ReportPeriod.year(2015), scope=Scope.all())
     with app.app_context():
         from app.extensions import db
 
-        before = F.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0])
+        before = counting.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0])
         rollup.drop_case_rollup_triggers(db.session.connection())
         db.session.commit()
     with app.app_context():
@@ -190,13 +191,13 @@ def test_lost_triggers_are_noticed_and_put_back(app, random_county):
         db.session.execute(update(Case).where(Case.received_at < datetime(2015, 7, 1),
                                               Case.received_at >= datetime(2015, 1, 1)).values(is_repeat=True))
         db.session.commit()
-        unserved = F.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0])
+        unserved = counting.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0])
         assert unserved != before  # the change counts at once, from the cases
         assert rollup.ensure_case_rollup(db.session.connection()) is True
         db.session.commit()
         assert rollup.is_ready()
         assert rollup.check(db.session.connection()) == []
-        assert F.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0]) == unserved
+        assert counting.count_cases(filters, F.CASE_FIGURES, True, MOMENTS[0]) == unserved
         assert rollup.ensure_case_rollup(db.session.connection()) is False  # nothing to do the second time
 
 
@@ -224,21 +225,21 @@ def test_a_reused_report_statement_follows_the_moment_and_the_scope(app, db_sess
                          lineage=frozenset({town})) for town in towns}
     statements.clear()
     with app.app_context():
-        first = ReportFilters(Period.year(2015), scope=place[towns[0]])
-        before = F.count_cases(first, F.CASE_FIGURES, True, early)
+        first = ReportFilters(ReportPeriod.year(2015), scope=place[towns[0]])
+        before = counting.count_cases(first, F.CASE_FIGURES, True, early)
         built = len(statements._statements)
         assert built >= 2  # the monthly table's statement and the pending parts'
-        after = F.count_cases(first, F.CASE_FIGURES, True, late)
+        after = counting.count_cases(first, F.CASE_FIGURES, True, late)
         assert len(statements._statements) == built  # nothing built again: reused
         assert before == live(first, True, early)
         assert after == live(first, True, late)
 
-        def due_base(groups: F.Groups) -> int:
+        def due_base(groups: from_cases.Groups) -> int:
             return sum(v[F.ON_TIME_COMPLETION.code].denominator for k, v in groups.items() if k[0] == "current")
 
         assert due_base(after) > due_base(before)  # the deadlines passed meanwhile count (ours among them)
-        second = ReportFilters(Period.year(2015), scope=place[towns[1]])
-        other = F.count_cases(second, F.CASE_FIGURES, True, late)
+        second = ReportFilters(ReportPeriod.year(2015), scope=place[towns[1]])
+        other = counting.count_cases(second, F.CASE_FIGURES, True, late)
         assert other == live(second, True, late)
         assert {k[1] for k in other} == {towns[1]}
         assert len(statements._statements) > built  # another scope, statements of its own

@@ -17,13 +17,13 @@ from app.audit.models import AuditEntry
 from app.cases.models import Case
 from app.core.scoping import Scope
 from app.reports import figures as F
-from app.reports.figures import Period, ReportFilters
+from app.reports.figures import ReportFilters, ReportPeriod
 from app.supervision.models import AccountabilityCase, AccountabilityRecord
 from tests.reports.support import add_cases, add_order, org_id
 from tests.reports.test_report_pages import csv_rows, table_rows
 from tests.support import county_today
 
-YEAR = Period.year(2015)
+YEAR = ReportPeriod.year(2015)
 Q2015 = "start=2015-01-01&end=2015-12-31"
 
 
@@ -69,7 +69,7 @@ def test_order_figures_by_hand(app, orders):
         assert F.supervision_orders(ReportFilters(YEAR, scope=hedong))["orders_open"].numerator == 1
         assert F.supervision_orders(ReportFilters(YEAR, township_id=town, scope=hedong))["orders_open"].numerator == 0
         # Nothing issued in 2013: zeros, not errors.
-        empty = F.supervision_orders(ReportFilters(Period.year(2013), scope=Scope.all()))
+        empty = F.supervision_orders(ReportFilters(ReportPeriod.year(2013), scope=Scope.all()))
         assert [v.text for v in empty.values()] == ["0", "0", "0"]
 
 
