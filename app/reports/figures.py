@@ -115,12 +115,12 @@ __all__ = [
 
 
 def reply_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
-    """回复率: cases answered by their due date ÷ cases accepted (REPLY_RATE.definition)."""
+    """回复率: cases answered ÷ cases received in the period (REPLY_RATE.definition)."""
     return figure(REPLY_RATE, filters, by, now)
 
 
 def closure_rate(filters: ReportFilters, by: str | None = None, now: datetime | None = None) -> Any:
-    """结案率: cases closed by their due date ÷ cases accepted (CLOSURE_RATE.definition)."""
+    """结案率: cases closed ÷ cases received in the period (CLOSURE_RATE.definition)."""
     return figure(CLOSURE_RATE, filters, by, now)
 
 
