@@ -276,7 +276,7 @@ def generate(count: int, years: float = 3.0, seed: int = 7, progress: Callable[[
 
     dialect = session.get_bind().dialect.name
     loader = _load_postgres if dialect == "postgresql" else _load_sqlite
-    # The monthly figures (app/reports/rollup.py) are counted once after the load, not by their
+    # The monthly figures (app/reports/rollup/) are counted once after the load, not by their
     # triggers a million times.
     session.commit()
     with db.engine.begin() as connection:
