@@ -29,11 +29,14 @@ def csv_rows(response) -> list[list[str]]:
 @pytest.mark.parametrize("url", ["/reports/rates/", "/reports/supervision/", "/reports/bulletins/",
                                  "/reports/bulletins/weekly", "/reports/bulletins/bimonthly"])
 def test_readers_of_reports(url, manager_client, supervisor_client, leader_client, clerk_client,
-                            handler_client):
-    for client in (manager_client, supervisor_client, leader_client):
+                            handler_client, client_as):
+    county = {name: client_as(name) for name in ("county_manager", "county_supervisor", "county_leader",
+                                                  "county_clerk")}
+    for client in (manager_client, supervisor_client, leader_client, county["county_manager"],
+                   county["county_supervisor"], county["county_leader"]):
         assert client.get(url).status_code == 200
-    # 登记员 and 承办人 work cases; the reports are not theirs.
-    for client in (clerk_client, handler_client):
+    # 登记员 and 承办人 work cases (the county's 登记员 too); the reports are not theirs.
+    for client in (clerk_client, handler_client, county["county_clerk"]):
         assert client.get(url).status_code == 403
 
 
