@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import os
 import re
+import shutil
+import subprocess
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask.testing import FlaskClient
 
 from seed.data import DEMO_PASSWORD
@@ -27,7 +33,8 @@ def county_now() -> datetime:
 def county_today() -> date:
     return datetime.now(BEIJING).date()
 
-__all__ = ["DEMO_PASSWORD", "Client", "case_form", "county_now", "county_today", "form_errors", "login", "page_text", "valid_id_number"]
+__all__ = ["DEMO_PASSWORD", "Client", "case_form", "county_now", "county_today", "form_errors", "libreoffice_csv", "login",
+           "page_text", "table_rows", "valid_id_number"]
 
 
 def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> None:
@@ -52,6 +59,35 @@ def form_errors(response: Any) -> list[str]:
         flags=re.S,
     )
     return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", f))).strip() for f in found]
+
+
+def table_rows(html_text: str, table_id: str) -> list[list[str]]:
+    """The text of each body row's cells of the table with this id."""
+    body = html_text.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        rows.append([re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", c))).strip() for c in cells])
+    return rows
+
+
+def libreoffice_csv(xlsx: bytes, tmp_path: Any) -> list[list[str]]:
+    """The first sheet of an .xlsx as LibreOffice reads it (converted to UTF-8 CSV).
+
+    `make test` installs LibreOffice (Makefile, system-deps), so a missing one is a failure; set
+    XF_TEST_WITHOUT_LIBREOFFICE=1 to skip these checks on a machine deliberately without it."""
+    if os.environ.get("XF_TEST_WITHOUT_LIBREOFFICE") == "1":
+        pytest.skip("XF_TEST_WITHOUT_LIBREOFFICE=1: LibreOffice deliberately absent")
+    program = shutil.which("libreoffice") or shutil.which("soffice")
+    assert program, "LibreOffice is not installed (make system-deps); XF_TEST_WITHOUT_LIBREOFFICE=1 skips this"
+    source = tmp_path / "export.xlsx"
+    source.write_bytes(xlsx)
+    subprocess.run(
+        [program, "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+         "--outdir", str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=120, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    return list(csv.reader(io.StringIO((tmp_path / "export.csv").read_text(encoding="utf-8"))))
 
 
 def valid_id_number(birth: str = "19800101", seq: str = "123") -> str:

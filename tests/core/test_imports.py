@@ -112,7 +112,7 @@ def test_one_bad_row_and_nothing_is_imported_with_errors_by_row_and_column(clerk
         assert job.payload is None  # the upload is not kept
     assert "不存在镇" in errors[(3, "乡镇（街道）")]
     assert "晚于今天" in errors[(4, "发现日期")]
-    assert "1、2 或 3" in errors[(4, "清单级别")] or "1、2或3" in errors[(4, "清单级别")]
+    assert "清单级别只能填 1、2 或 3" in errors[(4, "清单级别")]
     assert "县不存在局" in errors[(5, "责任单位")]
     assert "沿河村" in errors[(5, "村（社区）")]
     assert errors[(6, "当事人")] == "此项为必填项"

@@ -9,7 +9,13 @@ from sqlalchemy import select
 from app.ledgers.closeout import add_months
 from app.ledgers.models import CloseOutRequest, LedgerEntry
 from tests.ledgers.support import make_case, make_entry
-from tests.support import county_now, county_today, form_errors, page_text, valid_id_number
+from tests.support import (
+    county_now,
+    county_today,
+    form_errors,
+    table_rows,
+    valid_id_number,
+)
 
 LONG_AGO = county_today() - timedelta(days=400)
 OBSERVED = county_today() - timedelta(days=200)
@@ -135,7 +141,7 @@ def test_petitions_the_user_may_not_see_are_counted_not_named(handler_client, db
     text = " ".join(form_errors(response))
     assert response.status_code == 200
     assert accusation.number not in text and elsewhere.number not in text
-    assert "2" in text and "范围" in text
+    assert "另有2件不在您查看范围内的信访件" in text  # the accusation and 河东镇's petition
 
 
 def test_who_may_apply_and_approve(clerk_client, handler_client, leader_client, db_session):
@@ -145,5 +151,12 @@ def test_who_may_apply_and_approve(clerk_client, handler_client, leader_client, 
     assert apply(handler_client, entry.id).status_code == 302
     assert any("待审批" in e for e in form_errors(apply(handler_client, entry.id)))  # one pending at a time
     assert decide(handler_client, entry.id, "approve").status_code == 403
-    page = page_text(leader_client.get(f"/ledgers/entries/show/{entry.id}"))
-    assert "待审批" in page or "审批" in page
+    # The leader finds the one pending application on the entry, with its grounds, to decide on.
+    shown = leader_client.get(f"/ledgers/entries/show/{entry.id}")
+    assert shown.status_code == 200
+    html = shown.get_data(as_text=True)
+    [application] = table_rows(html, "entry-closeouts")
+    assert application[2:4] == ["观察期满，未再信访", "待审批"]
+    assert 'id="panel-decide"' in html and 'id="approve-closeout"' in html
+    # The applying unit waits: no approval buttons on its page.
+    assert 'id="approve-closeout"' not in handler_client.get(f"/ledgers/entries/show/{entry.id}").get_data(as_text=True)

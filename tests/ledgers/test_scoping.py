@@ -42,8 +42,8 @@ def test_entry_pages_and_workflow_are_404_for_another_township(clerk2_client, he
                                   data={"reason": "x"}).status_code == 404
     assert hedong["leader"].post(f"/ledgers/entries/closeout/{resolved.id}/decide",
                                  data={"request_id": "1", "decision": "approve"}).status_code == 404
-    # Delete is not granted to clerks at all; the entry survives either way.
-    assert clerk2_client.get(f"/ledgers/entries/delete/{entry.id}").status_code in (403, 404)
+    # Delete is not granted to clerks at all (the authorization matrix: administrator only): 403.
+    assert clerk2_client.post(f"/ledgers/entries/delete/{entry.id}").status_code == 403
     listing = clerk2_client.get("/ledgers/entries/list/?q_keyword=城关镇").get_data(as_text=True)
     assert "城关镇的纠纷" not in listing
     by_number = clerk2_client.get(f"/ledgers/entries/list/?q_number={entry.number}").get_data(as_text=True)

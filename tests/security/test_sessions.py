@@ -76,6 +76,21 @@ def test_a_cookie_copied_before_logout_no_longer_works(app, client):
     assert signed_in(client)
 
 
+def test_a_stale_cookie_set_again_after_logout_does_not_stop_the_next_login(app, client):
+    """A browser's late response for the page before the logout can put the old session cookie
+    back (the e2e journeys once retried their login for that): the login page must still open
+    and the next user sign in at the first attempt."""
+    login(client, "clerk")
+    stale = client.get_cookie("session").value
+    assert client.post("/logout/").status_code == 302
+    client.set_cookie("session", stale)  # the late response
+    form = client.get("/login/")
+    assert form.status_code == 200 and 'id="username"' in form.get_data(as_text=True)
+    login(client, "leader")
+    assert signed_in(client)
+    assert client.get("/reports/rates/").status_code == 200  # the leader's page (a clerk gets 403)
+
+
 def test_logout_ends_only_that_users_sessions(app, client_as):
     clerk, leader = client_as("clerk"), client_as("leader")
     clerk.post("/logout/")

@@ -232,7 +232,7 @@ def test_escalation_chain_urge_supervise_talk(supervisor_client, handler_client,
     closed = supervisor_client.post(f"/supervision/orders/escalate/{urge.id}",
                                     data={"requirement": "再升级", "due_on": due})
     assert closed.status_code == 422
-    assert any("已办结" in e or "不能升级" in e for e in form_errors(closed)), form_errors(closed)
+    assert any("已办结的督办单不能升级" in e for e in form_errors(closed)), form_errors(closed)
     db_session.rollback()
     assert db_session.execute(select(SupervisionOrder).where(SupervisionOrder.escalated_from_id == urge.id)
                               ).scalars().all() == [_order(db_session, supervise.id)]

@@ -9,8 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.reports.support import add_cases, org_id
-from tests.reports.test_report_pages import table_rows
-from tests.support import county_now, page_text
+from tests.support import county_now, page_text, table_rows
 
 # (redo, transfer) → escalated?  The oracle: times redone plus times transferred, more than 3.
 GRID = [(0, 0, False), (3, 0, False), (0, 3, False), (2, 1, False), (2, 2, True), (1, 3, True),
