@@ -41,7 +41,7 @@ from app.core.errors import DomainError
 from app.core.scoping import Scope, scope_clause, scope_for_user
 from app.deadlines.policy import DeadlinePolicy
 from app.org.models import RESPONSIBLE_KINDS, OrgUnit
-from app.security.roles import RoleName
+from app.security.roles import RoleName, roles_granted
 from app.supervision.models import (
     OrderAnswer,
     OrderEvent,
@@ -141,6 +141,33 @@ def answer_due_clause(before: date) -> ColumnElement:
 
 def may_answer(order: SupervisionOrder, actor: Any) -> bool:
     return actor is not None and getattr(actor, "org_unit_id", None) == order.unit_id
+
+
+def answering_roles() -> tuple[str, ...]:
+    """The roles that answer 督办单 for their unit (the permission layer's `can_answer`)."""
+    return roles_granted("supervision", "can_answer")
+
+
+def answers_orders(order: SupervisionOrder, user: Any) -> bool:
+    """Told of the order and of its answer coming due: a user of the addressed unit whose role
+    answers orders."""
+    return may_answer(order, user) and bool(set(answering_roles()) & _roles(user))
+
+
+def order_url(order: SupervisionOrder) -> str:
+    return f"/supervision/orders/show/{order.id}"
+
+
+def _tell_unit(session: Session, order: SupervisionOrder, actor: Any, now: datetime) -> None:
+    """ORDER_RECEIVED to the addressed unit's users who answer orders. The title names the order,
+    never its cases: a 检举控告 among them stays hidden from whoever may not open it."""
+    from app.notifications import notify
+    from app.notifications.models import NotificationKind
+
+    notify(session, NotificationKind.ORDER_RECEIVED, record=order, units=[order.unit_id], roles=answering_roles(),
+           title=gettext("%(kind)s %(number)s to your unit: answer due %(day)s", kind=order.kind_label,
+                         number=order.number, day=order.due_on.isoformat()),
+           url=order_url(order), actor=actor, now=now)
 
 
 def _actor_name(actor: Any) -> str:
@@ -245,6 +272,8 @@ def issue_orders(
         session.add(order)
         orders.append(order)
     session.flush()
+    for order in orders:
+        _tell_unit(session, order, actor, now)
     return orders
 
 
@@ -391,6 +420,7 @@ def escalate_order(
     session.flush()
     _event(order, OrderEventKind.ESCALATED, actor, now, OrderKind.label_of(kind), related=new)
     session.flush()
+    _tell_unit(session, new, actor, now)
     return new
 
 
