@@ -157,12 +157,14 @@ def record_new(session, reminders: Iterable[Reminder]) -> list[Reminder]:
     return fresh
 
 
-def send_due_reminders() -> str:
+def send_due_reminders(moment: datetime | None = None) -> str:
     """The worker's "reminders" job: find what is due, record and send what was not sent yet."""
     from app.extensions import db
 
     session = db.session
-    due = due_case_reminders(session) + due_order_reminders(session) + due_sweep_reminders(session)
+    moment = moment or now()
+    due = (due_case_reminders(session, moment) + due_order_reminders(session, moment)
+           + due_sweep_reminders(session, moment))
     session.rollback()
     with write_transactions():
         fresh = record_new(session, due)
