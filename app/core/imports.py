@@ -933,15 +933,20 @@ def recover_jobs(app: Flask) -> int:
             .values(status=JobStatus.QUEUED.value, worker=None, processed_rows=0,
                     message=gettext("The worker running this import stopped; the import starts again."))
         ).rowcount
-        failed = connection.execute(
+        # RETURNING: the jobs this worker failed, whose uploaders it tells (another worker
+        # recovering at the same moment updates none of them).
+        failing = connection.execute(
             update(ImportJob)
             .where(*stale)
             .values(status=JobStatus.FAILED.value, payload=None, finished_at=now(),
                     message=gettext("Nothing was imported: the worker running this import stopped %(n)d times. Upload the file again; rows already imported will be skipped.", n=MAX_ATTEMPTS))
-        ).rowcount
-    if resumed or failed:
-        log.warning("import jobs of a stopped worker: %d queued again, %d marked failed", resumed, failed)
-    return resumed + failed
+            .returning(ImportJob.id)
+        ).scalars().all()
+    if resumed or failing:
+        log.warning("import jobs of a stopped worker: %d queued again, %d marked failed", resumed, len(failing))
+    for job_id in failing:
+        _tell_owner(app, job_id)
+    return resumed + len(failing)
 
 
 def run_pending_imports(app: Flask, worker: str = "inline") -> int:

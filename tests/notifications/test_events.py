@@ -239,3 +239,18 @@ def test_a_finished_import_tells_the_uploader_with_the_counts(client_as, db_sess
     title = db_session.execute(select(Notification.title).where(
         Notification.kind == "import_finished", Notification.record_id == bad_id)).scalar_one()
     assert "未导入" in title and "导入 0 条" in title and "错误 1 条" in title
+
+
+def test_an_import_whose_worker_died_too_often_tells_the_uploader_it_failed(client_as, db_session):
+    from app.core.imports import MAX_ATTEMPTS, run_pending_imports
+    from tests.worker.test_imports_in_worker import _worker_died, queued_upload
+
+    clerk = client_as("clerk")
+    job_id, _ = queued_upload(clerk, db_session, "工人多次中断通知")
+    _worker_died(db_session, job_id, attempts=MAX_ATTEMPTS)
+    run_pending_imports(clerk.application, "worker-b")
+    run_pending_imports(clerk.application, "worker-c")
+    assert told(db_session, "import_finished", job_id, "ImportJob") == ["clerk"]
+    title = db_session.execute(select(Notification.title).where(
+        Notification.kind == "import_finished", Notification.record_id == job_id)).scalar_one()
+    assert "未导入" in title
