@@ -38,9 +38,9 @@ from app.cases import flags
 from app.cases.models import FINISHED_STATUSES, OPEN_STATUSES, Case
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.scoping import Scope, scope_clause, scope_for_user
+from app.core.scoping import Scope, org_lineage, scope_clause, scope_for_user
 from app.deadlines.policy import DeadlinePolicy
-from app.org.models import RESPONSIBLE_KINDS, OrgUnit
+from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
 from app.security.roles import RoleName, roles_granted
 from app.supervision.models import (
     OrderAnswer,
@@ -260,6 +260,8 @@ def issue_orders(
     if chosen is None:
         for unit_id in groups:
             _check_unit(session, unit_id, scope)
+    for unit_id, targets in groups.items():
+        _check_not_reported_on(session, unit_id, targets)
     township = issuer_township_of(actor)
     orders = []
     for unit_id, targets in groups.items():
@@ -275,6 +277,25 @@ def issue_orders(
     for order in orders:
         _tell_unit(session, order, actor, now)
     return orders
+
+
+def _check_not_reported_on(session: Session, unit_id: int, targets: Sequence[Any]) -> None:
+    """A 检举控告 never goes to the unit it reports on, nor to a unit under it (条例 Art. 30), as
+    the addressee of an order about it. One whose unit is not yet confirmed reports on the county
+    for now (`Case.reported_unit_pending`): only the discipline organs, who screen it, take it."""
+    unit = session.get(OrgUnit, unit_id)
+    lineage = org_lineage(unit)
+    for target in targets:
+        if not isinstance(target, Case) or target.reported_unit_id is None:
+            continue
+        if target.reported_unit_pending and unit.kind == OrgKind.DISCIPLINE.value:
+            continue
+        if target.reported_unit_id in lineage:
+            raise DomainError(
+                gettext("%(number)s is a report on this unit: an order about it cannot be addressed to it.",
+                        number=target.number),
+                field="unit",
+            )
 
 
 def _check_in_scope(session: Session, cases: Sequence[Case], entries: Sequence[Any], scope: Scope) -> None:
