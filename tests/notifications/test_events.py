@@ -265,3 +265,26 @@ def test_an_import_whose_worker_died_too_often_tells_the_uploader_it_failed(clie
     title = db_session.execute(select(Notification.title).where(
         Notification.kind == "import_finished", Notification.record_id == job_id)).scalar_one()
     assert "未导入" in title
+
+
+def test_each_users_choice_of_channel_applies_to_the_new_kinds(client_as, db_session):
+    """The leader asked for SMS of 督办单 to the unit, the handler for nothing more: one SMS, to the
+    leader's phone, none to the handler."""
+    from app.notifications.models import NotificationPreference, OutboxMessage
+    from tests.supervision.support import issue_form, latest_orders, make_case, user
+
+    leader, handler = user(db_session, "leader"), user(db_session, "handler")
+    leader.mobile = "13900002222"
+    db_session.add(NotificationPreference(user_id=leader.id, kind="order_received", email=False, sms=True))
+    db_session.add(NotificationPreference(user_id=handler.id, kind="meeting_task", email=True, sms=True))
+    db_session.commit()
+    case = make_case(db_session, title="通知渠道测试", due_in_days=-3)
+    response = client_as("supervisor").post("/supervision/orders/issue", data=issue_form(case.number))
+    assert response.status_code == 302, form_errors(response)
+    order = latest_orders(db_session)[0]
+    db_session.rollback()
+    messages = db_session.execute(
+        select(OutboxMessage.channel, OutboxMessage.recipient, Notification.user_id)
+        .join(Notification, Notification.id == OutboxMessage.notification_id)
+        .where(Notification.record_id == order.id, Notification.kind == "order_received")).all()
+    assert [tuple(m) for m in messages] == [("sms", "13900002222", leader.id)]
