@@ -27,6 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.clock import now
 from app.core.imports import (
+    JOB_PAGES,
     ImportJob,
     ImportSpec,
     JobStatus,
@@ -59,6 +60,7 @@ class ImportView(BaseView):
     def __init__(self) -> None:
         super().__init__()
         register_spec(self.spec)
+        JOB_PAGES[self.spec.name] = self.route_base
 
     # --- pages ------------------------------------------------------------------------------------
 

@@ -882,6 +882,8 @@ def save_rows(spec: ImportSpec, rows: list[ParsedRow], ctx: ImportContext) -> li
 # --- the registry and the background run ---------------------------------------------------------
 
 SPECS: dict[str, ImportSpec] = {}
+# Each spec's pages (ImportView.route_base): where a finished job's result page is.
+JOB_PAGES: dict[str, str] = {}
 
 
 def register_spec(spec: ImportSpec) -> ImportSpec:
@@ -931,15 +933,20 @@ def recover_jobs(app: Flask) -> int:
             .values(status=JobStatus.QUEUED.value, worker=None, processed_rows=0,
                     message=gettext("The worker running this import stopped; the import starts again."))
         ).rowcount
-        failed = connection.execute(
+        # RETURNING: the jobs this worker failed, whose uploaders it tells (another worker
+        # recovering at the same moment updates none of them).
+        failing = connection.execute(
             update(ImportJob)
             .where(*stale)
             .values(status=JobStatus.FAILED.value, payload=None, finished_at=now(),
                     message=gettext("Nothing was imported: the worker running this import stopped %(n)d times. Upload the file again; rows already imported will be skipped.", n=MAX_ATTEMPTS))
-        ).rowcount
-    if resumed or failed:
-        log.warning("import jobs of a stopped worker: %d queued again, %d marked failed", resumed, failed)
-    return resumed + failed
+            .returning(ImportJob.id)
+        ).scalars().all()
+    if resumed or failing:
+        log.warning("import jobs of a stopped worker: %d queued again, %d marked failed", resumed, len(failing))
+    for job_id in failing:
+        _tell_owner(app, job_id)
+    return resumed + len(failing)
 
 
 def run_pending_imports(app: Flask, worker: str = "inline") -> int:
@@ -971,12 +978,14 @@ def run_job(app: Flask, job_id: int) -> None:
     from app.extensions import db
     from app.security.models import AppUser
 
+    ran = False
     with app.app_context():
         session = db.session
         try:
             job = session.get(ImportJob, job_id)
             if job is None or job.status != JobStatus.VALIDATING.value:
                 return
+            ran = True
             spec = SPECS[job.spec]
             data = job.payload or b""
             user = session.get(AppUser, job.created_by_id) if job.created_by_id else None
@@ -1029,7 +1038,41 @@ def run_job(app: Flask, job_id: int) -> None:
                 _write_job(job_id, status=JobStatus.FAILED.value, payload=None, finished_at=now(),
                            message=gettext("Nothing was imported: an unexpected error occurred. The error has been logged."))
         finally:
+            if ran:
+                _tell_owner(app, job_id)
             db.session.remove()
+
+
+def _tell_owner(app: Flask, job_id: int) -> None:
+    """IMPORT_FINISHED to the user who uploaded the file, with the counts, linking to the job's
+    result page. Never fails the import: a notification lost is logged, the import stands."""
+    from app.core.database import write_transactions
+    from app.extensions import db
+    from app.notifications import notify
+    from app.notifications.models import NotificationKind
+    from app.security.models import AppUser
+
+    session = db.session
+    try:
+        session.rollback()
+        job = session.get(ImportJob, job_id)
+        if job is None or job.status not in (JobStatus.DONE.value, JobStatus.FAILED.value) or not job.created_by_id:
+            return
+        spec = SPECS.get(job.spec)
+        page = JOB_PAGES.get(job.spec)
+        with force_locale(app.config.get("BABEL_DEFAULT_LOCALE", "zh")), write_transactions():
+            title = gettext(
+                "%(title)s import (%(file)s): %(status)s, %(imported)d imported, %(errors)d errors",
+                status=JobStatus.label_of(job.status), title=str(spec.title) if spec else job.spec,
+                file=job.filename, imported=job.imported_count, errors=job.error_count,
+            )
+            notify(session, NotificationKind.IMPORT_FINISHED, record=job,
+                   users=[session.get(AppUser, job.created_by_id)], title=title,
+                   url=f"{page}/job/{job.id}" if page else None)
+            session.commit()
+    except Exception:  # noqa: BLE001 — the import is committed; only the message is lost
+        session.rollback()
+        log.exception("import job %s: the uploader could not be notified", job_id)
 
 
 def _announce(spec: ImportSpec, job_id: int, rows: list[ParsedRow], skipped: int, ctx: ImportContext) -> None:

@@ -36,6 +36,7 @@ from app.ledgers.models import (
     LedgerParty,
 )
 from app.ledgers.rules import add_note
+from app.security.roles import roles_granted
 
 OBSERVATION_MONTHS = 6
 
@@ -163,7 +164,25 @@ def apply_for_closeout(
         status=CloseOutStatus.PENDING.value, reason=reason, applied_at=now(), applying_unit_id=unit_id,
     )
     entry.closeout_requests.append(request)
+    _tell_approvers(session, entry)
     return request
+
+
+def approver_units(entry: LedgerEntry) -> list[int]:
+    """Whose leaders decide a close-out: those of the entry's township (属地) and of its
+    responsible unit (属事)."""
+    return [u for u in (entry.township_id, entry.responsible_unit_id) if u]
+
+
+def _tell_approvers(session: Any, entry: LedgerEntry) -> None:
+    """CLOSEOUT_AWAITED to the leaders who decide it (`can_decide_closeout`) and may open the entry."""
+    from app.notifications import notify
+    from app.notifications.models import NotificationKind
+
+    notify(session, NotificationKind.CLOSEOUT_AWAITED, record=entry, units=approver_units(entry),
+           roles=roles_granted("ledgers", "can_decide_closeout"),
+           title=gettext("Close-out (销号) of %(number)s awaits your approval", number=entry.number),
+           url=f"/ledgers/entries/show/{entry.id}")
 
 
 def decide_closeout(

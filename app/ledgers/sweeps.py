@@ -227,6 +227,25 @@ def period_status(
     return result
 
 
+def unfiled_township_reports(session: Any, moment: datetime, boundary: datetime) -> list[tuple[OrgUnit, Period]]:
+    """Townships whose own (half-monthly) report is due before `boundary` — 临期, or past the
+    cut-off — and not filed: the current period's and the previous one's (for the reminders)."""
+    rule = rules(session)[OrgLevel.TOWNSHIP.value]
+    current = period_containing(rule, moment.date())
+    periods = [p for p in (previous_period(rule, current), current) if p.due_at < boundary]
+    found = []
+    for period in periods:
+        for status in period_status(session, period, Scope.all(), moment):
+            if not status.filed:
+                found.append((status.unit, period))
+    return found
+
+
+def period_url(period: Period) -> str:
+    """The sweep status page of one period."""
+    return f"/sweeps/?level={period.level}&period={period.start.isoformat()}"
+
+
 # --- filing -------------------------------------------------------------------------------------
 
 

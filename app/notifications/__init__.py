@@ -11,8 +11,9 @@ now=None) -> list[Notification]``
     ``closeout_awaited``, ``import_finished``). Recipients are the given users plus the active
     users of the given org units (restricted to ``roles`` — role names — when given); the
     ``actor`` is never told of their own act. ``record`` is the model instance the notification
-    is about (a Case, SupervisionOrder, MeetingTask, CloseOutRequest, ImportJob …): a recipient
-    who cannot open it under their scope (检举控告 exclusion included) gets nothing. Each in-app
+    is about (a Case, SupervisionOrder, JointMeeting, LedgerEntry, a township's OrgUnit for its
+    sweep report, ImportJob …): a recipient who cannot open it under their scope (检举控告
+    exclusion included) gets nothing. Each in-app
     notification is stored; for recipients whose preference for ``kind`` asks for e-mail / SMS,
     a message is put in the outbox (nothing is sent inside the request). Returns the
     notifications created. Call it inside the transaction of the act (it only adds rows).

@@ -218,3 +218,9 @@ SELF_SERVICE = {
     "UserInfoEditView": frozenset({"can_this_form_get", "can_this_form_post"}),
     "AppUserView": frozenset({"can_userinfo", "resetmypassword", "userinfoedit"}),
 }
+
+
+def roles_granted(group: str, permission: str) -> tuple[str, ...]:
+    """The roles ROLE_GRANTS gives `permission` on `group`'s views (e.g. who answers 督办单:
+    `roles_granted("supervision", "can_answer")`) — for telling the right people of new work."""
+    return tuple(role for role, grants in ROLE_GRANTS.items() if permission in grants.get(group, ()))

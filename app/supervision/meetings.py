@@ -22,6 +22,7 @@ from app.core.errors import DomainError
 from app.core.scoping import Scope, scope_for_user
 from app.core.validators import future_error
 from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+from app.security.roles import roles_granted
 from app.supervision.models import JointMeeting, MeetingTask
 from app.supervision.orders import is_supervisor
 
@@ -58,7 +59,8 @@ def summarize(meeting: JointMeeting) -> None:
 
 
 def add_task(session: Session, meeting: JointMeeting, unit: OrgUnit | None, description: str | None,
-             due_on: date | None) -> MeetingTask:
+             due_on: date | None, actor: Any = None) -> MeetingTask:
+    """A follow-up task for `unit`; its users who report tasks done are told (MEETING_TASK)."""
     text = (description or "").strip()
     if unit is None or not unit.active or unit.org_kind not in RESPONSIBLE_KINDS:
         raise DomainError(gettext("Choose the unit that follows up"), field="unit")
@@ -76,7 +78,22 @@ def add_task(session: Session, meeting: JointMeeting, unit: OrgUnit | None, desc
     task = MeetingTask(unit_id=unit.id, unit=unit, description=text, due_on=due_on, done=False)
     meeting.tasks.append(task)
     session.flush()
+    _tell_unit(session, task, actor)
     return task
+
+
+def _tell_unit(session: Session, task: MeetingTask, actor: Any) -> None:
+    """MEETING_TASK to the unit's users who report tasks done. The record is the meeting (what
+    they open); the title names the meeting and the deadline, not the cases discussed."""
+    from app.notifications import notify
+    from app.notifications.models import NotificationKind
+
+    meeting = task.meeting
+    notify(session, NotificationKind.MEETING_TASK, record=meeting, units=[task.unit_id],
+           roles=roles_granted("meetings", "can_complete_task"),
+           title=gettext("Joint meeting task for your unit: %(meeting)s, due %(day)s",
+                         meeting=meeting.title, day=task.due_on.isoformat()),
+           url=f"/supervision/meetings/show/{meeting.id}", actor=actor)
 
 
 def may_complete(task: MeetingTask, actor: Any) -> bool:

@@ -38,10 +38,10 @@ from app.cases import flags
 from app.cases.models import FINISHED_STATUSES, OPEN_STATUSES, Case
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.scoping import Scope, scope_clause, scope_for_user
+from app.core.scoping import Scope, org_lineage, scope_clause, scope_for_user
 from app.deadlines.policy import DeadlinePolicy
-from app.org.models import RESPONSIBLE_KINDS, OrgUnit
-from app.security.roles import RoleName
+from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+from app.security.roles import RoleName, roles_granted
 from app.supervision.models import (
     OrderAnswer,
     OrderEvent,
@@ -143,6 +143,33 @@ def may_answer(order: SupervisionOrder, actor: Any) -> bool:
     return actor is not None and getattr(actor, "org_unit_id", None) == order.unit_id
 
 
+def answering_roles() -> tuple[str, ...]:
+    """The roles that answer 督办单 for their unit (the permission layer's `can_answer`)."""
+    return roles_granted("supervision", "can_answer")
+
+
+def answers_orders(order: SupervisionOrder, user: Any) -> bool:
+    """Told of the order and of its answer coming due: a user of the addressed unit whose role
+    answers orders."""
+    return may_answer(order, user) and bool(set(answering_roles()) & _roles(user))
+
+
+def order_url(order: SupervisionOrder) -> str:
+    return f"/supervision/orders/show/{order.id}"
+
+
+def _tell_unit(session: Session, order: SupervisionOrder, actor: Any, now: datetime) -> None:
+    """ORDER_RECEIVED to the addressed unit's users who answer orders. The title names the order,
+    never its cases: a 检举控告 among them stays hidden from whoever may not open it."""
+    from app.notifications import notify
+    from app.notifications.models import NotificationKind
+
+    notify(session, NotificationKind.ORDER_RECEIVED, record=order, units=[order.unit_id], roles=answering_roles(),
+           title=gettext("%(kind)s %(number)s to your unit: answer due %(day)s", kind=order.kind_label,
+                         number=order.number, day=order.due_on.isoformat()),
+           url=order_url(order), actor=actor, now=now)
+
+
 def _actor_name(actor: Any) -> str:
     return f"{actor.last_name or ''}{actor.first_name or ''}" if actor is not None else ""
 
@@ -233,6 +260,8 @@ def issue_orders(
     if chosen is None:
         for unit_id in groups:
             _check_unit(session, unit_id, scope)
+    for unit_id, targets in groups.items():
+        _check_not_reported_on(session, unit_id, targets)
     township = issuer_township_of(actor)
     orders = []
     for unit_id, targets in groups.items():
@@ -245,7 +274,28 @@ def issue_orders(
         session.add(order)
         orders.append(order)
     session.flush()
+    for order in orders:
+        _tell_unit(session, order, actor, now)
     return orders
+
+
+def _check_not_reported_on(session: Session, unit_id: int, targets: Sequence[Any]) -> None:
+    """A 检举控告 never goes to the unit it reports on, nor to a unit under it (条例 Art. 30), as
+    the addressee of an order about it. One whose unit is not yet confirmed reports on the county
+    for now (`Case.reported_unit_pending`): only the discipline organs, who screen it, take it."""
+    unit = session.get(OrgUnit, unit_id)
+    lineage = org_lineage(unit)
+    for target in targets:
+        if not isinstance(target, Case) or target.reported_unit_id is None:
+            continue
+        if target.reported_unit_pending and unit.kind == OrgKind.DISCIPLINE.value:
+            continue
+        if target.reported_unit_id in lineage:
+            raise DomainError(
+                gettext("%(number)s is a report on this unit: an order about it cannot be addressed to it.",
+                        number=target.number),
+                field="unit",
+            )
 
 
 def _check_in_scope(session: Session, cases: Sequence[Case], entries: Sequence[Any], scope: Scope) -> None:
@@ -391,6 +441,7 @@ def escalate_order(
     session.flush()
     _event(order, OrderEventKind.ESCALATED, actor, now, OrderKind.label_of(kind), related=new)
     session.flush()
+    _tell_unit(session, new, actor, now)
     return new
 
 

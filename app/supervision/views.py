@@ -538,7 +538,7 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
             if unit is not None and unit.id not in {i for i, _ in org_choices("responsible")}:
                 unit = None
             try:
-                meetings.add_task(db.session, meeting, unit, form.description.data, form.due_on.data)
+                meetings.add_task(db.session, meeting, unit, form.description.data, form.due_on.data, g.user)
                 db.session.commit()
             except DomainError as exc:
                 db.session.rollback()

@@ -42,9 +42,9 @@ class JobRun(Model):
 class ReminderSent(Model):
     """A reminder already sent: one per record, stage, kind and due date, whatever the runs.
 
-    subject: "case", "order" (督办单) or "sweep" (a unit's 排查 report for a period);
+    subject: "case", "order" (督办单) or "sweep" (a township's 排查 report for a period);
     stage: the case's status, the order's status, or the sweep's org level;
-    kind: "near" (临期) or "overdue" (超期);
+    kind: "near" (临期) or "overdue" (超期); "due" for a sweep report (once per period);
     due_on: the deadline's day (a new deadline — an extension, a new period — reminds again).
     """
 

@@ -4,7 +4,10 @@
   users whose work queue holds the case (`workflow.queue_clause`, the same rule as 我的待办) and
   the leaders of their units.
 - 督办单: an answer due soon or overdue (`orders.answer_due_clause`), to the addressed unit's
-  users who may answer it.
+  users who answer orders (`orders.answers_orders`).
+- 排查 reports: a township's own report not filed when its cut-off is near or passed
+  (`sweeps.unfiled_township_reports`), once per township and period, to the township's users
+  who file sweep reports.
 
 Each reminder is recorded in `reminder_sent`, keyed by (record, stage, kind, due date): a run
 that finds it there sends nothing, so running the worker twice — or two workers — never reminds
@@ -30,11 +33,12 @@ log = logging.getLogger(__name__)
 
 NEAR = "near"
 OVERDUE = "overdue"
+DUE = "due"  # a sweep report: one reminder per township and period, near or late alike
 
 
 @dataclass
 class Reminder:
-    subject: str  # "case" / "order"
+    subject: str  # "case" / "order" / "sweep"
     subject_id: int
     stage: str
     kind: str  # NEAR / OVERDUE
@@ -111,9 +115,28 @@ def due_order_reminders(session, moment: datetime | None = None) -> list[Reminde
         select(SupervisionOrder).where(orders.answer_due_clause(boundary)).order_by(SupervisionOrder.id)
     ).scalars():
         kind = OVERDUE if order.due_on < today else NEAR
-        recipients = {u.id for u in users_by_unit.get(order.unit_id, []) if orders.may_answer(order, u)}
+        recipients = {u.id for u in users_by_unit.get(order.unit_id, []) if orders.answers_orders(order, u)}
         found.append(Reminder("order", order.id, order.status, kind, order.due_on, recipients))
     return found
+
+
+def due_sweep_reminders(session, moment: datetime | None = None) -> list[Reminder]:
+    """Townships whose own 排查 report is due soon or late and not filed, to the township's
+    users who file sweep reports (the permission layer's `can_file`)."""
+    from app.deadlines.policy import current_policy
+    from app.ledgers import sweeps
+    from app.security.roles import roles_granted
+
+    moment = moment or now()
+    filers = set(roles_granted("sweeps", "can_file"))
+    users_by_unit: dict[int, set[int]] = defaultdict(set)
+    for user in _active_users(session):
+        if user.org_unit_id and filers & {r.name for r in user.roles}:
+            users_by_unit[user.org_unit_id].add(user.id)
+    return [
+        Reminder("sweep", unit.id, period.level, DUE, period.due_at.date(), set(users_by_unit.get(unit.id, ())))
+        for unit, period in sweeps.unfiled_township_reports(session, moment, current_policy().near_boundary(moment))
+    ]
 
 
 def record_new(session, reminders: Iterable[Reminder]) -> list[Reminder]:
@@ -134,12 +157,14 @@ def record_new(session, reminders: Iterable[Reminder]) -> list[Reminder]:
     return fresh
 
 
-def send_due_reminders() -> str:
+def send_due_reminders(moment: datetime | None = None) -> str:
     """The worker's "reminders" job: find what is due, record and send what was not sent yet."""
     from app.extensions import db
 
     session = db.session
-    due = due_case_reminders(session) + due_order_reminders(session)
+    moment = moment or now()
+    due = (due_case_reminders(session, moment) + due_order_reminders(session, moment)
+           + due_sweep_reminders(session, moment))
     session.rollback()
     with write_transactions():
         fresh = record_new(session, due)
@@ -155,25 +180,40 @@ def _send(session, reminder: Reminder) -> None:
     from flask_babel import gettext
 
     from app.cases.models import Case
+    from app.ledgers import sweeps
     from app.notifications import notify
+    from app.notifications.models import NotificationKind as K
+    from app.org.models import OrgUnit
     from app.security.models import AppUser
+    from app.supervision import orders
     from app.supervision.models import SupervisionOrder
 
-    model, url = ((Case, f"/cases/show/{reminder.subject_id}") if reminder.subject == "case"
-                  else (SupervisionOrder, f"/supervision/orders/show/{reminder.subject_id}"))
-    record = session.get(model, reminder.subject_id)
-    if record is None or not reminder.recipients:
+    if not reminder.recipients:
         return
-    name = getattr(record, "number", None) or str(reminder.subject_id)
-    if reminder.subject == "order":
-        kind, title = "order_due", gettext("Supervision answer due: %(name)s, %(day)s", name=name,
-                                           day=reminder.due_on.isoformat())
-    elif reminder.kind == OVERDUE:
-        kind, title = "deadline_overdue", gettext("Overdue: %(name)s, due %(day)s", name=name,
-                                                  day=reminder.due_on.isoformat())
+    day = reminder.due_on.isoformat()
+    if reminder.subject == "sweep":
+        record = session.get(OrgUnit, reminder.subject_id)
+        if record is None:
+            return
+        period = sweeps.period_containing(sweeps.rules(session)[reminder.stage], reminder.due_on)
+        kind, url = K.SWEEP_DUE, sweeps.period_url(period)
+        title = gettext("Sweep report due: %(unit)s, %(period)s, cut-off %(cutoff)s", unit=record.name,
+                        period=period.label, cutoff=f"{period.due_at:%Y-%m-%d %H:%M}")
+    elif reminder.subject == "order":
+        record = session.get(SupervisionOrder, reminder.subject_id)
+        if record is None:
+            return
+        kind, url = K.ORDER_DUE, orders.order_url(record)
+        title = gettext("Supervision answer due: %(name)s, %(day)s", name=record.number, day=day)
     else:
-        kind, title = "deadline_near", gettext("Due soon: %(name)s, due %(day)s", name=name,
-                                               day=reminder.due_on.isoformat())
+        record = session.get(Case, reminder.subject_id)
+        if record is None:
+            return
+        url = f"/cases/show/{record.id}"
+        if reminder.kind == OVERDUE:
+            kind, title = K.DEADLINE_OVERDUE, gettext("Overdue: %(name)s, due %(day)s", name=record.number, day=day)
+        else:
+            kind, title = K.DEADLINE_NEAR, gettext("Due soon: %(name)s, due %(day)s", name=record.number, day=day)
     users = session.execute(select(AppUser).where(AppUser.id.in_(reminder.recipients))).scalars().all()
     notify(session, kind, record=record, users=users, title=title, url=url)
 
