@@ -33,3 +33,12 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
+# gunicorn's control socket (gunicornc) defaults to one path per user: a second app server on the
+# same machine would take it over. One per bind address, or none (GUNICORN_CONTROL_SOCKET=off).
+_control = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+if _control == "off":
+    control_socket_disable = True
+else:
+    control_socket = _control or os.path.join(
+        os.environ.get("XDG_RUNTIME_DIR") or os.path.expanduser("~/.gunicorn"),
+        "gunicorn-" + bind.replace(":", "-").replace("/", "_") + ".ctl")
