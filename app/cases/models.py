@@ -391,12 +391,16 @@ class Case(Stamped, Versioned, Model):
         # A literal limit, as in the index's predicate: a bound parameter would not match it.
         return cls.redo_count + cls.transfer_count > literal_column(str(REWORK_LIMIT))
 
-    @property
+    @hybrid_property
     def needs_supervision(self) -> bool:
-        """Redone or transferred more than 3 times while open (app/supervision/orders.py)."""
-        from app.supervision.orders import needs_supervision
+        """Still open, and redone or transferred more than REWORK_LIMIT times in all: the
+        supervision watch flags it (app/supervision/orders.py lists and reports it)."""
+        return self.status in OPEN_STATUSES and self.reworked_often
 
-        return needs_supervision(self)
+    @needs_supervision.inplace.expression
+    @classmethod
+    def _needs_supervision_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.status.in_(sorted(s.value for s in OPEN_STATUSES)), cls.reworked_often)
 
     @property
     def reported_unit_pending(self) -> bool:
