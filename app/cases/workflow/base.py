@@ -35,6 +35,9 @@ HANDLING_STATES = {S.ASSIGNED, S.HANDLING, S.IN_REVIEW}
 CLOCK_STATES = {S.ASSIGNED, S.HANDLING, S.IN_REVIEW, S.APPROVED, S.REVIEWING}
 
 
+# --- the public as an actor ----------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class PublicActor:
     """Someone without an account acting through the public portal (app/portal).
@@ -65,6 +68,9 @@ class PublicActor:
 
 def is_public(actor: Any) -> bool:
     return bool(getattr(actor, "is_public", False))
+
+
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def actor_name(actor: Any) -> str:

@@ -157,6 +157,8 @@ def _not_paused(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: A
     return None
 
 
+# --- holidays entered later ---------------------------------------------------------------------
+
 _ACCEPTING = (S.REGISTERED, S.ACCEPTED, S.PROPOSED, S.INSTRUCTED)
 _REPLY_RUNNING = (S.ASSIGNED, S.RETURNED, S.HANDLING, S.IN_REVIEW, S.APPROVED)
 # Where a single-rule deadline of an assignment starts, and which rule sets its length.

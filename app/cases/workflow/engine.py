@@ -148,6 +148,9 @@ def link_repeat(case: Case, earlier: Case) -> None:
     case.repeat_of = earlier  # the relationship: works before the earlier case is flushed
 
 
+# --- applying a step -------------------------------------------------------------------------------
+
+
 def _touch(case: Case, at: datetime) -> None:
     """Mark the case changed so its version moves on with every step (the optimistic lock)."""
     case.last_step_at = max(at, case.last_step_at or at)

@@ -102,6 +102,9 @@ def queue_states(role: str) -> frozenset[str]:
     )
 
 
+# --- who acts next --------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Awaited:
     """Who a case waits for and for what: the case page's top line and the portal's progress.

@@ -107,6 +107,7 @@ def _merge(ctx: StepContext) -> None:
     )
 
 
+# --- voiding (作废) ---------------------------------------------------------------------------------
 # A registered case is never deleted: the database refuses it (its history would go with it).
 # A registration that should not exist — entered twice, a test, a matter registered in the
 # wrong county — is voided instead: it keeps its number, petitioners and history, reads 已作废,
