@@ -99,8 +99,9 @@ class CaseStatus(Choices):
 
 
 # Registrations that are not a matter of their own: merged into the case kept, or voided (作废:
-# registered by mistake, app/cases/workflow.py `_void`). They stay findable with their history,
-# but count in no figure, queue or overdue list — `Case.counted` is that rule, the one place.
+# registered by mistake, app/cases/workflow/steps_registration.py `_void`). They stay findable
+# with their history, but count in no figure, queue or overdue list — `Case.counted` is that
+# rule, the one place.
 UNCOUNTED_STATUSES = frozenset({CaseStatus.MERGED, CaseStatus.VOIDED})
 # Nothing more happens to a case in these: it cannot be edited, supervised or taken on.
 FINISHED_STATUSES = frozenset(
@@ -252,7 +253,7 @@ class Case(Stamped, Versioned, Model):
     external_id = Column(String(64), nullable=True)
 
     # --- the workflow, denormalised for lists, work queues and reports (no joins needed) ------
-    # Maintained only by app/cases/workflow.py; the step tables hold the details and history.
+    # Maintained only by app/cases/workflow/; the step tables hold the details and history.
     accept_due_at = Column(DateTime, nullable=True)  # accept/refuse and assign by (Art. 22)
     accepted_at = Column(DateTime, nullable=True)
     refusal_reason = deferred(Column(Text, nullable=True), group="texts")  # printed on the 不予受理告知书
@@ -390,12 +391,16 @@ class Case(Stamped, Versioned, Model):
         # A literal limit, as in the index's predicate: a bound parameter would not match it.
         return cls.redo_count + cls.transfer_count > literal_column(str(REWORK_LIMIT))
 
-    @property
+    @hybrid_property
     def needs_supervision(self) -> bool:
-        """Redone or transferred more than 3 times while open (app/supervision/orders.py)."""
-        from app.supervision.orders import needs_supervision
+        """Still open, and redone or transferred more than REWORK_LIMIT times in all: the
+        supervision watch flags it (app/supervision/orders.py lists and reports it)."""
+        return self.status in OPEN_STATUSES and self.reworked_often
 
-        return needs_supervision(self)
+    @needs_supervision.inplace.expression
+    @classmethod
+    def _needs_supervision_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.status.in_(sorted(s.value for s in OPEN_STATUSES)), cls.reworked_often)
 
     @property
     def reported_unit_pending(self) -> bool:

@@ -8,7 +8,7 @@ refuse), a registration made by mistake is voided (作废) by a workflow step in
 
 The other tables hold the facts a step creates — instructions (批示), assignments (交办/转办),
 joint reviews (会审) with their co-units, progress reports, extensions, pauses, follow-ups
-(回访), reviews (复查/复核) and recusals (回避) — and are written only by app/cases/workflow.py.
+(回访), reviews (复查/复核) and recusals (回避) — and are written only by app/cases/workflow/.
 Each is scoped through its case.
 """
 

@@ -68,8 +68,8 @@ _OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 
 def needs_supervision_clause() -> ColumnElement:
-    """Open cases redone or transferred more than 3 times in all (`Case.reworked_often`)."""
-    return and_(Case.status.in_(_OPEN), Case.reworked_often)
+    """Open cases redone or transferred more than 3 times in all (`Case.needs_supervision`)."""
+    return Case.needs_supervision
 
 
 def watch_clause(now: datetime, policy: DeadlinePolicy | None = None, include_near: bool = True) -> ColumnElement:
@@ -80,7 +80,7 @@ def watch_clause(now: datetime, policy: DeadlinePolicy | None = None, include_ne
 
 def needs_supervision(case: Case) -> bool:
     """Flag a case for supervision: still open, and redone or transferred more than 3 times."""
-    return case.status in _OPEN and case.reworked_often
+    return case.needs_supervision
 
 
 def open_order_case_ids(session: Session, case_ids: Iterable[int]) -> set[int]:
