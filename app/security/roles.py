@@ -49,7 +49,7 @@ EDIT = frozenset({"can_edit"})
 DELETE = frozenset({"can_delete"})
 WRITE = READ | CREATE | EDIT
 FULL = WRITE | DELETE
-# Taking workflow steps on the case page (which steps: app/cases/workflow.py decides by role).
+# Taking workflow steps on the case page (which steps: app/cases/workflow/ decides by role).
 STEP = frozenset({"can_step"})
 IMPORT = frozenset({"can_import", "menu_access"})
 # Workflow steps on a ledger entry (methods of LedgerEntryView) and filing sweep reports.
