@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_appbuilder import action, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -54,6 +54,8 @@ from app.core.validators import MaxLength, NotInFuture, normalize_id_number, nor
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
 from app.org.choices import org_choices, org_select_choices
+from app.portal.codes import format_code
+from app.portal.issuing import announce_registration, record_reissue, reissue
 
 log = logging.getLogger(__name__)
 
@@ -407,6 +409,46 @@ class CaseView(ScopedModelView):
         workflow.register(item, g.user, repeat_of=earlier)
         if earlier is not None and earlier.status in OPEN_STATUSES:
             g.xf_open_repeat = earlier
+
+    def pre_commit(self, item: Case, is_new: bool) -> None:
+        if is_new:
+            # The 查询码 and the petitioner's SMS, in the registration's transaction; the code
+            # stays in this request only (g), to be shown once by post_add_redirect.
+            db.session.flush()
+            g.xf_issued_code = announce_registration(db.session, item)
+            g.xf_registered_case = item
+
+    def post_add_redirect(self):
+        code = g.pop("xf_issued_code", None)
+        case = g.pop("xf_registered_case", None)
+        if code is None or case is None:
+            return super().post_add_redirect()
+        return self._code_once(case, code, new_case=True)
+
+    def _code_once(self, case: Case, code: str, new_case: bool):
+        """The page that shows a new 查询码 once, with the receipt to print (not cached)."""
+        kind = "acceptance" if case.accepted_at is not None else "registration"
+        response = make_response(render_template(
+            "xf/cases/code_once.html", new_case=new_case,
+            **notice_context(case, kind, code=format_code(code)),
+        ))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @expose("/query-code/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("add")
+    def query_code(self, pk):
+        """Issue a new 查询码 (the petitioner lost it): confirm first; the old one stops working."""
+        case = self.get_scoped_item(pk)
+        if request.method == "GET":
+            return self.render_template("xf/cases/query_code.html", case=case,
+                                        title=gettext("Issue a new query code"))
+        case = self._lock_case(pk)
+        code = reissue(db.session, case)
+        db.session.commit()
+        record_reissue(case)
+        return self._code_once(case, code, new_case=False)
 
     def post_add(self, item: Case) -> None:
         earlier = getattr(g, "xf_open_repeat", None)
