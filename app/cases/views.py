@@ -423,14 +423,23 @@ class CaseView(ScopedModelView):
         case = g.pop("xf_registered_case", None)
         if code is None or case is None:
             return super().post_add_redirect()
-        return self._code_once(case, code, new_case=True)
+        return _code_once_redirect(case, code, new_case=True)
 
-    def _code_once(self, case: Case, code: str, new_case: bool):
-        """The page that shows a new 查询码 once, with the receipt to print (not cached)."""
+    @expose("/receipt/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("add")
+    def receipt(self, pk):
+        """The page after a registration or a reissue: the new 查询码 once, and the receipt to print.
+
+        The code reaches this page only in the URL's fragment (#ABCD-EFGH-JKMN), which the
+        browser never sends to a server: not in any request, log, cookie or table. The page's
+        script shows it and drops it from the address bar and history; opened again, the page
+        says a code was issued."""
+        case = self.get_scoped_item(pk)
         kind = "acceptance" if case.accepted_at is not None else "registration"
         response = make_response(render_template(
-            "xf/cases/code_once.html", new_case=new_case,
-            **notice_context(case, kind, code=format_code(code)),
+            "xf/cases/code_once.html", new_case=request.args.get("new") == "1", code_slot=True,
+            **notice_context(case, kind),
         ))
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -448,7 +457,7 @@ class CaseView(ScopedModelView):
         code = reissue(db.session, case)
         db.session.commit()
         record_reissue(case)
-        return self._code_once(case, code, new_case=False)
+        return _code_once_redirect(case, code, new_case=False)
 
     def post_add(self, item: Case) -> None:
         earlier = getattr(g, "xf_open_repeat", None)
@@ -655,6 +664,12 @@ class CaseView(ScopedModelView):
     @staticmethod
     def may_see_personal_data(case: Case) -> bool:
         return may_see_personal_data(case)
+
+
+def _code_once_redirect(case: Case, code: str, new_case: bool):
+    """To the receipt page with the new code in the fragment only (see CaseView.receipt)."""
+    url = url_for("CaseView.receipt", pk=case.id, new="1" if new_case else None)
+    return redirect(f"{url}#{format_code(code)}")
 
 
 def _int_arg(name: str) -> int | None:
