@@ -38,7 +38,7 @@ def announce_registration(session: Session, case: Any, *, now: datetime | None =
     moment = now or clock.now()
     code = codes.issue_code(session, case.id, codes.case_tail(case), now=moment, new=True)
     if _recent(moment):
-        notify_petitioner(session, case, "registered", code=code, now=moment)
+        notify_petitioner(session, case, "registered", code=codes.format_code(code), now=moment)
     return code
 
 
