@@ -113,6 +113,8 @@ class PetitionerOut(Schema):
 class CaseOut(Schema):
     id = fields.Integer(required=True)
     number = fields.String(required=True, metadata={"description": "Case number, e.g. XF2026-000123"})
+    query_code = fields.String(metadata={
+        "description": "查询码 (ABCD-EFGH-JKMN): in the 201 answer of a registration only, never again"})
     version = fields.Integer(required=True, metadata={"description": "Send it back with a step: the optimistic lock"})
     status = fields.String(required=True, metadata={"enum": CaseStatus.codes()})
     status_label = fields.String(required=True)
