@@ -79,6 +79,8 @@ from app.core.validators import (
 )
 from app.extensions import db
 from app.org.models import OrgKind, OrgUnit
+from app.portal.codes import format_code
+from app.portal.issuing import announce_registration
 
 SOURCE_PATTERN = r"^[A-Za-z0-9_.-]{1,32}$"
 # The registration form's field names → the API's.
@@ -111,6 +113,8 @@ class PetitionerOut(Schema):
 class CaseOut(Schema):
     id = fields.Integer(required=True)
     number = fields.String(required=True, metadata={"description": "Case number, e.g. XF2026-000123"})
+    query_code = fields.String(metadata={
+        "description": "查询码 (ABCD-EFGH-JKMN): in the 201 answer of a registration only, never again"})
     version = fields.Integer(required=True, metadata={"description": "Send it back with a step: the optimistic lock"})
     status = fields.String(required=True, metadata={"enum": CaseStatus.codes()})
     status_label = fields.String(required=True)
@@ -356,6 +360,9 @@ class CaseApi(ResourceApi):
         workflow.register(case, user, repeat_of=earlier)
         db.session.add(case)
         try:
+            db.session.flush()
+            # The 查询码 (and the petitioner's SMS): returned in this answer only, never again.
+            code = announce_registration(db.session, case)
             db.session.commit()
         except IntegrityError:
             # The same item arrived twice at the same moment: the other request created it.
@@ -370,8 +377,9 @@ class CaseApi(ResourceApi):
         ).unique().scalars().first()
         if fresh is None:
             # Held for screening (an accusation from another platform): registered, not shown.
-            return respond(201, {"result": {"id": case.id, "number": case.number, "held_for_screening": True}})
-        return respond(201, {"result": self.serialize([fresh], detail=True)[0]})
+            return respond(201, {"result": {"id": case.id, "number": case.number, "held_for_screening": True,
+                                            "query_code": format_code(code)}})
+        return respond(201, {"result": {**self.serialize([fresh], detail=True)[0], "query_code": format_code(code)}})
 
     def _origin(self, values: dict[str, Any]) -> tuple[str | None, str | None]:
         """The case's `source` and `external_id`: an API client's own, never a person's — a
@@ -632,8 +640,10 @@ class CaseApi(ResourceApi):
             "登记信访件", self.tag, body=CaseIn,
             responses={201: one_of_result(CaseOut), 200: one_of_result(CaseOut)},
             errors_=(400, 401, 403, 409, 413, 422),
-            description="201: registered. 200: an item with this source and external_id was "
-                        "registered before; the existing case is returned.",
+            description="201: registered; the answer carries `query_code` (查询码, ABCD-EFGH-JKMN), "
+                        "given this once only — hand it to the petitioner, it is never shown again. "
+                        "200: an item with this source and external_id was "
+                        "registered before; the existing case is returned (no code).",
         )
         operations["/{pk}"]["delete"] = operation(
             "删除信访件（不允许）", self.tag, parameters=[id_parameter()],

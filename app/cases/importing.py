@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.cases import workflow
 from app.cases.models import (
@@ -50,6 +51,7 @@ from app.core.imports import (
 from app.deadlines.policy import load_policy
 from app.ledgers.importing import check_unit, people_problems, place_problems
 from app.org.models import handles_place, place_mismatch_message
+from app.portal.issuing import announce_registration
 from app.security.models import AppUser
 
 
@@ -195,6 +197,12 @@ class CaseImport(ImportSpec):
         # …and its history starts with the 'registered' event, as for a case entered by hand.
         actor = session.get(AppUser, ctx.user_id) if ctx.user_id else None
         session.execute(CaseEvent.__table__.insert(), workflow.registration_rows(cases, ids, actor))
+        # Each case gets its 查询码 and, with a mobile phone, the SMS carrying it — the import
+        # shows no code to anyone: without a phone the clerk issues a new one when asked.
+        for case in session.scalars(
+            select(Case).where(Case.id.in_(ids)).options(selectinload(Case.petitioners)).order_by(Case.id)
+        ):
+            announce_registration(session, case, now=ctx.now)
         return ids
 
 

@@ -24,7 +24,7 @@ from app.org.models import OrgKind, OrgUnit
 
 # The step whose actor issues each notice (their unit is the issuing office).
 ISSUING_STEP = {
-    "acceptance": "accept", "refusal": "refuse", "extension": "decide_extension", "reply": "sign_reply",
+    "registration": "register", "acceptance": "accept", "refusal": "refuse", "extension": "decide_extension", "reply": "sign_reply",
 }
 
 
@@ -81,7 +81,12 @@ def issuer_name(unit_name: str, case: Case) -> str:
     return unit_name
 
 
-def notice_context(case: Case, kind: str) -> dict[str, Any]:
+def notice_context(case: Case, kind: str, code: str | None = None) -> dict[str, Any]:
+    """The notice's facts. `code`: the 查询码 just issued (formatted), printed only on the sheet
+    of that moment; later prints say a code was issued."""
+    from app.notifications.petitioners import portal_link
+    from app.portal.codes import NO_PHONE_TAIL, case_tail
+
     event = db.session.execute(
         select(CaseEvent)
         .where(CaseEvent.case_id == case.id, CaseEvent.step == ISSUING_STEP[kind])
@@ -90,6 +95,7 @@ def notice_context(case: Case, kind: str) -> dict[str, Any]:
     ).scalar_one_or_none()
     policy = current_policy()
     titles = {
+        "registration": gettext("Registration receipt"),
         "acceptance": gettext("Acceptance notice"),
         "refusal": gettext("Non-acceptance notice"),
         "extension": gettext("Extension notice"),
@@ -112,4 +118,8 @@ def notice_context(case: Case, kind: str) -> dict[str, Any]:
         "review_days": policy.rule(RuleCode.REVIEW_REQUEST).days,
         "extension": extension,
         "extended_to": chinese_date(extension.extended_to) if extension else "",
+        "accept_days": policy.rule(RuleCode.ACCEPT).days,
+        "code": code,
+        "portal": portal_link(),
+        "no_phone": case_tail(case) == NO_PHONE_TAIL,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_appbuilder import action, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -54,6 +54,8 @@ from app.core.validators import MaxLength, NotInFuture, normalize_id_number, nor
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
 from app.org.choices import org_choices, org_select_choices
+from app.portal.codes import format_code
+from app.portal.issuing import announce_registration, record_reissue, reissue
 
 log = logging.getLogger(__name__)
 
@@ -408,6 +410,55 @@ class CaseView(ScopedModelView):
         if earlier is not None and earlier.status in OPEN_STATUSES:
             g.xf_open_repeat = earlier
 
+    def pre_commit(self, item: Case, is_new: bool) -> None:
+        if is_new:
+            # The 查询码 and the petitioner's SMS, in the registration's transaction; the code
+            # stays in this request only (g), to be shown once by post_add_redirect.
+            db.session.flush()
+            g.xf_issued_code = announce_registration(db.session, item)
+            g.xf_registered_case = item
+
+    def post_add_redirect(self):
+        code = g.pop("xf_issued_code", None)
+        case = g.pop("xf_registered_case", None)
+        if code is None or case is None:
+            return super().post_add_redirect()
+        return _code_once_redirect(case, code, new_case=True)
+
+    @expose("/receipt/<pk>", methods=["GET"])
+    @has_access
+    @permission_name("add")
+    def receipt(self, pk):
+        """The page after a registration or a reissue: the new 查询码 once, and the receipt to print.
+
+        The code reaches this page only in the URL's fragment (#ABCD-EFGH-JKMN), which the
+        browser never sends to a server: not in any request, log, cookie or table. The page's
+        script shows it and drops it from the address bar and history; opened again, the page
+        says a code was issued."""
+        case = self.get_scoped_item(pk)
+        kind = "acceptance" if case.accepted_at is not None else "registration"
+        response = make_response(render_template(
+            "xf/cases/code_once.html", new_case=request.args.get("new") == "1", code_slot=True,
+            **notice_context(case, kind),
+        ))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @expose("/query-code/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("add")
+    def query_code(self, pk):
+        """Issue a new 查询码 (the petitioner lost it): confirm first; the old one stops working."""
+        case = self.get_scoped_item(pk)
+        if request.method == "GET":
+            return self.render_template("xf/cases/query_code.html", case=case,
+                                        title=gettext("Issue a new query code"))
+        case = self._lock_case(pk)
+        code = reissue(db.session, case)
+        db.session.commit()
+        record_reissue(case)
+        return _code_once_redirect(case, code, new_case=False)
+
     def post_add(self, item: Case) -> None:
         earlier = getattr(g, "xf_open_repeat", None)
         if earlier is not None:
@@ -613,6 +664,12 @@ class CaseView(ScopedModelView):
     @staticmethod
     def may_see_personal_data(case: Case) -> bool:
         return may_see_personal_data(case)
+
+
+def _code_once_redirect(case: Case, code: str, new_case: bool):
+    """To the receipt page with the new code in the fragment only (see CaseView.receipt)."""
+    url = url_for("CaseView.receipt", pk=case.id, new="1" if new_case else None)
+    return redirect(f"{url}#{format_code(code)}")
 
 
 def _int_arg(name: str) -> int | None:

@@ -560,6 +560,7 @@ class ScopedModelView(ModelView):
             self.validate_item(item, is_new)
             if is_new:
                 db.session.add(item)
+            self.pre_commit(item, is_new)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -583,6 +584,9 @@ class ScopedModelView(ModelView):
             self.post_update(item)
             flash(gettext("Changes saved."), "success")
         return True
+
+    def pre_commit(self, item: Any, is_new: bool) -> None:
+        """Checked and added, not yet committed: what must be written in the same transaction."""
 
     @staticmethod
     def _show_error(form: Any, exc: DomainError) -> None:

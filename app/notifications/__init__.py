@@ -25,8 +25,10 @@ now=None) -> list[Notification]``
     (up to ``MAX_ATTEMPTS``); nothing is lost. Commits per message. Returns counts
     (``sent``, ``failed``, ``remaining``). Also: ``flask --app run xf send-outbox``.
 
-``notify_petitioner(session, case, event, *, now=None) -> OutboxMessage | None``
-    Queue the SMS to a case's petitioner at 受理/不予受理/延期/答复 (``event``), unless the case
+``notify_petitioner(session, case, event, *, now=None, code=None) -> OutboxMessage | None``
+    Queue the SMS to a case's petitioner at 登记 (``registered``, with the 查询码 ``code``; called
+    by ``app.portal.issuing.announce_registration`` on every registration path) and
+    受理/不予受理/延期/答复 (``event``), unless the case
     has no phone or the petitioner opted out; a 检举控告 never names the reported-on unit.
 """
 

@@ -99,7 +99,8 @@ class OutboxMessage(Model):
     # The e-mail address or phone number, in full: only the channel reads it; pages mask it.
     recipient = Column(String(200), nullable=False, info={"audit": "skip"})
     subject = Column(String(200), nullable=True)
-    body = Column(Text, nullable=False)
+    # Not in the audit log: a petitioner's SMS carries the case's 查询码 (kept here only until sent).
+    body = Column(Text, nullable=False, info={"audit": "redact"})
     template = Column(String(48), nullable=True)
     status = Column(String(8), nullable=False, default=OutboxStatus.PENDING.value,
                     server_default=text("'pending'"), info={"choices": OutboxStatus})

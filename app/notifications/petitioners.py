@@ -27,9 +27,12 @@ def petitioner_phone(case: Any) -> str | None:
     return None
 
 
-def portal_link() -> str:
+def portal_link(path: str = "/portal/query") -> str:
     base = current_app.config.get("PUBLIC_BASE_URL", "") if has_app_context() else ""
-    return (base.rstrip("/") if base else "") + "/portal/query"
+    return (base.rstrip("/") if base else "") + path
+
+
+STOP_PATH = "/portal/sms-stop"  # the petitioner's opt-out page (app/portal/views.py sms_stop)
 
 
 def notify_petitioner(session: Session, case: Any, event: str, *, now: datetime | None = None,
@@ -42,6 +45,7 @@ def notify_petitioner(session: Session, case: Any, event: str, *, now: datetime 
     due = case.due_at if event == "extended" else (case.due_at or case.accept_due_at)
     _, body = render(
         session, f"petition_{event}", number=case.number, portal=portal_link(), code=code or "",
+        stop=portal_link(STOP_PATH),
         due=f"{due.year}-{due.month:02d}-{due.day:02d}" if due else "",
     )
     return enqueue(session, Channel.SMS.value, phone, body, template=f"petition_{event}",

@@ -20,28 +20,29 @@ DEFAULTS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     ),
     "petition_registered": (
         None,
-        _l("Your petition {number} has been registered. Query code {code}: follow it at {portal}."),
-        ("number", "code", "portal"),
+        _l("Your petition {number} has been registered. Query code {code}: follow it at {portal}. "
+           "No more messages: {stop}"),
+        ("number", "code", "portal", "stop"),
     ),
     "petition_accepted": (
         None,
         _l("Your petition {number} has been accepted; you will be answered by {due}. Follow it at {portal}."),
-        ("number", "due", "portal"),
+        ("number", "due", "portal", "stop"),
     ),
     "petition_refused": (
         None,
         _l("Your petition {number} was not accepted; the written notice gives the reason. Details at {portal}."),
-        ("number", "portal"),
+        ("number", "portal", "stop"),
     ),
     "petition_extended": (
         None,
         _l("The time to handle your petition {number} has been extended; you will be answered by {due}."),
-        ("number", "due", "portal"),
+        ("number", "due", "portal", "stop"),
     ),
     "petition_replied": (
         None,
         _l("Your petition {number} has been answered. Read the answer and rate it at {portal}."),
-        ("number", "portal"),
+        ("number", "portal", "stop"),
     ),
 }
 

@@ -24,6 +24,7 @@ def init_portal(app: Flask) -> None:
         ("portal.write", "PORTAL_SUBMIT_LIMIT"),
         ("portal.query", "PORTAL_LOOKUP_LIMIT"),
         ("portal.rate", "PORTAL_LOOKUP_LIMIT"),
+        ("portal.sms_stop", "PORTAL_LOOKUP_LIMIT"),
     ):
         # Wrapped per app (each test app has its own limiter), on POST only: reading the form
         # costs nothing.

@@ -11,6 +11,16 @@ once, on the receipt, and never stored or logged in clear: the database keeps tw
 A look-up needs both. Whether the code does not exist or the phone digits are wrong, the same
 work is done (one probe, one constant-time comparison against a real or a dummy hash) and the
 caller gets the same `None`: nobody can tell a wrong pair from an unknown code.
+
+Every registered case gets one (letter, visit, call, portal, API, Excel import), through
+`issue_code` — the one place a code is drawn and stored; issuing again replaces the row, so the
+old code (and a portal session opened with it) stops working at once.
+
+A case without a phone: the code is paired with ``NO_PHONE_TAIL`` ("0000"), and the receipt says
+to enter 0000 as the phone digits. The code alone is ~59 random bits, so it is still not
+guessable; the phone digits are a second factor only where a phone exists. The tail is taken
+from the first petitioner who gave a phone (mobile or landline), as the portal asks for "the
+last 4 digits of the phone you gave".
 """
 
 from __future__ import annotations
@@ -19,13 +29,20 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 GROUP = 4
 _DUMMY = "0" * 64
+# The phone digits of a case registered without any phone (see the module's docstring).
+NO_PHONE_TAIL = "0000"
 
 
 def new_code() -> str:
@@ -73,3 +90,51 @@ def pair_matches(stored: str | None, code: str, tail: str) -> bool:
     """Constant-time check of code + phone digits against the stored pair hash (or a dummy)."""
     expected = pair_hash(code, tail)
     return hmac.compare_digest(stored or _DUMMY, expected) and stored is not None
+
+
+def tail_of(phones: Iterable[str | None]) -> str:
+    """The pair tail of a case: the first phone given, or NO_PHONE_TAIL."""
+    for phone in phones:
+        tail = phone_tail(phone)
+        if len(tail) == 4:
+            return tail
+    return NO_PHONE_TAIL
+
+
+def case_tail(case: Any) -> str:
+    return tail_of(person.phone for person in (case.petitioners or ()))
+
+
+def _unused_code(session: Session) -> str:
+    from app.portal.models import QueryCode
+
+    for _ in range(5):
+        code = new_code()
+        taken = session.execute(select(QueryCode.id).where(QueryCode.code_hash == code_hash(code))).first()
+        if taken is None:
+            return code
+    raise RuntimeError("could not draw an unused query code")  # ~2^59 codes: never in practice
+
+
+def issue_code(session: Session, case_id: int, tail: str, *, now: datetime | None = None,
+               new: bool = False) -> str:
+    """Draw a fresh code for the case and store its hashes, replacing any earlier code (which
+    stops working at once). Returns the code in clear — for the caller to show once, print on
+    the receipt or send by SMS; never to store or log. `new`: the case was just inserted (no
+    earlier row to look for)."""
+    from app.core.clock import now as wall_clock
+    from app.portal.models import QueryCode
+
+    code = _unused_code(session)
+    row = None
+    if not new:
+        row = session.execute(select(QueryCode).where(QueryCode.case_id == case_id)).scalar_one_or_none()
+    if row is None:
+        row = QueryCode(case_id=case_id)
+        session.add(row)
+    # Through the ORM, not a bulk UPDATE: the audit capture then skips the hash columns.
+    row.code_hash = code_hash(code)
+    row.pair_hash = pair_hash(code, tail)
+    row.created_at = now or wall_clock()
+    session.flush()
+    return code

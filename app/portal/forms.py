@@ -32,6 +32,14 @@ class LookupForm(FlaskForm):
     phone_tail = StringField()
 
 
+class SmsStopForm(FlaskForm):
+    """Stop the text messages about one petition: code + phone digits, and the confirmation."""
+
+    code = StringField()
+    phone_tail = StringField()
+    confirm = BooleanField()
+
+
 class RatingForm(FlaskForm):
     satisfaction = StringField()
     comment = TextAreaField()

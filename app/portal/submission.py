@@ -48,7 +48,7 @@ from app.core.validators import (
 from app.extensions import db
 from app.org.models import OrgKind, OrgUnit
 from app.portal import codes
-from app.portal.models import QueryCode
+from app.portal.issuing import announce_registration
 
 # Size limits of the public form (characters). The title fits a list line on a phone.
 TITLE_MAX = 60
@@ -285,17 +285,6 @@ def store_files(uploads: list[Upload]) -> list[StoredFile]:
     return stored
 
 
-def _unused_code() -> str:
-    for _ in range(5):
-        code = codes.new_code()
-        taken = db.session.execute(
-            select(QueryCode.id).where(QueryCode.code_hash == codes.code_hash(code))
-        ).first()
-        if taken is None:
-            return code
-    raise RuntimeError("could not draw an unused query code")  # ~2^59 codes: never in practice
-
-
 def submit_petition(
     data: PetitionInput,
     uploads: list[Upload] | None = None,
@@ -344,15 +333,7 @@ def submit_petition(
         db.session.add(case)
         workflow.register(case, public_actor(), now=moment)
         db.session.flush()
-        code = _unused_code()
-        db.session.add(
-            QueryCode(
-                case_id=case.id,
-                code_hash=codes.code_hash(code),
-                pair_hash=codes.pair_hash(code, codes.phone_tail(data.phone)),
-                created_at=moment,
-            )
-        )
+        code = announce_registration(db.session, case, now=moment)
         for item in stored:
             db.session.add(
                 CaseAttachment(

@@ -35,7 +35,7 @@ from app.core.database import reads_only
 from app.core.errors import DomainError, DomainErrors
 from app.extensions import db
 from app.portal import progress, submission
-from app.portal.forms import LeaveForm, LookupForm, PetitionForm, RatingForm
+from app.portal.forms import LeaveForm, LookupForm, PetitionForm, RatingForm, SmsStopForm
 from app.portal.models import PublishedLetter
 from app.portal.schedule import petition_office, upcoming_receptions
 
@@ -289,6 +289,39 @@ def leave():
     session.pop(TICKET, None)
     flash(gettext("The petition is no longer shown in this browser."), "info")
     return redirect(url_for(".index"))
+
+
+@bp.route("/sms-stop", methods=["GET", "POST"])
+def sms_stop():
+    """The petitioner stops the text messages about their petition (query code + phone digits)."""
+    form = SmsStopForm()
+    if request.method == "GET":
+        return _no_store(render_template("portal/sms_stop.html", form=form, errors={}))
+    code = (form.code.data or "").strip()
+    tail = (form.phone_tail.data or "").strip()
+    errors: dict[str, str] = {}
+    if not code:
+        errors["code"] = gettext("Enter the query code from your receipt.")
+    if not (len(tail) == 4 and tail.isdigit()):
+        errors["phone_tail"] = gettext("Enter the last 4 digits of the phone number you gave.")
+    if not form.confirm.data:
+        errors["confirm"] = gettext("Tick the box to confirm that you want no more text messages about this petition.")
+    if errors:
+        return _no_store((render_template("portal/sms_stop.html", form=form, errors=errors), 422))
+    row = progress.find_case(code, tail)
+    if row is None:
+        # The same answer as the look-up's: nothing to enumerate.
+        errors["_form"] = gettext(
+            "No petition matches this query code and phone number. Check both and try again."
+        )
+        return _no_store((render_template("portal/sms_stop.html", form=form, errors=errors), 200))
+    case = db.session.execute(
+        select(Case).where(Case.id == row.case_id).with_for_update(of=Case)
+    ).scalar_one()
+    if not case.sms_opt_out:
+        case.sms_opt_out = True
+        db.session.commit()
+    return _no_store(render_template("portal/sms_stopped.html", number=case.number))
 
 
 # --- published letters and the reception schedule -----------------------------------------------

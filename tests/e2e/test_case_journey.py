@@ -54,6 +54,8 @@ def test_case_from_registration_to_closing(page, live_server):
     page.fill("input[name='petitioners-0-id_number']", valid_id_number("19580909", "271"))
     page.fill("input[name='petitioners-0-phone']", "13904512345")
     page.click("form#model_form button[type=submit]")
+    page.wait_for_url(re.compile(r"/cases/receipt/"))  # the 查询码, shown once
+    page.click("#case-list")
     page.wait_for_url(re.compile(r"/cases/list/"))
     row = page.locator("table.table tbody tr", has_text="反映前进村饮水井水质发黄").first
     number = re.search(r"XF\d{4}-\d{6}", row.inner_text()).group(0)

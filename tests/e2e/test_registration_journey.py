@@ -34,8 +34,11 @@ def test_clerk_registers_and_other_township_cannot_see(page, live_server):
     page.fill("#people_count", "2")
     page.click("form#model_form button[type=submit]")
 
-    page.wait_for_url(re.compile(r"/cases/list/"))
+    # The page after saving shows the 查询码 once; from there, the case list.
+    page.wait_for_url(re.compile(r"/cases/receipt/"))
     assert "已保存" in page.inner_text(".alert-success")
+    page.click("#case-list")
+    page.wait_for_url(re.compile(r"/cases/list/"))
     first_row = page.locator("table.table tbody tr").first
     number = re.search(r"XF\d{4}-\d{6}", first_row.inner_text()).group(0)
     assert "赵大山、钱小红" in first_row.inner_text()
