@@ -81,6 +81,16 @@ def issuer_name(unit_name: str, case: Case) -> str:
     return unit_name
 
 
+def notice_title(kind: str) -> str:
+    """The notice's title: on the printed notice and in the case page's list of notices."""
+    return {
+        "acceptance": gettext("Acceptance notice"),
+        "refusal": gettext("Non-acceptance notice"),
+        "extension": gettext("Extension notice"),
+        "reply": gettext("Reply (答复意见书)"),
+    }[kind]
+
+
 def notice_context(case: Case, kind: str) -> dict[str, Any]:
     event = db.session.execute(
         select(CaseEvent)
@@ -89,18 +99,12 @@ def notice_context(case: Case, kind: str) -> dict[str, Any]:
         .limit(1)
     ).scalar_one_or_none()
     policy = current_policy()
-    titles = {
-        "acceptance": gettext("Acceptance notice"),
-        "refusal": gettext("Non-acceptance notice"),
-        "extension": gettext("Extension notice"),
-        "reply": gettext("Reply (答复意见书)"),
-    }
     issued = event.occurred_at if event is not None else None
     extension = approved_extension(case) if kind == "extension" else None
     return {
         "case": case,
         "kind": kind,
-        "title": titles[kind],
+        "title": notice_title(kind),
         "addressee": case.petitioner_names or "",
         "channel": Channel.label_of(case.channel),
         "received": chinese_date(case.received_at),

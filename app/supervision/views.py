@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from wtforms import TextAreaField
 
 from app.cases import flags
-from app.cases.case_page import case_badge, urgency_badge
+from app.cases.case_page import case_badge
+from app.cases.cells import due_cell, flag_cell
 from app.cases.models import Case, Category
 from app.cases.references import (
     cases_by_numbers,
@@ -107,20 +108,6 @@ def _watch_choices() -> list[tuple[str, str]]:
     ]
 
 
-def _due_cell(due) -> Markup:
-    if due is None:
-        return Markup("")
-    css, text = urgency_badge(due)
-    badge = Markup(' <span class="badge badge-{}">{}</span>').format(css, text) if css else Markup("")
-    return Markup("{}{}").format(due.strftime("%Y-%m-%d"), badge)
-
-
-def _flag_cell(flagged: bool) -> Markup:
-    if not flagged:
-        return Markup("")
-    return Markup('<span class="label label-danger xf-flag-supervision">{}</span>').format(gettext("Needs supervision"))
-
-
 def _orders_cell(case_id: int) -> Markup:
     if case_id in getattr(g, "xf_open_orders", set()):
         return Markup('<span class="label label-info xf-supervised">{}</span>').format(gettext("Under supervision"))
@@ -161,8 +148,8 @@ class OverdueView(ScopedModelView):
     org_choice_columns = {"township": "township", "responsible_unit": "responsible"}
     formatters_columns = {
         "number": lambda number: Markup('<span class="text-nowrap">{}</span>').format(number),
-        "next_due_at": _due_cell,
-        "needs_supervision": _flag_cell,
+        "next_due_at": due_cell,
+        "needs_supervision": flag_cell,
         "id": _orders_cell,
     }
     quick_search = (
