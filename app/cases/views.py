@@ -53,6 +53,7 @@ from app.core.validators import MaxLength, NotInFuture, normalize_id_number, nor
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
 from app.org.choices import org_choices, org_select_choices
+from app.security.access import may
 
 log = logging.getLogger(__name__)
 
@@ -559,7 +560,7 @@ class CaseView(ScopedModelView):
     @expose("/bulk_assign", methods=["POST"])
     def bulk_assign_post(self):
         """Assign every selected case in one transaction: all of them, or none."""
-        if not self.appbuilder.sm.has_access("bulk_assign", self.class_permission_name):
+        if not may("bulk_assign", self):
             abort(403)
         ids = request.form.getlist("rowid")
         if not ids:

@@ -169,7 +169,7 @@ class LeaderView(ShowsEveryProblem, ScopedModelView):
             self.show_template, pk=leader.id, title=leader.display_name, widgets=widgets, item=leader,
             holdings=[(h, _holding_state(h)) for h in holdings], slots=slots, receptions=receptions,
             score=this_year, year_start=year_start, today=today, kind_label=ReceptionKind.label_of,
-            can_hold=self.appbuilder.sm.has_access("can_add", "HoldingView") and rules.may_act_for(g.user, leader),
+            can_hold=may("can_add", "HoldingView") and rules.may_act_for(g.user, leader),
         )
 
 
@@ -541,7 +541,7 @@ class ScheduleView(BaseView):
         return self.render_template(
             "xf/leaders/schedule.html", title=gettext("Leaders' reception schedule"), by_day=sorted(by_day.items()),
             start=start, end=start + timedelta(days=days - 1), weeks=days // 7,
-            can_plan=self.appbuilder.sm.has_access("can_add", "ReceptionSlotView"),
+            can_plan=may("can_add", "ReceptionSlotView"),
             weekdays=[gettext("Monday"), gettext("Tuesday"), gettext("Wednesday"), gettext("Thursday"),
                       gettext("Friday"), gettext("Saturday"), gettext("Sunday")],
         )

@@ -310,7 +310,7 @@ class LedgerEntryView(StepForms, ShowsEveryProblem, ScopedModelView):
                 name: may(f"can_{name}", self)
                 for name in ("add_note", "change_level", "resolve", "apply_closeout", "decide_closeout", "edit")
             },
-            can_mediate=self.appbuilder.sm.has_access("can_add", "MediationRecordView"),
+            can_mediate=may("can_add", "MediationRecordView"),
             level_label=ListLevel.label_of,
             outcome_label=Outcome.label_of,
         )

@@ -357,7 +357,7 @@ class SupervisionOrderView(StepForms, ScopedModelView):
             next_kind=OrderKind.label_of(orders.next_kind(order.kind)) if orders.next_kind(order.kind) else "",
             can_answer=may("can_answer", self) and orders.may_answer(order, user) and order.is_open,
             can_decide=may("can_decide", self) and orders.may_supervise(order, user) and order.is_open,
-            can_account=self.appbuilder.sm.has_access("can_add", "AccountabilityView"),
+            can_account=may("can_add", "AccountabilityView"),
             open_panel=forms.get("open_panel"),
             today=clock.today(),
         ), status
