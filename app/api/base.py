@@ -48,6 +48,7 @@ from app.api.schemas import ErrorSchema, PageQuery, load
 from app.core.errors import DomainError, StaleRecordError, is_conflict, is_outage, outage_message
 from app.core.scoping import current_actor, scoped_select
 from app.extensions import db
+from app.security.access import may
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,7 @@ def api_call(permission: str | None, *, authenticated: bool = True
             try:
                 if authenticated:
                     authenticate()
-                if permission is not None and not self.appbuilder.sm.has_access(
-                    f"can_{permission}", self.class_permission_name
-                ):
+                if permission is not None and not may(f"can_{permission}", self):
                     raise errors.forbidden()
                 response = f(self, *args, **kwargs)
             except ApiError as exc:

@@ -35,6 +35,7 @@ from app.cases.models import Case
 from app.core.errors import DomainError
 from app.core.scoping import get_scoped, scope_clause
 from app.extensions import db
+from app.security.access import may
 
 
 class UploadForm(FlaskForm):
@@ -65,7 +66,6 @@ class CaseAttachmentView(BaseView):
             .scalars()
             .all()
         )
-        sm = self.appbuilder.sm
         page = self.render_template(
             self.template,
             title=gettext("Attachments of %(number)s", number=case.number),
@@ -74,8 +74,8 @@ class CaseAttachmentView(BaseView):
             form=form,
             accept=",".join(f".{ext}" for ext in sorted(ALLOWED_EXTENSIONS)),
             size_limit=describe_size(max_bytes()),
-            can_upload=sm.has_access("can_add", self.class_permission_name),
-            can_delete=sm.has_access("can_delete", self.class_permission_name),
+            can_upload=may("can_add", self),
+            can_delete=may("can_delete", self),
         )
         return page, status
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Satisfaction
+from app.cases.notices import notice_title
 from app.cases.references import linked_cases
 from app.cases.repeats import repeats_of_case
 from app.cases.workflow_models import Extension, JointReview, Pause
@@ -228,11 +228,11 @@ def notices_for(case: Case) -> list[tuple[str, str]]:
     """The printable notices this case has: (kind, title)."""
     found = []
     if case.accepted_at is not None:
-        found.append(("acceptance", gettext("Acceptance notice")))
+        found.append(("acceptance", notice_title("acceptance")))
     if case.status == CaseStatus.NOT_ACCEPTED.value:
-        found.append(("refusal", gettext("Non-acceptance notice")))
+        found.append(("refusal", notice_title("refusal")))
     if case.extended:
-        found.append(("extension", gettext("Extension notice")))
+        found.append(("extension", notice_title("extension")))
     if case.reply_text and case.replied_at is not None:
-        found.append(("reply", gettext("Reply (答复意见书)")))
+        found.append(("reply", notice_title("reply")))
     return found

@@ -81,6 +81,17 @@ def issuer_name(unit_name: str, case: Case) -> str:
     return unit_name
 
 
+def notice_title(kind: str) -> str:
+    """The notice's title: on the printed notice and in the case page's list of notices."""
+    return {
+        "registration": gettext("Registration receipt"),
+        "acceptance": gettext("Acceptance notice"),
+        "refusal": gettext("Non-acceptance notice"),
+        "extension": gettext("Extension notice"),
+        "reply": gettext("Reply (答复意见书)"),
+    }[kind]
+
+
 def notice_context(case: Case, kind: str, code: str | None = None) -> dict[str, Any]:
     """The notice's facts. `code`: the 查询码 just issued (formatted), printed only on the sheet
     of that moment; later prints say a code was issued."""
@@ -94,19 +105,12 @@ def notice_context(case: Case, kind: str, code: str | None = None) -> dict[str, 
         .limit(1)
     ).scalar_one_or_none()
     policy = current_policy()
-    titles = {
-        "registration": gettext("Registration receipt"),
-        "acceptance": gettext("Acceptance notice"),
-        "refusal": gettext("Non-acceptance notice"),
-        "extension": gettext("Extension notice"),
-        "reply": gettext("Reply (答复意见书)"),
-    }
     issued = event.occurred_at if event is not None else None
     extension = approved_extension(case) if kind == "extension" else None
     return {
         "case": case,
         "kind": kind,
-        "title": titles[kind],
+        "title": notice_title(kind),
         "addressee": case.petitioner_names or "",
         "channel": Channel.label_of(case.channel),
         "received": chinese_date(case.received_at),

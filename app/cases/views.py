@@ -12,7 +12,6 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,8 +22,8 @@ from app.cases.case_page import (
     notices_for,
     page_context,
     shows_personal_data,
-    urgency_badge,
 )
+from app.cases.cells import due_cell, flag_cell
 from app.cases.forms import MAX_PETITIONERS, PetitionerRowsField
 from app.cases.models import (
     FINISHED_STATUSES,
@@ -56,6 +55,7 @@ from app.extensions import db
 from app.org.choices import org_choices, org_select_choices
 from app.portal.codes import format_code
 from app.portal.issuing import announce_registration, record_reissue, reissue
+from app.security.access import may
 
 log = logging.getLogger(__name__)
 
@@ -85,23 +85,6 @@ CASE_LABELS = {
     "next_due_at": _l("Deadline"),
     "needs_supervision": _l("Supervision"),
 }
-
-
-def _due_cell(due: datetime | None) -> Markup:
-    if due is None:
-        return Markup("")
-    css, text = urgency_badge(due)
-    badge = Markup(' <span class="badge badge-{}">{}</span>').format(css, text) if css else Markup("")
-    return Markup("{}{}").format(due.strftime("%Y-%m-%d"), badge)
-
-
-def _flag_cell(flagged: bool) -> Markup:
-    """Redone or transferred more than 3 times: flagged for supervision (12345 practice)."""
-    if not flagged:
-        return Markup("")
-    return Markup('<span class="label label-danger xf-flag-supervision">{}</span>').format(
-        gettext("Needs supervision")
-    )
 
 
 def _deadline_clause(value: str):
@@ -247,7 +230,7 @@ class CaseView(ScopedModelView):
         "needs_supervision",
     ]
     order_columns = ["number", "received_at", "status", "next_due_at"]
-    formatters_columns = {"next_due_at": lambda due: _due_cell(due), "needs_supervision": lambda f: _flag_cell(f)}
+    formatters_columns = {"next_due_at": due_cell, "needs_supervision": flag_cell}
     base_order = ("received_at", "desc")
     page_size = 20
     # Places, subjects and units are in the quick search: FAB's advanced panel would render a
@@ -628,7 +611,7 @@ class CaseView(ScopedModelView):
     @expose("/bulk_assign", methods=["POST"])
     def bulk_assign_post(self):
         """Assign every selected case in one transaction: all of them, or none."""
-        if not self.appbuilder.sm.has_access("bulk_assign", self.class_permission_name):
+        if not may("bulk_assign", self):
             abort(403)
         ids = request.form.getlist("rowid")
         if not ids:

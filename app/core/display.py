@@ -1,4 +1,5 @@
-"""How plain values read on a page: blank for nothing, 是/否 for booleans, dates without seconds."""
+"""How plain values read on a page and in an exported spreadsheet: blank for nothing, 是/否 for
+booleans, dates without seconds."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask_babel import gettext
 
 
 def display(value: Any) -> Any:
+    """A value as it reads on a page and in an export (app/core/export.py)."""
     if value is None:
         return ""
     if isinstance(value, bool):

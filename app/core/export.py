@@ -27,7 +27,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -42,6 +42,7 @@ from sqlalchemy.orm.relationships import RelationshipProperty
 
 from app.core import clock
 from app.core.choices import Choices
+from app.core.display import display
 from app.core.privacy import MASKERS
 
 signals = Namespace()
@@ -75,19 +76,6 @@ def neutralise(value: Any) -> Any:
     .xlsx alike, whatever list or report it comes from."""
     if value.__class__ is str and value.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(value):
         return "'" + value
-    return value
-
-
-def cell(value: Any) -> Any:
-    """A value as it reads in a spreadsheet: dates formatted, booleans 是/否, None blank."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return gettext("Yes") if value else gettext("No")
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
     return value
 
 
@@ -138,7 +126,7 @@ def _converter(column: ExportColumn, unmasked: bool) -> Callable[[Any], Any]:
         if isinstance(vocabulary, type) and issubclass(vocabulary, Choices):
             labels = dict(vocabulary.choices())
             return lambda v: "" if v is None else labels.get(v, v)
-        return lambda v: "" if v is None else neutralise(cell(fmt(v)))
+        return lambda v: "" if v is None else neutralise(display(fmt(v)))
     kind = getattr(column.expression, "type", None)
     if isinstance(kind, String) and not isinstance(kind, Enum):
         return _text_cell
@@ -155,7 +143,7 @@ def _converter(column: ExportColumn, unmasked: bool) -> Callable[[Any], Any]:
             return no
         if isinstance(value, datetime):
             return value.isoformat(" ", "minutes")
-        return neutralise(cell(value))
+        return neutralise(display(value))
 
     return plain
 

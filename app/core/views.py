@@ -56,6 +56,7 @@ from app.core.privacy import (
     mask_form_rows,
     shown_free_text,
 )
+from app.core.record_page import show_problem
 from app.core.scoping import (
     ScopeFilter,
     current_actor,
@@ -590,11 +591,7 @@ class ScopedModelView(ModelView):
 
     @staticmethod
     def _show_error(form: Any, exc: DomainError) -> None:
-        target = getattr(form, exc.field, None) if exc.field else None
-        if target is not None:
-            target.errors = [*list(target.errors or []), exc.message]
-        else:
-            flash(exc.message, "danger")
+        show_problem(form, exc)
 
     def _add(self):
         get_filter_args(self._filters, disallow_if_not_in_search=False)

@@ -23,6 +23,7 @@ from app.deadlines.policy import DeadlinePolicy, current_policy
 from app.extensions import db
 from app.home.queue import other_queues
 from app.reports import rollup
+from app.security.access import may
 from app.security.roles import RoleName
 
 QUEUE_SIZE = 50
@@ -151,5 +152,5 @@ class HomeView(IndexView):
             # The figure cards and charts load from the dashboard's JSON (not on the page's
             # critical path: the queue shows at once, the year's aggregates follow).
             dashboard_url=(url_for("DashboardView.data")
-                           if self.appbuilder.sm.has_access("can_list", "DashboardView") else None),
+                           if may("can_list", "DashboardView") else None),
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import flash, g, redirect, request, url_for
+from flask import g, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -15,7 +15,6 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import StringField, TextAreaField
 
 from app.cases.case_page import case_badge
@@ -29,7 +28,8 @@ from app.cases.references import (
     visible_case_ids,
 )
 from app.core import clock
-from app.core.errors import DomainError, DomainErrors, StaleRecordError
+from app.core.errors import DomainError, DomainErrors
+from app.core.record_page import ShowsEveryProblem, StepForms
 from app.core.scoping import ScopeFilter, current_actor, current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
@@ -48,7 +48,6 @@ from app.leaders.models import (
     ScoreKind,
     ScoreRule,
 )
-from app.ledgers.views import ShowsEveryProblem
 from app.security.access import may
 from app.security.roles import RoleName
 
@@ -170,7 +169,7 @@ class LeaderView(ShowsEveryProblem, ScopedModelView):
             self.show_template, pk=leader.id, title=leader.display_name, widgets=widgets, item=leader,
             holdings=[(h, _holding_state(h)) for h in holdings], slots=slots, receptions=receptions,
             score=this_year, year_start=year_start, today=today, kind_label=ReceptionKind.label_of,
-            can_hold=self.appbuilder.sm.has_access("can_add", "HoldingView") and rules.may_act_for(g.user, leader),
+            can_hold=may("can_add", "HoldingView") and rules.may_act_for(g.user, leader),
         )
 
 
@@ -231,7 +230,7 @@ class ScoreRuleView(ScopedModelView):
 # --- holdings (领导包案) ---------------------------------------------------------------------------------
 
 
-class HoldingView(ShowsEveryProblem, ScopedModelView):
+class HoldingView(StepForms, ShowsEveryProblem, ScopedModelView):
     """领导包案: take a case or a ledger entry; tick off the duties; record notes; end it."""
 
     datamodel = SQLAInterface(Holding)
@@ -343,55 +342,36 @@ class HoldingView(ShowsEveryProblem, ScopedModelView):
             open_panel=forms.get("open_panel"),
         ), status
 
-    def _step(self, pk: Any, form_name: str, form: Any, apply: Any, success: str):
-        holding = self.get_scoped_item(pk)
-        if form_name == "duty_form":
-            form.duty.choices = [(str(d.id), d.name) for d in holding.duties]
-        if form.validate():
-            try:
-                apply(holding, form)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                for problem in getattr(exc, "problems", None) or [exc]:
-                    target = getattr(form, problem.field, None) if problem.field else None
-                    if target is not None:
-                        target.errors = [*list(target.errors or []), problem.message]
-                    else:
-                        flash(problem.message, "danger")
-            except StaleDataError:
-                db.session.rollback()
-                flash(StaleRecordError().message, "danger")
-            else:
-                flash(success, "success")
-                return redirect(url_for(".show", pk=holding.id))
-        return self._show_page(self.get_scoped_item(pk), 422, **{form_name: form, "open_panel": form_name})
-
     @expose("/tick/<pk>", methods=["POST"])
     @has_access
     def tick(self, pk):
-        return self._step(
-            pk, "duty_form", DutyForm(),
+        form = DutyForm()
+        form.duty.choices = [(str(d.id), d.name) for d in self.get_scoped_item(pk).duties]
+        return self.run_step(
+            pk, form,
             lambda h, f: rules.tick_duty(db.session, h, f.duty.data, f.noted_on.data, f.text.data, g.user),
             gettext("Duty ticked off."),
+            panel="duty_form",
         )
 
     @expose("/note/<pk>", methods=["POST"])
     @has_access
     def note(self, pk):
-        return self._step(
-            pk, "note_form", HoldingNoteForm(),
+        return self.run_step(
+            pk, HoldingNoteForm(),
             lambda h, f: rules.add_note(db.session, h, f.noted_on.data, f.text.data, g.user),
             gettext("Note recorded."),
+            panel="note_form",
         )
 
     @expose("/end/<pk>", methods=["POST"])
     @has_access
     def end(self, pk):
-        return self._step(
-            pk, "end_form", EndHoldingForm(),
+        return self.run_step(
+            pk, EndHoldingForm(),
             lambda h, f: rules.end_holding(db.session, h, f.status.data, f.ended_on.data, f.note.data, g.user),
             gettext("Holding ended."),
+            panel="end_form",
         )
 
 
@@ -561,7 +541,7 @@ class ScheduleView(BaseView):
         return self.render_template(
             "xf/leaders/schedule.html", title=gettext("Leaders' reception schedule"), by_day=sorted(by_day.items()),
             start=start, end=start + timedelta(days=days - 1), weeks=days // 7,
-            can_plan=self.appbuilder.sm.has_access("can_add", "ReceptionSlotView"),
+            can_plan=may("can_add", "ReceptionSlotView"),
             weekdays=[gettext("Monday"), gettext("Tuesday"), gettext("Wednesday"), gettext("Thursday"),
                       gettext("Friday"), gettext("Saturday"), gettext("Sunday")],
         )

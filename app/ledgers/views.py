@@ -14,12 +14,12 @@ from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.core import clock
-from app.core.errors import DomainError, DomainErrors, StaleRecordError
+from app.core.errors import DomainError, DomainErrors
 from app.core.import_views import ImportView
 from app.core.privacy import has_personal_data_role, person_clause
+from app.core.record_page import ShowsEveryProblem, StepForms
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
@@ -63,15 +63,6 @@ class HamletChoiceFilter(BaseFilter):
         return query.filter(
             OrgUnit.kind == OrgKind.HAMLET.value, OrgUnit.active.is_(True), scope_clause(OrgUnit)
         ).order_by(OrgUnit.sort_order, OrgUnit.id)
-
-
-class ShowsEveryProblem:
-    """Show each problem of a DomainErrors next to its own field (not only the first)."""
-
-    @staticmethod
-    def _show_error(form: Any, exc: DomainError) -> None:
-        for problem in getattr(exc, "problems", None) or [exc]:
-            ScopedModelView._show_error(form, problem)
 
 
 def raise_problems(problems: list[DomainError]) -> None:
@@ -146,7 +137,7 @@ class EntryFormWidget(FormWidget):
     template = "xf/widgets/entry_form.html"
 
 
-class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
+class LedgerEntryView(StepForms, ShowsEveryProblem, ScopedModelView):
     """矛盾纠纷台账: the list, the entry form, and the entry's workflow on its page."""
 
     datamodel = SQLAInterface(LedgerEntry)
@@ -319,7 +310,7 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
                 name: may(f"can_{name}", self)
                 for name in ("add_note", "change_level", "resolve", "apply_closeout", "decide_closeout", "edit")
             },
-            can_mediate=self.appbuilder.sm.has_access("can_add", "MediationRecordView"),
+            can_mediate=may("can_add", "MediationRecordView"),
             level_label=ListLevel.label_of,
             outcome_label=Outcome.label_of,
         )
@@ -352,58 +343,34 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
 
             record_personal_data_view(entry, fields=("id_number", "phone"), note="edit form")
 
-    def _workflow(self, pk: Any, form_name: str, form: Any, apply: Any, success: str):
-        """Run one workflow step: validate the form, apply the rule, commit — or show the page
-        again with the error next to the field and nothing saved."""
-        item = self.get_scoped_item(pk)
-        if form.validate():
-            try:
-                apply(item, form)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                item = self.get_scoped_item(pk)
-                for problem in getattr(exc, "problems", None) or [exc]:
-                    target = getattr(form, problem.field, None) if problem.field else None
-                    if target is not None:
-                        target.errors = [*list(target.errors or []), problem.message]
-                    else:
-                        flash(problem.message, "danger")
-            except StaleDataError:
-                db.session.rollback()
-                item = self.get_scoped_item(pk)
-                flash(StaleRecordError().message, "danger")
-            else:
-                flash(success, "success")
-                return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
-        # 200, like the generated forms: the page is the answer, with the message next to the field.
-        return self._show_page(item, **{form_name: form, "open_panel": form_name})
-
     @expose("/note/<pk>", methods=["POST"])
     @has_access
     def add_note(self, pk):
-        return self._workflow(
-            pk, "note_form", NoteForm(),
+        return self.run_step(
+            pk, NoteForm(),
             lambda item, form: rules.add_note(item, form.noted_on.data, form.text.data),
             gettext("Progress recorded."),
+            panel="note_form",
         )
 
     @expose("/level/<pk>", methods=["POST"])
     @has_access
     def change_level(self, pk):
-        return self._workflow(
-            pk, "level_form", LevelForm(),
+        return self.run_step(
+            pk, LevelForm(),
             lambda item, form: rules.change_level(item, form.level.data or None, form.reason.data),
             gettext("List level changed."),
+            panel="level_form",
         )
 
     @expose("/resolve/<pk>", methods=["POST"])
     @has_access
     def resolve(self, pk):
-        return self._workflow(
-            pk, "resolve_form", ResolveForm(),
+        return self.run_step(
+            pk, ResolveForm(),
             lambda item, form: rules.resolve_entry(item, form.resolved_on.data, form.note.data),
             gettext("Resolution recorded; the dispute is on level 1, in observation."),
+            panel="resolve_form",
         )
 
     @expose("/closeout/<pk>", methods=["POST"])
@@ -414,8 +381,8 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
                 db.session, item, form.reason.data, current_scope(), getattr(g.user, "org_unit_id", None)
             )
 
-        return self._workflow(pk, "apply_form", CloseOutApplyForm(), apply,
-                              gettext("Close-out applied for; awaiting the leader's approval."))
+        return self.run_step(pk, CloseOutApplyForm(), apply,
+                             gettext("Close-out applied for; awaiting the leader's approval."), panel="apply_form")
 
     @expose("/closeout/<pk>/decide", methods=["POST"])
     @has_access
@@ -436,7 +403,7 @@ class LedgerEntryView(ShowsEveryProblem, ScopedModelView):
             gettext("Close-out approved; the entry is closed out.")
             if form.decision.data == "approve" else gettext("Close-out refused.")
         )
-        return self._workflow(pk, "decide_form", form, apply, success)
+        return self.run_step(pk, form, apply, success, panel="decide_form")
 
 
 class LedgerImportView(ImportView):

@@ -6,7 +6,6 @@ Views stay thin: every decision is a rule in orders.py / meetings.py / accountab
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -18,11 +17,11 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import TextAreaField
 
 from app.cases import flags
-from app.cases.case_page import case_badge, urgency_badge
+from app.cases.case_page import case_badge
+from app.cases.cells import due_cell, flag_cell
 from app.cases.models import Case, Category
 from app.cases.references import (
     cases_by_numbers,
@@ -38,14 +37,14 @@ from app.cases.references import (
 from app.cases.workflow import scope_and
 from app.core import clock
 from app.core.clock import now
-from app.core.errors import DomainError, DomainErrors, StaleRecordError
+from app.core.errors import DomainError, DomainErrors
+from app.core.record_page import ShowsEveryProblem, StepForms, show_problems
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
 from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.home.queue import QUEUE_LIMIT, QueueEntry, QueueSection, register_queue_provider
-from app.ledgers.views import ShowsEveryProblem
 from app.org.choices import org_choices, org_select_choices
 from app.org.models import OrgUnit
 from app.security.access import may
@@ -72,16 +71,6 @@ from app.supervision.models import (
 
 log = logging.getLogger(__name__)
 
-
-
-def show_problems(form: Any, exc: DomainError) -> None:
-    """Each problem next to its field (flash when the form has no such field)."""
-    for problem in getattr(exc, "problems", None) or [exc]:
-        target = getattr(form, problem.field, None) if problem.field else None
-        if target is not None:
-            target.errors = [*list(target.errors or []), problem.message]
-        else:
-            flash(problem.message, "danger")
 
 
 # --- the overdue watch list -----------------------------------------------------------------------
@@ -117,20 +106,6 @@ def _watch_choices() -> list[tuple[str, str]]:
         ("near", gettext("Due soon")),
         ("flagged", gettext("Redone or transferred more than 3 times")),
     ]
-
-
-def _due_cell(due) -> Markup:
-    if due is None:
-        return Markup("")
-    css, text = urgency_badge(due)
-    badge = Markup(' <span class="badge badge-{}">{}</span>').format(css, text) if css else Markup("")
-    return Markup("{}{}").format(due.strftime("%Y-%m-%d"), badge)
-
-
-def _flag_cell(flagged: bool) -> Markup:
-    if not flagged:
-        return Markup("")
-    return Markup('<span class="label label-danger xf-flag-supervision">{}</span>').format(gettext("Needs supervision"))
 
 
 def _orders_cell(case_id: int) -> Markup:
@@ -173,8 +148,8 @@ class OverdueView(ScopedModelView):
     org_choice_columns = {"township": "township", "responsible_unit": "responsible"}
     formatters_columns = {
         "number": lambda number: Markup('<span class="text-nowrap">{}</span>').format(number),
-        "next_due_at": _due_cell,
-        "needs_supervision": _flag_cell,
+        "next_due_at": due_cell,
+        "needs_supervision": flag_cell,
         "id": _orders_cell,
     }
     quick_search = (
@@ -256,7 +231,7 @@ def _answer_overdue_clause(value: str):
     return orders.answer_overdue_clause(clock.today())
 
 
-class SupervisionOrderView(ScopedModelView):
+class SupervisionOrderView(StepForms, ScopedModelView):
     """督办单: issued from the overdue list (or by numbers), answered by the unit, accepted or escalated."""
 
     datamodel = SQLAInterface(SupervisionOrder)
@@ -382,47 +357,29 @@ class SupervisionOrderView(ScopedModelView):
             next_kind=OrderKind.label_of(orders.next_kind(order.kind)) if orders.next_kind(order.kind) else "",
             can_answer=may("can_answer", self) and orders.may_answer(order, user) and order.is_open,
             can_decide=may("can_decide", self) and orders.may_supervise(order, user) and order.is_open,
-            can_account=self.appbuilder.sm.has_access("can_add", "AccountabilityView"),
+            can_account=may("can_add", "AccountabilityView"),
             open_panel=forms.get("open_panel"),
             today=clock.today(),
         ), status
 
-    def _step(self, pk: Any, form_name: str, form: Any, apply: Callable[[SupervisionOrder, Any], Any],
-              success: str):
-        order = self.get_scoped_item(pk)
-        if form.validate():
-            try:
-                result = apply(order, form)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                show_problems(form, exc)
-            except StaleDataError:
-                db.session.rollback()
-                flash(StaleRecordError().message, "danger")
-            else:
-                flash(success, "success")
-                target = result if isinstance(result, SupervisionOrder) else order
-                return redirect(url_for(".show", pk=target.id))
-        order = self.get_scoped_item(pk)
-        return self._show_page(order, 422, **{form_name: form, "open_panel": form_name})
-
     @expose("/answer/<pk>", methods=["POST"])
     @has_access
     def answer(self, pk):
-        return self._step(
-            pk, "answer_form", AnswerForm(),
+        return self.run_step(
+            pk, AnswerForm(),
             lambda order, form: orders.answer_order(db.session, order, g.user, form.text.data),
             gettext("Answer sent to the supervisor."),
+            panel="answer_form",
         )
 
     @expose("/accept/<pk>", methods=["POST"])
     @has_access
     def decide(self, pk):
-        return self._step(
-            pk, "accept_form", AcceptForm(),
+        return self.run_step(
+            pk, AcceptForm(),
             lambda order, form: orders.accept_answer(db.session, order, g.user, form.note.data),
             gettext("Answer accepted; the order is closed."),
+            panel="accept_form",
         )
 
     @expose("/escalate/<pk>", methods=["POST"])
@@ -432,20 +389,21 @@ class SupervisionOrderView(ScopedModelView):
         form = EscalateForm()
         order = self.get_scoped_item(pk)
         form.targets.choices = _target_choices(order)
-        return self._step(
-            pk, "escalate_form", form,
+        return self.run_step(
+            pk, form,
             lambda order, form: orders.escalate_order(
                 db.session, order, g.user, requirement=form.requirement.data, due_on=form.due_on.data,
                 target_ids=[int(v) for v in form.targets.data or [] if str(v).isdigit()],
             ),
             gettext("Escalated: a new order was issued."),
+            panel="escalate_form",
         )
 
 
 # --- joint meetings ----------------------------------------------------------------------------------
 
 
-class JointMeetingView(ShowsEveryProblem, ScopedModelView):
+class JointMeetingView(StepForms, ShowsEveryProblem, ScopedModelView):
     """联席会议: the record of the meeting; follow-up tasks on its page."""
 
     datamodel = SQLAInterface(JointMeeting)
@@ -530,43 +488,31 @@ class JointMeetingView(ShowsEveryProblem, ScopedModelView):
     @expose("/task/<pk>", methods=["POST"])
     @has_access
     def add_task(self, pk):
-        meeting = self.get_scoped_item(pk)
         form = TaskForm()
         form.unit.choices = org_select_choices("responsible", "")
-        if form.validate():
+
+        def apply(meeting: JointMeeting, form: TaskForm) -> None:
             unit = db.session.get(OrgUnit, int(form.unit.data)) if (form.unit.data or "").isdigit() else None
             if unit is not None and unit.id not in {i for i, _ in org_choices("responsible")}:
                 unit = None
-            try:
-                meetings.add_task(db.session, meeting, unit, form.description.data, form.due_on.data, g.user)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                show_problems(form, exc)
-            else:
-                flash(gettext("Follow-up task added; it is in the unit's work queue."), "success")
-                return redirect(url_for(".show", pk=meeting.id))
-        return self._show_page(self.get_scoped_item(pk), 422, task_form=form)
+            meetings.add_task(db.session, meeting, unit, form.description.data, form.due_on.data, g.user)
+
+        return self.run_step(pk, form, apply, gettext("Follow-up task added; it is in the unit's work queue."),
+                             task_form=form)
 
     @expose("/task/<pk>/<int:task_id>/done", methods=["POST"])
     @has_access
     def complete_task(self, pk, task_id: int):
         meeting = self.get_scoped_item(pk)
-        task = next((t for t in meeting.tasks if t.id == task_id), None)
-        if task is None:
+        if not any(t.id == task_id for t in meeting.tasks):
             abort(404)
         form = CompleteTaskForm()
-        if form.validate():
-            try:
-                meetings.complete_task(db.session, task, g.user, form.note.data)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                show_problems(form, exc)
-            else:
-                flash(gettext("Task reported done."), "success")
-                return redirect(url_for(".show", pk=meeting.id))
-        return self._show_page(self.get_scoped_item(pk), 422, complete_forms={task_id: form})
+
+        def apply(meeting: JointMeeting, form: CompleteTaskForm) -> None:
+            task = next(t for t in meeting.tasks if t.id == task_id)
+            meetings.complete_task(db.session, task, g.user, form.note.data)
+
+        return self.run_step(pk, form, apply, gettext("Task reported done."), complete_forms={task_id: form})
 
 
 # --- accountability ------------------------------------------------------------------------------

@@ -71,12 +71,12 @@ def test_refused_while_unresolved_or_in_observation(handler_client, db_session):
     unresolved = make_entry(db_session)
     # An unresolved entry has no close-out form at all, and the rule refuses it too.
     response = apply(handler_client, unresolved.id)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert any("尚未化解" in e for e in form_errors(response)), form_errors(response)
 
     recent = resolved_entry(db_session, resolved_on=county_today() - timedelta(days=30))
     response = apply(handler_client, recent.id)
-    assert response.status_code == 200
+    assert response.status_code == 422
     ends = add_months(recent.resolved_on, 6).isoformat()
     assert any(ends in e and "观察期" in e for e in form_errors(response)), form_errors(response)
     db_session.rollback()
@@ -88,7 +88,7 @@ def test_refused_with_the_case_number_when_a_party_petitioned_last_month(handler
     case = make_case(db_session, "城关镇", county_now() - timedelta(days=30), "钱德福", id_number=ID_NUMBER)
     old = make_case(db_session, "城关镇", county_now() - timedelta(days=300), "钱德福", id_number=ID_NUMBER)
     response = apply(handler_client, entry.id)
-    assert response.status_code == 200
+    assert response.status_code == 422
     message = " ".join(form_errors(response))
     assert case.number in message
     assert old.number not in message  # older than six months: does not count
@@ -107,7 +107,7 @@ def test_party_matches_by_name_and_phone_without_id_number(handler_client, db_se
     db_session.commit()
     case = make_case(db_session, "城关镇", county_now() - timedelta(days=10), "孙桂兰", phone="13611112222")
     response = apply(handler_client, entry.id)
-    assert response.status_code == 200
+    assert response.status_code == 422
     text = " ".join(form_errors(response))
     assert case.number in text and same_name_other_phone.number not in text
 
@@ -118,7 +118,7 @@ def test_approval_checks_again_and_names_the_new_petition(handler_client, leader
     # The party petitions while the application waits for the leader.
     case = make_case(db_session, "城关镇", county_now() - timedelta(days=1), "钱德福", id_number=ID_NUMBER)
     response = decide(leader_client, entry.id, "approve")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert any(case.number in e for e in form_errors(response)), form_errors(response)
     db_session.rollback()
     entry = db_session.get(LedgerEntry, entry.id)
@@ -139,7 +139,7 @@ def test_petitions_the_user_may_not_see_are_counted_not_named(handler_client, db
     elsewhere = make_case(db_session, "河东镇", county_now() - timedelta(days=20), "钱德福", id_number=ID_NUMBER)
     response = apply(handler_client, entry.id)
     text = " ".join(form_errors(response))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert accusation.number not in text and elsewhere.number not in text
     assert "另有2件不在您查看范围内的信访件" in text  # the accusation and 河东镇's petition
 

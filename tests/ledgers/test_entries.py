@@ -67,7 +67,7 @@ def test_bad_input_is_refused_with_messages_and_nothing_saved(clerk_client, admi
 def test_leader_raises_level_with_reason_and_history_is_kept(leader_client, clerk_client, db_session):
     entry = make_entry(db_session)
     response = leader_client.post(f"/ledgers/entries/level/{entry.id}", data={"level": "3", "reason": ""})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert any("理由" in e for e in form_errors(response))
     response = leader_client.post(
         f"/ledgers/entries/level/{entry.id}", data={"level": "3", "reason": "当事人扬言越级上访"}
@@ -108,7 +108,7 @@ def test_progress_notes_are_dated_and_not_in_the_future(clerk_client, db_session
     entry = make_entry(db_session)
     future = (county_today() + timedelta(days=1)).isoformat()
     response = clerk_client.post(f"/ledgers/entries/note/{entry.id}", data={"noted_on": future, "text": "回访"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert form_errors(response)
     response = clerk_client.post(f"/ledgers/entries/note/{entry.id}", data={
         "noted_on": county_today().isoformat(), "text": "入户回访，当事人情绪稳定",
