@@ -13,6 +13,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from wtforms.validators import DataRequired
 
 from app.core import clock
 from app.core.privacy import free_text_in_full, has_personal_data_role, mask_phone
@@ -102,8 +103,8 @@ class DutyShiftView(ShowsEveryProblem, ScopedModelView):
     edit_form_query_rel_fields = add_form_query_rel_fields
     search_form_query_rel_fields = {"org_unit": [["id", DutyUnitFilter, None]]}
     add_form_extra_fields = {
-        "starts_at": LocalDateTimeField(_l("Shift starts")),
-        "ends_at": LocalDateTimeField(_l("Shift ends")),
+        "starts_at": LocalDateTimeField(_l("Shift starts"), validators=[DataRequired()]),
+        "ends_at": LocalDateTimeField(_l("Shift ends"), validators=[DataRequired()]),
     }
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {"phone": [Phone()], "person_name": [MaxLength(50)], "note": [MaxLength(200)]}
@@ -134,7 +135,7 @@ LOG_LABELS = {
     "phone": _l("Caller's phone"),
     "shown_phone": _l("Caller's phone"),
     "summary": _l("What was reported"),
-    "action_taken": _l("What was done"),
+    "action_taken": _l("Action taken on duty"),
     "case": _l("Petition case"),
     "created_by": _l("Recorded by"),
     "created_at": _l("Recorded at"),
@@ -177,7 +178,7 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
     }
     edit_form_query_rel_fields = add_form_query_rel_fields
     search_form_query_rel_fields = {"org_unit": [["id", DutyUnitFilter, None]]}
-    add_form_extra_fields = {"received_at": LocalDateTimeField(_l("Received at"))}
+    add_form_extra_fields = {"received_at": LocalDateTimeField(_l("Received at"), validators=[DataRequired()])}
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {
         "phone": [Phone()], "caller": [MaxLength(50)], "summary": [MaxLength(5000)], "action_taken": [MaxLength(5000)],
