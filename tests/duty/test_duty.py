@@ -200,3 +200,23 @@ def test_a_logged_call_registered_as_a_case_is_linked_back(app, db_session, clie
     clerk.post(f"/cases/add?duty_log={entry.id}", data=case_form(chengguan.id, title="另一件"))
     db_session.expire_all()
     assert db_session.get(DutyLogEntry, entry.id).case_id == first
+
+
+def test_a_township_admin_edits_a_log_entry_without_seeing_or_losing_the_phone(app, db_session, client_as):
+    chengguan = unit(db_session, "城关镇")
+    entry = db_session.execute(select(DutyLogEntry).where(
+        DutyLogEntry.org_unit_id == chengguan.id, DutyLogEntry.phone.is_not(None),
+        DutyLogEntry.case_id.is_(None))).scalars().first()
+    stored = entry.phone
+    xz_admin = client_as("xz_admin")
+    form = xz_admin.get(f"/duty/log/edit/{entry.id}").get_data(as_text=True)
+    masked = stored[:3] + "****" + stored[-4:]
+    assert stored not in form and masked in form
+    data = {"org_unit": str(chengguan.id), "shift": str(entry.shift_id) if entry.shift_id else "__None",
+            "received_at": stamp(entry.received_at), "caller": entry.caller, "phone": masked,
+            "summary": entry.summary, "action_taken": "已回访来电人", "row_version": str(entry.version)}
+    response = xz_admin.post(f"/duty/log/edit/{entry.id}", data=data)
+    assert response.status_code == 302, form_errors(response)
+    db_session.expire_all()
+    entry = db_session.get(DutyLogEntry, entry.id)
+    assert (entry.phone, entry.action_taken) == (stored, "已回访来电人")
