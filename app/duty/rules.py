@@ -132,9 +132,6 @@ def log_problems(entry: Any, scope: Scope, now: datetime) -> list[DomainError]:
         error = phone_error(entry.phone)
         if error:
             problems.append(DomainError(error, field="phone"))
-    shift = entry.shift
-    if shift is not None and unit is not None and shift.org_unit_id != unit.id:
-        problems.append(DomainError(gettext("The shift belongs to another unit's roster"), field="shift"))
     return problems
 
 

@@ -142,15 +142,6 @@ LOG_LABELS = {
 }
 
 
-class DutyShiftsOfUnitFilter(BaseFilter):
-    """Shifts the editor may see, latest first (a log entry is taken on one of them)."""
-
-    name = "shifts in scope"
-
-    def apply(self, query, value):  # noqa: ARG002
-        return query.filter(scope_clause(DutyShift)).order_by(DutyShift.starts_at.desc())
-
-
 class DutyLogView(ShowsEveryProblem, ScopedModelView):
     """值班记录: calls and events taken on duty; one may become a petition case."""
 
@@ -164,7 +155,8 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
     label_columns = LOG_LABELS
     list_columns = ["received_at", "org_unit", "caller", "phone", "summary", "case"]
     export_columns = ["received_at", "org_unit", "caller", "phone", "summary", "action_taken"]
-    add_columns = edit_columns = ["org_unit", "shift", "received_at", "caller", "phone", "summary", "action_taken"]
+    # The shift is the one on duty at the time received (rules.shift_on_duty), not chosen.
+    add_columns = edit_columns = ["org_unit", "received_at", "caller", "phone", "summary", "action_taken"]
     show_columns = ["org_unit", "shift", "received_at", "caller", "phone", "summary", "action_taken", "case",
                     "created_by", "created_at"]
     order_columns = ["received_at"]
@@ -174,7 +166,6 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
     formatters_columns = {"phone": _shown_phone, "case": _case_cell}
     add_form_query_rel_fields = {
         "org_unit": [["id", DutyUnitFilter, None]],
-        "shift": [["id", DutyShiftsOfUnitFilter, None]],
     }
     edit_form_query_rel_fields = add_form_query_rel_fields
     search_form_query_rel_fields = {"org_unit": [["id", DutyUnitFilter, None]]}
@@ -186,7 +177,6 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
         "action_taken": [MaxLength(5000)],
     }
     description_columns = {
-        "shift": _l("Empty: the shift on duty at that time"),
         "caller": _l("Who called or came, as they gave their name"),
     }
     show_template = "xf/duty/log_show.html"
@@ -200,7 +190,6 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
         township_id = current_scope().default_township_id
         if township_id is not None:
             form.org_unit.data = db.session.get(OrgUnit, township_id)
-            form.shift.data = rules.shift_on_duty(db.session, township_id, now)
 
     def prefill_form(self, form, pk) -> None:  # noqa: ARG002
         # The stored phone in full only for roles that handle petitioners; a mask sent back
@@ -219,7 +208,7 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
         item.phone = normalize_phone(item.phone) or None
         problems = rules.log_problems(item, current_scope(), clock.now())
         raise_problems(problems)
-        if item.shift is None and item.org_unit is not None and item.received_at is not None:
+        if item.org_unit is not None and item.received_at is not None:
             item.shift = rules.shift_on_duty(db.session, item.org_unit.id, item.received_at)
 
     @expose("/show/<pk>", methods=["GET"])

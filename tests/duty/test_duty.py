@@ -158,7 +158,7 @@ def test_a_log_entry_with_a_bad_phone_or_a_future_time_is_refused(app, db_sessio
     chengguan = unit(db_session, "城关镇")
     clerk = client_as("clerk")
     before = db_session.execute(select(func.count()).select_from(DutyLogEntry)).scalar()
-    data = {"org_unit": str(chengguan.id), "shift": "__None", "received_at": stamp(county_now() - timedelta(hours=1)),
+    data = {"org_unit": str(chengguan.id), "received_at": stamp(county_now() - timedelta(hours=1)),
             "caller": "李四", "phone": "888", "summary": "反映路灯不亮", "action_taken": ""}
     assert form_errors(clerk.post("/duty/log/add", data=data))
     data.update(phone="13912345678", received_at=stamp(county_now() + timedelta(days=2)))
@@ -174,7 +174,7 @@ def test_a_logged_call_registered_as_a_case_is_linked_back(app, db_session, clie
     chengguan = unit(db_session, "城关镇")
     clerk = client_as("clerk")
     received = county_now().replace(second=0) - timedelta(hours=2)
-    data = {"org_unit": str(chengguan.id), "shift": "__None", "received_at": stamp(received),
+    data = {"org_unit": str(chengguan.id), "received_at": stamp(received),
             "caller": "王小明", "phone": "13812345678", "summary": "反映新民村自来水停水三天无人处理",
             "action_taken": "已联系水务站"}
     response = clerk.post("/duty/log/add", data=data)
@@ -212,8 +212,7 @@ def test_a_township_admin_edits_a_log_entry_without_seeing_or_losing_the_phone(a
     form = xz_admin.get(f"/duty/log/edit/{entry.id}").get_data(as_text=True)
     masked = stored[:3] + "****" + stored[-4:]
     assert stored not in form and masked in form
-    data = {"org_unit": str(chengguan.id), "shift": str(entry.shift_id) if entry.shift_id else "__None",
-            "received_at": stamp(entry.received_at), "caller": entry.caller, "phone": masked,
+    data = {"org_unit": str(chengguan.id), "received_at": stamp(entry.received_at), "caller": entry.caller, "phone": masked,
             "summary": entry.summary, "action_taken": "已回访来电人", "row_version": str(entry.version)}
     response = xz_admin.post(f"/duty/log/edit/{entry.id}", data=data)
     assert response.status_code == 302, form_errors(response)
