@@ -51,6 +51,7 @@ from app.core.scoping import current_actor, current_scope, get_scoped, scoped_se
 from app.core.search import keyword_clause, keyword_count_criterion
 from app.core.validators import MaxLength, NotInFuture, normalize_id_number, normalize_phone
 from app.core.views import QuickSearch, ScopedModelView
+from app.duty import case_link
 from app.extensions import db
 from app.org.choices import org_choices, org_select_choices
 from app.portal.codes import format_code
@@ -311,6 +312,7 @@ class CaseView(ScopedModelView):
     def prefill_add_form(self, form) -> None:
         super().prefill_add_form(form)
         form.received_at.data = now()
+        case_link.prefill_case_form(form, request.args)  # opened from a duty log entry
 
     personal_rows = ("petitioners",)
 
@@ -390,6 +392,7 @@ class CaseView(ScopedModelView):
                 )
             )
         workflow.register(item, g.user, repeat_of=earlier)
+        case_link.link_case(item, request.args)
         if earlier is not None and earlier.status in OPEN_STATUSES:
             g.xf_open_repeat = earlier
 

@@ -12,6 +12,7 @@ CATEGORIES: dict[str, tuple[str, Any, str]] = {
     "cases": ("Petitions", _l("Petitions"), "fa-envelope-open-text"),
     "ledgers": ("Ledgers", _l("Ledgers"), "fa-book"),
     "mediation": ("Mediation", _l("Mediation"), "fa-handshake"),
+    "duty": ("Duty service", _l("24-hour duty"), "fa-phone-volume"),
     "leaders": ("Leaders", _l("Leaders"), "fa-user-tie"),
     "supervision": ("Supervision", _l("Supervision"), "fa-bell"),
     "reports": ("Reports", _l("Reports"), "fa-chart-bar"),

@@ -81,6 +81,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "CommitteeView": WRITTEN_BY_CLERKS,
     "MediatorView": WRITTEN_BY_CLERKS,
     "MediationRecordView": WRITTEN_BY_CLERKS,
+    # --- 24小时值班: everyone reads the roster; clerks and township admins keep roster and log ------
+    "RosterView": {"page": ("/duty/roster/", EVERYONE)},
+    "DutyShiftView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}, "add": roles(A, T, C),
+                      "edit": roles(A, T, C), "delete": roles(A, T, C), "export": roles(A, C, L, S, M)},
+    "DutyLogView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}, "add": roles(A, T, C),
+                    "edit": roles(A, T, C), "delete": ADMIN_ONLY, "export": roles(A, C, L, S, M)},
     # --- org, users, roles, rules ----------------------------------------------------------------
     "OrgUnitView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}, "add": ADMIN_ONLY,
                     "edit": ADMIN_ONLY, "delete": ADMIN_ONLY, "export": ADMIN_ONLY},
