@@ -14,6 +14,7 @@ CATEGORIES: dict[str, tuple[str, Any, str]] = {
     "mediation": ("Mediation", _l("Mediation"), "fa-handshake"),
     "leaders": ("Leaders", _l("Leaders"), "fa-user-tie"),
     "supervision": ("Supervision", _l("Supervision"), "fa-bell"),
+    "fund": ("Hard-case fund", _l("Hard-case fund"), "fa-coins"),
     "reports": ("Reports", _l("Reports"), "fa-chart-bar"),
     "admin": ("Administration", _l("Administration"), "fa-cogs"),
 }
