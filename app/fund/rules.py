@@ -123,6 +123,12 @@ def open_application(session: Any, case_id: int, excluding: int | None = None) -
 
 
 def application_problems(session: Any, application: FundApplication, is_new: bool) -> list[DomainError]:
+    # The record being checked is not flushed by the look-ups (it may be refused).
+    with session.no_autoflush:
+        return _application_problems(session, application, is_new)
+
+
+def _application_problems(session: Any, application: FundApplication, is_new: bool) -> list[DomainError]:
     problems: list[DomainError] = []
     error = amount_error(application.amount)
     if error:
@@ -186,6 +192,11 @@ def decide(
 
 
 def disbursement_problems(session: Any, disbursement: FundDisbursement) -> list[DomainError]:
+    with session.no_autoflush:
+        return _disbursement_problems(session, disbursement)
+
+
+def _disbursement_problems(session: Any, disbursement: FundDisbursement) -> list[DomainError]:
     problems: list[DomainError] = []
     error = amount_error(disbursement.amount)
     if error:
