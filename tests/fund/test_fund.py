@@ -364,3 +364,25 @@ def test_the_report_sums_are_exact(client_as, db_session):
     assert re.search(r'id="fund-balance">([^<]*)<', html).group(1) == f"{fund.total - disbursed:,.2f}"
     kinds = _cells(html, "use-by-kind")
     assert kinds["合计"][0] == str(len(applications))
+
+
+def test_the_administrator_sets_up_each_year_once(client_as, db_session):
+    admin = client_as("admin")
+    year = county_today().year
+    before = _count(db_session, Fund)
+    response = admin.post("/fund/years/add", data={"year": str(year), "total": "500000", "note": ""})
+    assert any("本年度专项资金已设立" in e for e in form_errors(response)), form_errors(response)
+    response = admin.post("/fund/years/add", data={"year": str(year + 1), "total": "500000.005", "note": ""})
+    assert any("两位小数" in e for e in form_errors(response)), form_errors(response)
+    assert _count(db_session, Fund) == before
+    response = admin.post("/fund/years/add", data={"year": str(year + 1), "total": "500000", "note": "下年度"})
+    assert response.status_code == 302, form_errors(response)
+    created = db_session.execute(select(Fund).where(Fund.year == year + 1)).scalar_one()
+    assert created.total == Decimal("500000.00") and created.county.name == "青山县"
+    # This year's total cannot go below what is already paid out and approved.
+    fund = db_session.execute(select(Fund).where(Fund.year == year)).scalar_one()
+    response = admin.post(f"/fund/years/edit/{fund.id}", data={
+        "year": str(year), "total": "1000.00", "note": "", "row_version": str(fund.version)})
+    assert any("少于已拨付和已批准的金额" in e for e in form_errors(response)), form_errors(response)
+    db_session.expire_all()
+    assert db_session.get(Fund, fund.id).total == Decimal("500000.00")
