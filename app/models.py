@@ -23,6 +23,7 @@ from app.core.imports import ImportedRow, ImportJob  # noqa: F401
 from app.core.refcache import reference_version  # noqa: F401
 from app.deadlines.models import DeadlineRule, HolidayOverride, HolidayYear  # noqa: F401
 from app.duty.models import DutyLogEntry, DutyShift  # noqa: F401
+from app.fund.models import Fund, FundApplication, FundDisbursement  # noqa: F401
 from app.leaders.models import (  # noqa: F401
     DutyItem,
     Holding,

@@ -11,6 +11,7 @@ from app.cases import import_view as case_import
 from app.cases import views as cases
 from app.deadlines import views as deadlines
 from app.duty import views as duty
+from app.fund import views as fund
 from app.leaders import views as leaders
 from app.ledgers import views as ledgers
 from app.mediation import views as mediation
@@ -21,7 +22,7 @@ from app.reports import views as reports
 from app.supervision import views as supervision
 
 AREAS = (
-    cases, case_import, attachments, ledgers, mediation, duty, leaders, supervision, reports, org, audit,
+    cases, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
     deadlines, api, portal, notifications,
 )
 

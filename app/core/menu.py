@@ -15,6 +15,7 @@ CATEGORIES: dict[str, tuple[str, Any, str]] = {
     "duty": ("Duty service", _l("24-hour duty"), "fa-phone-volume"),
     "leaders": ("Leaders", _l("Leaders"), "fa-user-tie"),
     "supervision": ("Supervision", _l("Supervision"), "fa-bell"),
+    "fund": ("Hard-case fund", _l("Hard-case fund"), "fa-coins"),
     "reports": ("Reports", _l("Reports"), "fa-chart-bar"),
     "admin": ("Administration", _l("Administration"), "fa-cogs"),
 }

@@ -68,6 +68,8 @@ DECIDE = frozenset({"can_decide"})
 # Joint meetings: give follow-up tasks; report them done.
 ADD_TASK = frozenset({"can_add_task"})
 COMPLETE_TASK = frozenset({"can_complete_task"})
+# 专项资金: a county leader approves or refuses an application (rules.may_decide says which leaders).
+FUND_DECIDE = frozenset({"can_decide"})
 # 信件选登: choosing answered mailbox letters for the public page.
 PUBLISH = frozenset({"can_list", "can_publish", "menu_access"})
 
@@ -136,6 +138,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "dashboard": READ,
         # Choosing answered mailbox letters for the public page (信件选登).
         "portal_publish": PUBLISH,
+        # Townships apply to the hard-case fund for their cases and record what is paid out.
+        "fund": WRITE | EXPORT,
     },
     RoleName.HANDLER: {
         "home": READ,
@@ -176,6 +180,10 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "dashboard": READ,
         # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
         "reports": READ | EXPORT,
+        # The hard-case fund: county leaders approve (app/fund/rules.py may_decide).
+        "fund": READ | EXPORT | FUND_DECIDE,
+        "fund_years": READ,
+        "fund_report": READ,
     },
     RoleName.SUPERVISOR: {
         "home": READ,
@@ -201,6 +209,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "dashboard": READ,
         # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
         "reports": READ | EXPORT,
+        "fund": READ | EXPORT,
+        "fund_years": READ,
+        "fund_report": READ,
     },
     RoleName.MANAGER: {
         "home": READ,
@@ -226,6 +237,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "dashboard": READ,
         # Reports and bulletins (read, export); 登记员/承办人 work cases, they do not assess them.
         "reports": READ | EXPORT,
+        "fund": READ | EXPORT,
+        "fund_years": READ,
+        "fund_report": READ,
     },
 }
 

@@ -87,6 +87,15 @@ EXPECTED: dict[str, dict[str, Any]] = {
                       "edit": roles(A, T, C), "delete": roles(A, T, C), "export": roles(A, C, L, S, M)},
     "DutyLogView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}, "add": roles(A, T, C),
                     "edit": roles(A, T, C), "delete": ADMIN_ONLY, "export": roles(A, C, L, S, M)},
+    # --- the hard-case fund: townships' clerks apply and record payments, leaders (county ones
+    # approve: tests/fund), supervisors and managers read; the yearly funds are the administrator's
+    "FundApplicationView": {"list": roles(A, C, L, S, M), "show": roles(A, C, L, S, M), "add": roles(A, C),
+                            "edit": roles(A, C), "delete": ADMIN_ONLY, "export": roles(A, C, L, S, M)},
+    "FundDisbursementView": {"list": roles(A, C, L, S, M), "show": roles(A, C, L, S, M), "add": roles(A, C),
+                             "delete": ADMIN_ONLY, "export": roles(A, C, L, S, M)},
+    "FundView": {"list": roles(A, L, S, M), "show": roles(A, L, S, M), "add": ADMIN_ONLY, "edit": ADMIN_ONLY,
+                 "delete": ADMIN_ONLY, "export": ADMIN_ONLY},
+    "FundReportView": {"page": ("/fund/report/", roles(A, L, S, M))},
     # --- org, users, roles, rules ----------------------------------------------------------------
     "OrgUnitView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}, "add": ADMIN_ONLY,
                     "edit": ADMIN_ONLY, "delete": ADMIN_ONLY, "export": ADMIN_ONLY},
