@@ -1,4 +1,4 @@
-"""Import of petition cases from Excel, with the same mechanism as the ledgers (app/core/imports.py).
+"""Import of petition cases from Excel, with the same mechanism as the ledgers (app/core/imports/).
 
 One row is one case and its petitioners (names separated by 、, with their ID numbers and phones
 in the same order). Rows pass the registration form's rules: a village of the township, the

@@ -9,7 +9,7 @@ in the database by the lease (app/worker/lease.py), so any number of workers may
 Each job is tried every `tick` seconds (often, so a slot is not missed when workers start at
 different moments) and runs when its lease for the current slot is taken. The Excel imports are
 polled the same way but need no lease: each queued import is claimed by one worker with its own
-atomic update (app/core/imports.py).
+atomic update (app/core/imports/running.py).
 """
 
 from __future__ import annotations
