@@ -40,6 +40,12 @@ class DomainErrors(DomainError):
         self.problems = problems
 
 
+def raise_problems(problems: list[DomainError]) -> None:
+    """Every rule of a form checked, then one exception naming each problem's field (if any)."""
+    if problems:
+        raise DomainErrors(problems)
+
+
 class StaleRecordError(DomainError):
     """Someone else saved the record after this user loaded it (optimistic lock)."""
 

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from wtforms.validators import DataRequired
 
 from app.core import clock
+from app.core.errors import raise_problems
 from app.core.privacy import free_text_in_full, has_personal_data_role, mask_phone
+from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import current_actor, current_scope, scope_clause
 from app.core.validators import MaxLength, Phone, normalize_phone
 from app.core.views import LocalDateTimeField, QuickSearch, ScopedModelView
@@ -24,8 +26,8 @@ from app.duty import rules
 from app.duty.case_link import PARAMETER
 from app.duty.models import DutyLogEntry, DutyShift
 from app.extensions import db
-from app.ledgers.views import ShowsEveryProblem, raise_problems
 from app.org.models import OrgUnit
+from app.security.access import may
 
 
 class DutyUnitFilter(BaseFilter):
@@ -217,7 +219,7 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
         item = self.get_scoped_item(pk)
         widgets = self._get_show_widget(pk, item)
         self.update_redirect()
-        may_register = item.case_id is None and self.appbuilder.sm.has_access("can_add", "CaseView")
+        may_register = item.case_id is None and may("can_add", "CaseView")
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets, item=item,
             related_views=self._related_views, may_register=may_register, parameter=PARAMETER,
@@ -254,7 +256,7 @@ class RosterView(BaseView):
             })
         return self.render_template(
             "xf/duty/roster.html", title=gettext("Duty roster"), rosters=rosters, first_day=start.date(),
-            last_day=(end - timedelta(days=1)).date(), now=clock.now(), can_plan=self.appbuilder.sm.has_access("can_add", "DutyShiftView"),
+            last_day=(end - timedelta(days=1)).date(), now=clock.now(), can_plan=may("can_add", "DutyShiftView"),
             fmt=_when,
         )
 

@@ -19,7 +19,8 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from app.core import clock
-from app.core.errors import DomainError
+from app.core.errors import DomainError, raise_problems
+from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import current_scope, scope_clause, scoped_select
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
@@ -33,9 +34,9 @@ from app.fund.models import (
     HardCaseKind,
     money,
 )
-from app.ledgers.views import ShowsEveryProblem, raise_problems
 from app.mediation.rules import find_case
 from app.org.models import OrgUnit, county_of
+from app.security.access import may
 
 
 class AmountField(StringField):
@@ -215,10 +216,10 @@ class FundApplicationView(ShowsEveryProblem, ScopedModelView):
         self.update_redirect()
         may_decide = (
             item.status == ApplicationStatus.PENDING.value
-            and self.appbuilder.sm.has_access("can_decide", self.class_permission_name)
+            and may("can_decide", self.class_permission_name)
             and rules.may_decide(g.user, current_scope())
         )
-        may_pay = item.undisbursed > 0 and self.appbuilder.sm.has_access("can_add", "FundDisbursementView")
+        may_pay = item.undisbursed > 0 and may("can_add", "FundDisbursementView")
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets, item=item,
             related_views=[], may_decide=may_decide, may_pay=may_pay,

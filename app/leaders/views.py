@@ -28,7 +28,7 @@ from app.cases.references import (
     visible_case_ids,
 )
 from app.core import clock
-from app.core.errors import DomainError, DomainErrors
+from app.core.errors import DomainError, raise_problems
 from app.core.record_page import ShowsEveryProblem, StepForms
 from app.core.scoping import ScopeFilter, current_actor, current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
@@ -138,8 +138,7 @@ class LeaderView(ShowsEveryProblem, ScopedModelView):
 
     def validate_item(self, item: Leader, is_new: bool) -> None:
         problems = rules.leader_problems(item, current_scope())
-        if problems:
-            raise DomainErrors(problems)
+        raise_problems(problems)
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -311,8 +310,7 @@ class HoldingView(StepForms, ShowsEveryProblem, ScopedModelView):
                 problems.append(exc)
         if not problems:
             problems = rules.holding_problems(db.session, item, g.user, is_new)
-        if problems:
-            raise DomainErrors(problems)
+        raise_problems(problems)
         if is_new:
             rules.start_holding(db.session, item)
 
@@ -432,8 +430,7 @@ class ReceptionSlotView(ShowsEveryProblem, ScopedModelView):
 
     def validate_item(self, item: ReceptionSlot, is_new: bool) -> None:
         problems = rules.slot_problems(item, g.user, is_new)
-        if problems:
-            raise DomainErrors(problems)
+        raise_problems(problems)
         rules.fill_slot(item)
 
 
@@ -514,8 +511,7 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
         except DomainError as exc:
             problems.append(exc)
         problems += rules.reception_problems(item, g.user)
-        if problems:
-            raise DomainErrors(problems)
+        raise_problems(problems)
         rules.fill_reception(item)
 
 

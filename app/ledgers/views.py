@@ -1,12 +1,11 @@
-"""Pages of the ledgers: the dispute ledger with its workflow, sweeps, and risk assessments."""
+"""Pages of the ledgers: the dispute ledger with its workflow, and risk assessments (sweeps: sweep_views.py)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
-from flask_appbuilder import BaseView, expose
+from flask import g
+from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -16,15 +15,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.core import clock
-from app.core.errors import DomainError, DomainErrors
+from app.core.errors import DomainError, raise_problems
 from app.core.import_views import ImportView
 from app.core.privacy import has_personal_data_role, person_clause
 from app.core.record_page import ShowsEveryProblem, StepForms
-from app.core.scoping import current_scope, get_scoped, scope_clause
+from app.core.scoping import current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
-from app.ledgers import closeout, rules, sweeps
+from app.ledgers import closeout, rules
 from app.ledgers.forms import (
     CloseOutApplyForm,
     CloseOutDecideForm,
@@ -40,15 +39,13 @@ from app.ledgers.models import (
     LedgerEntry,
     LedgerParty,
     ListLevel,
-    OrgLevel,
     RiskAssessment,
     RiskKind,
     RiskLevel,
     RiskStatus,
-    SweepReport,
-    SweepRule,
 )
 from app.ledgers.privacy import party_values
+from app.ledgers.sweep_views import SweepReportView, SweepRollupView, SweepRuleView, SweepStatusView
 from app.org.choices import org_select_choices
 from app.org.models import OrgKind, OrgUnit
 from app.security.access import may
@@ -63,11 +60,6 @@ class HamletChoiceFilter(BaseFilter):
         return query.filter(
             OrgUnit.kind == OrgKind.HAMLET.value, OrgUnit.active.is_(True), scope_clause(OrgUnit)
         ).order_by(OrgUnit.sort_order, OrgUnit.id)
-
-
-def raise_problems(problems: list[DomainError]) -> None:
-    if problems:
-        raise DomainErrors(problems)
 
 
 
@@ -411,259 +403,6 @@ class LedgerImportView(ImportView):
     permission_group = "ledger_import"
     route_base = "/ledgers/import"
     list_endpoint = "LedgerEntryView.list"
-
-
-# --- sweeps -----------------------------------------------------------------------------------------
-
-
-class SweepReportView(ScopedModelView):
-    """Every report filed (read-only: reports are filed from the status page)."""
-
-    datamodel = SQLAInterface(SweepReport)
-    permission_group = "sweeps"
-    route_base = "/sweeps/reports"
-    base_permissions = ["can_list", "can_show"]
-    list_title = _l("Sweep reports")
-    show_title = _l("Sweep report")
-    label_columns = {
-        "unit_name": _l("Reporting unit"),
-        "org_level": _l("Org level"),
-        "period_label": _l("Period"),
-        "period_start": _l("Period from"),
-        "period_end": _l("Period to"),
-        "due_at": _l("Due by"),
-        "is_zero": _l("Zero report"),
-        "entries_found": _l("Disputes found"),
-        "people_involved": _l("People involved"),
-        "summary": _l("Report summary"),
-        "submitted_at": _l("Filed at"),
-        "is_late": _l("Late"),
-        "created_by": _l("Filed by"),
-    }
-    list_columns = ["unit_name", "org_level", "period_label", "is_zero", "entries_found", "people_involved",
-                    "submitted_at", "is_late"]
-    export_columns = ["unit_name", "org_level", "period_start", "period_end", "due_at", "is_zero", "entries_found",
-                      "people_involved", "summary", "submitted_at", "is_late"]
-    show_columns = ["unit_name", "org_level", "period_start", "period_end", "due_at", "is_zero", "entries_found",
-                    "people_involved", "summary", "submitted_at", "is_late", "created_by"]
-    order_columns = ["submitted_at", "entries_found"]
-    base_order = ("submitted_at", "desc")
-    search_columns = ["unit_name", "org_level", "period_start", "is_zero", "is_late"]
-    show_template = "xf/ledgers/report_show.html"
-
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        item = self.get_scoped_item(pk)
-        widgets = self._get_show_widget(pk, item)
-        entries = db.session.execute(
-            select(LedgerEntry).where(LedgerEntry.sweep_report_id == item.id, scope_clause(LedgerEntry))
-            .order_by(LedgerEntry.found_on)
-        ).scalars().all()
-        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    item=item, entries=entries)
-
-
-class SweepStatusView(BaseView):
-    """本期排查报送: per level and period, every reporting unit in the area and its report;
-    a zero report in one click, or a report listing the disputes found."""
-
-    permission_group = "sweeps"
-    route_base = "/sweeps"
-    default_view = "index"
-    method_permission_name = {"index": "list", "zero": "file", "file": "file"}
-    previous_method_permission_name = method_permission_name
-
-    def _level(self) -> str:
-        value = request.values.get("level", "")
-        return value if value in OrgLevel.codes() else self._default_level()
-
-    @staticmethod
-    def _default_level() -> str:
-        scope = current_scope()
-        if scope.everything:
-            return OrgLevel.TOWNSHIP.value
-        if scope.township_ids or scope.village_ids:
-            return OrgLevel.VILLAGE.value
-        return OrgLevel.COUNTY.value
-
-    @expose("/")
-    @has_access
-    def index(self):
-        session = db.session
-        level = self._level()
-        rule = sweeps.rules(session)[level]
-        period = sweeps.parse_period(rule, request.args.get("period"), clock.today())
-        township_id = request.args.get("township", "")
-        township_id = int(township_id) if township_id.isdigit() else None
-        statuses = sweeps.period_status(session, period, current_scope(), township_id=township_id)
-        counts: dict[str, int] = {}
-        for status in statuses:
-            counts[status.state] = counts.get(status.state, 0) + 1
-        only_missing = request.args.get("missing") == "1"
-        shown = [s for s in statuses if not s.filed] if only_missing else statuses
-        previous = sweeps.previous_period(rule, period)
-        following = sweeps.period_containing(rule, period.end + timedelta(days=1))
-        return self.render_template(
-            "xf/ledgers/sweep_status.html",
-            title=gettext("Sweep reporting"),
-            level=level,
-            levels=OrgLevel.choices(),
-            rule=rule,
-            period=period,
-            previous=previous,
-            following=following if following.start <= clock.today() else None,
-            statuses=shown,
-            total=len(statuses),
-            counts=counts,
-            only_missing=only_missing,
-            township_id=township_id,
-            townships=org_select_choices("township") if level == OrgLevel.VILLAGE.value else [],
-            can_file=may("can_file", self),
-            past_cutoff=period.is_due(sweeps.now()),
-            state=sweeps.ReportState,
-        )
-
-    def _unit_and_period(self) -> tuple[OrgUnit, sweeps.Period]:
-        unit = get_scoped(OrgUnit, request.values.get("unit"))
-        level = sweeps.level_of(unit) if unit is not None else None
-        if unit is None or level is None:
-            abort(404)
-        rule = sweeps.rules(db.session)[level]
-        return unit, sweeps.parse_period(rule, request.values.get("period"), clock.today())
-
-    def _back(self, unit: OrgUnit, period: sweeps.Period):
-        target = request.form.get("next") or url_for(
-            f"{self.endpoint}.index", level=period.level, period=period.start.isoformat()
-        )
-        if not target.startswith("/"):
-            target = url_for(f"{self.endpoint}.index")
-        return redirect(target)
-
-    @expose("/zero", methods=["POST"])
-    @has_access
-    def zero(self):
-        unit, period = self._unit_and_period()
-        try:
-            sweeps.file_zero_report(db.session, unit, period, current_scope())
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash(gettext("Zero report filed for %(unit)s, %(period)s.", unit=unit.name, period=period.label), "success")
-        return self._back(unit, period)
-
-    @expose("/file", methods=["GET", "POST"])
-    @has_access
-    def file(self):
-        unit, period = self._unit_and_period()
-        error = None
-        summary = ""
-        chosen: set[int] = set()
-        if request.method == "POST":
-            chosen = {int(v) for v in request.form.getlist("entry") if v.isdigit()}
-            summary = request.form.get("summary", "")
-            try:
-                if len(summary) > 5000:
-                    raise DomainError(gettext("At most %(max)d characters (now %(n)d)", max=5000, n=len(summary)))
-                sweeps.file_report(db.session, unit, period, sorted(chosen), summary, current_scope())
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                error = exc.message
-            else:
-                flash(gettext("Sweep report filed for %(unit)s, %(period)s.", unit=unit.name, period=period.label),
-                      "success")
-                return redirect(url_for(f"{self.endpoint}.index", level=period.level, period=period.start.isoformat()))
-        candidates = sweeps.candidate_entries(db.session, unit, period)
-        if request.method == "GET":
-            chosen = {e.id for e in candidates}
-        return self.render_template(
-            "xf/ledgers/sweep_file.html",
-            title=gettext("File a sweep report"),
-            unit=unit,
-            period=period,
-            candidates=candidates,
-            chosen=chosen,
-            summary=summary,
-            error=error,
-            level_label=ListLevel.label_of,
-            add_url=url_for("LedgerEntryView.add"),
-        )
-
-
-class SweepRollupView(BaseView):
-    """排查汇总: reports summed one level down (the county sees townships, a township its villages)."""
-
-    permission_group = "sweeps"
-    route_base = "/sweeps/rollup"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
-
-    @expose("/")
-    @has_access
-    def index(self):
-        today = clock.today()
-
-        def day(name: str, default: date) -> date:
-            try:
-                return date.fromisoformat(request.args.get(name, ""))
-            except ValueError:
-                return default
-
-        first = day("from", today.replace(day=1))
-        last = day("to", today)
-        if last < first:
-            first, last = last, first
-        township = request.args.get("township", "")
-        try:
-            result = sweeps.rollup(
-                db.session, current_scope(), first, last, int(township) if township.isdigit() else None
-            )
-        except DomainError:
-            abort(404)
-        return self.render_template(
-            "xf/ledgers/sweep_rollup.html", title=gettext("Sweep roll-up"), rollup=result,
-            county_wide=current_scope().everything,
-        )
-
-
-class SweepRuleView(ScopedModelView):
-    """排查周期: how often each org level sweeps, and the cut-off (administrator only)."""
-
-    datamodel = SQLAInterface(SweepRule)
-    permission_group = "sweep_rules"
-    base_filters = []
-    route_base = "/sweeps/rules"
-    list_title = _l("Sweep periods")
-    show_title = _l("Sweep period")
-    add_title = _l("Add sweep period")
-    edit_title = _l("Edit sweep period")
-    label_columns = {
-        "org_level": _l("Org level"),
-        "frequency": _l("Frequency"),
-        "due_weekday": _l("Weekly reports due on"),
-        "cutoff": _l("Cut-off time"),
-    }
-    list_columns = ["org_level", "frequency", "due_weekday", "cutoff"]
-    add_columns = edit_columns = show_columns = ["org_level", "frequency", "due_weekday", "cutoff"]
-    description_columns = {
-        "cutoff": _l("Reports are due by this time (HH:MM) on the due day"),
-        "due_weekday": _l("Only for weekly periods (Monday–Sunday); other periods are due on their last day"),
-    }
-
-    def validate_item(self, item: SweepRule, is_new: bool) -> None:
-        error = sweeps.cutoff_error(item.cutoff)
-        if error:
-            raise DomainError(error, field="cutoff")
-        item.cutoff = item.cutoff.strip()
-        clash = db.session.execute(
-            select(SweepRule.id).where(SweepRule.org_level == item.org_level, SweepRule.id != (item.id or -1))
-        ).first()
-        if clash:
-            raise DomainError(gettext("This org level already has its sweep period"), field="org_level")
 
 
 # --- risk assessment -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.cases.models import Case, Category
 from app.core.clock import now as wall_clock
-from app.core.errors import DomainError, DomainErrors
+from app.core.errors import DomainError, raise_problems
 from app.extensions import db
 from app.portal.models import PublishedLetter
 from app.portal.redaction import redact
@@ -85,8 +85,7 @@ def publish(case: Case, text: LetterText, now: datetime | None = None) -> Publis
             problems.append(DomainError(
                 gettext("At most %(max)d characters (now %(n)d)", max=limit, n=len(value)), field=name
             ))
-    if problems:
-        raise DomainErrors(problems)
+    raise_problems(problems)
     letter = published_letter(case) or PublishedLetter(case_id=case.id)
     letter.mailbox = case.mailbox
     letter.mailbox_name = mailbox_name(case.mailbox, case.mailbox_unit)

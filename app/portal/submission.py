@@ -38,7 +38,7 @@ from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Category, Channel, Mailbox, Petitioner, Subject
 from app.cases.rules import hold_for_screening
 from app.core.clock import now as wall_clock
-from app.core.errors import DomainError, DomainErrors
+from app.core.errors import DomainError, raise_problems
 from app.core.validators import (
     id_number_error,
     normalize_id_number,
@@ -217,8 +217,7 @@ def check(data: PetitionInput) -> tuple[OrgUnit, OrgUnit, OrgUnit | None]:
         if subject is None or not subject.active:
             refuse(gettext("Choose a subject from the list."), "subject")
     _check_text(refuse, data)
-    if problems:
-        raise DomainErrors(problems)
+    raise_problems(problems)
     assert township is not None and mailbox_unit is not None  # noqa: S101 — checked above
     return mailbox_unit, township, village
 

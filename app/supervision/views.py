@@ -37,7 +37,7 @@ from app.cases.references import (
 from app.cases.workflow import scope_and
 from app.core import clock
 from app.core.clock import now
-from app.core.errors import DomainError, DomainErrors
+from app.core.errors import DomainError, raise_problems
 from app.core.record_page import ShowsEveryProblem, StepForms, show_problems
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture
@@ -302,8 +302,7 @@ class SupervisionOrderView(StepForms, ScopedModelView):
                 entries = entries_by_numbers(db.session, form.entry_numbers.data, scope)
             except DomainError as exc:
                 problems.append(exc)
-            if problems:
-                raise DomainErrors(problems)
+            raise_problems(problems)
             if not form.validate():
                 return _render_issue(self, form, items, 422)
             unit = int(form.unit.data) if (form.unit.data or "").isdigit() else None
@@ -460,8 +459,7 @@ class JointMeetingView(StepForms, ShowsEveryProblem, ScopedModelView):
         except DomainError as exc:
             problems.append(exc)
         problems += meetings.meeting_problems(item, scope)
-        if problems:
-            raise DomainErrors(problems)
+        raise_problems(problems)
         meetings.summarize(item)
 
     @expose("/show/<pk>", methods=["GET"])
@@ -601,8 +599,7 @@ class AccountabilityView(ShowsEveryProblem, ScopedModelView):
         except DomainError as exc:
             problems.append(exc)
         problems += accountability.record_problems(item, scope)
-        if problems:
-            raise DomainErrors(problems)
+        raise_problems(problems)
         accountability.fill_township(item, scope)
         accountability.summarize(item)
 

@@ -25,6 +25,7 @@ ONE_HOME = {
     "cell": None,
     "notice_title": "cases/notices.py",
     "person_clause": "core/privacy.py",
+    "raise_problems": "core/errors.py",
 }
 
 
@@ -54,3 +55,13 @@ def test_views_ask_permissions_through_may():
         if "sm.has_access(" in path.read_text(encoding="utf-8") and path.relative_to(APP).as_posix() not in allowed
     )
     assert asking == []
+
+
+def test_problems_are_raised_through_one_helper():
+    """"Every problem of a form, then one DomainErrors" is `errors.raise_problems`, not a copy of it."""
+    copies = sorted(
+        path.relative_to(APP).as_posix() for path in APP.rglob("*.py")
+        if "raise DomainErrors(problems)" in path.read_text(encoding="utf-8")
+        and path.relative_to(APP).as_posix() != "core/errors.py"
+    )
+    assert copies == []
