@@ -41,6 +41,7 @@ from app.core.errors import DomainError
 from app.core.scoping import Scope, scope_clause, scope_for_user
 from app.deadlines.policy import DeadlinePolicy
 from app.org.models import RESPONSIBLE_KINDS, OrgUnit
+from app.security.models import person_name
 from app.security.roles import RoleName
 from app.supervision.models import (
     OrderAnswer,
@@ -144,7 +145,7 @@ def may_answer(order: SupervisionOrder, actor: Any) -> bool:
 
 
 def _actor_name(actor: Any) -> str:
-    return f"{actor.last_name or ''}{actor.first_name or ''}" if actor is not None else ""
+    return person_name(actor)
 
 
 def _require_supervisor(actor: Any) -> None:
