@@ -135,7 +135,8 @@ class AppUserView(ScopedModelView, UserDBModelView):
         (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"], "expanded": True}),
     ]
     # FAB's own validator reads a "groups" field we do not offer: require a role instead.
-    validators_columns = {"roles": [at_least_one_role]}
+    # 所属机构 decides what the user sees: required (marked, and checked with the other fields).
+    validators_columns = {"roles": [at_least_one_role], "org_unit": [DataRequired()]}
     formatters_columns = {"roles": role_list}
     add_form_query_rel_fields = {"roles": [["name", GrantableRoleFilter, None]]}
     edit_form_query_rel_fields = {"roles": [["name", GrantableRoleFilter, None]]}
