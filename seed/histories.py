@@ -167,8 +167,10 @@ class Director:
             steps[-1:] = []
             return steps
         if target == S.REPLIED:
+            # Answered and not closed yet: where the follow-up is done, the petitioner is often
+            # not satisfied — the rules send such a case back to the unit (不满意 → 办理中).
             if rng.random() < 0.3:
-                add(Plan("follow_up", "clerk", rng.uniform(2, 7), self._rating()))
+                add(Plan("follow_up", "clerk", rng.uniform(2, 7), self._rating(open_case=True)))
             return steps
         if target == S.REVIEWING:
             add(Plan("follow_up", "clerk", rng.uniform(2, 7), self._rating(unhappy=True)))
@@ -205,17 +207,26 @@ class Director:
         steps.append(Plan("approve", "leader", rng.uniform(0.5, 3)))
         steps.append(Plan("sign_reply", "leader", rng.uniform(0.2, 2), {"reply_text": reply}))
 
-    def _rating(self, unhappy: bool = False) -> dict[str, Any]:
+    def _rating(self, unhappy: bool = False, open_case: bool = False) -> dict[str, Any]:
+        """A follow-up's rating. Closing needs a rating that is not 不满意 (the rules reopen the
+        case on one), so a case meant to end closed is rated 满意/基本满意 (or not rated); an
+        answered case still open may end 不满意 and be back with its unit. The draws are the same
+        in number whatever the weights: the rest of the demo stays as it was."""
         rng = self.rng
         if unhappy:
             rating = Satisfaction.BASICALLY.value
         else:
             rating = rng.choices(
-                [Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value, Satisfaction.NOT_RATED.value],
-                weights=[78, 14, 8],
+                [Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value, Satisfaction.NOT_RATED.value,
+                 Satisfaction.UNSATISFIED.value],
+                weights=[30, 15, 5, 50] if open_case else [78, 14, 8, 0],
             )[0]
-        return {"satisfaction": rating, "method": rng.choice(("phone", "phone", "visit", "sms")),
-                "note": rng.choice(data.FOLLOW_UP_NOTES) if rating != Satisfaction.NOT_RATED.value else None}
+        method = rng.choice(("phone", "phone", "visit", "sms"))
+        if rating == Satisfaction.NOT_RATED.value:
+            return {"satisfaction": rating, "method": method, "note": None}
+        drawn = rng.randrange(len(data.FOLLOW_UP_NOTES))  # one draw, as for the satisfied notes
+        notes = data.UNSATISFIED_NOTES if rating == Satisfaction.UNSATISFIED.value else data.FOLLOW_UP_NOTES
+        return {"satisfaction": rating, "method": method, "note": notes[drawn % len(notes)]}
 
     def _other_unit(self, case: Case, unit: OrgUnit) -> OrgUnit:
         """A second unit for a transfer or a co-unit: the township if a department had it."""
