@@ -19,6 +19,11 @@ def person_name(user: Any) -> str:
     return f"{user.last_name or ''}{user.first_name or ''}"
 
 
+# E-mail is optional (village staff often have none). FAB declares the column NOT NULL; it stays
+# unique, and "no e-mail" is stored as NULL (several NULLs never clash), never "".
+User.__table__.c.email.nullable = True
+
+
 class AppUser(User):
     # Same table as FAB's user (FAB's documented way to extend it): the columns are added to
     # ab_user and every FAB query for users returns AppUser.

@@ -157,13 +157,20 @@ class AppUserView(ScopedModelView, UserDBModelView):
                     field="roles",
                 )
 
+    @staticmethod
+    def _no_email_is_null(item) -> None:
+        # E-mail is optional and unique: an empty one is stored as NULL, never "" (two ""s clash).
+        item.email = (item.email or "").strip() or None
+
     def pre_update(self, item) -> None:
         super().pre_update(item)
+        self._no_email_is_null(item)
         if item.id == g.user.id and not item.active:
             raise DomainError(gettext("You cannot deactivate your own account"), field="active")
 
     def pre_add(self, item) -> None:
         super().pre_add(item)
+        self._no_email_is_null(item)
         # Outside demo mode a password chosen by an administrator is for the first login only.
         item.must_change_password = not current_app.config.get("DEMO_MODE")
 

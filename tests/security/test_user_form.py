@@ -43,5 +43,33 @@ def test_org_unit_is_required_marked_and_sorted(module_app, username):
     errors = form_errors(response)
     assert len(errors) >= 4, errors
     assert any("此字段为必填项" in e or "必填" in e for e in errors), errors
-    org_error = re.search(r'name="org_unit".*?</select>\s*(?:<[^>]+>\s*)*<span class="help-block xf-field-error"', response.get_data(as_text=True), flags=re.S)
+    org_cell = re.search(r'name="org_unit".*?</select>(.*?)</td>', response.get_data(as_text=True), flags=re.S)
+    org_error = "alert-danger" in org_cell.group(1) and "必填" in org_cell.group(1)
     assert org_error, "所属机构 shows its error together with the other fields"
+
+
+@pytest.mark.parametrize("username", ["admin", "xz_admin"])
+def test_email_is_optional_and_stored_as_null(client_as, db_session, username):
+    """Village staff often have no e-mail: two users added without one are both saved (NULL,
+    not "": the column is unique)."""
+    from app.org.models import OrgKind, OrgUnit
+    from app.security.models import AppUser
+
+    township = db_session.execute(select(OrgUnit).where(OrgUnit.name == "城关镇")).scalar_one()
+    village = db_session.execute(
+        select(OrgUnit).where(OrgUnit.kind == OrgKind.VILLAGE.value, OrgUnit.township_id == township.id).limit(1)
+    ).scalar_one()
+    role_id = db_session.execute(select(AppUser).where(AppUser.username == "clerk")).scalar_one().roles[0].id
+    client = client_as(username)
+    for login_name, given in (("cun_clerk_a", "甲"), ("cun_clerk_b", "乙")):
+        response = client.post("/users/add", data={
+            "last_name": "村", "first_name": given, "username": login_name, "org_unit": str(village.id),
+            "active": "y", "email": "", "roles": str(role_id),
+            "password": "Abc!12345xyZ", "conf_password": "Abc!12345xyZ",
+        })
+        assert response.status_code == 302, form_errors(response)
+    db_session.expire_all()
+    saved = db_session.execute(
+        select(AppUser.username, AppUser.email).where(AppUser.username.in_(("cun_clerk_a", "cun_clerk_b")))
+    ).all()
+    assert sorted(saved) == [("cun_clerk_a", None), ("cun_clerk_b", None)]
