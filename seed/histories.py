@@ -167,8 +167,10 @@ class Director:
             steps[-1:] = []
             return steps
         if target == S.REPLIED:
+            # Answered and not closed yet: where the follow-up is done, the petitioner is often
+            # not satisfied — the rules send such a case back to the unit (不满意 → 办理中).
             if rng.random() < 0.3:
-                add(Plan("follow_up", "clerk", rng.uniform(2, 7), self._rating()))
+                add(Plan("follow_up", "clerk", rng.uniform(2, 7), self._rating(open_case=True)))
             return steps
         if target == S.REVIEWING:
             add(Plan("follow_up", "clerk", rng.uniform(2, 7), self._rating(unhappy=True)))
@@ -180,13 +182,21 @@ class Director:
                      {"satisfaction": Satisfaction.UNSATISFIED.value, "method": "phone",
                       "note": _pick(rng, data.UNSATISFIED_NOTES)}))
             self._findings_to_reply(steps, words, redo=False, first_delay=(4, 9))
-        add(Plan("follow_up", "clerk", rng.uniform(2, 10), self._rating()))
-        add(Plan("close", "clerk", rng.uniform(0.5, 5)))
+        rating = self._rating(last=True)
+        add(Plan("follow_up", "clerk", rng.uniform(2, 10), rating))
+        # Not satisfied at the last follow-up: the rules send the case back to its unit, where it
+        # is still being handled (不满意 → 办理中); it is not closed. The later steps are drawn
+        # all the same, so the rest of the demo does not shift.
+        reopened = rating["satisfaction"] == Satisfaction.UNSATISFIED.value
+        closing = [Plan("close", "clerk", rng.uniform(0.5, 5))]
         if rng.random() < 0.03:
-            add(Plan("request_recheck", "clerk", rng.uniform(1, 10), {"reason": _pick(rng, data.REVIEW_REASONS)}))
-            add(Plan("decide_review", "reviewer", rng.uniform(10, 28),
-                     {"outcome": "upheld", "decision": _pick(rng, data.REVIEW_DECISIONS)}))
-            add(Plan("close", "clerk", rng.uniform(0.5, 3)))
+            closing.append(Plan("request_recheck", "clerk", rng.uniform(1, 10),
+                                {"reason": _pick(rng, data.REVIEW_REASONS)}))
+            closing.append(Plan("decide_review", "reviewer", rng.uniform(10, 28),
+                                {"outcome": "upheld", "decision": _pick(rng, data.REVIEW_DECISIONS)}))
+            closing.append(Plan("close", "clerk", rng.uniform(0.5, 3)))
+        if not reopened:
+            steps.extend(closing)
         return steps
 
     def _findings_to_reply(self, steps: list[Plan], words: dict[str, str], redo: bool,
@@ -205,17 +215,27 @@ class Director:
         steps.append(Plan("approve", "leader", rng.uniform(0.5, 3)))
         steps.append(Plan("sign_reply", "leader", rng.uniform(0.2, 2), {"reply_text": reply}))
 
-    def _rating(self, unhappy: bool = False) -> dict[str, Any]:
+    def _rating(self, unhappy: bool = False, open_case: bool = False, last: bool = False) -> dict[str, Any]:
+        """A follow-up's rating. 不满意 reopens the case (the rules send it back to its unit): the
+        last follow-up of a case meant to close may be one (the case then stays with its unit),
+        an answered case still open more often. The draws are the same in number whatever the
+        weights: the rest of the demo stays as it was."""
         rng = self.rng
         if unhappy:
             rating = Satisfaction.BASICALLY.value
         else:
             rating = rng.choices(
-                [Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value, Satisfaction.NOT_RATED.value],
-                weights=[78, 14, 8],
+                [Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value, Satisfaction.NOT_RATED.value,
+                 Satisfaction.UNSATISFIED.value],
+                # Of the petitioners who rate: about 80 % 满意, 12 % 基本满意, 8 % 不满意.
+                weights=[30, 15, 5, 50] if open_case else [73, 11, 8, 8] if last else [78, 14, 8, 0],
             )[0]
-        return {"satisfaction": rating, "method": rng.choice(("phone", "phone", "visit", "sms")),
-                "note": rng.choice(data.FOLLOW_UP_NOTES) if rating != Satisfaction.NOT_RATED.value else None}
+        method = rng.choice(("phone", "phone", "visit", "sms"))
+        if rating == Satisfaction.NOT_RATED.value:
+            return {"satisfaction": rating, "method": method, "note": None}
+        drawn = rng.randrange(len(data.FOLLOW_UP_NOTES))  # one draw, as for the satisfied notes
+        notes = data.UNSATISFIED_NOTES if rating == Satisfaction.UNSATISFIED.value else data.FOLLOW_UP_NOTES
+        return {"satisfaction": rating, "method": method, "note": notes[drawn % len(notes)]}
 
     def _other_unit(self, case: Case, unit: OrgUnit) -> OrgUnit:
         """A second unit for a transfer or a co-unit: the township if a department had it."""

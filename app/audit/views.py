@@ -66,6 +66,80 @@ _DETAIL_LABELS: dict[str, Any] = {
 }
 
 
+# Fields every stamped/versioned record has; FAB would show them as "Created At", "Version".
+_COMMON_FIELD_LABELS: dict[str, Any] = {
+    "created_at": _l("Created at"),
+    "created_by_id": _l("Created by"),
+    "updated_at": _l("Changed on"),
+    "updated_by_id": _l("Changed by"),
+    "version": _l("Version"),
+}
+# FAB's permission names (and our actions'), as a role's rights read in the audit log.
+_PERMISSION_LABELS: dict[str, Any] = {
+    "can_list": _l("List"),
+    "can_show": _l("Show"),
+    "can_add": _l("Add"),
+    "can_edit": _l("Edit"),
+    "can_delete": _l("Delete"),
+    "can_export": _l("Export"),
+    "can_download": _l("Download"),
+    "can_import": _l("Import"),
+    "menu_access": _l("Menu access"),
+    "can_step": _l("Workflow steps"),
+    "can_this_form_get": _l("Open the form"),
+    "can_this_form_post": _l("Submit the form"),
+    "can_userinfo": _l("Own profile"),
+    "userinfoedit": _l("Edit own profile"),
+    "resetmypassword": _l("Change own password"),
+    "resetpasswords": _l("Reset passwords"),
+    "unlock": _l("Unlock"),
+    "end_sessions": _l("End sessions"),
+}
+_PERMISSION_TABLES = ("ab_permission", "ab_view_menu", "ab_permission_view")
+
+
+def _view_menu_labels() -> dict[str, str]:
+    """FAB view and menu names (the names permissions are on) → what the menu calls them."""
+    from flask import current_app
+
+    appbuilder = current_app.appbuilder
+    labels: dict[str, str] = {}
+    for view in appbuilder.baseviews:
+        title = getattr(view, "list_title", None) or getattr(view, "title", None)
+        if title:
+            labels.setdefault(view.class_permission_name, str(title))
+    for category in appbuilder.menu.get_list():
+        labels[category.name] = str(category.label)
+        for item in category.childs or []:
+            if item.name != "-":
+                labels[item.name] = str(item.label)
+                view = getattr(item, "baseview", None)
+                if view is not None:
+                    labels[view.class_permission_name] = str(item.label)
+    return labels
+
+
+def permission_label(text: str, table: str | None = "ab_permission_view") -> str:
+    """A permission, a view/menu name or "can list on Holidays" (FAB's own wording, which the
+    audit log keeps) as the administrator reads it: 列表 · 节假日与调休."""
+    if table not in _PERMISSION_TABLES or not text:
+        return text
+    views = _view_menu_labels()
+
+    def permission(name: str) -> str:
+        key = name.strip().replace(" ", "_")
+        return str(_PERMISSION_LABELS.get(key, name))
+
+    if table == "ab_permission":
+        return permission(text)
+    if table == "ab_view_menu":
+        return views.get(text, text)
+    name, on, view = text.partition(" on ")
+    if not on:
+        return text
+    return f"{permission(name)} · {views.get(view, view)}"
+
+
 def _views_by_table() -> dict[str, Any]:
     from flask import current_app
 
@@ -89,6 +163,8 @@ def table_label(table: str | None) -> str:
 
 
 def field_label(table: str | None, field: str) -> str:
+    if field in _COMMON_FIELD_LABELS:
+        return str(_COMMON_FIELD_LABELS[field])
     view = _views_by_table().get(table or "")
     labels = getattr(view, "label_columns", None) or {}
     label = labels.get(field)
@@ -126,6 +202,8 @@ def render_details(entry: AuditEntry) -> Markup:
         head = f"<tr><th>{escape(field)}</th><th>{escape(before)}</th><th>{escape(after)}</th></tr>"
         for field, change in data.items():
             label = escape(field_label(entry.model, field))
+            if isinstance(change, dict) and field == "permissions":
+                change = {k: [permission_label(str(v)) for v in change.get(k, [])] for k in ("added", "removed")}
             if isinstance(change, dict) and ("added" in change or "removed" in change):
                 before = escape(gettext("Removed: %(items)s", items=_cell(change.get("removed", []))) if change.get("removed") else "")
                 after = escape(gettext("Added: %(items)s", items=_cell(change.get("added", []))) if change.get("added") else "")
@@ -284,10 +362,11 @@ class AuditEntryView(ScopedModelView):
         item = self.get_scoped_item(pk)
         widgets = self._get_show_widget(pk, item)
         hidden = bool(confidential_entries([(item.id, item.model, item.record_id)]))
-        if hidden:
+        if hidden or item.model in _PERMISSION_TABLES:
+            summary = str(CONFIDENTIAL) if hidden else permission_label(item.summary or "", item.model)
             show = widgets["show"].template_args
             show["value_columns"] = [
-                str(CONFIDENTIAL) if name == "summary" else value
+                summary if name == "summary" else value
                 for name, value in zip(self.show_columns, show["value_columns"], strict=True)
             ]
         self.update_redirect()
@@ -306,8 +385,11 @@ class AuditEntryView(ScopedModelView):
         listed = widgets["list"].template_args
         rows = listed["value_columns"] = list(listed["value_columns"])
         hidden = confidential_entries((i, row.get("model"), row.get("record_id")) for i, row in enumerate(rows))
-        for i in hidden:
-            rows[i] = {**rows[i], "summary": str(CONFIDENTIAL)}
+        for i, row in enumerate(rows):
+            if i in hidden:
+                rows[i] = {**row, "summary": str(CONFIDENTIAL)}
+            elif row.get("model") in _PERMISSION_TABLES:
+                rows[i] = {**row, "summary": permission_label(row.get("summary") or "", row.get("model"))}
         return widgets
 
     def export_rows(self, rows: Iterator[list[Any]], columns: list[exporting.ExportColumn]) -> Iterator[list[Any]]:

@@ -7,13 +7,15 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-# key → (menu name, label, icon). Names are stable identifiers (they name permissions).
+# key → (menu name, label, icon). Names are stable identifiers (they name permissions), and no
+# category shares its name with a menu item: FAB's menu_access is by name, so a category named
+# like one of its items would show that item to everyone who sees the category.
 CATEGORIES: dict[str, tuple[str, Any, str]] = {
     "cases": ("Petitions", _l("Petitions"), "fa-envelope-open-text"),
     "ledgers": ("Ledgers", _l("Ledgers"), "fa-book"),
     "mediation": ("Mediation", _l("Mediation"), "fa-handshake"),
     "duty": ("Duty service", _l("24-hour duty"), "fa-phone-volume"),
-    "leaders": ("Leaders", _l("Leaders"), "fa-user-tie"),
+    "leaders": ("Leader work", _l("Leaders"), "fa-user-tie"),
     "supervision": ("Supervision", _l("Supervision"), "fa-bell"),
     "fund": ("Hard-case fund", _l("Hard-case fund"), "fa-coins"),
     "reports": ("Reports", _l("Reports"), "fa-chart-bar"),

@@ -463,11 +463,39 @@ class ScopedModelView(ModelView):
             parts.append(part)
         return parts
 
+    def ignored_filters(self) -> list[tuple[str, str]]:
+        """(filter label, value) of the date filters this page could not use: a value that is not
+        a date is left out of the query, and the user is told so (never dropped silently)."""
+        from datetime import date
+
+        from flask_appbuilder.models.sqla.filters import set_value_to_type
+
+        ignored: list[tuple[str, str]] = []
+        values = self.quick_search_values() if self.quick_search else {}
+        for q in self.quick_search:
+            value = values.get(q.name, "")
+            if q.kind == "date" and value:
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    ignored.append((str(q.label), value))
+        for flt, given in zip(self._filters.filters, self._filters.values, strict=False):
+            name = getattr(flt, "column_name", "")
+            if not name or not (self.datamodel.is_date(name) or self.datamodel.is_datetime(name)):
+                continue
+            for value in given if isinstance(given, list | tuple) else [given]:
+                if isinstance(value, str) and value.strip() and set_value_to_type(self.datamodel, name, value) is None:
+                    ignored.append((str(self.label_columns.get(name, name)), value))
+        return ignored
+
     @expose("/list/")
     @has_access
     def list(self):
         self.update_redirect()
         widgets = self._list()
+        for label, value in self.ignored_filters():
+            flash(gettext("The filter “%(name)s” was ignored: “%(value)s” is not a date (write it like 2026-03-31).",
+                          name=label, value=value[:40]), "warning")
         return self.render_template(
             self.list_template,
             title=self.list_title,

@@ -45,7 +45,9 @@ class DutyShift(Stamped, Versioned, Model):
         if self.person_name:
             return self.person_name
         if self.user is not None:
-            return f"{self.user.last_name or ''}{self.user.first_name or ''}" or self.user.username
+            from app.security.models import person_name
+
+            return person_name(self.user) or self.user.username
         return ""
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ The lists are reference data: cached per process until the org tree changes (app
 from __future__ import annotations
 
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, or_, select
 
 from app.core import refcache
 from app.core.scoping import Scope, current_scope, scope_clause
@@ -53,7 +53,17 @@ def choice_clause(what: str, scope: Scope) -> ColumnElement:
     return and_(active, scope_clause(OrgUnit, scope))
 
 
-ORDER = (OrgUnit.township_id.is_not(None), OrgUnit.sort_order, OrgUnit.id)
+# Select boxes list the county and its departments first, then the townships, their offices,
+# villages and hamlets (each level by township, the administrator's order, then name).
+_LEVEL = case(
+    (OrgUnit.kind == OrgKind.COUNTY.value, 0),
+    (OrgUnit.kind == OrgKind.TOWNSHIP.value, 2),
+    (OrgUnit.kind == OrgKind.OFFICE.value, 3),
+    (OrgUnit.kind == OrgKind.VILLAGE.value, 4),
+    (OrgUnit.kind == OrgKind.HAMLET.value, 5),
+    else_=1,  # county departments, 信访局, 督查室, 纪委
+)
+ORDER = (_LEVEL, OrgUnit.township_id, OrgUnit.sort_order, OrgUnit.name, OrgUnit.id)
 
 
 def org_choices(what: str, scope: Scope | None = None) -> tuple[tuple[int, str], ...]:

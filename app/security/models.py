@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, false, text
 from sqlalchemy.orm import relationship
 
 from app.core.scoping import ScopeSpec
+
+
+def person_name(user: Any) -> str:
+    """A person's name as Chinese writes it: family name then given name, no space (韩德福).
+    The one definition; FAB's own "first last" is replaced by it (AppUser.get_full_name)."""
+    if user is None:
+        return ""
+    return f"{user.last_name or ''}{user.first_name or ''}"
+
+
+# E-mail is optional (village staff often have none). FAB declares the column NOT NULL; it stays
+# unique, and "no e-mail" is stored as NULL (several NULLs never clash), never "".
+User.__table__.c.email.nullable = True
 
 
 class AppUser(User):
@@ -34,3 +49,13 @@ class AppUser(User):
     @property
     def role_names(self) -> frozenset[str]:
         return frozenset(role.name for role in self.roles)
+
+    def get_full_name(self) -> str:
+        return person_name(self)
+
+    def __str__(self) -> str:
+        return person_name(self)
+
+    def __repr__(self) -> str:
+        return person_name(self)
+

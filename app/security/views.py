@@ -20,6 +20,7 @@ from flask_appbuilder.security.views import (
     UserDBModelView,
 )
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -51,6 +52,17 @@ class AppAuthDBView(AuthDBView):
     @property
     def invalid_login_message(self) -> str:
         return login_refused_message()
+
+
+def role_label(name: str) -> str:
+    """A role as people read it: our roles are named in Chinese; FAB's role for visitors who
+    are not logged in keeps its English name ("Public") in the database."""
+    return str(_l("Public (not logged in)")) if name == "Public" else name
+
+
+def role_list(roles) -> str:
+    """A user's roles as a plain list (系统管理员、登记员), not Python's "[…]"."""
+    return "、".join(role_label(role.name) for role in roles or ())
 
 
 class GrantableRoleFilter(BaseFilter):
@@ -123,7 +135,9 @@ class AppUserView(ScopedModelView, UserDBModelView):
         (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"], "expanded": True}),
     ]
     # FAB's own validator reads a "groups" field we do not offer: require a role instead.
-    validators_columns = {"roles": [at_least_one_role]}
+    # 所属机构 decides what the user sees: required (marked, and checked with the other fields).
+    validators_columns = {"roles": [at_least_one_role], "org_unit": [DataRequired()]}
+    formatters_columns = {"roles": role_list}
     add_form_query_rel_fields = {"roles": [["name", GrantableRoleFilter, None]]}
     edit_form_query_rel_fields = {"roles": [["name", GrantableRoleFilter, None]]}
     description_columns = {
@@ -143,13 +157,20 @@ class AppUserView(ScopedModelView, UserDBModelView):
                     field="roles",
                 )
 
+    @staticmethod
+    def _no_email_is_null(item) -> None:
+        # E-mail is optional and unique: an empty one is stored as NULL, never "" (two ""s clash).
+        item.email = (item.email or "").strip() or None
+
     def pre_update(self, item) -> None:
         super().pre_update(item)
+        self._no_email_is_null(item)
         if item.id == g.user.id and not item.active:
             raise DomainError(gettext("You cannot deactivate your own account"), field="active")
 
     def pre_add(self, item) -> None:
         super().pre_add(item)
+        self._no_email_is_null(item)
         # Outside demo mode a password chosen by an administrator is for the first login only.
         item.must_change_password = not current_app.config.get("DEMO_MODE")
 
@@ -292,7 +313,9 @@ class ReadOnlyRoleView(RoleModelView):
     search_columns = ["name"]
     label_columns = {"name": _l("Name"), "permissions": _l("Permissions")}
     # FAB's role for visitors who are not logged in keeps its English name in the database.
-    formatters_columns = {"name": lambda name: _l("Public (not logged in)") if name == "Public" else name}
+    formatters_columns = {"name": role_label}
+    # FAB's RoleListWidget ignores formatters_columns; the plain list widget applies them.
+    list_widget = ListWidget
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

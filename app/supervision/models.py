@@ -294,6 +294,12 @@ class MeetingTask(Model):
     unit = relationship("OrgUnit", lazy="joined")
     done_by = relationship("AppUser")
 
+    def __str__(self) -> str:
+        # What the audit log and any list name the task by: the unit and the task itself.
+        unit = self.unit.name if self.unit is not None else ""
+        text = (self.description or "")[:60]
+        return f"{unit}：{text}" if unit else text
+
 
 # --- accountability -------------------------------------------------------------------------------
 

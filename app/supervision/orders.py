@@ -41,6 +41,7 @@ from app.core.errors import DomainError
 from app.core.scoping import Scope, org_lineage, scope_clause, scope_for_user
 from app.deadlines.policy import DeadlinePolicy
 from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+from app.security.models import person_name
 from app.security.roles import RoleName, roles_granted
 from app.supervision.models import (
     OrderAnswer,
@@ -171,7 +172,7 @@ def _tell_unit(session: Session, order: SupervisionOrder, actor: Any, now: datet
 
 
 def _actor_name(actor: Any) -> str:
-    return f"{actor.last_name or ''}{actor.first_name or ''}" if actor is not None else ""
+    return person_name(actor)
 
 
 def _require_supervisor(actor: Any) -> None:

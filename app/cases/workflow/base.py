@@ -74,7 +74,9 @@ def is_public(actor: Any) -> bool:
 
 
 def actor_name(actor: Any) -> str:
-    return f"{actor.last_name or ''}{actor.first_name or ''}" if actor is not None else ""
+    from app.security.models import person_name
+
+    return person_name(actor)
 
 
 def _roles(actor: Any) -> frozenset[str]:
