@@ -51,7 +51,8 @@ def test_a_duty_shift_with_a_logged_call_turned_into_a_case(live_server, page):
     assert page.input_value("#channel") == "phone"
     page.select_option("#category", "claim")
     page.click("form#model_form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/cases/(show/\d+|list/).*"))
+    # Saved: the receipt page with the new case's 查询码, shown once.
+    page.wait_for_url(re.compile(r".*/cases/receipt/\d+.*"))
 
     # 4. The entry links its case.
     page.goto(f"{base}/duty/log/list/")

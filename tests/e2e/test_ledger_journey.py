@@ -147,4 +147,7 @@ def test_zero_report_dispute_level_mediation_and_refused_closeout(page, live_ser
     assert facts["case_number"] in refusal
     assert "待审批" not in page.inner_text("body")
     assert untranslated_words(page) == []
-    assert page.js_errors == []
+    # The refused step answered 422 (the page with the message is the answer); Chromium logs that
+    # status, and nothing else went wrong.
+    assert [e for e in page.js_errors if "status of 422" not in e] == []
+    assert any("status of 422" in e for e in page.js_errors)
