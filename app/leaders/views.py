@@ -1,21 +1,20 @@
-"""Pages of responsible leaders: leader records and pages, holdings (领导包案), the reception
-schedule and records (接访/下访), and the leader score."""
+"""Pages of responsible leaders: leader records and pages, holdings (领导包案) and the leader
+score (the reception schedule and 接访/下访 records: reception_views.py)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import g, request
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import StringField, TextAreaField
+from wtforms import StringField
 
 from app.cases.case_page import case_badge
 from app.cases.references import (
@@ -23,18 +22,17 @@ from app.cases.references import (
     cases_by_numbers,
     entries_by_numbers,
     overseen_petitioners,
-    relinked_cases,
-    shown_numbers_for_form,
     visible_case_ids,
 )
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
 from app.core.record_page import ShowsEveryProblem, StepForms
-from app.core.scoping import ScopeFilter, current_actor, current_scope, scope_clause
+from app.core.scoping import ScopeFilter, current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
 from app.extensions import db
 from app.leaders import rules, score
+from app.leaders.choices import ActableLeaderFilter, date_arg, leader_choices
 from app.leaders.forms import DutyForm, EndHoldingForm, HoldingNoteForm
 from app.leaders.models import (
     DutyItem,
@@ -48,42 +46,8 @@ from app.leaders.models import (
     ScoreKind,
     ScoreRule,
 )
+from app.leaders.reception_views import ReceptionSlotView, ReceptionView, ScheduleView
 from app.security.access import may
-from app.security.roles import RoleName
-
-
-class ActableLeaderFilter(BaseFilter):
-    """Leaders the user may keep records for (rules.may_act_for, as SQL): their own record; for
-    office staff, the leaders of their area; everyone for the administrator."""
-
-    name = "actable leaders"
-
-    def apply(self, query, value):  # noqa: ARG002
-        user = current_actor()
-        roles = {r.name for r in getattr(user, "roles", [])}
-        query = query.filter(Leader.active.is_(True))
-        if RoleName.ADMIN in roles:
-            return query.order_by(Leader.sort_order, Leader.id)
-        own = Leader.user_id == getattr(user, "id", -1)
-        if roles - {RoleName.LEADER}:
-            query = query.filter(or_(own, scope_clause(Leader)))
-        else:
-            query = query.filter(own)
-        return query.order_by(Leader.sort_order, Leader.id)
-
-
-def _leader_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Leader.id, Leader.name).where(scope_clause(Leader)).order_by(Leader.sort_order, Leader.id)
-    ).all()
-    return [(str(i), n) for i, n in rows]
-
-
-def _date_arg(name: str, default: date) -> date:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return default
 
 
 def _holding_state(holding: Holding) -> dict[str, Any]:
@@ -274,7 +238,7 @@ class HoldingView(StepForms, ShowsEveryProblem, ScopedModelView):
     show_template = "xf/leaders/holding_show.html"
     quick_search = (
         QuickSearch("leader", _l("Leader"), lambda v: Holding.leader_id == int(v) if v.isdigit() else None,
-                    kind="select", choices=_leader_choices),
+                    kind="select", choices=leader_choices),
         QuickSearch("status", _l("Holding status"), lambda v: Holding.status == v, kind="select",
                     choices=HoldingStatus.choices),
         QuickSearch("number", _l("Case or ledger number"),
@@ -373,175 +337,6 @@ class HoldingView(StepForms, ShowsEveryProblem, ScopedModelView):
         )
 
 
-# --- receptions -----------------------------------------------------------------------------------------
-
-
-class ReceptionSlotView(ShowsEveryProblem, ScopedModelView):
-    """领导接访安排: planned receptions, published on the schedule."""
-
-    datamodel = SQLAInterface(ReceptionSlot)
-    permission_group = "receptions"
-    route_base = "/leaders/slots"
-    list_title = _l("Reception plan")
-    show_title = _l("Planned reception")
-    add_title = _l("Plan a reception")
-    edit_title = _l("Edit planned reception")
-    label_columns = {
-        "leader": _l("Leader"),
-        "day": _l("Reception day"),
-        "start_time": _l("From"),
-        "end_time": _l("To"),
-        "hours": _l("Hours"),
-        "place": _l("Place"),
-        "subjects": _l("Subjects received on"),
-        "township": _l("Township"),
-        "published": _l("Published"),
-        "note": _l("Note"),
-    }
-    list_columns = ["day", "hours", "leader", "place", "subjects", "township", "published"]
-    export_columns = ["day", "start_time", "end_time", "leader", "place", "subjects", "township", "published"]
-    add_columns = edit_columns = ["leader", "day", "start_time", "end_time", "place", "subjects", "township",
-                                  "published", "note"]
-    order_columns = ["day"]
-    base_order = ("day", "desc")
-    search_columns = ["leader", "day", "township", "published"]
-    org_choice_columns = {"township": "township"}
-    add_form_query_rel_fields = {"leader": [["id", ActableLeaderFilter, None]]}
-    edit_form_query_rel_fields = {"leader": [["id", ActableLeaderFilter, None]]}
-    search_form_query_rel_fields = {"leader": [["id", ScopeFilter, None]]}
-    description_columns = {
-        "subjects": _l("The matters the leader receives on (专家门诊), e.g. 征地拆迁、劳动社保"),
-        "township": _l("Where the reception takes place, if in a township"),
-        "start_time": _l("HH:MM"),
-        "end_time": _l("HH:MM"),
-    }
-    quick_search = (
-        QuickSearch("leader", _l("Leader"), lambda v: ReceptionSlot.leader_id == int(v) if v.isdigit() else None,
-                    kind="select", choices=_leader_choices),
-        QuickSearch("from", _l("From day"), lambda v: ReceptionSlot.day >= _iso(v), kind="date"),
-    )
-
-    def prefill_add_form(self, form) -> None:
-        form.day.data = clock.today() + timedelta(days=1)
-        form.start_time.data, form.end_time.data = "09:00", "11:30"
-        mine = rules.leader_for_user(db.session, g.user)
-        if mine is not None:
-            form.leader.data = mine
-
-    def validate_item(self, item: ReceptionSlot, is_new: bool) -> None:
-        problems = rules.slot_problems(item, g.user, is_new)
-        raise_problems(problems)
-        rules.fill_slot(item)
-
-
-def _iso(value: str):
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return date.min
-
-
-class ReceptionView(ShowsEveryProblem, ScopedModelView):
-    """接访/下访 records: batches, persons, and the cases registered from them."""
-
-    datamodel = SQLAInterface(Reception)
-    permission_group = "receptions"
-    route_base = "/leaders/receptions"
-    list_title = _l("Receptions and visits")
-    show_title = _l("Reception record")
-    add_title = _l("Record a reception or visit")
-    edit_title = _l("Edit reception record")
-    label_columns = {
-        "kind": _l("Kind"),
-        "leader": _l("Leader"),
-        "slot": _l("Planned reception"),
-        "held_on": _l("Held on"),
-        "place": _l("Place"),
-        "township": _l("Township"),
-        "village": _l("Village"),
-        "batches": _l("Batches"),
-        "persons": _l("Persons"),
-        "summary": _l("Summary and instructions"),
-        "case_numbers": _l("Cases registered"),
-    }
-    list_columns = ["held_on", "kind", "leader", "place", "township", "batches", "persons", "case_numbers"]
-    export_columns = ["held_on", "kind", "leader", "place", "township", "village", "batches", "persons",
-                      "case_numbers", "summary"]
-    add_columns = edit_columns = ["kind", "leader", "slot", "held_on", "place", "township", "village", "batches",
-                                  "persons", "case_numbers", "summary"]
-    show_columns = ["kind", "leader", "held_on", "place", "township", "village", "batches", "persons",
-                    "case_numbers", "summary"]
-    order_columns = ["held_on", "persons"]
-    base_order = ("held_on", "desc")
-    search_columns = ["kind", "leader", "held_on", "township"]
-    org_choice_columns = {"township": "township", "village": "village"}
-    add_form_query_rel_fields = {"leader": [["id", ActableLeaderFilter, None]], "slot": [["id", ScopeFilter, None]]}
-    edit_form_query_rel_fields = add_form_query_rel_fields
-    search_form_query_rel_fields = {"leader": [["id", ScopeFilter, None]]}
-    add_form_extra_fields = {"case_numbers": TextAreaField(_l("Cases registered"), validators=[MaxLength(2000)])}
-    edit_form_extra_fields = add_form_extra_fields
-    validators_columns = {"held_on": [NotInFuture()]}
-    description_columns = {
-        "case_numbers": _l("Numbers of the cases registered at this reception, separated by spaces or commas"),
-        "batches": _l("批次: groups received"),
-        "persons": _l("人次: people received"),
-    }
-    quick_search = (
-        QuickSearch("leader", _l("Leader"), lambda v: Reception.leader_id == int(v) if v.isdigit() else None,
-                    kind="select", choices=_leader_choices),
-        QuickSearch("kind", _l("Kind"), lambda v: Reception.kind == v, kind="select", choices=ReceptionKind.choices),
-        QuickSearch("from", _l("From day"), lambda v: Reception.held_on >= _iso(v), kind="date"),
-    )
-
-    def prefill_add_form(self, form) -> None:
-        form.held_on.data = clock.today()
-        mine = rules.leader_for_user(db.session, g.user)
-        if mine is not None:
-            form.leader.data = mine
-
-    def prefill_form(self, form, pk) -> None:
-        reception = self.datamodel.get(pk)
-        if reception is not None:
-            form.case_numbers.data = shown_numbers_for_form(reception.cases)
-
-    def validate_item(self, item: Reception, is_new: bool) -> None:
-        problems: list[DomainError] = []
-        try:
-            item.cases = relinked_cases(db.session, item.case_numbers, item.cases, current_scope())
-        except DomainError as exc:
-            problems.append(exc)
-        problems += rules.reception_problems(item, g.user)
-        raise_problems(problems)
-        rules.fill_reception(item)
-
-
-class ScheduleView(BaseView):
-    """领导接访安排表: the published schedule, readable by every signed-in user."""
-
-    permission_group = "schedule"
-    route_base = "/leaders/schedule"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
-
-    @expose("/")
-    @has_access
-    def index(self):
-        start = _date_arg("from", clock.today())
-        weeks = request.args.get("weeks", "4")
-        days = 7 * (int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 12 else 4)
-        slots = rules.upcoming_slots(db.session, start, days)
-        by_day: dict[date, list[rules.PublicSlot]] = {}
-        for slot in slots:
-            by_day.setdefault(slot.day, []).append(slot)
-        return self.render_template(
-            "xf/leaders/schedule.html", title=gettext("Leaders' reception schedule"), by_day=sorted(by_day.items()),
-            start=start, end=start + timedelta(days=days - 1), weeks=days // 7,
-            can_plan=may("can_add", "ReceptionSlotView"),
-            weekdays=[gettext("Monday"), gettext("Tuesday"), gettext("Wednesday"), gettext("Thursday"),
-                      gettext("Friday"), gettext("Saturday"), gettext("Sunday")],
-        )
-
 
 class LeaderScoreView(BaseView):
     """领导包案考评: points per leader per period, ranked, with the cases behind each point."""
@@ -554,8 +349,8 @@ class LeaderScoreView(BaseView):
 
     def _period(self) -> tuple[date, date]:
         today = clock.today()
-        first = _date_arg("from", today.replace(month=1, day=1))
-        last = _date_arg("to", today)
+        first = date_arg("from", today.replace(month=1, day=1))
+        last = date_arg("to", today)
         return (last, first) if last < first else (first, last)
 
     @expose("/")

@@ -1,4 +1,4 @@
-"""Pages of supervision: the overdue watch list, supervision orders, joint meetings, accountability.
+"""Pages of supervision: the overdue watch list, supervision orders, joint meetings (accountability: accountability_views.py).
 
 Views stay thin: every decision is a rule in orders.py / meetings.py / accountability.py.
 """
@@ -39,7 +39,7 @@ from app.core import clock
 from app.core.clock import now
 from app.core.errors import DomainError, raise_problems
 from app.core.record_page import ShowsEveryProblem, StepForms, show_problems
-from app.core.scoping import current_scope, get_scoped, scope_clause
+from app.core.scoping import current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import QuickSearch, ScopedModelView
 from app.deadlines.policy import current_policy
@@ -48,7 +48,8 @@ from app.home.queue import QUEUE_LIMIT, QueueEntry, QueueSection, register_queue
 from app.org.choices import org_choices, org_select_choices
 from app.org.models import OrgUnit
 from app.security.access import may
-from app.supervision import accountability, meetings, orders
+from app.supervision import meetings, orders
+from app.supervision.accountability_views import AccountabilityView
 from app.supervision.forms import (
     AcceptForm,
     AnswerForm,
@@ -57,10 +58,9 @@ from app.supervision.forms import (
     IssueForm,
     TaskForm,
 )
+from app.supervision.linking import linking_case
 from app.supervision.models import (
-    AccountabilityCase,
     AccountabilityKind,
-    AccountabilityRecord,
     JointMeeting,
     MeetingTask,
     OrderKind,
@@ -208,16 +208,6 @@ def _render_issue(view: Any, form: IssueForm, items: list[Case], status: int = 2
 def _target_choices(order: SupervisionOrder) -> list[tuple[str, str]]:
     """The order's targets to carry into an escalation, each as the viewer may read it."""
     return [(str(t.id), linked_case(t.case).number if t.case is not None else t.number) for t in order.targets]
-
-
-def linking_case(parent_key: Any, link_parent: Any, link_case: Any, value: str):
-    """Records (`parent_key`) linked through `link_parent`/`link_case` to the case numbered
-    `value` — if the user may open that case: searching by the number of any other must not
-    confirm that it exists, nor what it is linked to."""
-    number = value.strip().upper()
-    return parent_key.in_(
-        select(link_parent).join(Case, Case.id == link_case).where(Case.number == number, scope_clause(Case))
-    )
 
 
 def _order_number_clause(value: str):
@@ -511,108 +501,6 @@ class JointMeetingView(StepForms, ShowsEveryProblem, ScopedModelView):
             meetings.complete_task(db.session, task, g.user, form.note.data)
 
         return self.run_step(pk, form, apply, gettext("Task reported done."), complete_forms={task_id: form})
-
-
-# --- accountability ------------------------------------------------------------------------------
-
-
-class AccountabilityView(ShowsEveryProblem, ScopedModelView):
-    """问责: decisions against units and persons, with the cases and orders behind them."""
-
-    datamodel = SQLAInterface(AccountabilityRecord)
-    permission_group = "accountability"
-    route_base = "/supervision/accountability"
-    list_title = _l("Accountability records")
-    show_title = _l("Accountability record")
-    add_title = _l("Record an accountability decision")
-    edit_title = _l("Edit accountability record")
-    label_columns = {
-        "kind": _l("Kind of accountability"),
-        "unit": _l("Unit held to account"),
-        "person_name": _l("Person held to account"),
-        "person_post": _l("Post"),
-        "target_label": _l("Held to account"),
-        "township": _l("Township"),
-        "reason": _l("Reason"),
-        "case_numbers": _l("Cases behind it"),
-        "order_numbers": _l("Supervision orders behind it"),
-        "decided_by": _l("Decided by"),
-        "decided_on": _l("Decided on"),
-        "document_number": _l("Document number"),
-        "created_by": _l("Recorded by"),
-    }
-    list_columns = ["decided_on", "kind", "target_label", "reason", "case_numbers", "order_numbers", "decided_by",
-                    "document_number"]
-    export_columns = ["decided_on", "kind", "unit", "person_name", "person_post", "township", "reason",
-                      "case_numbers", "order_numbers", "decided_by", "document_number"]
-    add_columns = edit_columns = ["kind", "unit", "person_name", "person_post", "reason", "case_numbers",
-                                  "order_numbers", "decided_by", "decided_on", "document_number"]
-    order_columns = ["decided_on", "kind"]
-    base_order = ("decided_on", "desc")
-    search_columns = ["kind", "unit", "person_name", "decided_on", "decided_by", "document_number"]
-    org_choice_columns = {"unit": "responsible"}
-    add_form_extra_fields = {
-        "case_numbers": TextAreaField(_l("Cases behind it"), validators=[MaxLength(2000)]),
-        "order_numbers": TextAreaField(_l("Supervision orders behind it"), validators=[MaxLength(2000)]),
-    }
-    edit_form_extra_fields = add_form_extra_fields
-    validators_columns = {"decided_on": [NotInFuture()], "reason": [MaxLength(20000)]}
-    description_columns = {
-        "case_numbers": _l("Case numbers, separated by spaces or commas"),
-        "order_numbers": _l("Order numbers, e.g. DB000012"),
-        "decided_by": _l("e.g. 县纪委监委, 县委县政府督查室"),
-        "document_number": _l("e.g. 青督〔2026〕3号"),
-    }
-    show_template = "xf/supervision/accountability_show.html"
-    quick_search = (
-        QuickSearch("kind", _l("Kind of accountability"), lambda v: AccountabilityRecord.kind == v, kind="select",
-                    choices=AccountabilityKind.choices),
-        QuickSearch("person", _l("Person held to account"), lambda v: AccountabilityRecord.person_name == v.strip()),
-        QuickSearch("case", _l("Case number"),
-                    lambda v: linking_case(AccountabilityRecord.id, AccountabilityCase.record_id,
-                                           AccountabilityCase.case_id, v)),
-    )
-
-    def prefill_add_form(self, form) -> None:
-        form.decided_on.data = clock.today()
-        order = get_scoped(SupervisionOrder, request.args.get("order"))
-        if order is not None:
-            form.order_numbers.data = order.number
-            form.case_numbers.data = shown_numbers_for_form(t.case for t in order.targets if t.case is not None)
-            form.unit.data = order.unit
-
-    def prefill_form(self, form, pk) -> None:
-        record = self.datamodel.get(pk)
-        if record is not None:
-            form.case_numbers.data = shown_numbers_for_form(record.cases)
-            form.order_numbers.data = join_numbers(record.orders)
-
-    def validate_item(self, item: AccountabilityRecord, is_new: bool) -> None:
-        scope = current_scope()
-        problems: list[DomainError] = []
-        try:
-            item.cases = relinked_cases(db.session, item.case_numbers, item.cases, scope)
-        except DomainError as exc:
-            problems.append(exc)
-        try:
-            item.orders = orders.orders_by_numbers(db.session, item.order_numbers, scope)
-        except DomainError as exc:
-            problems.append(exc)
-        problems += accountability.record_problems(item, scope)
-        raise_problems(problems)
-        accountability.fill_township(item, scope)
-        accountability.summarize(item)
-
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk):
-        record = self.get_scoped_item(pk)
-        self.update_redirect()
-        widgets = self._get_show_widget(record.id, record)
-        return self.render_template(
-            self.show_template, pk=record.id, title=self.show_title, widgets=widgets, item=record,
-            kind_label=AccountabilityKind.label_of,
-        )
 
 
 # --- the work queue: orders to answer, answers to review, meeting tasks ---------------------------------
