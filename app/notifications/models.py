@@ -57,8 +57,9 @@ class Notification(Model):
 
     __tablename__ = "notification"
     __table_args__ = (
-        # The navbar's unread count: one probe of (user, unread).
-        Index("ix_notification_user_unread", "user_id", "read_at"),
+        # (user_id, read_at, created_at): the count probe, and the unread page newest first
+        # without sorting every unread notification of the user.
+        Index("ix_notification_user_unread", "user_id", "read_at", "created_at"),
         Index("ix_notification_user_created", "user_id", "created_at"),
     )
 
