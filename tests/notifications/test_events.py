@@ -103,15 +103,20 @@ def test_an_order_on_an_accusation_never_reaches_the_unit_reported_on(client_as,
     assert "督办测试" not in page_text(client_as("handler_rsj").get("/notifications/"))
 
     # Addressed by hand to the unit it reports on: refused, and nobody there is told anything.
+    rsj_users = db_session.execute(select(AppUser.id).where(AppUser.org_unit_id == rsj.id)).scalars().all()
+
+    def rsj_told() -> list[int]:
+        return db_session.execute(select(Notification.id).where(
+            Notification.user_id.in_(rsj_users), Notification.kind == "order_received")).scalars().all()
+
+    before = rsj_told()  # (the demo's own orders to 县人社局 may have told them of others)
     response = client_as("county_supervisor").post("/supervision/orders/issue",
                                                    data=issue_form(case.number, unit=str(rsj.id)))
     assert response.status_code == 422
     assert any("不得向该单位下达" in e for e in form_errors(response)), form_errors(response)
     assert latest_orders(db_session)[0].id == order.id
     db_session.rollback()
-    rsj_users = db_session.execute(select(AppUser.id).where(AppUser.org_unit_id == rsj.id)).scalars().all()
-    assert db_session.execute(select(Notification.id).where(
-        Notification.user_id.in_(rsj_users), Notification.kind == "order_received")).first() is None
+    assert rsj_told() == before
 
 
 # --- 联席会议 -------------------------------------------------------------------------------------
