@@ -205,12 +205,8 @@ def write():
 # --- looking up and rating -----------------------------------------------------------------------
 
 
-@bp.route("/query", methods=["GET", "POST"])
-@reads_only
-def query():
-    form = LookupForm()
-    if request.method == "GET":
-        return _no_store(render_template("portal/query.html", form=form, errors={}))
+def _code_and_tail(form) -> tuple[str, str, dict[str, str]]:
+    """The query code and the phone's last 4 digits a petitioner typed, with what is wrong."""
     code = (form.code.data or "").strip()
     tail = (form.phone_tail.data or "").strip()
     errors: dict[str, str] = {}
@@ -218,6 +214,16 @@ def query():
         errors["code"] = gettext("Enter the query code from your receipt.")
     if not (len(tail) == 4 and tail.isdigit()):
         errors["phone_tail"] = gettext("Enter the last 4 digits of the phone number you gave.")
+    return code, tail, errors
+
+
+@bp.route("/query", methods=["GET", "POST"])
+@reads_only
+def query():
+    form = LookupForm()
+    if request.method == "GET":
+        return _no_store(render_template("portal/query.html", form=form, errors={}))
+    code, tail, errors = _code_and_tail(form)
     if errors:
         return _no_store((render_template("portal/query.html", form=form, errors=errors), 422))
     row = progress.find_case(code, tail)
@@ -297,13 +303,7 @@ def sms_stop():
     form = SmsStopForm()
     if request.method == "GET":
         return _no_store(render_template("portal/sms_stop.html", form=form, errors={}))
-    code = (form.code.data or "").strip()
-    tail = (form.phone_tail.data or "").strip()
-    errors: dict[str, str] = {}
-    if not code:
-        errors["code"] = gettext("Enter the query code from your receipt.")
-    if not (len(tail) == 4 and tail.isdigit()):
-        errors["phone_tail"] = gettext("Enter the last 4 digits of the phone number you gave.")
+    code, tail, errors = _code_and_tail(form)
     if not form.confirm.data:
         errors["confirm"] = gettext("Tick the box to confirm that you want no more text messages about this petition.")
     if errors:
