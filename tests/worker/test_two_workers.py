@@ -45,13 +45,19 @@ def test_two_workers_run_each_job_once_per_slot(database_uri, db_session, tmp_pa
     db_session.execute(update(Case).where(Case.id == case_id).values(next_due_at=now() - timedelta(days=1)))
     workers = [start_worker(database_uri, tmp_path, name) for name in ("w1", "w2")]
     try:
-        # Let both start (creating the app takes a few seconds), then run several slots.
-        deadline = time.monotonic() + 90
+        # Let both start (creating the app takes a few seconds), then run several slots. On a
+        # loaded machine (CI: two cores, the rest of the suite beside) a first run may take long:
+        # wait while runs keep finishing, and dump both workers' stacks if nothing moves.
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             holders = db_session.execute(select(JobRun.name, JobRun.holder)).all()
             if len({h for _n, h in holders}) == 2 and sum(n == "reminders" for n, _h in holders) >= 4:
                 break
             time.sleep(0.5)
+        else:
+            for worker in workers:
+                worker.send_signal(signal.SIGUSR1)
+            time.sleep(2)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
