@@ -219,7 +219,18 @@ def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
     ]
     out += report_scenarios(ctx)
     out += notification_scenarios(ctx)
+    out += practice_scenarios()
     return out
+
+
+def practice_scenarios() -> list[Scenario]:
+    """The seeds' practices with a page of their own (issue 21): the hard-case fund's report
+    (applications and disbursements by township and category) and the published duty roster."""
+    return [
+        Scenario("county: hard-case fund report", "county_leader", "/fund/report/", None, repeat=10,
+                 raw_from_page=True),
+        Scenario("township: duty roster", "clerk", "/duty/roster/", None, repeat=10, raw_from_page=True),
+    ]
 
 
 def notification_scenarios(ctx: dict[str, Any]) -> list[Scenario]:
