@@ -42,6 +42,7 @@ from app.ledgers.models import (  # noqa: F401
     LevelChange,
     ProgressNote,
     RiskAssessment,
+    RiskPeriod,
     SweepReport,
     SweepRule,
 )

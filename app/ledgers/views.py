@@ -45,6 +45,7 @@ from app.ledgers.models import (
     RiskStatus,
 )
 from app.ledgers.privacy import party_values
+from app.ledgers.risk_views import RiskPeriodView, RiskProposalView
 from app.ledgers.sweep_views import SweepReportView, SweepRollupView, SweepRuleView, SweepStatusView
 from app.org.choices import org_select_choices
 from app.org.models import OrgKind, OrgUnit
@@ -488,4 +489,7 @@ def register_views(appbuilder) -> None:
     add_menu_view(appbuilder, LedgerImportView, "Ledger import", _l("Import ledger from Excel"), "ledgers",
                   "fa-file-import")
     add_menu_view(appbuilder, SweepRuleView, "Sweep periods", _l("Sweep periods"), "admin", "fa-calendar-alt")
+    add_menu_view(appbuilder, RiskPeriodView, "Risk periods", _l("Risk periods"), "admin", "fa-calendar-times")
+    add_menu_view(appbuilder, RiskProposalView, "Proposed risk periods", _l("Proposed risk periods"), "admin",
+                  "fa-chart-line")
 

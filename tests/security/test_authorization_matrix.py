@@ -77,6 +77,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "SweepStatusView": {"page": ("/sweeps/", EVERYONE - {H})},
     "SweepRollupView": {"page": ("/sweeps/rollup/", EVERYONE - {H})},
     "SweepRuleView": ADMIN_TABLE,
+    # 风险期: the administrator's calendar and the proposals from history (county configuration)
+    "RiskPeriodView": ADMIN_TABLE,
+    "RiskProposalView": {"page": ("/sweeps/risk-proposals/", ADMIN_ONLY)},
     # --- mediation ----------------------------------------------------------------------------
     "CommitteeView": WRITTEN_BY_CLERKS,
     "MediatorView": WRITTEN_BY_CLERKS,
