@@ -32,6 +32,7 @@ from app.leaders.models import (  # noqa: F401
     Leader,
     Reception,
     ReceptionCase,
+    ReceptionRota,
     ReceptionSlot,
     ScoreRule,
 )

@@ -14,7 +14,6 @@ from tests.ledgers.support import org
 from tests.reports.support import add_cases
 from tests.support import county_now, county_today, page_text
 
-
 CUTOFF_MESSAGE = "请按“时:分”填写，例如 16:00"
 
 
