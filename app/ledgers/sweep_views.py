@@ -315,3 +315,37 @@ class SweepRuleView(ScopedModelView):
         ).first()
         if clash:
             raise DomainError(gettext("This org level already has its sweep period"), field="org_level")
+
+
+class HamletSweepView(BaseView):
+    """排查到屯: disputes found per hamlet and each hamlet's mediators; hamlets below 2 listed first."""
+
+    permission_group = "sweeps"
+    route_base = "/sweeps/hamlets"
+    default_view = "index"
+    method_permission_name = {"index": "list"}
+    previous_method_permission_name = method_permission_name
+
+    @expose("/")
+    @has_access
+    def index(self):
+        from app.ledgers import hamlets
+
+        today = clock.today()
+        first = _day_arg("from", today.replace(day=1))
+        last = _day_arg("to", today)
+        if last < first:
+            first, last = last, first
+        township = request.args.get("township", "")
+        rows = hamlets.hamlet_rows(db.session, current_scope(), first, last,
+                                   int(township) if township.isdigit() else None)
+        return self.render_template(
+            "xf/ledgers/sweep_hamlets.html", title=gettext("Sweeps by hamlet"), rows=rows,
+            below=[r for r in rows if r.below], required=hamlets.REQUIRED_MEDIATORS, first=first, last=last,
+            townships=org_select_choices("township"), township=township,
+        )
+
+
+def _day_arg(name: str, default: date) -> date:
+    value = request.args.get(name, "")
+    return date.fromisoformat(value) if _is_day(value) else default

@@ -76,6 +76,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "SweepReportView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}},
     "SweepStatusView": {"page": ("/sweeps/", EVERYONE - {H})},
     "SweepRollupView": {"page": ("/sweeps/rollup/", EVERYONE - {H})},
+    "HamletSweepView": {"page": ("/sweeps/hamlets/", EVERYONE - {H})},
     "SweepRuleView": ADMIN_TABLE,
     # 风险期: the administrator's calendar and the proposals from history (county configuration)
     "RiskPeriodView": ADMIN_TABLE,
