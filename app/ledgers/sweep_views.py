@@ -126,7 +126,11 @@ class SweepStatusView(BaseView):
                                             else clock.today())
         township_id = request.args.get("township", "")
         township_id = int(township_id) if township_id.isdigit() else None
-        statuses = sweeps.period_status(session, period, current_scope(), township_id=township_id)
+        asked = request.args.get("period", "")
+        day = date.fromisoformat(asked) if _is_day(asked) else clock.today()
+        if not period.start <= day <= period.end:
+            day = period.start
+        statuses = sweeps.period_status(session, period, current_scope(), township_id=township_id, day=day)
         counts: dict[str, int] = {}
         for status in statuses:
             counts[status.state] = counts.get(status.state, 0) + 1

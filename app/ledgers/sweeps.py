@@ -201,16 +201,17 @@ class UnitStatus:
         return self.report is not None
 
 
-def unit_periods(session: Any, period: Period, units: list[OrgUnit]) -> dict[int, tuple[Period, Any]]:
-    """Each unit's own period on the day `period` starts, and the 风险期 behind it (or None).
-
-    Only townships' own reports follow 风险期; every other unit has `period` itself."""
+def unit_periods(
+    session: Any, period: Period, units: list[OrgUnit], day: date | None = None,
+) -> dict[int, tuple[Period, Any]]:
+    """Each unit's own period on `day` (default: the day `period` starts), and the 风险期 behind
+    it (or None). Only townships' own reports follow 风险期; every other unit has `period` itself."""
     from app.ledgers import risk_periods
 
     if period.level != OrgLevel.TOWNSHIP.value:
         return {unit.id: (period, None) for unit in units}
     rule = rules(session)[period.level]
-    day = period.start
+    day = day or period.start
     result = {}
     for unit in units:
         risks = risk_periods.covering(session, unit.id, day - timedelta(days=62), day + timedelta(days=62))
@@ -222,11 +223,13 @@ def unit_periods(session: Any, period: Period, units: list[OrgUnit]) -> dict[int
 
 def period_status(
     session: Any, period: Period, scope: Scope, moment: datetime | None = None, township_id: int | None = None,
+    day: date | None = None,
 ) -> list[UnitStatus]:
-    """Every reporting unit of the period's level in scope, with its report or why it has none."""
+    """Every reporting unit of the period's level in scope, with its report or why it has none
+    (a township in a 风险期: its own period on `day`, by default the day `period` starts)."""
     moment = moment or now()
     units = reporting_units(session, period.level, scope, township_id)
-    own = unit_periods(session, period, units)
+    own = unit_periods(session, period, units, day)
     starts = {p.start for p, _ in own.values()} or {period.start}
     reports = {
         (r.org_unit_id, r.period_start): r

@@ -190,3 +190,18 @@ def test_proposals_from_history_match_the_raw_rows_and_adopt(app, client_as, db_
     db_session.rollback()
     assert len(db_session.execute(select(RiskPeriod.id).where(RiskPeriod.origin == "proposed",
                                                               RiskPeriod.subject_id == labour.id)).all()) == 1
+
+
+def test_the_county_sees_each_township_in_its_own_period(client_as):
+    """The demo's 冬季供暖期 covers 石桥镇 and 白沙镇 (seed/demo_risk.py): on the county's page their
+    rows carry today's daily period; the other townships keep the half-monthly one."""
+    import re
+
+    today = county_today()
+    page = client_as("county_manager").get("/sweeps/?level=township")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    rows = dict(re.findall(r'<tr class="xf-sweep-\w+" data-unit="([^"]+)">(.*?)</tr>', html, re.S))
+    daily = f"{today:%Y-%m-%d} ~ {today:%Y-%m-%d}"
+    assert {name for name, row in rows.items() if daily in row} == {"石桥镇", "白沙镇"}
+    assert "冬季供暖期供热质量排查" in page_text(page)
