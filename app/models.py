@@ -32,6 +32,7 @@ from app.leaders.models import (  # noqa: F401
     Leader,
     Reception,
     ReceptionCase,
+    ReceptionRota,
     ReceptionSlot,
     ScoreRule,
 )
@@ -42,6 +43,7 @@ from app.ledgers.models import (  # noqa: F401
     LevelChange,
     ProgressNote,
     RiskAssessment,
+    RiskPeriod,
     SweepReport,
     SweepRule,
 )

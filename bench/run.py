@@ -280,6 +280,9 @@ def report_scenarios(ctx: dict[str, Any]) -> list[Scenario]:
                  raw_from_page=True),
         Scenario("township: dashboard data", "clerk", "/reports/dashboard/data", None, repeat=10,
                  raw_from_page=True),
+        # 风险期建议: one GROUP BY township, subject, year, month over three years of cases.
+        Scenario("county: proposed risk periods", "admin", "/sweeps/risk-proposals/", None, repeat=5,
+                 raw_from_page=True),
         Scenario("county: export all cases, CSV", "county_manager", "/cases/export/csv", None,
                  [(EXPORT_SQL, {})], repeat=1, method="POST", memory=True, warmup=0),
         Scenario("county: export all cases, xlsx", "county_manager", "/cases/export/xlsx", None,

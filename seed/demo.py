@@ -270,6 +270,8 @@ def _load_demo(cases: int, seed: int) -> dict[str, Any]:
     __import__("seed.demo_ledgers", fromlist=["*"]).load_demo_ledgers(org, rng)
     __import__("seed.demo_supervision", fromlist=["*"]).load_demo_supervision(org, rng, now)
     __import__("seed.demo_duty", fromlist=["*"]).load_demo_duty(org, rng, now)
+    __import__("seed.demo_risk", fromlist=["*"]).load_demo_risk(org, now)
+    __import__("seed.demo_rota", fromlist=["*"]).load_demo_rota(now)
     __import__("seed.demo_portal", fromlist=["*"]).load_demo_portal(now)
     __import__("seed.demo_fund", fromlist=["*"]).load_demo_fund(now)
     db.session.commit()

@@ -367,6 +367,9 @@ def _risks(session, org, rng, today) -> None:
         ))
 
 
+UNCOVERED_HAMLET = "团结二组"
+
+
 def _mediation(session, org, rng, today, townships, villages, hamlets, entries) -> tuple[int, int]:
     committees: list[MediationCommittee] = []
     by_unit: dict[int, MediationCommittee] = {}
@@ -395,7 +398,9 @@ def _mediation(session, org, rng, today, townships, villages, hamlets, entries) 
             mediator(village, v_committee)
             for hamlet in hamlets.get(village.id, []):
                 mediator(hamlet, v_committee)
-                mediator(hamlet, v_committee)
+                second = mediator(hamlet, v_committee)
+                # One hamlet's second mediator has left: the coverage check (排查到屯) lists it.
+                second.active = hamlet.name != UNCOVERED_HAMLET
     specialised = []
     for name, kind, unit_name in SPECIALISED:
         item = committee(name, kind, org[unit_name])

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -243,6 +244,9 @@ class ReceptionSlot(Stamped, Versioned, Model):
     org_unit_id = Column(Integer, ForeignKey("org_unit.id"), nullable=False)  # the leader's
     published = Column(Boolean, nullable=False, default=True)
     note = Column(String(200), nullable=True)
+    # The rota that generated it (None: planned by hand).
+    rota_id = Column(Integer, ForeignKey("reception_rota.id", ondelete="SET NULL", name="fk_reception_slot_rota"),
+                     nullable=True)
 
     leader = relationship("Leader", lazy="joined")
     township = relationship("OrgUnit", foreign_keys=[township_id])
@@ -254,6 +258,45 @@ class ReceptionSlot(Stamped, Versioned, Model):
     @property
     def hours(self) -> str:
         return f"{self.start_time}–{self.end_time}"
+
+
+rota_leaders = Table(
+    "reception_rota_leader",
+    Model.metadata,
+    Column("rota_id", Integer, ForeignKey("reception_rota.id", ondelete="CASCADE"), primary_key=True),
+    Column("leader_id", Integer, ForeignKey("leader.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_reception_rota_leader_leader", "leader_id"),
+)
+
+
+class ReceptionRota(Stamped, Versioned, Model):
+    """轮流接访 (seeds 003/004): leaders taking turns at one place, one a day, in the leaders' order.
+
+    The days: the working days of the deadlines calendar (holidays off, adjusted weekends on),
+    or the weekdays chosen. County configuration kept by the administrator (not scoped); the
+    slots it generates are ordinary published reception slots (app/leaders/rota.py).
+    """
+
+    __tablename__ = "reception_rota"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(100), nullable=False)
+    place = Column(String(100), nullable=False)
+    start_time = Column(String(5), nullable=False, default="08:00")
+    end_time = Column(String(5), nullable=False, default="17:00")
+    subjects = Column(String(200), nullable=True)
+    starts_on = Column(Date, nullable=False)
+    ends_on = Column(Date, nullable=True)
+    working_days_only = Column(Boolean, nullable=False, default=True)
+    # "0,1,2,3,4" (Monday = 0): the days when not working days only.
+    weekdays = Column(String(20), nullable=False, default="0,1,2,3,4")
+    active = Column(Boolean, nullable=False, default=True)
+
+    leaders = relationship("Leader", secondary=rota_leaders, lazy="selectin",
+                           order_by="(Leader.sort_order, Leader.id)")
+
+    def __repr__(self) -> str:
+        return self.name or ""
 
 
 class Reception(Stamped, Versioned, Model):

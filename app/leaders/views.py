@@ -388,6 +388,7 @@ class LeaderScoreView(BaseView):
 def register_views(appbuilder) -> None:
     from app.core.display import register_vocabularies
     from app.core.menu import add_menu_view
+    from app.leaders.rota_views import ReceptionRotaView, RotaPlanView
 
     register_vocabularies(leader_rank=LeaderRank, holding_status=HoldingStatus, reception_kind=ReceptionKind,
                           score_kind=ScoreKind)
@@ -399,5 +400,7 @@ def register_views(appbuilder) -> None:
                   "fa-calendar-plus")
     add_menu_view(appbuilder, ReceptionView, "Receptions", _l("Receptions and visits"), "leaders", "fa-comments")
     add_menu_view(appbuilder, LeaderScoreView, "Leader score", _l("Leader score"), "leaders", "fa-trophy")
+    add_menu_view(appbuilder, RotaPlanView, "Reception rota", _l("Reception rota"), "admin", "fa-sync-alt")
+    add_menu_view(appbuilder, ReceptionRotaView, "Reception rotas", _l("Reception rotas"), "admin", "fa-users-cog")
     add_menu_view(appbuilder, DutyItemView, "Holding duties", _l("Holding duties"), "admin", "fa-list-check")
     add_menu_view(appbuilder, ScoreRuleView, "Leader score rules", _l("Leader score rules"), "admin", "fa-star")

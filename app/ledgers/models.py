@@ -26,6 +26,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     event,
@@ -311,6 +312,8 @@ class OrgLevel(Choices):
 
 
 class Frequency(Choices):
+    # Daily: the 风险期 cadence (seed 001: a daily report by 16:00 in a sensitive period).
+    DAILY = "daily", _l("Daily")
     WEEKLY = "weekly", _l("Weekly")
     HALF_MONTHLY = "half_monthly", _l("Half-monthly")
     MONTHLY = "monthly", _l("Monthly")
@@ -383,6 +386,67 @@ class SweepReport(Stamped, Versioned, Model):
     @property
     def period_label(self) -> str:
         return f"{self.period_start:%Y-%m-%d} ~ {self.period_end:%Y-%m-%d}"
+
+
+# 风险期 (seed 003: spring farming, winter heating, wages before the Spring Festival; seeds
+# 000/001: 敏感时期): while one runs, the townships it covers report their own sweeps at its
+# cadence (app/ledgers/risk_periods.py).
+risk_period_townships = Table(
+    "risk_period_township",
+    Model.metadata,
+    Column("risk_period_id", Integer, ForeignKey("risk_period.id", ondelete="CASCADE"), primary_key=True),
+    Column("org_unit_id", Integer, ForeignKey("org_unit.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_risk_period_township_unit", "org_unit_id"),
+)
+
+
+class RiskOrigin(Choices):
+    DEFINED = "defined", _l("Defined by the administrator")
+    PROPOSED = "proposed", _l("Adopted from a proposal")
+
+
+class RiskPeriod(Stamped, Versioned, Model):
+    """A 风险期: a name, first and last day, the townships (or all), and the sweep cadence in it.
+
+    County-wide configuration the administrator keeps (not scoped); the townships see the ones
+    that cover them on their sweep page.
+    """
+
+    __tablename__ = "risk_period"
+    __table_args__ = (Index("ix_risk_period_dates", "starts_on", "ends_on"),)
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(100), nullable=False)
+    starts_on = Column(Date, nullable=False)
+    ends_on = Column(Date, nullable=False)
+    all_townships = Column(Boolean, nullable=False, default=False)
+    frequency = Column(String(16), nullable=False, default=Frequency.DAILY.value, info={"choices": Frequency})
+    due_weekday = Column(String(1), nullable=False, default=Weekday.FRIDAY.value, info={"choices": Weekday})
+    cutoff = Column(String(5), nullable=False, default="16:00")
+    subject_id = Column(Integer, ForeignKey("subject.id", ondelete="SET NULL"), nullable=True)
+    origin = Column(String(16), nullable=False, default=RiskOrigin.DEFINED.value, info={"choices": RiskOrigin})
+    # The figures behind an adopted proposal, as they were when adopted.
+    basis = Column(Text, nullable=True)
+    note = Column(Text, nullable=True)
+
+    townships = relationship("OrgUnit", secondary=risk_period_townships, lazy="selectin",
+                             order_by="OrgUnit.sort_order")
+    subject = relationship("Subject")
+
+    def __repr__(self) -> str:
+        return self.name or ""
+
+    @property
+    def dates_label(self) -> str:
+        return f"{self.starts_on:%Y-%m-%d} ~ {self.ends_on:%Y-%m-%d}" if self.starts_on and self.ends_on else ""
+
+    @property
+    def townships_label(self) -> str:
+        from flask_babel import gettext
+
+        if self.all_townships:
+            return gettext("All townships")
+        return "、".join(t.name for t in self.townships)
 
 
 # --- risk assessment ----------------------------------------------------------------------------

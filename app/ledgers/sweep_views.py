@@ -17,7 +17,7 @@ from app.core.errors import DomainError
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.views import ScopedModelView
 from app.extensions import db
-from app.ledgers import sweeps
+from app.ledgers import risk_periods, sweeps
 from app.ledgers.models import (
     LedgerEntry,
     ListLevel,
@@ -28,6 +28,15 @@ from app.ledgers.models import (
 from app.org.choices import org_select_choices
 from app.org.models import OrgUnit
 from app.security.access import may
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
 
 # --- sweeps -----------------------------------------------------------------------------------------
 
@@ -110,16 +119,30 @@ class SweepStatusView(BaseView):
         level = self._level()
         rule = sweeps.rules(session)[level]
         period = sweeps.parse_period(rule, request.args.get("period"), clock.today())
+        own_township = self._own_township(level)
+        if own_township is not None:
+            # A township's own periods follow its 风险期 (app/ledgers/risk_periods.py).
+            period = sweeps.township_period(session, own_township, period.start if request.args.get("period")
+                                            else clock.today())
         township_id = request.args.get("township", "")
         township_id = int(township_id) if township_id.isdigit() else None
-        statuses = sweeps.period_status(session, period, current_scope(), township_id=township_id)
+        asked = request.args.get("period", "")
+        day = date.fromisoformat(asked) if _is_day(asked) else clock.today()
+        if not period.start <= day <= period.end:
+            day = period.start
+        statuses = sweeps.period_status(session, period, current_scope(), township_id=township_id, day=day)
         counts: dict[str, int] = {}
         for status in statuses:
             counts[status.state] = counts.get(status.state, 0) + 1
         only_missing = request.args.get("missing") == "1"
         shown = [s for s in statuses if not s.filed] if only_missing else statuses
-        previous = sweeps.previous_period(rule, period)
-        following = sweeps.period_containing(rule, period.end + timedelta(days=1))
+        if own_township is not None:
+            previous = sweeps.township_period(session, own_township, period.start - timedelta(days=1))
+            following = sweeps.township_period(session, own_township, period.end + timedelta(days=1))
+        else:
+            previous = sweeps.previous_period(rule, period)
+            following = sweeps.period_containing(rule, period.end + timedelta(days=1))
+        risks = sorted({s.risk for s in statuses if s.risk is not None}, key=lambda r: (r.starts_on, r.id))
         return self.render_template(
             "xf/ledgers/sweep_status.html",
             title=gettext("Sweep reporting"),
@@ -138,7 +161,17 @@ class SweepStatusView(BaseView):
             can_file=may("can_file", self),
             past_cutoff=period.is_due(sweeps.now()),
             state=sweeps.ReportState,
+            risks=risks,
+            cadence=risk_periods.cadence_label,
         )
+
+    @staticmethod
+    def _own_township(level: str) -> int | None:
+        """The one township whose own reports a township user sees (None: several, or another level)."""
+        scope = current_scope()
+        if level != OrgLevel.TOWNSHIP.value or scope.everything or len(scope.township_ids) != 1:
+            return None
+        return next(iter(scope.township_ids))
 
     def _unit_and_period(self) -> tuple[OrgUnit, sweeps.Period]:
         unit = get_scoped(OrgUnit, request.values.get("unit"))
@@ -146,7 +179,13 @@ class SweepStatusView(BaseView):
         if unit is None or level is None:
             abort(404)
         rule = sweeps.rules(db.session)[level]
-        return unit, sweeps.parse_period(rule, request.values.get("period"), clock.today())
+        period = sweeps.parse_period(rule, request.values.get("period"), clock.today())
+        if level == OrgLevel.TOWNSHIP.value:
+            # The township's own period (风险期 included) containing the day asked for.
+            value = request.values.get("period") or ""
+            day = date.fromisoformat(value) if _is_day(value) else clock.today()
+            period = sweeps.township_period(db.session, unit.id, day)
+        return unit, period
 
     def _back(self, unit: OrgUnit, period: sweeps.Period):
         target = request.form.get("next") or url_for(
@@ -280,3 +319,37 @@ class SweepRuleView(ScopedModelView):
         ).first()
         if clash:
             raise DomainError(gettext("This org level already has its sweep period"), field="org_level")
+
+
+class HamletSweepView(BaseView):
+    """排查到屯: disputes found per hamlet and each hamlet's mediators; hamlets below 2 listed first."""
+
+    permission_group = "sweeps"
+    route_base = "/sweeps/hamlets"
+    default_view = "index"
+    method_permission_name = {"index": "list"}
+    previous_method_permission_name = method_permission_name
+
+    @expose("/")
+    @has_access
+    def index(self):
+        from app.ledgers import hamlets
+
+        today = clock.today()
+        first = _day_arg("from", today.replace(day=1))
+        last = _day_arg("to", today)
+        if last < first:
+            first, last = last, first
+        township = request.args.get("township", "")
+        rows = hamlets.hamlet_rows(db.session, current_scope(), first, last,
+                                   int(township) if township.isdigit() else None)
+        return self.render_template(
+            "xf/ledgers/sweep_hamlets.html", title=gettext("Sweeps by hamlet"), rows=rows,
+            below=[r for r in rows if r.below], required=hamlets.REQUIRED_MEDIATORS, first=first, last=last,
+            townships=org_select_choices("township"), township=township,
+        )
+
+
+def _day_arg(name: str, default: date) -> date:
+    value = request.args.get(name, "")
+    return date.fromisoformat(value) if _is_day(value) else default

@@ -95,7 +95,9 @@ def rules(session: Any) -> dict[str, Rule]:
 
 def period_containing(rule: Rule, day: date) -> Period:
     hours, minutes = rule.cutoff_time
-    if rule.frequency == Frequency.WEEKLY.value:
+    if rule.frequency == Frequency.DAILY.value:
+        start = end = due_day = day
+    elif rule.frequency == Frequency.WEEKLY.value:
         start = day - timedelta(days=day.weekday())
         end = start + timedelta(days=6)
         due_day = start + timedelta(days=rule.due_weekday)
@@ -183,6 +185,9 @@ class UnitStatus:
     unit: OrgUnit
     report: SweepReport | None
     state: str
+    # The unit's own period: a township in a 风险期 reports on its own (risk_periods.py).
+    period: Period | None = None
+    risk: Any = None
 
     @property
     def label(self) -> str:
@@ -196,48 +201,103 @@ class UnitStatus:
         return self.report is not None
 
 
+def unit_periods(
+    session: Any, period: Period, units: list[OrgUnit], day: date | None = None,
+) -> dict[int, tuple[Period, Any]]:
+    """Each unit's own period on `day` (default: the day `period` starts), and the 风险期 behind
+    it (or None). Only townships' own reports follow 风险期; every other unit has `period` itself."""
+    from app.ledgers import risk_periods
+
+    if period.level != OrgLevel.TOWNSHIP.value:
+        return {unit.id: (period, None) for unit in units}
+    rule = rules(session)[period.level]
+    day = day or period.start
+    result = {}
+    for unit in units:
+        risks = risk_periods.covering(session, unit.id, day - timedelta(days=62), day + timedelta(days=62))
+        own = risk_periods.effective_period(session, rule, day, unit.id, risks)
+        active = [r for r in risks if r.starts_on <= day <= r.ends_on]
+        result[unit.id] = (own, active[-1] if active else None)
+    return result
+
+
 def period_status(
     session: Any, period: Period, scope: Scope, moment: datetime | None = None, township_id: int | None = None,
+    day: date | None = None,
 ) -> list[UnitStatus]:
-    """Every reporting unit of the period's level in scope, with its report or why it has none."""
+    """Every reporting unit of the period's level in scope, with its report or why it has none
+    (a township in a 风险期: its own period on `day`, by default the day `period` starts)."""
     moment = moment or now()
     units = reporting_units(session, period.level, scope, township_id)
+    own = unit_periods(session, period, units, day)
+    starts = {p.start for p, _ in own.values()} or {period.start}
     reports = {
-        r.org_unit_id: r
+        (r.org_unit_id, r.period_start): r
         for r in session.execute(
             select(SweepReport).where(
                 SweepReport.org_level == period.level,
-                SweepReport.period_start == period.start,
+                SweepReport.period_start.in_(sorted(starts)),
                 SweepReport.org_unit_id.in_([u.id for u in units] or [-1]),
             )
         ).scalars()
     }
     result = []
     for unit in units:
-        report = reports.get(unit.id)
+        unit_period, risk = own[unit.id]
+        report = reports.get((unit.id, unit_period.start))
         if report is None:
-            state = ReportState.MISSING if period.is_due(moment) else ReportState.PENDING
+            state = ReportState.MISSING if unit_period.is_due(moment) else ReportState.PENDING
         elif report.is_zero:
             state = ReportState.ZERO
         elif report.is_late:
             state = ReportState.LATE
         else:
             state = ReportState.ON_TIME
-        result.append(UnitStatus(unit, report, state))
+        result.append(UnitStatus(unit, report, state, unit_period, risk))
     return result
 
 
+def township_period(session: Any, township_id: int, day: date) -> Period:
+    """A township's own sweep period containing `day`, 风险期 included."""
+    from app.ledgers import risk_periods
+
+    return risk_periods.effective_period(session, rules(session)[OrgLevel.TOWNSHIP.value], day, township_id)
+
+
 def unfiled_township_reports(session: Any, moment: datetime, boundary: datetime) -> list[tuple[OrgUnit, Period]]:
-    """Townships whose own (half-monthly) report is due before `boundary` — 临期, or past the
-    cut-off — and not filed: the current period's and the previous one's (for the reminders)."""
-    rule = rules(session)[OrgLevel.TOWNSHIP.value]
-    current = period_containing(rule, moment.date())
-    periods = [p for p in (previous_period(rule, current), current) if p.due_at < boundary]
+    """Townships whose own report is due before `boundary` — 临期, or past the cut-off — and not
+    filed: the current period's and the previous one's (for the reminders). A township in a
+    风险期 has its own periods (daily ones, say), each reminded."""
     found = []
-    for period in periods:
-        for status in period_status(session, period, Scope.all(), moment):
-            if not status.filed:
-                found.append((status.unit, period))
+    for unit in reporting_units(session, OrgLevel.TOWNSHIP.value, Scope.all()):
+        current = township_period(session, unit.id, moment.date())
+        previous = township_period(session, unit.id, current.start - timedelta(days=1))
+        for period in (previous, current):
+            if period.due_at >= boundary:
+                continue
+            filed = session.execute(
+                select(SweepReport.id).where(SweepReport.org_unit_id == unit.id,
+                                             SweepReport.org_level == period.level,
+                                             SweepReport.period_start == period.start)
+            ).first()
+            if not filed:
+                found.append((unit, period))
+    return found
+
+
+def township_periods_between(session: Any, township_id: int, first: date, last: date) -> list[Period]:
+    """A township's own periods that start within [first, last], 风险期 included."""
+    from app.ledgers import risk_periods
+
+    rule = rules(session)[OrgLevel.TOWNSHIP.value]
+    risks = risk_periods.covering(session, township_id, first - timedelta(days=62), last + timedelta(days=62))
+    found = []
+    period = risk_periods.effective_period(session, rule, first, township_id, risks)
+    if period.start < first:
+        period = risk_periods.effective_period(session, rule, period.end + timedelta(days=1), township_id, risks)
+    while period.start <= last:
+        found.append(period)
+        period = risk_periods.effective_period(session, rule, period.end + timedelta(days=1), township_id, risks)
     return found
 
 
@@ -440,7 +500,18 @@ def rollup(
 
     for key, kind, count in unit_counts:
         level = KIND_LEVELS[kind]
-        row_for(key).expected += count * len(due_starts[level])
+        if level != OrgLevel.TOWNSHIP.value:
+            row_for(key).expected += count * len(due_starts[level])
+    # Townships' own reports: each township has its own periods (风险期, risk_periods.py).
+    township_level = OrgLevel.TOWNSHIP.value
+    township_due: dict[int, set[date]] = {}
+    for unit_id, in session.execute(
+        select(OrgUnit.id).where(*unit_filter, OrgUnit.kind == OrgKind.TOWNSHIP.value)
+    ).all():
+        township_due[unit_id] = {
+            p.start for p in township_periods_between(session, unit_id, first, last) if p.is_due(moment)
+        }
+        row_for(unit_id if by_township else None).expected += len(township_due[unit_id])
 
     stats = session.execute(
         select(
@@ -458,7 +529,11 @@ def rollup(
         # so that due = filed + missing.
         row.entries_found += int(entries or 0)
         row.people += int(people or 0)
-        if start in due_starts.get(level, set()):
+        if level == township_level:
+            due = township_due.get(key if by_township else township.id, set())
+        else:
+            due = due_starts.get(level, set())
+        if start in due:
             row.filed += count
             row.zero += int(zero or 0)
             row.late += int(late or 0)

@@ -45,7 +45,14 @@ from app.ledgers.models import (
     RiskStatus,
 )
 from app.ledgers.privacy import party_values
-from app.ledgers.sweep_views import SweepReportView, SweepRollupView, SweepRuleView, SweepStatusView
+from app.ledgers.risk_views import RiskPeriodView, RiskProposalView
+from app.ledgers.sweep_views import (
+    HamletSweepView,
+    SweepReportView,
+    SweepRollupView,
+    SweepRuleView,
+    SweepStatusView,
+)
 from app.org.choices import org_select_choices
 from app.org.models import OrgKind, OrgUnit
 from app.security.access import may
@@ -483,9 +490,13 @@ def register_views(appbuilder) -> None:
     add_menu_view(appbuilder, SweepStatusView, "Sweep reporting", _l("Sweep reporting"), "ledgers", "fa-search")
     add_menu_view(appbuilder, SweepRollupView, "Sweep roll-up", _l("Sweep roll-up"), "ledgers", "fa-layer-group")
     add_menu_view(appbuilder, SweepReportView, "Sweep reports", _l("Sweep reports"), "ledgers", "fa-file-alt")
+    add_menu_view(appbuilder, HamletSweepView, "Sweeps by hamlet", _l("Sweeps by hamlet"), "ledgers", "fa-home")
     add_menu_view(appbuilder, RiskAssessmentView, "Risk assessments", _l("Risk assessment ledger"), "ledgers",
                   "fa-exclamation-triangle")
     add_menu_view(appbuilder, LedgerImportView, "Ledger import", _l("Import ledger from Excel"), "ledgers",
                   "fa-file-import")
     add_menu_view(appbuilder, SweepRuleView, "Sweep periods", _l("Sweep periods"), "admin", "fa-calendar-alt")
+    add_menu_view(appbuilder, RiskPeriodView, "Risk periods", _l("Risk periods"), "admin", "fa-calendar-times")
+    add_menu_view(appbuilder, RiskProposalView, "Proposed risk periods", _l("Proposed risk periods"), "admin",
+                  "fa-chart-line")
 

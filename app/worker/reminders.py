@@ -7,7 +7,8 @@
   users who answer orders (`orders.answers_orders`).
 - 排查 reports: a township's own report not filed when its cut-off is near or passed
   (`sweeps.unfiled_township_reports`), once per township and period, to the township's users
-  who file sweep reports.
+  who file sweep reports; and a 风险期 starting within REMIND_DAYS or running
+  (`risk_periods.starting_soon`), once per 风险期 and township, to the same users.
 
 Each reminder is recorded in `reminder_sent`, keyed by (record, stage, kind, due date): a run
 that finds it there sends nothing, so running the worker twice — or two workers — never reminds
@@ -124,7 +125,7 @@ def due_sweep_reminders(session, moment: datetime | None = None) -> list[Reminde
     """Townships whose own 排查 report is due soon or late and not filed, to the township's
     users who file sweep reports (the permission layer's `can_file`)."""
     from app.deadlines.policy import current_policy
-    from app.ledgers import sweeps
+    from app.ledgers import risk_periods, sweeps
     from app.security.roles import roles_granted
 
     moment = moment or now()
@@ -133,10 +134,16 @@ def due_sweep_reminders(session, moment: datetime | None = None) -> list[Reminde
     for user in _active_users(session):
         if user.org_unit_id and filers & {r.name for r in user.roles}:
             users_by_unit[user.org_unit_id].add(user.id)
-    return [
+    found = [
         Reminder("sweep", unit.id, period.level, DUE, period.due_at.date(), set(users_by_unit.get(unit.id, ())))
         for unit, period in sweeps.unfiled_township_reports(session, moment, current_policy().near_boundary(moment))
     ]
+    # A 风险期 running or about to start: its townships are told once of the cadence it sets.
+    found.extend(
+        Reminder("risk", unit.id, str(risk.id), DUE, risk.starts_on, set(users_by_unit.get(unit.id, ())))
+        for risk, unit in risk_periods.starting_soon(session, moment.date())
+    )
+    return found
 
 
 def record_new(session, reminders: Iterable[Reminder]) -> list[Reminder]:
@@ -195,10 +202,23 @@ def _send(session, reminder: Reminder) -> None:
         record = session.get(OrgUnit, reminder.subject_id)
         if record is None:
             return
-        period = sweeps.period_containing(sweeps.rules(session)[reminder.stage], reminder.due_on)
+        period = sweeps.township_period(session, record.id, reminder.due_on)
         kind, url = K.SWEEP_DUE, sweeps.period_url(period)
         title = gettext("Sweep report due: %(unit)s, %(period)s, cut-off %(cutoff)s", unit=record.name,
                         period=period.label, cutoff=f"{period.due_at:%Y-%m-%d %H:%M}")
+    elif reminder.subject == "risk":
+        from app.ledgers import risk_periods
+        from app.ledgers.models import RiskPeriod
+
+        record = session.get(OrgUnit, reminder.subject_id)
+        risk = session.get(RiskPeriod, int(reminder.stage))
+        if record is None or risk is None:
+            return
+        period = sweeps.township_period(session, record.id, max(risk.starts_on, reminder.due_on))
+        kind, url = K.SWEEP_DUE, sweeps.period_url(period)
+        title = gettext("Risk period %(name)s, %(dates)s: %(unit)s files sweep reports %(cadence)s",
+                        name=risk.name, dates=risk.dates_label, unit=record.name,
+                        cadence=risk_periods.cadence_label(risk))
     elif reminder.subject == "order":
         record = session.get(SupervisionOrder, reminder.subject_id)
         if record is None:

@@ -76,7 +76,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "SweepReportView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}},
     "SweepStatusView": {"page": ("/sweeps/", EVERYONE - {H})},
     "SweepRollupView": {"page": ("/sweeps/rollup/", EVERYONE - {H})},
+    "HamletSweepView": {"page": ("/sweeps/hamlets/", EVERYONE - {H})},
     "SweepRuleView": ADMIN_TABLE,
+    # 风险期: the administrator's calendar and the proposals from history (county configuration)
+    "RiskPeriodView": ADMIN_TABLE,
+    "RiskProposalView": {"page": ("/sweeps/risk-proposals/", ADMIN_ONLY)},
     # --- mediation ----------------------------------------------------------------------------
     "CommitteeView": WRITTEN_BY_CLERKS,
     "MediatorView": WRITTEN_BY_CLERKS,
@@ -129,6 +133,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
                       "edit": roles(A, C, L), "delete": ADMIN_ONLY, "export": roles(A, C, L, S, M)},
     "LeaderScoreView": {"page": ("/leaders/score/", roles(A, L, S, M))},
     "DutyItemView": ADMIN_TABLE,
+    # 轮流接访: the administrator keeps the rotas and publishes their slots
+    "ReceptionRotaView": ADMIN_TABLE,
+    "RotaPlanView": {"page": ("/leaders/rota/", ADMIN_ONLY)},
     "ScoreRuleView": ADMIN_TABLE,
     # --- supervision (issue 5): supervisors act, units answer, leaders and managers read -------
     "OverdueView": {"list": roles(A, L, S, M), "show": roles(A, L, S, M), "export": roles(A, L, S, M),
