@@ -35,7 +35,6 @@ from app.core.imports import (
     ImportColumn,
     ImportContext,
     ImportSpec,
-    OrgDirectory,
     ParsedRow,
     _norm,
     choice,
@@ -50,6 +49,7 @@ from app.core.imports import (
 )
 from app.deadlines.policy import load_policy
 from app.ledgers.importing import check_unit, people_problems, place_problems
+from app.org.directory import OrgDirectory
 from app.org.models import handles_place, place_mismatch_message
 from app.portal.issuing import announce_registration
 from app.security.models import AppUser

@@ -27,6 +27,7 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.urltools import (
     get_filter_args,
     get_order_args,
@@ -35,6 +36,7 @@ from flask_appbuilder.urltools import (
 )
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
@@ -59,11 +61,18 @@ from app.core.quick_search import QuickSearchList
 from app.core.record_page import show_problem
 from app.core.scoping import ScopeFilter, current_actor, current_scope
 from app.extensions import db
-from app.org.choices import OrgChoiceFilter
 
 log = logging.getLogger(__name__)
 
 VERSION_FIELD = "row_version"
+
+# What filters the org-unit select boxes (`org_choice_columns`): the org area's rule, handed over
+# when the app is created (`use_org_choice_filter`, app/registry.py) — core names no area.
+ORG_CHOICE_FILTER: list[type[BaseFilter]] = []
+
+
+def use_org_choice_filter(filter_class: type[BaseFilter]) -> None:
+    ORG_CHOICE_FILTER[:] = [filter_class]
 
 
 class ScopedModelView(ListPage, PagedList, QuickSearchList, ModelView):
@@ -133,8 +142,10 @@ class ScopedModelView(ListPage, PagedList, QuickSearchList, ModelView):
                 self.formatters_columns.setdefault(column.key, shown)
 
     def _configure_org_choices(self) -> None:
+        if self.org_choice_columns and not ORG_CHOICE_FILTER:
+            raise RuntimeError("no org choice filter: app/registry.py hands it over at app creation")
         for relation, what in self.org_choice_columns.items():
-            rule = [["id", OrgChoiceFilter, what]]
+            rule = [["id", ORG_CHOICE_FILTER[0], what]]
             self.add_form_query_rel_fields.setdefault(relation, rule)
             self.edit_form_query_rel_fields.setdefault(relation, rule)
             self.search_form_query_rel_fields.setdefault(relation, rule)
@@ -190,9 +201,8 @@ class ScopedModelView(ListPage, PagedList, QuickSearchList, ModelView):
         column = self.default_township_column
         township_id = current_scope().default_township_id
         if column and township_id is not None and hasattr(form, column):
-            from app.org.models import OrgUnit
-
-            getattr(form, column).data = db.session.get(OrgUnit, township_id)
+            place = sa_inspect(self.datamodel.obj).relationships[column].mapper.class_
+            getattr(form, column).data = db.session.get(place, township_id)
 
     def _apply_place_default(self, item: Any) -> None:
         column = self.default_township_column

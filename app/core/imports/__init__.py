@@ -1,7 +1,7 @@
 """Excel import: one declarative spec per kind of record, a Chinese template, all-or-nothing.
 
 The package by job: jobs.py (the job and idempotency models), spec.py (the spec, rows and
-errors), cells.py (cell parsers), orgs.py (org names → ids), sheets.py (template, upload checks,
+errors), cells.py (cell parsers), sheets.py (template, upload checks,
 reading, the error workbook), running.py (parsing, saving, the worker's run). Import from
 `app.core.imports` as before.
 
@@ -50,6 +50,7 @@ how a row becomes records; this module does the rest, the same way for every are
 # isort: off
 from app.core.imports.jobs import (  # noqa: F401
     import_done,
+    import_finished,
     PROGRESS_EVERY,
     MAX_ERRORS_KEPT,
     STALE_AFTER,
@@ -93,9 +94,6 @@ from app.core.imports.cells import (  # noqa: F401
     id_number,
     phone,
     list_of,
-)
-from app.core.imports.orgs import (  # noqa: F401
-    OrgDirectory,
 )
 from app.core.imports.sheets import (  # noqa: F401
     build_template,
