@@ -14,7 +14,7 @@ from flask import Flask
 from app.api import views as api
 from app.attachments import views as attachments
 from app.audit import views as audit
-from app.cases import import_view as case_import
+from app.cases import importing as case_import
 from app.cases import views as cases
 from app.deadlines import views as deadlines
 from app.duty import views as duty

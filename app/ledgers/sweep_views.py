@@ -140,7 +140,7 @@ class SweepStatusView(BaseView):
             state=sweeps.ReportState,
         )
 
-    def _unit_and_period(self) -> tuple[OrgUnit, sweeps.Period]:
+    def _unit_and_period(self) -> tuple[OrgUnit, sweeps.SweepPeriod]:
         unit = get_scoped(OrgUnit, request.values.get("unit"))
         level = sweeps.level_of(unit) if unit is not None else None
         if unit is None or level is None:
@@ -148,7 +148,7 @@ class SweepStatusView(BaseView):
         rule = sweeps.rules(db.session)[level]
         return unit, sweeps.parse_period(rule, request.values.get("period"), clock.today())
 
-    def _back(self, unit: OrgUnit, period: sweeps.Period):
+    def _back(self, unit: OrgUnit, period: sweeps.SweepPeriod):
         target = request.form.get("next") or url_for(
             f"{self.endpoint}.index", level=period.level, period=period.start.isoformat()
         )
@@ -235,7 +235,7 @@ class SweepRollupView(BaseView):
             first, last = last, first
         township = request.args.get("township", "")
         try:
-            result = sweeps.rollup(
+            result = sweeps.sweep_rollup(
                 db.session, current_scope(), first, last, int(township) if township.isdigit() else None
             )
         except DomainError:

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
-from app.core.import_views import ImportView
+from app.core.imports.views import ImportView
 from app.core.privacy import has_personal_data_role, person_clause
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem, StepForms

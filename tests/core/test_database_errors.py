@@ -175,3 +175,56 @@ def test_nothing_half_saved_when_the_database_goes_away_before_a_save(app, datab
         assert response.status_code == 503
     db_session.get_bind().dispose()  # the outage closed this session's connection as well
     assert db_session.execute(select(text("count(*)")).select_from(text("petition_case"))).scalar() == before
+
+
+# --- a database refusal that is not a race -------------------------------------------------------
+
+FAULT_TEXT = "系统处理出错"
+
+
+@contextmanager
+def refused_case_writes(db_session):
+    """Every UPDATE of a case is refused by a constraint of the database that no other user's
+    write explains (a CHECK, as a column rule the code broke would be): IntegrityError, no race."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.execute(text(
+            "CREATE FUNCTION xf_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'xf test: a check refused the row' USING ERRCODE = '23514'; END $$"
+        ))
+        db_session.execute(text(
+            "CREATE TRIGGER xf_test_refuse BEFORE UPDATE ON petition_case "
+            "FOR EACH ROW EXECUTE FUNCTION xf_test_refuse()"
+        ))
+    else:
+        db_session.execute(text(
+            "CREATE TRIGGER xf_test_refuse BEFORE UPDATE ON petition_case "
+            "BEGIN SELECT RAISE(ABORT, 'xf test: a check refused the row'); END"
+        ))
+    try:
+        yield
+    finally:
+        db_session.execute(text("DROP TRIGGER xf_test_refuse" + (
+            " ON petition_case" if db_session.get_bind().dialect.name == "postgresql" else "")))
+        if db_session.get_bind().dialect.name == "postgresql":
+            db_session.execute(text("DROP FUNCTION xf_test_refuse()"))
+
+
+def test_a_constraint_refusal_that_is_no_race_is_a_fault_not_a_conflict(client_as, client, db_session):
+    """Issue 17 "Names": only a lost race reads "changed by someone else". A constraint the
+    database refuses for other reasons is our fault: 500 with the Chinese fault message, on the
+    case page and in the API, nothing saved."""
+    clerk = client_as("clerk")
+    case = register(clerk, db_session, title="约束拒绝不是冲突")
+    before = case_state(db_session, case.id)
+    bearer = token(client, "clerk")
+    with refused_case_writes(db_session):
+        response = step(clerk, case.id, "accept", note="予以受理")
+        api = client.post(f"/api/v1/cases/{case.id}/steps/accept", json={}, headers=bearer)
+    assert response.status_code == 500
+    shown = page_text(response)
+    assert FAULT_TEXT in shown
+    assert CONFLICT_TEXT not in shown
+    assert api.status_code == 500
+    assert api.get_json()["code"] == "internal_error"
+    assert "系统处理出错" in api.get_json()["message"]
+    assert case_state(db_session, case.id) == before

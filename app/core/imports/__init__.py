@@ -2,7 +2,8 @@
 
 The package by job: jobs.py (the job and idempotency models), spec.py (the spec, rows and
 errors), cells.py (cell parsers), sheets.py (template, upload checks,
-reading, the error workbook), running.py (parsing, saving, the worker's run). Import from
+reading, the error workbook), running.py (parsing, saving, the worker's run), views.py (the
+pages: template, upload, progress, error report; imported on its own, not from here). Import from
 `app.core.imports` as before.
 
 County offices keep their ledgers in Excel. An area declares what its spreadsheet looks like and
@@ -39,7 +40,7 @@ how a row becomes records; this module does the rest, the same way for every are
 - **Progress across processes**: `ImportJob` rows hold the upload, the phase and the counts. The
   web request only records the job; the worker process (`flask xf worker`, app/worker/) claims it
   with one atomic update, runs it and writes its progress; the page polls the job through any
-  process (app/core/import_views.py). A recycled web worker no longer cuts an import off. A job
+  process (app/core/imports/views.py). A recycled web worker no longer cuts an import off. A job
   whose worker died (no heartbeat for STALE_AFTER) is queued again once (the import is
   all-or-nothing and idempotent, so starting over is safe), then marked failed with the reason.
 - **Audit**: records are written with bulk statements (10,000 rows in seconds), which the audit
