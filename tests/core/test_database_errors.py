@@ -27,30 +27,34 @@ CONFLICT_TEXT = "他人"
 
 
 @contextmanager
-def failing_case_writes(db_session):
-    """Every UPDATE of a case fails inside the database, as if its server were going away."""
-    if db_session.get_bind().dialect.name == "postgresql":
+def case_update_trigger(db_session, name: str, pg_raise: str, sqlite_body: str):
+    """Every UPDATE of a case runs a trigger `name` that fails inside the database: PostgreSQL
+    executes `pg_raise` (a RAISE statement), SQLite `sqlite_body`."""
+    postgres = db_session.get_bind().dialect.name == "postgresql"
+    if postgres:
         db_session.execute(text(
-            "CREATE FUNCTION xf_test_outage() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'terminating connection due to administrator command' "
-            "USING ERRCODE = '57P01'; END $$"
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {pg_raise}; END $$"
         ))
         db_session.execute(text(
-            "CREATE TRIGGER xf_test_outage BEFORE UPDATE ON petition_case "
-            "FOR EACH ROW EXECUTE FUNCTION xf_test_outage()"
+            f"CREATE TRIGGER {name} BEFORE UPDATE ON petition_case FOR EACH ROW EXECUTE FUNCTION {name}()"
         ))
     else:
-        db_session.execute(text(
-            "CREATE TRIGGER xf_test_outage BEFORE UPDATE ON petition_case "
-            "BEGIN INSERT INTO xf_gone_table VALUES (1); END"
-        ))
+        db_session.execute(text(f"CREATE TRIGGER {name} BEFORE UPDATE ON petition_case BEGIN {sqlite_body}; END"))
     try:
         yield
     finally:
-        db_session.execute(text("DROP TRIGGER xf_test_outage" + (
-            " ON petition_case" if db_session.get_bind().dialect.name == "postgresql" else "")))
-        if db_session.get_bind().dialect.name == "postgresql":
-            db_session.execute(text("DROP FUNCTION xf_test_outage()"))
+        db_session.execute(text(f"DROP TRIGGER {name}" + (" ON petition_case" if postgres else "")))
+        if postgres:
+            db_session.execute(text(f"DROP FUNCTION {name}()"))
+
+
+def failing_case_writes(db_session):
+    """Every UPDATE of a case fails inside the database, as if its server were going away."""
+    return case_update_trigger(
+        db_session, "xf_test_outage",
+        "RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'",
+        "INSERT INTO xf_gone_table VALUES (1)",
+    )
 
 
 def case_state(db_session, case_id: int) -> tuple[str, int]:
@@ -182,31 +186,14 @@ def test_nothing_half_saved_when_the_database_goes_away_before_a_save(app, datab
 FAULT_TEXT = "系统处理出错"
 
 
-@contextmanager
 def refused_case_writes(db_session):
     """Every UPDATE of a case is refused by a constraint of the database that no other user's
     write explains (a CHECK, as a column rule the code broke would be): IntegrityError, no race."""
-    if db_session.get_bind().dialect.name == "postgresql":
-        db_session.execute(text(
-            "CREATE FUNCTION xf_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'xf test: a check refused the row' USING ERRCODE = '23514'; END $$"
-        ))
-        db_session.execute(text(
-            "CREATE TRIGGER xf_test_refuse BEFORE UPDATE ON petition_case "
-            "FOR EACH ROW EXECUTE FUNCTION xf_test_refuse()"
-        ))
-    else:
-        db_session.execute(text(
-            "CREATE TRIGGER xf_test_refuse BEFORE UPDATE ON petition_case "
-            "BEGIN SELECT RAISE(ABORT, 'xf test: a check refused the row'); END"
-        ))
-    try:
-        yield
-    finally:
-        db_session.execute(text("DROP TRIGGER xf_test_refuse" + (
-            " ON petition_case" if db_session.get_bind().dialect.name == "postgresql" else "")))
-        if db_session.get_bind().dialect.name == "postgresql":
-            db_session.execute(text("DROP FUNCTION xf_test_refuse()"))
+    return case_update_trigger(
+        db_session, "xf_test_refuse",
+        "RAISE EXCEPTION 'xf test: a check refused the row' USING ERRCODE = '23514'",
+        "SELECT RAISE(ABORT, 'xf test: a check refused the row')",
+    )
 
 
 def test_a_constraint_refusal_that_is_no_race_is_a_fault_not_a_conflict(client_as, client, db_session):
