@@ -17,7 +17,7 @@ from app.extensions import db
 # From this many rows skipped on, a list page is read in two steps (see _get_list_widget).
 DEEP_PAGE_OFFSET = 200
 # Up to this many rows from the start, the page of a scope with several branches is found branch
-# by branch (see ScopedModelView._page_query); config LIST_BRANCH_PAGE_ROWS.
+# by branch (see PagedList._page_query); config LIST_BRANCH_PAGE_ROWS.
 BRANCH_PAGE_ROWS = 1_000
 
 

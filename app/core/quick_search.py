@@ -60,7 +60,6 @@ class QuickSearch:
         return self.choices() if self.choices else []
 
 
-
 class QuickSearchList:
     """The quick search of a list view (mixed into `ScopedModelView`): the values typed in the
     address (`q_<name>`) and the conditions they make."""
