@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_logging(app)
     init_database(app)
     init_audit(app)
+    init_hooks(app)
     init_sessions(app)
     init_security_headers(app)
     init_appbuilder(app)
@@ -90,6 +91,14 @@ def init_audit(app: Flask) -> None:  # noqa: ARG001 — the listeners are global
     import_done.connect(on_import_done)
 
 
+def init_hooks(app: Flask) -> None:
+    """What the areas hand to core: rules, template filters, listeners, doctor checks (core
+    imports no area; app/registry.py says why)."""
+    from app.registry import init_hooks as register
+
+    register(app)
+
+
 def init_security_headers(app: Flask) -> None:
     """CSP (with a per-request nonce for FAB's inline scripts), no framing, no sniffing."""
     from app.core.headers import init_security_headers as register
@@ -119,10 +128,11 @@ def init_sessions(app: Flask) -> None:
 
     from app.core.sessions import PageSessionInterface, init_revocation
     from app.extensions import csrf
+    from app.security.models import AppUser
 
     csrf.init_app(app)
     app.session_interface = PageSessionInterface()
-    init_revocation()
+    init_revocation(AppUser)
 
     @app.before_request
     def _sliding_session() -> None:
@@ -179,8 +189,11 @@ def init_cli(app: Flask) -> None:
     """`flask xf …` (set-up, roles), `flask seed …` (demo data), `flask backup` / `flask restore`."""
     from app.core.backup import backup, restore
     from app.core.cli import xf
+    from app.registry import area_commands
     from seed.cli import seed
 
+    for command in area_commands():
+        xf.add_command(command)
     app.cli.add_command(xf)
     app.cli.add_command(seed)
     app.cli.add_command(backup)

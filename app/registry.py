@@ -1,13 +1,20 @@
-"""Which areas the app serves: each area's `register_views` adds its menus and views."""
+"""Which areas the app serves: each area's `register_views` adds its menus and views, and what
+the areas hand to core when the app is created (`init_hooks`, `AREA_COMMANDS`).
+
+Dependencies run one way — core ← org ← areas ← reports: a core module imports no area
+(tests/core/test_layering.py). Where core needs an area's rule or wants an area told, it offers a
+hook or a signal, and this module (or `init_audit` in app/__init__.py) connects the area to it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
+
 from app.api import views as api
 from app.attachments import views as attachments
 from app.audit import views as audit
-from app.cases import import_view as case_import
+from app.cases import importing as case_import
 from app.cases import views as cases
 from app.deadlines import views as deadlines
 from app.duty import views as duty
@@ -31,3 +38,35 @@ def init_views(appbuilder: Any) -> None:
     """Register every area's views (the security views come with the security manager)."""
     for area in AREAS:
         area.register_views(appbuilder)
+
+
+def area_commands() -> list[Any]:
+    """The areas' `flask xf …` commands, added to core's `xf` group (app/__init__.py init_cli)."""
+    from app.api.cli import reissue_api_keys
+    from app.notifications.cli import send_outbox
+    from app.worker.cli import worker
+
+    return [reissue_api_keys, send_outbox, worker]
+
+
+def init_hooks(app: Flask) -> None:
+    """Hand the areas' rules to core, and connect the areas to core's signals. Run before the
+    views are built (they read the org choice filter)."""
+    from app.audit.backups import check_backups, on_backup_starting, on_restored
+    from app.core import doctor
+    from app.core.backup import backup_starting, restored
+    from app.core.imports import import_finished
+    from app.core.views import use_org_choice_filter
+    from app.deadlines.checks import check_next_years_holidays
+    from app.notifications.imports import on_import_finished
+    from app.org.choices import OrgChoiceFilter
+    from app.security.models import person_name
+
+    use_org_choice_filter(OrgChoiceFilter)
+    # {{ case.created_by|person }}: 姓 + 名 (韩德福), "" for nobody.
+    app.jinja_env.filters["person"] = person_name
+    backup_starting.connect(on_backup_starting)
+    restored.connect(on_restored)
+    import_finished.connect(on_import_finished)
+    doctor.add_check(check_backups, after=doctor.check_https_cookies)
+    doctor.add_check(check_next_years_holidays, after=doctor.check_time_zone)

@@ -25,8 +25,9 @@ from sqlalchemy import select
 from app.audit.models import AuditEntry, AuditKind
 from app.core import export as exporting
 from app.core.display import display
+from app.core.quick_search import QuickSearch
 from app.core.scoping import Scope, current_scope, has_exclusion, scope_clause
-from app.core.views import QuickSearch, ScopedModelView
+from app.core.views import ScopedModelView
 from app.extensions import db
 
 # Tables without a view of their own (or whose view names them too loosely).

@@ -5,7 +5,8 @@ in the same order). Rows pass the registration form's rules: a village of the to
 importer's own area, at least as many people as named petitioners, nothing in the future.
 Cases get numbers from the same per-year counter as the form, in row order. A row's identity is
 its "original number" (the office's own register number) when given, else date received,
-petitioners, township and title: importing the same file again does not duplicate cases.
+petitioners, township and title: importing the same file again does not duplicate cases. Its page, `CaseImportView`, is the
+shared import page (app/core/imports/views.py) with this spec.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from app.core.imports import (
     ImportColumn,
     ImportContext,
     ImportSpec,
-    OrgDirectory,
     ParsedRow,
     _norm,
     choice,
@@ -48,8 +48,10 @@ from app.core.imports import (
     register_spec,
     text,
 )
+from app.core.imports.views import ImportView
 from app.deadlines.policy import load_policy
 from app.ledgers.importing import check_unit, people_problems, place_problems
+from app.org.directory import OrgDirectory
 from app.org.models import handles_place, place_mismatch_message
 from app.portal.issuing import announce_registration
 from app.security.models import AppUser
@@ -213,3 +215,19 @@ def _ref_fingerprint(spec: ImportSpec, reference: str) -> str:
 
 
 CASE_IMPORT = register_spec(CaseImport())
+
+
+# --- the page (the shared Excel import pages, app/core/imports/views.py) ----------------------------
+
+
+class CaseImportView(ImportView):
+    spec = CASE_IMPORT
+    permission_group = "case_import"
+    route_base = "/cases/import"
+    list_endpoint = "CaseView.list"
+
+
+def register_views(appbuilder) -> None:
+    from app.core.menu import add_menu_view
+
+    add_menu_view(appbuilder, CaseImportView, "Case import", _l("Import cases from Excel"), "cases", "fa-file-import")

@@ -12,6 +12,9 @@ copy into the live file; PostgreSQL: the schema is dropped and the dump replayed
 --single-transaction``, so a failure leaves the database as it was), then swaps the upload
 folder. Stop the app's other processes first; run ``flask db upgrade`` afterwards if the backup
 is from an older release (the command says so).
+
+Both tell listeners (the audit log, app/audit/backups.py): `backup_starting` before the copy is
+made, `restored` after the restore.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from blinker import Namespace
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import text
@@ -37,6 +41,12 @@ from app.core import clock
 FORMAT = 1
 SQLITE_NAME = "database.sqlite3"
 PG_NAME = "database.pgdump"
+
+signals = Namespace()
+# sender: the backup file; sent before the copy is made.
+backup_starting = signals.signal("backup-starting")
+# sender: the backup file; with `manifest` (what the backup says of itself) and `engine`.
+restored = signals.signal("restored")
 
 
 class BackupError(click.ClickException):
@@ -257,26 +267,6 @@ def _swap_uploads(restored: Path) -> None:
         shutil.rmtree(previous)
 
 
-def _log_restore(file: Path, manifest: dict[str, Any]) -> None:
-    """The restored log gets an entry saying that it was restored, from what, when made."""
-    from sqlalchemy import inspect as sa_inspect
-
-    from app.audit.models import AuditKind
-    from app.audit.record import record_event
-
-    if not sa_inspect(_engine()).has_table("audit_entry"):
-        return  # a backup from before the audit log: `flask db upgrade` creates it
-    record_event(
-        AuditKind.RESTORE,
-        summary=str(file)[:255],
-        details={
-            "file": str(file),
-            "backup_made": manifest.get("created_at"),
-            "revision": manifest.get("revision"),
-        },
-    )
-
-
 # --- commands -------------------------------------------------------------------------------------
 
 
@@ -285,11 +275,8 @@ def _log_restore(file: Path, manifest: dict[str, Any]) -> None:
 @with_appcontext
 def backup(file: Path) -> None:
     """Back up the database and the attachments into FILE (a .tar.gz archive)."""
-    from app.audit.models import AuditKind
-    from app.audit.record import record_event
-
-    # Logged first, so the backup itself holds the entry saying it was taken.
-    record_event(AuditKind.BACKUP, summary=str(file)[:255], details={"file": str(file)})
+    # Sent first, so that the backup itself holds the audit entry saying it was taken.
+    backup_starting.send(file)
     manifest = create_backup(file)
     click.echo(f"backup written to {file} ({manifest['dialect']}, revision {manifest['revision']})")
 
@@ -307,7 +294,7 @@ def restore(file: Path, yes: bool) -> None:
         )
     manifest = restore_backup(file)
     click.echo(f"restored {file} (made {manifest['created_at']}, revision {manifest['revision']})")
-    _log_restore(file, manifest)
+    restored.send(file, manifest=manifest, engine=_engine())
     from alembic.script import ScriptDirectory
     from flask_migrate import Migrate  # noqa: F401 — the extension holds the migration folder
 

@@ -1,4 +1,7 @@
-"""`flask xf …`: set-up commands (database, roles, first start)."""
+"""`flask xf …`: set-up commands (database, roles, first start).
+
+Areas add their own commands to the `xf` group when the app is created (`app/registry.py`
+`AREA_COMMANDS`): core knows none of them."""
 
 from __future__ import annotations
 
@@ -98,35 +101,6 @@ def logins(url: str) -> None:
     click.echo("")
 
 
-@xf.command("reissue-api-keys")
-@click.option("--source", default=None, help="Only the API client with this source.")
-@click.option("--yes", is_flag=True, help="Do not ask first (for scripts).")
-@with_appcontext
-def reissue_api_keys(source: str | None, yes: bool) -> None:
-    """After a change of SECRET_KEY: revoke every client's keys and issue each a new one.
-
-    A new SECRET_KEY makes every API key already handed out invalid (app/api/keys.py says why).
-    The new keys are printed once: hand each to its platform.
-    """
-    from app.api.keys import reissue_keys
-    from app.core.database import write_transactions
-
-    if not yes:
-        click.confirm(
-            "Revoke the API keys of every active client and issue new ones? "
-            "吊销所有接口客户端的现有密钥并签发新密钥？",
-            abort=True,
-        )
-    with write_transactions():
-        done = reissue_keys(source)
-    if not done:
-        click.echo("no API client holds a live key; nothing re-issued / 没有需要重新签发的密钥")
-        return
-    for item in done:
-        click.echo(f"{item.client} ({item.source}): {item.key}   [revoked {item.revoked}]")
-    click.echo("Each key is shown only now: hand it to its platform. 新密钥仅显示这一次，请交给对应平台。")
-
-
 @xf.command("doctor")
 @with_appcontext
 def doctor() -> None:
@@ -140,37 +114,3 @@ def doctor() -> None:
     failed = [f for f in findings if not f.ok]
     if failed:
         raise click.ClickException(f"{len(failed)} / {len(findings)}")
-
-
-@xf.command("send-outbox")
-@click.option("--limit", default=200, show_default=True, help="At most this many messages in one run.")
-@with_appcontext
-def send_outbox(limit: int) -> None:
-    """Send the e-mails and text messages that are due (with retries); prints the counts."""
-    from app.core.clock import now
-    from app.extensions import db
-    from app.notifications import deliver_outbox
-
-    report = deliver_outbox(db.session, now(), limit=limit)
-    click.echo(f"sent {report.sent}, failed {report.failed}, still due {report.remaining}")
-
-
-@xf.command("worker")
-@click.option("--tick", default=10.0, show_default=True,
-              help="Seconds between tries of each job (each job still runs once per slot).")
-@with_appcontext
-def worker(tick: float) -> None:
-    """Run the scheduled jobs and the Excel imports until stopped (Ctrl-C or SIGTERM).
-
-    Run one or more beside the web servers, against the same database (app/worker/).
-    `kill -USR1 <pid>` prints every thread's stack (to see what a slow job is waiting on)."""
-    import faulthandler
-    import logging
-    import signal
-
-    from app.worker.runner import run_worker
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per try
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
-    run_worker(current_app._get_current_object(), tick=tick)

@@ -42,11 +42,9 @@ def choice(value: Any, vocabulary: str) -> str:
 
 def init_display(app: Flask) -> None:
     from app.core.privacy import shown_free_text
-    from app.security.models import person_name
 
     app.jinja_env.filters["display"] = display
     app.jinja_env.filters["choice"] = choice
     # {{ case.content|free_text }}: ID numbers and phones in the text masked for roles that see masks.
     app.jinja_env.filters["free_text"] = shown_free_text
-    # {{ case.created_by|person }}: 姓 + 名 (韩德福), "" for nobody.
-    app.jinja_env.filters["person"] = person_name
+    # `person` (姓 + 名 of a user) is the security area's: app/registry.py adds it.

@@ -2,7 +2,9 @@
 Chinese explanation of what is wrong and what to do; the command fails (exit 1) if any check
 does.
 
-The checks read the running configuration and the database, never change anything.
+The checks read the running configuration and the database, never change anything. Checks of
+an area's data live in the area (app/audit/backups.py, app/deadlines/checks.py)
+and are added by app/registry.py.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
-# A backup older than this (or none at all) fails the check.
-BACKUP_MAX_DAYS = 7
 # Beijing time: every county in China keeps it, and deadlines end at its midnight.
 CHINA_OFFSET = timedelta(hours=8)
 MIN_SECRET_LENGTH = 32
@@ -60,15 +60,16 @@ def check_secret() -> Finding:
 
 
 def check_demo_accounts() -> Finding:
+    """The user model is the security manager's (FAB's own hook): core names no area."""
     from app.extensions import db
-    from app.security.models import AppUser
     from seed.data import DEMO_USERS, EXTRA_DEMO_USERS, STAFF_USERS
 
+    user = current_app.appbuilder.sm.user_model
     name = gettext("Demo accounts")
     logins = [row[0] for row in DEMO_USERS + EXTRA_DEMO_USERS + STAFF_USERS]
     found = db.session.execute(
-        select(AppUser.username).where(AppUser.username.in_(logins), AppUser.active.is_(True))
-        .order_by(AppUser.username)
+        select(user.username).where(user.username.in_(logins), user.active.is_(True))
+        .order_by(user.username)
     ).scalars().all()
     if not found:
         return Finding(True, name, gettext("None of the demo logins exists."))
@@ -89,28 +90,6 @@ def check_https_cookies() -> Finding:
         "Serve the site over HTTPS and set SESSION_COOKIE_SECURE=1."))
 
 
-def check_backups() -> Finding:
-    from app.audit.models import AuditEntry, AuditKind
-    from app.core.clock import now
-    from app.extensions import db
-
-    name = gettext("Backups")
-    last = db.session.execute(
-        select(AuditEntry.at).where(AuditEntry.kind == AuditKind.BACKUP.value)
-        .order_by(AuditEntry.at.desc()).limit(1)
-    ).scalar_one_or_none()
-    if last is None:
-        return Finding(False, name, gettext(
-            "No backup has ever been made. Schedule `flask backup FILE` (e.g. nightly) and keep "
-            "the files on another machine."))
-    age = now() - last
-    if age > timedelta(days=BACKUP_MAX_DAYS):
-        return Finding(False, name, gettext(
-            "The last backup is %(days)d days old (%(at)s). Schedule `flask backup FILE` at least "
-            "every %(max)d days.", days=age.days, at=last.strftime("%Y-%m-%d %H:%M"), max=BACKUP_MAX_DAYS))
-    return Finding(True, name, gettext("Last backup: %(at)s.", at=last.strftime("%Y-%m-%d %H:%M")))
-
-
 def check_time_zone() -> Finding:
     from app.core.clock import county_zone
 
@@ -126,31 +105,21 @@ def check_time_zone() -> Finding:
         "XF_TIMEZONE=%(zone)s (UTC+8): deadlines end at the county's midnight.", zone=label))
 
 
-def check_next_years_holidays() -> Finding:
-    from app.core.clock import today
-    from app.deadlines.policy import load_policy
-    from app.extensions import db
-
-    name = gettext("Next year's holidays")
-    year = today().year + 1
-    if load_policy(db.session).calendar.unknown_years(range(year, year + 1)):
-        return Finding(False, name, gettext(
-            "The holidays and adjusted working days of %(year)d are not known yet: working-day "
-            "deadlines would count every weekday. Once the State Council publishes them, update "
-            "the chinese-calendar package or enter them under holiday overrides.", year=year))
-    return Finding(True, name, gettext(
-        "The holidays of %(year)d are known: working-day deadlines count correctly.", year=year))
-
-
-CHECKS: tuple[Callable[[], Finding], ...] = (
+# The installation's own checks; areas add theirs when the app is created (`add_check`, called
+# from app/registry.py), each after the check it follows on the page.
+CHECKS: list[Callable[[], Finding]] = [
     check_production_mode,
     check_secret,
     check_demo_accounts,
     check_https_cookies,
-    check_backups,
     check_time_zone,
-    check_next_years_holidays,
-)
+]
+
+
+def add_check(check: Callable[[], Finding], *, after: Callable[[], Finding]) -> None:
+    """Run `check` right after `after` (once, however many apps are created)."""
+    if check not in CHECKS:
+        CHECKS.insert(CHECKS.index(after) + 1, check)
 
 
 def examine() -> list[Finding]:

@@ -8,6 +8,7 @@ to the field or a flash, the API into a JSON error with a stable code. Flask-App
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
@@ -69,17 +70,32 @@ _CONFLICT_SQLSTATE_CLASS = "40"
 
 def is_conflict(exc: BaseException) -> bool:
     """A real conflict with another user's write: a stale version (optimistic lock), a unique
-    constraint lost in a race, or transactions that collided. Answered 409 "changed by someone
-    else"; any other database error is not that."""
+    constraint lost in a race (or a referenced row deleted meanwhile), or transactions that
+    collided. Answered 409 "changed by someone else"; any other database error is not that —
+    a NOT NULL or CHECK constraint the database refused is a fault of ours, not a race."""
     from sqlalchemy.exc import DBAPIError, IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
-    if isinstance(exc, StaleDataError | IntegrityError | StaleRecordError):
+    if isinstance(exc, StaleDataError | StaleRecordError):
         return True
+    if isinstance(exc, IntegrityError):
+        return _lost_race(exc)
     if isinstance(exc, DBAPIError):
         state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
         return str(state).startswith(_CONFLICT_SQLSTATE_CLASS)
     return False
+
+
+# SQLSTATE unique_violation and foreign_key_violation (PostgreSQL); SQLite says it in words.
+_RACE_SQLSTATES = ("23505", "23503")
+_RACE_WORDS = ("UNIQUE constraint failed", "FOREIGN KEY constraint failed")
+
+
+def _lost_race(exc: Any) -> bool:
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if state:
+        return str(state) in _RACE_SQLSTATES
+    return any(words in str(exc.orig) for words in _RACE_WORDS)
 
 
 def is_outage(exc: BaseException) -> bool:

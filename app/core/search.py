@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, column, func, literal_column, or_, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.core.views import QueryStep
+from app.core.quick_search import QueryStep
 from app.extensions import db
 
 MIN_INDEXED = 3

@@ -93,16 +93,21 @@ def _ends_sessions(user: Any) -> bool:
     return "roles" in state.dict and state.attrs.roles.history.has_changes()
 
 
-def _end_sessions_on_account_changes(db_session: Session, _context: Any, _instances: Any) -> None:
-    from app.security.models import AppUser
+# The users' model, handed over by the app factory (`init_revocation`): core names no area.
+_USER_MODEL: list[type] = []
 
+
+def _end_sessions_on_account_changes(db_session: Session, _context: Any, _instances: Any) -> None:
+    users = tuple(_USER_MODEL)
     for obj in db_session.dirty:
-        if isinstance(obj, AppUser) and _ends_sessions(obj):
+        if isinstance(obj, users) and _ends_sessions(obj):
             end_sessions(obj)
 
 
-def init_revocation() -> None:
-    """Remember the epoch at every login; raise it on every change that ends sessions."""
+def init_revocation(user_model: type) -> None:
+    """Remember the epoch at every login; raise it on every change of a `user_model` row that
+    ends sessions."""
+    _USER_MODEL[:] = [user_model]
     from flask_login import user_logged_in
 
     user_logged_in.connect(_on_login)

@@ -17,11 +17,13 @@ from wtforms.validators import DataRequired
 
 from app.core import clock
 from app.core.errors import raise_problems
+from app.core.fields import LocalDateTimeField
 from app.core.privacy import free_text_in_full, has_personal_data_role, mask_phone
+from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import current_actor, current_scope, scope_clause
 from app.core.validators import MaxLength, Phone, normalize_phone
-from app.core.views import LocalDateTimeField, QuickSearch, ScopedModelView
+from app.core.views import ScopedModelView
 from app.duty import rules
 from app.duty.case_link import PARAMETER
 from app.duty.models import DutyLogEntry, DutyShift

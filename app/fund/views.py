@@ -20,10 +20,11 @@ from wtforms.validators import ValidationError
 
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import current_scope, scope_clause, scoped_select
 from app.core.validators import MaxLength, NotInFuture
-from app.core.views import QuickSearch, ScopedModelView
+from app.core.views import ScopedModelView
 from app.extensions import db
 from app.fund import rules
 from app.fund.models import (

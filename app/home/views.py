@@ -17,8 +17,8 @@ from app.cases.models import Case, CaseStatus
 from app.cases.workflow import queue_clause, queue_statuses
 from app.core.calendar import years_to_enter
 from app.core.clock import now
+from app.core.paging import count_disjoint
 from app.core.scoping import current_scope, disjoint_scope_parts, scope_clause
-from app.core.views import count_disjoint
 from app.deadlines.policy import DeadlinePolicy, current_policy
 from app.extensions import db
 from app.home.queue import other_queues

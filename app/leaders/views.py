@@ -26,10 +26,11 @@ from app.cases.references import (
 )
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem, StepForms
 from app.core.scoping import ScopeFilter, current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
-from app.core.views import QuickSearch, ScopedModelView
+from app.core.views import ScopedModelView
 from app.extensions import db
 from app.leaders import rules, score
 from app.leaders.choices import ActableLeaderFilter, date_arg, leader_choices

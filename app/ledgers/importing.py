@@ -20,7 +20,6 @@ from app.core.imports import (
     ImportColumn,
     ImportContext,
     ImportSpec,
-    OrgDirectory,
     ParsedRow,
     cell_text,
     choice,
@@ -43,6 +42,7 @@ from app.ledgers.models import (
     ProgressNote,
 )
 from app.ledgers.rules import entry_problems
+from app.org.directory import OrgDirectory
 
 _LEVELS = {"1": "1", "2": "2", "3": "3", "一级": "1", "二级": "2", "三级": "3",
            "一级清单": "1", "二级清单": "2", "三级清单": "3", "一": "1", "二": "2", "三": "3"}

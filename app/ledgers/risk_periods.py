@@ -37,7 +37,7 @@ from app.ledgers.models import (
     Weekday,
     risk_period_townships,
 )
-from app.ledgers.sweeps import Period, Rule, cutoff_error, period_containing
+from app.ledgers.sweeps import Rule, SweepPeriod, cutoff_error, period_containing
 
 HISTORY_YEARS = 3
 RATIO = 2.0
@@ -72,17 +72,17 @@ def risk_rule(level: str, risk: RiskPeriod) -> Rule:
     return Rule(level, risk.frequency, int(risk.due_weekday or Weekday.FRIDAY.value), risk.cutoff)
 
 
-def _clipped(level: str, period: Period, start: date, end: date, rule: Rule) -> Period:
+def _clipped(level: str, period: SweepPeriod, start: date, end: date, rule: Rule) -> SweepPeriod:
     due_day = period.due_at.date()
     if not start <= due_day <= end:
         due_day = end
     hours, minutes = rule.cutoff_time
-    return Period(level, start, end, datetime(due_day.year, due_day.month, due_day.day, hours, minutes))
+    return SweepPeriod(level, start, end, datetime(due_day.year, due_day.month, due_day.day, hours, minutes))
 
 
 def effective_period(
     session: Any, rule: Rule, day: date, township_id: int | None, risks: list[RiskPeriod] | None = None,
-) -> Period:
+) -> SweepPeriod:
     """The sweep period containing `day` for a township's own report, 风险期 included.
 
     Other levels (or no township): the regular period. `risks` may be given (the 风险期 covering

@@ -173,7 +173,7 @@ class SweepStatusView(BaseView):
             return None
         return next(iter(scope.township_ids))
 
-    def _unit_and_period(self) -> tuple[OrgUnit, sweeps.Period]:
+    def _unit_and_period(self) -> tuple[OrgUnit, sweeps.SweepPeriod]:
         unit = get_scoped(OrgUnit, request.values.get("unit"))
         level = sweeps.level_of(unit) if unit is not None else None
         if unit is None or level is None:
@@ -187,7 +187,7 @@ class SweepStatusView(BaseView):
             period = sweeps.township_period(db.session, unit.id, day)
         return unit, period
 
-    def _back(self, unit: OrgUnit, period: sweeps.Period):
+    def _back(self, unit: OrgUnit, period: sweeps.SweepPeriod):
         target = request.form.get("next") or url_for(
             f"{self.endpoint}.index", level=period.level, period=period.start.isoformat()
         )
@@ -274,7 +274,7 @@ class SweepRollupView(BaseView):
             first, last = last, first
         township = request.args.get("township", "")
         try:
-            result = sweeps.rollup(
+            result = sweeps.sweep_rollup(
                 db.session, current_scope(), first, last, int(township) if township.isdigit() else None
             )
         except DomainError:

@@ -62,7 +62,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Period:
+class SweepPeriod:
     level: str
     start: date
     end: date
@@ -93,7 +93,7 @@ def rules(session: Any) -> dict[str, Rule]:
     return result
 
 
-def period_containing(rule: Rule, day: date) -> Period:
+def period_containing(rule: Rule, day: date) -> SweepPeriod:
     hours, minutes = rule.cutoff_time
     if rule.frequency == Frequency.DAILY.value:
         start = end = due_day = day
@@ -113,14 +113,14 @@ def period_containing(rule: Rule, day: date) -> Period:
         start, end = day.replace(day=1), day.replace(day=last)
         due_day = end
     due_at = datetime(due_day.year, due_day.month, due_day.day, hours, minutes)
-    return Period(rule.level, start, end, due_at)
+    return SweepPeriod(rule.level, start, end, due_at)
 
 
-def previous_period(rule: Rule, period: Period) -> Period:
+def previous_period(rule: Rule, period: SweepPeriod) -> SweepPeriod:
     return period_containing(rule, period.start - timedelta(days=1))
 
 
-def periods_between(rule: Rule, first: date, last: date) -> list[Period]:
+def periods_between(rule: Rule, first: date, last: date) -> list[SweepPeriod]:
     """The periods that start within [first, last]."""
     found = []
     period = period_containing(rule, first)
@@ -137,7 +137,7 @@ def level_of(unit: OrgUnit) -> str | None:
     return KIND_LEVELS.get(unit.kind)
 
 
-def parse_period(rule: Rule, value: str | None, today: date) -> Period:
+def parse_period(rule: Rule, value: str | None, today: date) -> SweepPeriod:
     """The period a URL names by its first day (default: the current one)."""
     if value:
         try:
@@ -186,7 +186,7 @@ class UnitStatus:
     report: SweepReport | None
     state: str
     # The unit's own period: a township in a 风险期 reports on its own (risk_periods.py).
-    period: Period | None = None
+    period: SweepPeriod | None = None
     risk: Any = None
 
     @property
@@ -202,8 +202,8 @@ class UnitStatus:
 
 
 def unit_periods(
-    session: Any, period: Period, units: list[OrgUnit], day: date | None = None,
-) -> dict[int, tuple[Period, Any]]:
+    session: Any, period: SweepPeriod, units: list[OrgUnit], day: date | None = None,
+) -> dict[int, tuple[SweepPeriod, Any]]:
     """Each unit's own period on `day` (default: the day `period` starts), and the 风险期 behind
     it (or None). Only townships' own reports follow 风险期; every other unit has `period` itself."""
     from app.ledgers import risk_periods
@@ -222,7 +222,7 @@ def unit_periods(
 
 
 def period_status(
-    session: Any, period: Period, scope: Scope, moment: datetime | None = None, township_id: int | None = None,
+    session: Any, period: SweepPeriod, scope: Scope, moment: datetime | None = None, township_id: int | None = None,
     day: date | None = None,
 ) -> list[UnitStatus]:
     """Every reporting unit of the period's level in scope, with its report or why it has none
@@ -257,14 +257,14 @@ def period_status(
     return result
 
 
-def township_period(session: Any, township_id: int, day: date) -> Period:
+def township_period(session: Any, township_id: int, day: date) -> SweepPeriod:
     """A township's own sweep period containing `day`, 风险期 included."""
     from app.ledgers import risk_periods
 
     return risk_periods.effective_period(session, rules(session)[OrgLevel.TOWNSHIP.value], day, township_id)
 
 
-def unfiled_township_reports(session: Any, moment: datetime, boundary: datetime) -> list[tuple[OrgUnit, Period]]:
+def unfiled_township_reports(session: Any, moment: datetime, boundary: datetime) -> list[tuple[OrgUnit, SweepPeriod]]:
     """Townships whose own report is due before `boundary` — 临期, or past the cut-off — and not
     filed: the current period's and the previous one's (for the reminders). A township in a
     风险期 has its own periods (daily ones, say), each reminded."""
@@ -285,7 +285,7 @@ def unfiled_township_reports(session: Any, moment: datetime, boundary: datetime)
     return found
 
 
-def township_periods_between(session: Any, township_id: int, first: date, last: date) -> list[Period]:
+def township_periods_between(session: Any, township_id: int, first: date, last: date) -> list[SweepPeriod]:
     """A township's own periods that start within [first, last], 风险期 included."""
     from app.ledgers import risk_periods
 
@@ -301,7 +301,7 @@ def township_periods_between(session: Any, township_id: int, first: date, last: 
     return found
 
 
-def period_url(period: Period) -> str:
+def period_url(period: SweepPeriod) -> str:
     """The sweep status page of one period."""
     return f"/sweeps/?level={period.level}&period={period.start.isoformat()}"
 
@@ -317,7 +317,7 @@ def _unit_entries(unit: OrgUnit):
     return LedgerEntry.responsible_unit_id == unit.id
 
 
-def candidate_entries(session: Any, unit: OrgUnit, period: Period) -> list[LedgerEntry]:
+def candidate_entries(session: Any, unit: OrgUnit, period: SweepPeriod) -> list[LedgerEntry]:
     """Disputes of the unit's place (or, for a department, its responsibility) found in the
     period and not yet in any report."""
     return list(
@@ -334,7 +334,7 @@ def candidate_entries(session: Any, unit: OrgUnit, period: Period) -> list[Ledge
     )
 
 
-def _check_filing(session: Any, unit: OrgUnit, period: Period, scope: Scope, today: date) -> None:
+def _check_filing(session: Any, unit: OrgUnit, period: SweepPeriod, scope: Scope, today: date) -> None:
     level = level_of(unit)
     if level is None or level != period.level:
         raise DomainError(gettext("This unit does not file sweep reports at this level"))
@@ -355,7 +355,7 @@ def _check_filing(session: Any, unit: OrgUnit, period: Period, scope: Scope, tod
         raise DomainError(gettext("%(unit)s has already reported for %(period)s", unit=unit.name, period=period.label))
 
 
-def _new_report(unit: OrgUnit, period: Period, moment: datetime) -> SweepReport:
+def _new_report(unit: OrgUnit, period: SweepPeriod, moment: datetime) -> SweepReport:
     return SweepReport(
         org_unit_id=unit.id,
         org_level=period.level,
@@ -371,7 +371,7 @@ def _new_report(unit: OrgUnit, period: Period, moment: datetime) -> SweepReport:
 
 
 def file_zero_report(
-    session: Any, unit: OrgUnit, period: Period, scope: Scope, moment: datetime | None = None,
+    session: Any, unit: OrgUnit, period: SweepPeriod, scope: Scope, moment: datetime | None = None,
 ) -> SweepReport:
     """零报告: nothing found this period. Refused if the ledger already holds disputes found in it."""
     moment = moment or now()
@@ -390,7 +390,7 @@ def file_zero_report(
 
 
 def file_report(
-    session: Any, unit: OrgUnit, period: Period, entry_ids: list[int], summary: str | None, scope: Scope,
+    session: Any, unit: OrgUnit, period: SweepPeriod, entry_ids: list[int], summary: str | None, scope: Scope,
     moment: datetime | None = None,
 ) -> SweepReport:
     """A report listing the disputes found (they must already be in the ledger)."""
@@ -420,7 +420,7 @@ def file_report(
 
 
 @dataclass
-class RollupRow:
+class SweepRollupRow:
     key: int | None
     name: str
     drill_township_id: int | None = None
@@ -433,24 +433,24 @@ class RollupRow:
     people: int = 0
     per_level: dict[str, int] = field(default_factory=dict)
 
-    def add(self, other: RollupRow) -> None:
+    def add(self, other: SweepRollupRow) -> None:
         for name in ("expected", "filed", "zero", "late", "missing", "entries_found", "people"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass
-class Rollup:
-    rows: list[RollupRow]
-    total: RollupRow
+class SweepRollup:
+    rows: list[SweepRollupRow]
+    total: SweepRollupRow
     first: date
     last: date
     township: OrgUnit | None
 
 
-def rollup(
+def sweep_rollup(
     session: Any, scope: Scope, first: date, last: date, township_id: int | None = None,
     moment: datetime | None = None,
-) -> Rollup:
+) -> SweepRollup:
     """Reports filed between `first` and `last` (by period start), summed one level down.
 
     County scope without a township: one row per township (its villages' weekly reports plus
@@ -491,11 +491,11 @@ def rollup(
         level: {p.start for p in periods_between(rule, first, last) if p.is_due(moment)}
         for level, rule in all_rules.items()
     }
-    rows: dict[int | None, RollupRow] = {}
+    rows: dict[int | None, SweepRollupRow] = {}
 
-    def row_for(key: int | None) -> RollupRow:
+    def row_for(key: int | None) -> SweepRollupRow:
         if key not in rows:
-            rows[key] = RollupRow(key=key, name="")
+            rows[key] = SweepRollupRow(key=key, name="")
         return rows[key]
 
     for key, kind, count in unit_counts:
@@ -556,8 +556,8 @@ def rollup(
             if by_township:
                 row.drill_township_id = key
     ordered = sorted(rows.values(), key=lambda r: (r.key is None, order.get(r.key, 0), r.key or 0))
-    total = RollupRow(key=None, name=gettext("Total"))
+    total = SweepRollupRow(key=None, name=gettext("Total"))
     for row in ordered:
         total.add(row)
-    return Rollup(ordered, total, first, last, township)
+    return SweepRollup(ordered, total, first, last, township)
 

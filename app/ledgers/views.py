@@ -16,12 +16,13 @@ from sqlalchemy import or_, select
 
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
-from app.core.import_views import ImportView
+from app.core.imports.views import ImportView
 from app.core.privacy import has_personal_data_role, person_clause
+from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem, StepForms
 from app.core.scoping import current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
-from app.core.views import QuickSearch, ScopedModelView
+from app.core.views import ScopedModelView
 from app.extensions import db
 from app.ledgers import closeout, rules
 from app.ledgers.forms import (

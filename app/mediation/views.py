@@ -14,10 +14,11 @@ from wtforms import StringField
 from app.cases.references import visible_case_ids
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import ScopeFilter, current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture
-from app.core.views import QuickSearch, ScopedModelView
+from app.core.views import ScopedModelView
 from app.extensions import db
 from app.ledgers.models import DisputeType, EntryStatus, LedgerEntry
 from app.mediation import rules

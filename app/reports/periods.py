@@ -22,7 +22,7 @@ def add_months(day: date, months: int) -> date:
 @dataclass(frozen=True)
 class ReportPeriod:
     """A report's range of days, both ends included (a 排查 sweep's reporting period is
-    another thing: `app.ledgers.sweeps.Period`)."""
+    another thing: `app.ledgers.sweeps.SweepPeriod`)."""
 
     start: date
     end: date

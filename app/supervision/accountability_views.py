@@ -16,10 +16,11 @@ from app.cases.references import (
 )
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import current_scope, get_scoped
 from app.core.validators import MaxLength, NotInFuture
-from app.core.views import QuickSearch, ScopedModelView
+from app.core.views import ScopedModelView
 from app.extensions import db
 from app.supervision import accountability, orders
 from app.supervision.linking import linking_case

@@ -38,10 +38,11 @@ from app.cases.workflow import scope_and
 from app.core import clock
 from app.core.clock import now
 from app.core.errors import DomainError, raise_problems
+from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem, StepForms, show_problems
 from app.core.scoping import current_scope, scope_clause
 from app.core.validators import MaxLength, NotInFuture
-from app.core.views import QuickSearch, ScopedModelView
+from app.core.views import ScopedModelView
 from app.deadlines.policy import current_policy
 from app.extensions import db
 from app.home.queue import QUEUE_LIMIT, QueueEntry, QueueSection, register_queue_provider

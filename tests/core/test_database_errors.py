@@ -27,30 +27,34 @@ CONFLICT_TEXT = "他人"
 
 
 @contextmanager
-def failing_case_writes(db_session):
-    """Every UPDATE of a case fails inside the database, as if its server were going away."""
-    if db_session.get_bind().dialect.name == "postgresql":
+def case_update_trigger(db_session, name: str, pg_raise: str, sqlite_body: str):
+    """Every UPDATE of a case runs a trigger `name` that fails inside the database: PostgreSQL
+    executes `pg_raise` (a RAISE statement), SQLite `sqlite_body`."""
+    postgres = db_session.get_bind().dialect.name == "postgresql"
+    if postgres:
         db_session.execute(text(
-            "CREATE FUNCTION xf_test_outage() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'terminating connection due to administrator command' "
-            "USING ERRCODE = '57P01'; END $$"
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {pg_raise}; END $$"
         ))
         db_session.execute(text(
-            "CREATE TRIGGER xf_test_outage BEFORE UPDATE ON petition_case "
-            "FOR EACH ROW EXECUTE FUNCTION xf_test_outage()"
+            f"CREATE TRIGGER {name} BEFORE UPDATE ON petition_case FOR EACH ROW EXECUTE FUNCTION {name}()"
         ))
     else:
-        db_session.execute(text(
-            "CREATE TRIGGER xf_test_outage BEFORE UPDATE ON petition_case "
-            "BEGIN INSERT INTO xf_gone_table VALUES (1); END"
-        ))
+        db_session.execute(text(f"CREATE TRIGGER {name} BEFORE UPDATE ON petition_case BEGIN {sqlite_body}; END"))
     try:
         yield
     finally:
-        db_session.execute(text("DROP TRIGGER xf_test_outage" + (
-            " ON petition_case" if db_session.get_bind().dialect.name == "postgresql" else "")))
-        if db_session.get_bind().dialect.name == "postgresql":
-            db_session.execute(text("DROP FUNCTION xf_test_outage()"))
+        db_session.execute(text(f"DROP TRIGGER {name}" + (" ON petition_case" if postgres else "")))
+        if postgres:
+            db_session.execute(text(f"DROP FUNCTION {name}()"))
+
+
+def failing_case_writes(db_session):
+    """Every UPDATE of a case fails inside the database, as if its server were going away."""
+    return case_update_trigger(
+        db_session, "xf_test_outage",
+        "RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'",
+        "INSERT INTO xf_gone_table VALUES (1)",
+    )
 
 
 def case_state(db_session, case_id: int) -> tuple[str, int]:
@@ -175,3 +179,39 @@ def test_nothing_half_saved_when_the_database_goes_away_before_a_save(app, datab
         assert response.status_code == 503
     db_session.get_bind().dispose()  # the outage closed this session's connection as well
     assert db_session.execute(select(text("count(*)")).select_from(text("petition_case"))).scalar() == before
+
+
+# --- a database refusal that is not a race -------------------------------------------------------
+
+FAULT_TEXT = "系统处理出错"
+
+
+def refused_case_writes(db_session):
+    """Every UPDATE of a case is refused by a constraint of the database that no other user's
+    write explains (a CHECK, as a column rule the code broke would be): IntegrityError, no race."""
+    return case_update_trigger(
+        db_session, "xf_test_refuse",
+        "RAISE EXCEPTION 'xf test: a check refused the row' USING ERRCODE = '23514'",
+        "SELECT RAISE(ABORT, 'xf test: a check refused the row')",
+    )
+
+
+def test_a_constraint_refusal_that_is_no_race_is_a_fault_not_a_conflict(client_as, client, db_session):
+    """Issue 17 "Names": only a lost race reads "changed by someone else". A constraint the
+    database refuses for other reasons is our fault: 500 with the Chinese fault message, on the
+    case page and in the API, nothing saved."""
+    clerk = client_as("clerk")
+    case = register(clerk, db_session, title="约束拒绝不是冲突")
+    before = case_state(db_session, case.id)
+    bearer = token(client, "clerk")
+    with refused_case_writes(db_session):
+        response = step(clerk, case.id, "accept", note="予以受理")
+        api = client.post(f"/api/v1/cases/{case.id}/steps/accept", json={}, headers=bearer)
+    assert response.status_code == 500
+    shown = page_text(response)
+    assert FAULT_TEXT in shown
+    assert CONFLICT_TEXT not in shown
+    assert api.status_code == 500
+    assert api.get_json()["code"] == "internal_error"
+    assert "系统处理出错" in api.get_json()["message"]
+    assert case_state(db_session, case.id) == before

@@ -1,8 +1,9 @@
 """Excel import: one declarative spec per kind of record, a Chinese template, all-or-nothing.
 
 The package by job: jobs.py (the job and idempotency models), spec.py (the spec, rows and
-errors), cells.py (cell parsers), orgs.py (org names → ids), sheets.py (template, upload checks,
-reading, the error workbook), running.py (parsing, saving, the worker's run). Import from
+errors), cells.py (cell parsers), sheets.py (template, upload checks,
+reading, the error workbook), running.py (parsing, saving, the worker's run), views.py (the
+pages: template, upload, progress, error report; imported on its own, not from here). Import from
 `app.core.imports` as before.
 
 County offices keep their ledgers in Excel. An area declares what its spreadsheet looks like and
@@ -39,7 +40,7 @@ how a row becomes records; this module does the rest, the same way for every are
 - **Progress across processes**: `ImportJob` rows hold the upload, the phase and the counts. The
   web request only records the job; the worker process (`flask xf worker`, app/worker/) claims it
   with one atomic update, runs it and writes its progress; the page polls the job through any
-  process (app/core/import_views.py). A recycled web worker no longer cuts an import off. A job
+  process (app/core/imports/views.py). A recycled web worker no longer cuts an import off. A job
   whose worker died (no heartbeat for STALE_AFTER) is queued again once (the import is
   all-or-nothing and idempotent, so starting over is safe), then marked failed with the reason.
 - **Audit**: records are written with bulk statements (10,000 rows in seconds), which the audit
@@ -50,6 +51,7 @@ how a row becomes records; this module does the rest, the same way for every are
 # isort: off
 from app.core.imports.jobs import (  # noqa: F401
     import_done,
+    import_finished,
     PROGRESS_EVERY,
     MAX_ERRORS_KEPT,
     STALE_AFTER,
@@ -93,9 +95,6 @@ from app.core.imports.cells import (  # noqa: F401
     id_number,
     phone,
     list_of,
-)
-from app.core.imports.orgs import (  # noqa: F401
-    OrgDirectory,
 )
 from app.core.imports.sheets import (  # noqa: F401
     build_template,

@@ -29,6 +29,8 @@ from app.core.scoping import ScopeSpec
 
 log = logging.getLogger(__name__)
 import_done = Namespace().signal("import-done")
+# sender: the job's id, with `app`; sent when a job is done or failed (its uploader is told).
+import_finished = Namespace().signal("import-finished")
 
 PROGRESS_EVERY = 500
 MAX_ERRORS_KEPT = 2000

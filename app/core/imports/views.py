@@ -1,4 +1,4 @@
-"""The pages of an Excel import: template, upload, progress, error report (app/core/imports.py).
+"""The pages of an Excel import: template, upload, progress, error report (app/core/imports/).
 
 An area exposes its spec with a small subclass and registers it like any view:
 

@@ -1,28 +1,23 @@
-"""Org names in a sheet → org unit ids."""
+"""Org names in an imported sheet → org unit ids (every Excel import places its records in the org
+tree; app/core/imports is the import machinery, this is the org area's part)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 
 from app.core.imports.cells import _norm
 from app.core.imports.spec import ImportContext
+from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
 
 log = logging.getLogger(__name__)
-
-# --- org names → ids (every import places its records in the org tree) ----------------------------
-
 
 class OrgDirectory:
     """Org units by name, loaded once per import (a county has a few hundred)."""
 
     def __init__(self, session: Any) -> None:
-        from app.org.models import OrgKind, OrgUnit
-
         rows = session.execute(
             select(OrgUnit.id, OrgUnit.name, OrgUnit.kind, OrgUnit.parent_id, OrgUnit.township_id,
                    OrgUnit.village_id).where(OrgUnit.active.is_(True))
@@ -32,8 +27,6 @@ class OrgDirectory:
         self.villages = {(r.township_id, _norm(r.name)): r for r in rows if r.kind == OrgKind.VILLAGE.value}
         self.hamlets = {(r.village_id, _norm(r.name)): r for r in rows if r.kind == OrgKind.HAMLET.value}
         # Units that may be responsible (属事); township offices are named with their township.
-        from app.org.models import RESPONSIBLE_KINDS
-
         responsible = {k.value for k in RESPONSIBLE_KINDS}
         self.units = {_norm(r.name): r for r in rows if r.kind in responsible}
 
