@@ -120,16 +120,18 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
         "village": _l("Village"),
         "batches": _l("Batches"),
         "persons": _l("Persons"),
+        "problems_solved": _l("Problems solved"),
         "summary": _l("Summary and instructions"),
         "case_numbers": _l("Cases registered"),
     }
-    list_columns = ["held_on", "kind", "leader", "place", "township", "batches", "persons", "case_numbers"]
+    list_columns = ["held_on", "kind", "leader", "place", "township", "batches", "persons", "problems_solved",
+                    "case_numbers"]
     export_columns = ["held_on", "kind", "leader", "place", "township", "village", "batches", "persons",
-                      "case_numbers", "summary"]
+                      "problems_solved", "case_numbers", "summary"]
     add_columns = edit_columns = ["kind", "leader", "slot", "held_on", "place", "township", "village", "batches",
-                                  "persons", "case_numbers", "summary"]
+                                  "persons", "problems_solved", "case_numbers", "summary"]
     show_columns = ["kind", "leader", "held_on", "place", "township", "village", "batches", "persons",
-                    "case_numbers", "summary"]
+                    "problems_solved", "case_numbers", "summary"]
     order_columns = ["held_on", "persons"]
     base_order = ("held_on", "desc")
     search_columns = ["kind", "leader", "held_on", "township"]
@@ -144,6 +146,7 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
         "case_numbers": _l("Numbers of the cases registered at this reception, separated by spaces or commas"),
         "batches": _l("批次: groups received"),
         "persons": _l("人次: people received"),
+        "problems_solved": _l("Problems solved by this reception or visit (下访)"),
     }
     quick_search = (
         QuickSearch("leader", _l("Leader"), lambda v: Reception.leader_id == int(v) if v.isdigit() else None,
