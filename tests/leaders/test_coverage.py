@@ -137,3 +137,24 @@ def test_propose_then_the_leader_takes_it(app, client_as):
     holding = _rows(app, "SELECT id FROM leader_holding WHERE case_id = :c AND leader_id = :l", c=case_id, l=county)
     assert len(holding) == 1
     assert _rows(app, "SELECT status, holding_id FROM leader_holding_proposal") == [("taken", holding[0][0])]
+
+
+def test_an_accusation_never_reaches_the_unit_it_accuses(app, client_as):
+    """条例 Art. 30: a 积案 that accuses 城关镇 is listed for the county, never for 城关镇's own users."""
+    town = _rows(app, "SELECT id FROM org_unit WHERE name = '城关镇'")[0][0]
+    case_id, number = _rows(app, """
+        SELECT c.id, c.number FROM petition_case c WHERE c.township_id = :t AND c.status = 'handling'
+        AND c.id NOT IN (SELECT case_id FROM leader_holding WHERE case_id IS NOT NULL) ORDER BY c.id LIMIT 1""",
+                            t=town)[0]
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE petition_case SET category = 'accusation', reported_unit_id = :t, is_backlog = :yes "
+                          "WHERE id = :i"), {"t": town, "i": case_id, "yes": True})
+    engine.dispose()
+    for username, shown in (("county_supervisor", True), ("county_manager", True), ("supervisor", False),
+                            ("leader", False), ("manager", False)):
+        body = client_as(username).get("/leaders/coverage/").get_data(as_text=True)
+        assert (number in _listed(body, "unheld-cases")) is shown, username
+    refused = client_as("supervisor").post("/leaders/coverage/propose", data={"case_number": number, "leader": ""})
+    assert refused.status_code == 422
+    assert any(number in e for e in form_errors(refused))
