@@ -73,7 +73,8 @@ class CoverageView(BaseView):
             "xf/leaders/coverage.html", title=gettext("Leader coverage (四联四包)"),
             cases=[(c, case_badge(c, moment)) for c in cases], total=total, proposed=proposed,
             holdings=holdings, none_held=sum(1 for h in holdings if h.holds_none), proposals=proposals,
-            can_propose=may("can_issue", self), can_take=may("can_add", "HoldingView"),
+            # A township's supervisor sees no county leader to propose (their records are the county's).
+            can_propose=may("can_issue", self) and bool(holdings), can_take=may("can_add", "HoldingView"),
             acts_for=lambda leader: rules.may_act_for(g.user, leader),
         )
 

@@ -158,3 +158,9 @@ def test_an_accusation_never_reaches_the_unit_it_accuses(app, client_as):
     refused = client_as("supervisor").post("/leaders/coverage/propose", data={"case_number": number, "leader": ""})
     assert refused.status_code == 422
     assert any(number in e for e in form_errors(refused))
+
+
+def test_the_propose_button_shows_where_a_county_leader_can_be_proposed(pages):
+    assert "xf-propose" in pages["county_supervisor"][1]
+    assert "xf-propose" not in pages["supervisor"][1]  # no county leader in a township's view
+    assert "xf-propose" not in pages["county_manager"][1]  # managers read
