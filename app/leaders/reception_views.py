@@ -10,7 +10,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import Optional
 
 from app.cases.references import (
     relinked_cases,
@@ -139,7 +140,11 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
     add_form_query_rel_fields = {"leader": [["id", ActableLeaderFilter, None]], "slot": [["id", ScopeFilter, None]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
     search_form_query_rel_fields = {"leader": [["id", ScopeFilter, None]]}
-    add_form_extra_fields = {"case_numbers": TextAreaField(_l("Cases registered"), validators=[MaxLength(2000)])}
+    add_form_extra_fields = {
+        "case_numbers": TextAreaField(_l("Cases registered"), validators=[MaxLength(2000)]),
+        # Optional: empty means none solved (the rule refuses a negative number, next to the field).
+        "problems_solved": IntegerField(_l("Problems solved"), validators=[Optional()], default=0),
+    }
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {"held_on": [NotInFuture()]}
     description_columns = {

@@ -366,6 +366,7 @@ def reception_problems(reception: Reception, actor: Any) -> list[DomainError]:
 
 
 def fill_reception(reception: Reception) -> None:
+    reception.problems_solved = reception.problems_solved or 0
     unit = reception.leader.org_unit
     reception.org_unit_id = unit.id
     if reception.township is None and unit.township_id is not None:
