@@ -14,6 +14,7 @@ from flask import Flask
 from app.api import views as api
 from app.attachments import views as attachments
 from app.audit import views as audit
+from app.cases import backlog_views as case_marks
 from app.cases import importing as case_import
 from app.cases import views as cases
 from app.deadlines import views as deadlines
@@ -29,7 +30,7 @@ from app.reports import views as reports
 from app.supervision import views as supervision
 
 AREAS = (
-    cases, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
+    cases, case_marks, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
     deadlines, api, portal, notifications,
 )
 

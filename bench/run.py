@@ -278,6 +278,12 @@ def report_scenarios(ctx: dict[str, Any]) -> list[Scenario]:
             ("SELECT count(*) FROM petition_case WHERE redo_count > 3 OR transfer_count > 3", {})], repeat=5),
         Scenario("county: dashboard data", "county_manager", "/reports/dashboard/data", None, repeat=10,
                  raw_from_page=True),
+        # 四联四包: open overdue or 积案 cases no county leader holds (ix_case_due_status, ix_case_backlog).
+        Scenario("county: 四联四包 page", "county_manager", "/leaders/coverage/", None, repeat=10, raw_from_page=True),
+        Scenario("township: 四联四包 page", "manager", "/leaders/coverage/", None, repeat=10, raw_from_page=True),
+        Scenario("county: 积案 report", "county_manager", "/reports/backlog/", None, repeat=10, raw_from_page=True),
+        Scenario("county: case list, 积案 filter", "county_manager", "/cases/list/?q_marks=backlog", None, repeat=10,
+                 raw_from_page=True),
         Scenario("township: dashboard data", "clerk", "/reports/dashboard/data", None, repeat=10,
                  raw_from_page=True),
         # 风险期建议: one GROUP BY township, subject, year, month over three years of cases.

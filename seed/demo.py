@@ -269,6 +269,7 @@ def _load_demo(cases: int, seed: int) -> dict[str, Any]:
     write_histories(db.session, planned, rng, load_policy(db.session), now)
     __import__("seed.demo_ledgers", fromlist=["*"]).load_demo_ledgers(org, rng)
     __import__("seed.demo_supervision", fromlist=["*"]).load_demo_supervision(org, rng, now)
+    __import__("seed.demo_backlog", fromlist=["*"]).load_demo_backlog(org, now)
     __import__("seed.demo_duty", fromlist=["*"]).load_demo_duty(org, rng, now)
     __import__("seed.demo_risk", fromlist=["*"]).load_demo_risk(org, now)
     __import__("seed.demo_rota", fromlist=["*"]).load_demo_rota(now)

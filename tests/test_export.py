@@ -41,7 +41,8 @@ def test_export_applies_the_lists_filters(clerk_client, db_session):
         select(Case.number).where(Case.township_id == town.id, Case.status == "closed")
     ).scalars().all()
     assert sorted(r[0] for r in rows[1:]) == sorted(expected)
-    assert all(r[-1] == "已结案" for r in rows[1:])
+    status = rows[0].index("办理状态")
+    assert all(r[status] == "已结案" for r in rows[1:])
 
 
 def test_export_rows_equal_the_list_rows_in_order(clerk_client):

@@ -218,7 +218,14 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "satisfaction_label": Satisfaction.label_of(case.satisfaction),
         "notices": notices_for(case),
         "handle_days": policy.rule(RuleCode.HANDLE).days,
+        "marks": _marks_panel(case),
     }
+
+
+def _marks_panel(case: Case) -> dict[str, Any]:
+    from app.cases.backlog_views import marks_panel  # the form lives with its view
+
+    return marks_panel(case)
 
 
 NOTICE_KINDS = ("acceptance", "refusal", "extension", "reply")

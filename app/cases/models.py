@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -219,6 +220,9 @@ class Case(Stamped, Versioned, Model):
               postgresql_where=text("merged_into_id IS NOT NULL")),
         # Cases redone or transferred more than 3 times (a handful of a million): partial, so
         # the supervision watch and the 督查督办 report read the few, not the table.
+        # 积案 and 上级交办 are a few of a million: the 四联四包 page and the figures read them here.
+        Index("ix_case_backlog", "is_backlog", "status"),
+        Index("ix_case_referred", "is_referred", "referral_due"),
         Index("ix_case_reworked_often", "township_id", "status",
               sqlite_where=text(REWORKED_OFTEN_PREDICATE), postgresql_where=text(REWORKED_OFTEN_PREDICATE)),
     )
@@ -328,6 +332,13 @@ class Case(Stamped, Versioned, Model):
     mailbox_unit_id = Column(
         Integer, ForeignKey("org_unit.id", name="fk_case_mailbox_unit"), nullable=True
     )
+
+    # --- 积案 and 上级交办 (seeds 001, 004; app/cases/backlog.py marks them, with history) ------
+    is_backlog = Column(Boolean, nullable=False, default=False, server_default=false())  # 信访积案
+    is_referred = Column(Boolean, nullable=False, default=False, server_default=false())  # 上级交办
+    referred_by = Column(String(100), nullable=True)  # 交办机关
+    referral_number = Column(String(50), nullable=True)  # 交办文号
+    referral_due = Column(Date, nullable=True)  # 交办期限: the referring body's own deadline
 
     township = relationship("OrgUnit", foreign_keys=[township_id], lazy="joined")
     village = relationship("OrgUnit", foreign_keys=[village_id])

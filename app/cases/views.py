@@ -16,6 +16,7 @@ from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit.record import record_personal_data_view
+from app.cases import backlog_views as marks
 from app.cases import workflow
 from app.cases.case_page import (
     may_see_personal_data,
@@ -85,6 +86,7 @@ CASE_LABELS = {
     "updated_at": _l("Last changed"),
     "next_due_at": _l("Deadline"),
     "needs_supervision": _l("Supervision"),
+    **marks.MARK_LABELS,
 }
 
 
@@ -200,6 +202,7 @@ CASE_QUICK_SEARCH = (
         "keyword", _l("Keyword"), _keyword_clause, placeholder=_l("Words in title or content"), width=4,
         count_cap=200, count_build=lambda v: keyword_count_criterion(Case, v),
     ),
+    *marks.MARK_QUICK_SEARCH,
 )
 
 
@@ -229,9 +232,11 @@ class CaseView(ScopedModelView):
         "next_due_at",
         "status",
         "needs_supervision",
+        *marks.MARK_LIST_COLUMNS,
     ]
+    export_columns = [*list_columns, *marks.MARK_EXPORT_COLUMNS]
     order_columns = ["number", "received_at", "status", "next_due_at"]
-    formatters_columns = {"next_due_at": due_cell, "needs_supervision": flag_cell}
+    formatters_columns = {"next_due_at": due_cell, "needs_supervision": flag_cell, **marks.MARK_FORMATTERS}
     base_order = ("received_at", "desc")
     page_size = 20
     # Places, subjects and units are in the quick search: FAB's advanced panel would render a

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import relationship
 
@@ -181,6 +182,40 @@ class Holding(Stamped, Versioned, Model):
         return f"{done}/{len(self.duties)}"
 
 
+class ProposalStatus(Choices):
+    PROPOSED = "proposed", _l("Proposed, awaiting the leader")
+    TAKEN = "taken", _l("Taken on by the leader")
+
+
+class HoldingProposal(Stamped, Model):
+    """A supervisor's proposal that a county leader hold a case (四联四包, seed 004: every county
+    leader holds at least one key case). The leader (or the office keeping their records) takes
+    it through the holding form; the holding then names the proposal taken."""
+
+    __tablename__ = "leader_holding_proposal"
+    # Seen by whoever may open the case (a proposal about a 检举控告 never reaches its unit).
+    __scope__ = ScopeSpec(parent=("case_id", "Case"))
+    __table_args__ = (
+        Index("ix_leader_holding_proposal_case", "case_id", "status"),
+        Index("ix_leader_holding_proposal_leader", "leader_id", "status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("petition_case.id", ondelete="CASCADE"), nullable=False)
+    leader_id = Column(Integer, ForeignKey("leader.id"), nullable=False)
+    note = Column(Text, nullable=True)
+    status = Column(String(16), nullable=False, default=ProposalStatus.PROPOSED.value,
+                    info={"choices": ProposalStatus})
+    holding_id = Column(Integer, ForeignKey("leader_holding.id", ondelete="SET NULL"), nullable=True)
+
+    case = relationship("Case")
+    leader = relationship("Leader", lazy="joined")
+    holding = relationship("Holding")
+
+    def __repr__(self) -> str:
+        return f"{self.leader.name if self.leader else ''} {self.case.number if self.case else ''}".strip()
+
+
 class HoldingDuty(Model):
     """One duty of a holding; `done_on` set when the leader ticks it off."""
 
@@ -321,6 +356,8 @@ class Reception(Stamped, Versioned, Model):
     org_unit_id = Column(Integer, ForeignKey("org_unit.id"), nullable=False)  # the leader's
     batches = Column(Integer, nullable=False, default=0)  # 批次
     persons = Column(Integer, nullable=False, default=0)  # 人次
+    # Problems solved on the spot or by the visit (seed 003's 下访: counted in the reports).
+    problems_solved = Column(Integer, nullable=False, default=0, server_default=text("0"))
     summary = Column(Text, nullable=True)
     # Denormalised for lists: the linked cases' numbers (read per viewer: LINKED_NUMBERS).
     case_numbers = Column(String(2000), nullable=False, default="", info=LINKED_NUMBERS)

@@ -10,7 +10,8 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import Optional
 
 from app.cases.references import (
     relinked_cases,
@@ -121,16 +122,18 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
         "village": _l("Village"),
         "batches": _l("Batches"),
         "persons": _l("Persons"),
+        "problems_solved": _l("Problems solved"),
         "summary": _l("Summary and instructions"),
         "case_numbers": _l("Cases registered"),
     }
-    list_columns = ["held_on", "kind", "leader", "place", "township", "batches", "persons", "case_numbers"]
+    list_columns = ["held_on", "kind", "leader", "place", "township", "batches", "persons", "problems_solved",
+                    "case_numbers"]
     export_columns = ["held_on", "kind", "leader", "place", "township", "village", "batches", "persons",
-                      "case_numbers", "summary"]
+                      "problems_solved", "case_numbers", "summary"]
     add_columns = edit_columns = ["kind", "leader", "slot", "held_on", "place", "township", "village", "batches",
-                                  "persons", "case_numbers", "summary"]
+                                  "persons", "problems_solved", "case_numbers", "summary"]
     show_columns = ["kind", "leader", "held_on", "place", "township", "village", "batches", "persons",
-                    "case_numbers", "summary"]
+                    "problems_solved", "case_numbers", "summary"]
     order_columns = ["held_on", "persons"]
     base_order = ("held_on", "desc")
     search_columns = ["kind", "leader", "held_on", "township"]
@@ -138,13 +141,18 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
     add_form_query_rel_fields = {"leader": [["id", ActableLeaderFilter, None]], "slot": [["id", ScopeFilter, None]]}
     edit_form_query_rel_fields = add_form_query_rel_fields
     search_form_query_rel_fields = {"leader": [["id", ScopeFilter, None]]}
-    add_form_extra_fields = {"case_numbers": TextAreaField(_l("Cases registered"), validators=[MaxLength(2000)])}
+    add_form_extra_fields = {
+        "case_numbers": TextAreaField(_l("Cases registered"), validators=[MaxLength(2000)]),
+        # Optional: empty means none solved (the rule refuses a negative number, next to the field).
+        "problems_solved": IntegerField(_l("Problems solved"), validators=[Optional()], default=0),
+    }
     edit_form_extra_fields = add_form_extra_fields
     validators_columns = {"held_on": [NotInFuture()]}
     description_columns = {
         "case_numbers": _l("Numbers of the cases registered at this reception, separated by spaces or commas"),
         "batches": _l("批次: groups received"),
         "persons": _l("人次: people received"),
+        "problems_solved": _l("Problems solved by this reception or visit (下访)"),
     }
     quick_search = (
         QuickSearch("leader", _l("Leader"), lambda v: Reception.leader_id == int(v) if v.isdigit() else None,

@@ -170,6 +170,10 @@ def start_holding(session: Session, holding: Holding) -> None:
     ).scalars()
     for position, duty in enumerate(duties):
         holding.duties.append(HoldingDuty(duty_item_id=duty.id, name=duty.name, sort_order=position))
+    if holding.case is not None and holding.leader is not None:
+        from app.leaders.coverage import take_proposals
+
+        take_proposals(session, holding)
 
 
 def _check_day(day: date | None, holding: Holding, field: str) -> date:
@@ -345,6 +349,8 @@ def reception_problems(reception: Reception, actor: Any) -> list[DomainError]:
                                     field="persons"))
     if persons > 0 and batches == 0:
         problems.append(DomainError(gettext("Persons were received: enter the number of batches"), field="batches"))
+    if (reception.problems_solved or 0) < 0:
+        problems.append(DomainError(gettext("Cannot be negative"), field="problems_solved"))
     township, village = reception.township, reception.village
     if village is not None and (township is None or village.township_id != township.id):
         problems.append(DomainError(gettext("This village does not belong to the chosen township"), field="village"))
@@ -360,6 +366,7 @@ def reception_problems(reception: Reception, actor: Any) -> list[DomainError]:
 
 
 def fill_reception(reception: Reception) -> None:
+    reception.problems_solved = reception.problems_solved or 0
     unit = reception.leader.org_unit
     reception.org_unit_id = unit.id
     if reception.township is None and unit.township_id is not None:

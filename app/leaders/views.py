@@ -28,11 +28,11 @@ from app.core import clock
 from app.core.errors import DomainError, raise_problems
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem, StepForms
-from app.core.scoping import ScopeFilter, current_scope, scope_clause
+from app.core.scoping import ScopeFilter, current_scope, get_scoped, scope_clause
 from app.core.validators import MaxLength, NotInFuture
 from app.core.views import ScopedModelView
 from app.extensions import db
-from app.leaders import rules, score
+from app.leaders import coverage_views, rules, score
 from app.leaders.choices import ActableLeaderFilter, date_arg, leader_choices
 from app.leaders.forms import DutyForm, EndHoldingForm, HoldingNoteForm
 from app.leaders.models import (
@@ -252,6 +252,9 @@ class HoldingView(StepForms, ShowsEveryProblem, ScopedModelView):
         mine = rules.leader_for_user(db.session, g.user)
         if mine is not None:
             form.leader.data = mine
+        proposed = get_scoped(Leader, request.args.get("leader"))  # from a 四联四包 proposal
+        if proposed is not None and rules.may_act_for(g.user, proposed):
+            form.leader.data = proposed
 
     def validate_item(self, item: Holding, is_new: bool) -> None:
         problems: list[DomainError] = []
@@ -403,5 +406,6 @@ def register_views(appbuilder) -> None:
     add_menu_view(appbuilder, LeaderScoreView, "Leader score", _l("Leader score"), "leaders", "fa-trophy")
     add_menu_view(appbuilder, RotaPlanView, "Reception rota", _l("Reception rota"), "admin", "fa-sync-alt")
     add_menu_view(appbuilder, ReceptionRotaView, "Reception rotas", _l("Reception rotas"), "admin", "fa-users-cog")
+    coverage_views.register_views(appbuilder)  # 四联四包
     add_menu_view(appbuilder, DutyItemView, "Holding duties", _l("Holding duties"), "admin", "fa-list-check")
     add_menu_view(appbuilder, ScoreRuleView, "Leader score rules", _l("Leader score rules"), "admin", "fa-star")

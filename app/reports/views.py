@@ -554,4 +554,7 @@ def register_views(appbuilder) -> None:
     add_menu_view(appbuilder, AccountabilityReportView, "Accountability report", _l("Accountability report"),
                   "reports", "fa-gavel")
     add_menu_view(appbuilder, BulletinView, "Bulletins", _l("Bulletins"), "reports", "fa-newspaper")
+    from app.reports import backlog_views  # imports this module: registered from here, after it
+
+    backlog_views.register_views(appbuilder)
     appbuilder.add_view_no_menu(DashboardView)

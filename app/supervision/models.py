@@ -221,6 +221,16 @@ def _meeting_unit_clause(model, unit_ids):
     )
 
 
+class MeetingKind(Choices):
+    """What kind of meeting took the cases up (seeds 001, 003, 004: 联席会议, the Party committee's
+    常委会, the government's 常务会, a 专题会 on one matter)."""
+
+    JOINT = "joint", _l("Joint meeting (联席会议)")
+    STANDING = "standing", _l("Standing committee (常委会)")
+    EXECUTIVE = "executive", _l("Executive meeting (常务会)")
+    SPECIAL = "special", _l("Special meeting (专题会)")
+
+
 class JointMeeting(Stamped, Versioned, Model):
     """联席会议: cases discussed, decisions, follow-up tasks for units."""
 
@@ -232,6 +242,8 @@ class JointMeeting(Stamped, Versioned, Model):
 
     id = Column(Integer, primary_key=True)
     title = Column(String(200), nullable=False)
+    kind = Column(String(16), nullable=False, default=MeetingKind.JOINT.value, server_default=MeetingKind.JOINT.value,
+                  info={"choices": MeetingKind})
     held_on = Column(Date, nullable=False)
     convener = Column(String(100), nullable=False)  # who chaired (name and post)
     township_id = Column(Integer, ForeignKey("org_unit.id"), nullable=True)  # empty: the county's

@@ -63,6 +63,7 @@ from app.supervision.linking import linking_case
 from app.supervision.models import (
     AccountabilityKind,
     JointMeeting,
+    MeetingKind,
     MeetingTask,
     OrderKind,
     OrderStatus,
@@ -405,6 +406,7 @@ class JointMeetingView(StepForms, ShowsEveryProblem, ScopedModelView):
     edit_title = _l("Edit joint meeting")
     label_columns = {
         "title": _l("Meeting"),
+        "kind": _l("Meeting type"),
         "held_on": _l("Held on"),
         "convener": _l("Convened by"),
         "township": _l("Township"),
@@ -414,12 +416,13 @@ class JointMeetingView(StepForms, ShowsEveryProblem, ScopedModelView):
         "decisions": _l("Decisions"),
         "created_by": _l("Recorded by"),
     }
-    list_columns = ["held_on", "title", "convener", "township", "unit_names", "case_numbers"]
-    export_columns = ["held_on", "title", "convener", "township", "unit_names", "case_numbers", "decisions"]
-    add_columns = edit_columns = ["title", "held_on", "convener", "township", "units", "case_numbers", "decisions"]
+    list_columns = ["held_on", "kind", "title", "convener", "township", "unit_names", "case_numbers"]
+    export_columns = ["held_on", "kind", "title", "convener", "township", "unit_names", "case_numbers", "decisions"]
+    add_columns = edit_columns = ["title", "kind", "held_on", "convener", "township", "units", "case_numbers",
+                                  "decisions"]
     order_columns = ["held_on", "title"]
     base_order = ("held_on", "desc")
-    search_columns = ["title", "held_on", "township", "convener"]
+    search_columns = ["title", "kind", "held_on", "township", "convener"]
     org_choice_columns = {"township": "township", "units": "responsible"}
     default_township_column = "township"
     add_form_extra_fields = {"case_numbers": TextAreaField(_l("Cases discussed"), validators=[MaxLength(2000)])}
@@ -431,7 +434,7 @@ class JointMeetingView(StepForms, ShowsEveryProblem, ScopedModelView):
         "convener": _l("Who chaired, e.g. 县委副书记 周德明"),
     }
     # The cases discussed and the tasks have tables of their own on the page (the template).
-    show_columns = ["title", "held_on", "convener", "township", "unit_names", "decisions", "created_by",
+    show_columns = ["title", "kind", "held_on", "convener", "township", "unit_names", "decisions", "created_by",
                     "created_at"]
     show_template = "xf/supervision/meeting_show.html"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export",
@@ -570,7 +573,8 @@ def register_views(appbuilder) -> None:
     from app.core.display import register_vocabularies
     from app.core.menu import add_menu_view
 
-    register_vocabularies(order_kind=OrderKind, order_status=OrderStatus, accountability_kind=AccountabilityKind)
+    register_vocabularies(order_kind=OrderKind, order_status=OrderStatus, accountability_kind=AccountabilityKind,
+                          meeting_kind=MeetingKind)
     add_menu_view(appbuilder, OverdueView, "Overdue cases", _l("Overdue and flagged cases"), "supervision",
                   "fa-clock")
     add_menu_view(appbuilder, SupervisionOrderView, "Supervision orders", _l("Supervision orders"), "supervision",

@@ -27,6 +27,7 @@ EVENT_LABELS: dict[str, Any] = {
     "register": _l("Registered"),
     "merge_in": _l("Duplicate merged in"),
     "recompute_deadlines": _l("Deadlines recomputed for the holidays entered"),
+    "backlog": _l("Backlog and referral marks changed"),  # app/cases/backlog.py
 }
 
 
