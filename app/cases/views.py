@@ -1,7 +1,7 @@
 """Generated CRUD for cases and the subject dictionary.
 
 CaseView is put together from one mixin per page family: the list (`case_list`), the
-registration and edit forms (`registration_view`), the case page and its steps
+registration and edit forms (`registration_view`), saved views of the list (`saved_views`), the case page and its steps
 (`case_page_view`) and the list's bulk actions (`bulk_view`)."""
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from app.cases.case_list import CaseListMixin
 from app.cases.case_page_view import CasePageMixin
 from app.cases.models import Case, CaseStatus, Category, Channel, Subject
 from app.cases.registration_view import CaseRegistrationMixin
+from app.cases.saved_views import SavedViewsMixin
 from app.core.views import ScopedModelView
 
 log = logging.getLogger(__name__)
 
 
-class CaseView(CaseListMixin, CaseRegistrationMixin, CasePageMixin, BulkAssignMixin, ScopedModelView):
+class CaseView(SavedViewsMixin, CaseListMixin, CaseRegistrationMixin, CasePageMixin, BulkAssignMixin, ScopedModelView):
     """信访件: registration and the case list."""
 
     datamodel = SQLAInterface(Case)
