@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import flash, g, make_response, redirect, render_template, request, url_for
+from flask import flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import FormWidget
@@ -203,6 +203,10 @@ class CaseRegistrationMixin:
         case = g.pop("xf_registered_case", None)
         if case is None:
             return super().post_add_redirect()
+        # One message that names the new case, in place of the form's generic "Saved.".
+        saved = ("success", gettext("Saved."))
+        session["_flashes"] = [f for f in session.get("_flashes", []) if tuple(f) != saved]
+        flash(gettext("Case %(number)s has been registered.", number=case.number), "success")
         if code is None:
             return redirect(url_for("CaseView.show", pk=case.id))
         # The new case's receipt: its number, the code once, the case and its notices a click away.
@@ -243,7 +247,6 @@ class CaseRegistrationMixin:
         return _code_once_redirect(case, code, new_case=False)
 
     def post_add(self, item: Case) -> None:
-        flash(gettext("Case %(number)s has been registered.", number=item.number), "success")
         earlier = getattr(g, "xf_open_repeat", None)
         if earlier is not None:
             flash(
