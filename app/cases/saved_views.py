@@ -22,6 +22,7 @@ from app.extensions import db
 from app.security.roles import RoleName
 
 NAME_LENGTH = 60
+QUERY_LENGTH = 4000
 SHARING_ROLES = frozenset({RoleName.MANAGER, RoleName.ADMIN})
 # A petitioner's name, ID number or phone typed into the list's search is not kept in a view
 # (it would be stored and, shared, shown to the unit).
@@ -63,6 +64,8 @@ def save_view(user: Any, view: str, name: str, query: str, shared: bool) -> Save
         raise DomainError(gettext("Give the view a name."), field="name")
     if len(name) > NAME_LENGTH:
         raise DomainError(gettext("A view's name has at most %(n)d characters.", n=NAME_LENGTH), field="name")
+    if len(query) > QUERY_LENGTH:
+        raise DomainError(gettext("These filters are too long to be saved as a view."), field="query")
     if shared and not may_share(user):
         raise DomainError(gettext("Only a manager shares a view with the unit."), field="shared")
     found = db.session.execute(
@@ -90,7 +93,7 @@ class SavedViewsMixin:
 
     def _saved_view(self, pk: Any) -> SavedListView:
         """A view this user sees (their own or their unit's), else 404."""
-        found = db.session.get(SavedListView, int(pk)) if str(pk).isdigit() else None
+        found = db.session.get(SavedListView, int(pk)) if str(pk).isdigit() and int(pk) < 2**31 else None
         user = g.user
         if found is None or found.view != self.__class__.__name__ or not (
             found.owner_id == user.id or (found.shared_unit_id and found.shared_unit_id == user.org_unit_id)

@@ -85,6 +85,8 @@ def test_a_personal_view_is_nobody_elses_and_sharing_is_for_managers(shared_app)
     view_url = saved.headers["Location"]
     assert clerk2.get(view_url).status_code == 404
     assert leader.get(view_url).status_code == 404
+    assert clerk.get("/cases/saved-views/99999999999").status_code == 404
+    assert clerk.get("/cases/saved-views/x/delete").status_code == 404
     refused = clerk.post("/cases/saved-views/save", data={"name": "共享", "query": "", "shared": "1"}, follow_redirects=True)
     assert refused.status_code == 200
     assert "只有管理者才能把视图共享给本单位" in refused.get_data(as_text=True)
