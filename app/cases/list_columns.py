@@ -3,8 +3,9 @@ computed for the page shown, and the export that follows the user's choice.
 
 A column computed per page (`PAGE_COLUMNS`) reads the page's case ids in one query, never row
 by row, and only when the user shows it; its export form is an SQL expression
-(`EXPORT_EXPRESSIONS`), so the export stays one streamed query. Another area adds a column by
-adding its name to `CHOOSABLE_COLUMNS` (and, if the model does not hold it, to both tables).
+(`export_expressions`), so the export stays one streamed query. Another area adds a column by
+adding its name to `CHOOSABLE_COLUMNS` (read from the loaded rows), and if it is computed or
+should not load with every page, to `PAGE_COLUMNS` and `export_expressions` as well.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def _order_cell(is_open: bool | None) -> Markup:
     return Markup('<span class="label label-info xf-supervised">{}</span>').format(gettext("Under supervision"))
 
 
-def _export_expressions(moment: datetime) -> dict[str, tuple[Any, Callable[[Any], Any] | None]]:
+def export_expressions(moment: datetime) -> dict[str, tuple[Any, Callable[[Any], Any] | None]]:
     return {
         "days_overdue": (_overdue_due(moment), lambda due: flags.days_overdue(due, moment)),
         "open_supervision": (_open_order_exists(), None),
@@ -142,7 +143,8 @@ def choose_columns(user_id: int, names: Iterable[str], view: str = "CaseView") -
 class CaseColumnsMixin:
     """The list's columns as the user chose them, on the page and in the export (CaseView)."""
 
-    list_columns = list(DEFAULT_COLUMNS)
+    # What the page reads from the loaded rows: every choosable column not computed per page.
+    list_columns = [c for c in CHOOSABLE_COLUMNS if c not in PAGE_COLUMNS]
     formatters_columns = {
         "next_due_at": due_cell, "needs_supervision": flag_cell,
         "days_overdue": _days_cell, "open_supervision": _order_cell,
@@ -208,7 +210,7 @@ class CaseColumnsMixin:
     def export_column_list(self, labels: dict[str, Any]) -> tuple[list[exporting.ExportColumn], list[Any]]:
         """The export's columns: those the user shows, computed ones as SQL expressions."""
         model = self.datamodel.obj
-        computed = _export_expressions(now())
+        computed = export_expressions(now())
         columns: list[exporting.ExportColumn] = []
         joins: list[Any] = []
         for name in self.shown_columns():
