@@ -187,6 +187,12 @@ def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
                      plain_list + "?_flt_0_status=handling", [
                 (f"SELECT count(*) FROM petition_case c {where}AND c.status = 'handling'", p),
                 (list_sql + where + "AND c.status = 'handling' ORDER BY c.received_at DESC LIMIT 20", p)]),
+            # A saved view opens the list with its filters (/cases/saved-views/<id> redirects here):
+            # several statuses at once, sorted by deadline.
+            Scenario(f"{prefix}: saved view, two statuses", user,
+                     "/cases/list/?q_status=handling&q_status=assigned&_oc_CaseView=next_due_at&_od_CaseView=asc", None, [
+                (f"SELECT count(*) FROM petition_case c {where}AND c.status IN ('handling', 'assigned')", p),
+                (list_sql + where + "AND c.status IN ('handling', 'assigned') ORDER BY c.next_due_at ASC LIMIT 20", p)]),
             Scenario(f"{prefix}: township+category+dates", user,
                      f"/cases/list/?q_township={town}&q_category=claim&q_from=2025-01-01&q_to=2025-06-30",
                      plain_list + f"?_flt_0_township={town}&_flt_0_category=claim&_flt_1_received_at=2025-01-01+00:00:00&_flt_2_received_at=2025-06-30+23:59:59",

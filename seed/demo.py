@@ -275,6 +275,7 @@ def _load_demo(cases: int, seed: int) -> dict[str, Any]:
     __import__("seed.demo_rota", fromlist=["*"]).load_demo_rota(now)
     __import__("seed.demo_portal", fromlist=["*"]).load_demo_portal(now)
     __import__("seed.demo_fund", fromlist=["*"]).load_demo_fund(now)
+    __import__("seed.demo_lists", fromlist=["*"]).load_demo_lists()
     db.session.commit()
     return {"users": users, "cases": cases}
 

@@ -24,9 +24,9 @@ from wtforms.validators import Optional
 from app.cases import backlog
 from app.cases.models import Case
 from app.core.errors import DomainError, StaleRecordError, is_conflict
+from app.core.quick_search import QuickSearch
 from app.core.record_page import show_problems
 from app.core.scoping import scoped_select
-from app.core.views import QuickSearch
 from app.extensions import db
 from app.security.access import may
 

@@ -48,3 +48,11 @@ def due_clause(now: datetime, policy: DeadlinePolicy | None = None,
     """Open cases overdue or due soon (超期 or 临期): what the supervision pages watch."""
     boundary = (policy or current_policy()).near_boundary(now)
     return _with_statuses(statuses, Case.next_due_at < boundary)
+
+
+def days_overdue(due: datetime | None, moment: datetime) -> int | None:
+    """超期天数: calendar days past the deadline's day (0 on the day itself); negative: days left.
+    `moment` is the county's wall-clock time (`clock.now()`), like the stored deadline."""
+    if due is None:
+        return None
+    return (moment.date() - due.date()).days

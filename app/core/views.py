@@ -53,10 +53,6 @@ from app.core.privacy import (
     mask_form_rows,
     shown_free_text,
 )
-
-# QuickSearch is also read from here by app/cases/views.py (being split by another change):
-# import it from app.core.quick_search.
-from app.core.quick_search import QuickSearch as QuickSearch
 from app.core.quick_search import QuickSearchList
 from app.core.record_page import show_problem
 from app.core.scoping import ScopeFilter, current_actor, current_scope

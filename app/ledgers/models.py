@@ -95,7 +95,8 @@ class LedgerEntry(Stamped, Versioned, Model):
         Index("ix_ledger_entry_updated", "updated_at", "id"),
     )
 
-    id = Column(Integer, primary_key=True)
+    # Exported as the ledger number clerks quote (台账编号, `number`).
+    id = Column(Integer, primary_key=True, info={"export_format": lambda v: f"TZ{v:06d}"})
     title = Column(String(200), nullable=False)
     dispute_type = Column(String(16), nullable=False, info={"choices": DisputeType})
     found_on = Column(Date, nullable=False)

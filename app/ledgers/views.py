@@ -75,6 +75,7 @@ class HamletChoiceFilter(BaseFilter):
 
 ENTRY_LABELS = {
     "number": _l("Ledger number"),
+    "id": _l("Ledger number"),  # the export writes the number from the id (台账编号)
     "title": _l("Dispute"),
     "dispute_type": _l("Dispute type"),
     "found_on": _l("Found on"),
@@ -155,7 +156,7 @@ class LedgerEntryView(StepForms, ShowsEveryProblem, ScopedModelView):
     ]
     # Exports take real columns (the ledger number is a property of the id).
     export_columns = [
-        "found_on", "township", "village", "hamlet", "place_detail", "title", "dispute_type", "parties_summary",
+        "id", "found_on", "township", "village", "hamlet", "place_detail", "title", "dispute_type", "parties_summary",
         "people_count", "responsible_unit", "responsible_person", "measures", "level", "status", "resolved_on",
         "closed_on", "last_progress_on",
     ]

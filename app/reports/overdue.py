@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.cases import flags
+from app.cases.flags import days_overdue
 from app.cases.models import Case, CaseStatus
 from app.cases.references import shown_case_numbers
 from app.cases.workflow import scope_and
@@ -77,13 +78,6 @@ def _deadline_where(filters: WatchFilters, moment: datetime, policy: DeadlinePol
         flags.due_clause(moment, policy, statuses=None),
         *filters.conditions(),
     )
-
-
-def days_overdue(due: datetime | None, moment: datetime) -> int | None:
-    """Calendar days past the deadline's day (0 on the day itself); negative: days left."""
-    if due is None:
-        return None
-    return (moment.date() - due.date()).days
 
 
 UNIT_HEADERS = (_l("Rank"), _l("Responsible unit"), _l("Overdue"), _l("Due soon"), _l("Most days overdue"))

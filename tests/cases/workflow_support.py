@@ -23,6 +23,8 @@ def register(client, db_session, township: str = "城关镇", **overrides: Any) 
     title = overrides.pop("title", "反映村道施工长期停工")
     response = client.post("/cases/add", data=case_form(town.id, title=title, **overrides))
     assert response.status_code == 302, form_errors(response)
+    # As a browser does: the receipt page (it shows the flash naming the new case).
+    assert client.get(response.headers["Location"].split("#", 1)[0]).status_code == 200
     db_session.expire_all()
     return db_session.execute(
         select(Case).where(Case.title == title).order_by(Case.id.desc()).limit(1)

@@ -94,7 +94,7 @@ def test_a_changed_deadline_rule_counts_from_the_next_request(app, db_session):
 
 
 def test_a_request_sees_its_own_changes_and_a_rollback_leaves_nothing(app):
-    from app.cases.views import _subject_choices
+    from app.cases.case_list import _subject_choices
     from app.extensions import db
 
     with app.test_request_context("/"):

@@ -36,7 +36,7 @@ def test_clerk_registers_and_other_township_cannot_see(page, live_server):
 
     # The page after saving shows the 查询码 once; from there, the case list.
     page.wait_for_url(re.compile(r"/cases/receipt/"))
-    assert "已保存" in page.inner_text(".alert-success")
+    assert re.search(r"信访件 XF\d{4}-\d{6} 已登记", page.inner_text(".alert-success"))
     page.click("#case-list")
     page.wait_for_url(re.compile(r"/cases/list/"))
     first_row = page.locator("table.table tbody tr").first

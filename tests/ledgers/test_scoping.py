@@ -6,6 +6,7 @@ its edit form, every workflow step and every filing; lists and searches do not s
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -159,3 +160,7 @@ def test_delete_and_export_are_scoped_too(app, db_session):
     exported = response.get_data(as_text=True)
     response.close()  # a streamed response holds its connection until closed
     assert "城关镇的纠纷（删除测试）" not in exported and "河东镇" in exported
+    # The export keeps the ledger number (台账编号) clerks quote, first: TZ and the padded id.
+    header, first = exported.lstrip("\ufeff").splitlines()[:2]
+    assert header.split(",")[0] == "台账编号"
+    assert re.fullmatch(r"TZ\d{6}", first.split(",")[0])
