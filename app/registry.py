@@ -8,6 +8,7 @@ from app.api import views as api
 from app.attachments import views as attachments
 from app.audit import views as audit
 from app.cases import import_view as case_import
+from app.cases import ownership_views as case_ownership
 from app.cases import views as cases
 from app.deadlines import views as deadlines
 from app.duty import views as duty
@@ -22,7 +23,7 @@ from app.reports import views as reports
 from app.supervision import views as supervision
 
 AREAS = (
-    cases, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
+    cases, case_ownership, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
     deadlines, api, portal, notifications,
 )
 

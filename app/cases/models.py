@@ -204,6 +204,8 @@ class Case(Stamped, Versioned, Model):
         # County-wide "overdue / due soon" counts (home cards, supervision): a range on the
         # deadline, the status read from the index (closed cases have no deadline).
         Index("ix_case_due_status", "next_due_at", "status", "reported_unit_id"),
+        # 我的信访件: a named handler's (首办责任人) cases by status, soonest deadline first.
+        Index("ix_case_handler_status_due", "handler_id", "status", "next_due_at"),
         # Open cases by reply deadline (partial: closed cases, most of them, are left out): the
         # figures' "come due this month" (app/reports/rollup.py).
         Index("ix_case_open_due", "due_at", sqlite_where=text("closed_at IS NULL"),
@@ -260,6 +262,9 @@ class Case(Stamped, Versioned, Model):
     responsible_leader_id = Column(
         Integer, ForeignKey("ab_user.id", name="fk_case_responsible_leader"), nullable=True
     )
+    # 首办责任人: the person inside the responsible unit who holds the case (None: the unit as a
+    # whole, as before); named at receipt or by a leader (workflow steps receive, name_handler).
+    handler_id = Column(Integer, ForeignKey("ab_user.id", name="fk_case_handler"), nullable=True)
     instruction_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
     assigned_at = Column(DateTime, nullable=True)  # latest 交办/转办
     # The handling deadline in force: the reply's, then a redo's after an unsatisfied follow-up
@@ -344,6 +349,7 @@ class Case(Stamped, Versioned, Model):
     )
     responsible_leader = relationship("AppUser", foreign_keys=[responsible_leader_id])
     reply_signed_by = relationship("AppUser", foreign_keys=[reply_signed_by_id])
+    handler = relationship("AppUser", foreign_keys=[handler_id])
     repeat_of = relationship("Case", remote_side=[id], foreign_keys=[repeat_of_id])
     merged_into = relationship("Case", remote_side=[id], foreign_keys=[merged_into_id])
     # passive_deletes: the ORM never loads the history to delete it (a case with history is

@@ -85,6 +85,7 @@ CASE_LABELS = {
     "updated_at": _l("Last changed"),
     "next_due_at": _l("Deadline"),
     "needs_supervision": _l("Supervision"),
+    "handler": _l("Responsible handler"),
 }
 
 
@@ -228,6 +229,7 @@ class CaseView(ScopedModelView):
         "title",
         "next_due_at",
         "status",
+        "handler",
         "needs_supervision",
     ]
     order_columns = ["number", "received_at", "status", "next_due_at"]

@@ -81,6 +81,14 @@ from app.cases.workflow.engine import (
     step,
 )
 from app.cases.workflow.inputs import MAX_TEXT, coerce_inputs, step_defaults
+from app.cases.workflow.ownership import (
+    Load,
+    handler_problem,
+    my_cases_clause,
+    set_handler,
+    unit_handlers,
+    workload,
+)
 from app.cases.workflow.queue import (
     Awaited,
     awaited,
@@ -173,6 +181,12 @@ __all__ = [
     "coerce_inputs",
     "step_defaults",
     "scope_and",
+    "Load",
+    "handler_problem",
+    "my_cases_clause",
+    "set_handler",
+    "unit_handlers",
+    "workload",
     "queue_clause",
     "queue_statuses",
     "queue_states",

@@ -79,6 +79,8 @@ DETAIL_LABELS: dict[str, Any] = {
     "earlier": _l("Repeat of"),
     "plan_due": _l("Plan due"),
     "channel": _l("Channel"),
+    "handler": _l("Responsible handler"),
+    "previous_handler": _l("Previously"),
 }
 
 
