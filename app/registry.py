@@ -10,6 +10,7 @@ from app.audit import views as audit
 from app.cases import import_view as case_import
 from app.cases import ownership_views as case_ownership
 from app.cases import views as cases
+from app.cases import window_view as case_window
 from app.deadlines import views as deadlines
 from app.duty import views as duty
 from app.fund import views as fund
@@ -23,7 +24,7 @@ from app.reports import views as reports
 from app.supervision import views as supervision
 
 AREAS = (
-    cases, case_ownership, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
+    cases, case_window, case_ownership, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
     deadlines, api, portal, notifications,
 )
 

@@ -149,6 +149,9 @@ class Subject(Model):
     name = Column(String(50), nullable=False, unique=True)
     sort_order = Column(Integer, nullable=False, default=0)
     active = Column(Boolean, nullable=False, default=True)
+    # 当场办结: a clerk may answer and close a matter of this subject at the window without a
+    # leader's approval (the administrator's rule; otherwise a leader approves in one click).
+    on_the_spot_allowed = Column(Boolean, nullable=False, default=False, server_default=false())
 
     def __repr__(self) -> str:
         return self.name or ""
@@ -265,6 +268,8 @@ class Case(Stamped, Versioned, Model):
     # 首办责任人: the person inside the responsible unit who holds the case (None: the unit as a
     # whole, as before); named at receipt or by a leader (workflow steps receive, name_handler).
     handler_id = Column(Integer, ForeignKey("ab_user.id", name="fk_case_handler"), nullable=True)
+    # 当场办结 / 当日办结: registered, answered and closed at the window (workflow answer_at_window).
+    on_the_spot = Column(Boolean, nullable=False, default=False, server_default=false())
     instruction_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
     assigned_at = Column(DateTime, nullable=True)  # latest 交办/转办
     # The handling deadline in force: the reply's, then a redo's after an unsatisfied follow-up

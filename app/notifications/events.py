@@ -77,6 +77,10 @@ def case_step_taken(session: Session, case: Any, step: str, from_status: str | N
         notify(session, K.RECHECK_DECIDED, record=case, units=units, roles=[RoleName.HANDLER, RoleName.CLERK],
                title=gettext("%(number)s: the review (复查/复核) was decided", number=case.number),
                url=_case_url(case), actor=actor, now=now)
+    if step == "answer_at_window":
+        notify_petitioner(session, case, "accepted", now=now)  # 当场办结: accepted in the same form
+    if step in ("answer_at_window", "approve_at_window") and case.replied_at is not None:
+        notify_petitioner(session, case, "replied", now=now)
     event = _PETITIONER_EVENTS.get(step)
     if step == "decide_extension" and details.get("decision") == "approve":
         event = "extended"

@@ -122,6 +122,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "home": READ,
         "org": READ,
         "cases": WRITE | EXPORT | STEP | frozenset({"bulk_assign"}),
+        # 当场办结: register, answer and close a simple matter in one form.
+        "on_the_spot": frozenset({"can_add", "menu_access"}),
         "dictionaries": READ,
         "ledgers": WRITE | EXPORT | LEDGER_NOTE | LEDGER_RESOLVE,
         "ledger_import": IMPORT,

@@ -124,6 +124,7 @@ from app.cases.workflow import steps_handling  # noqa: F401
 from app.cases.workflow import steps_reply  # noqa: F401
 from app.cases.workflow import steps_review  # noqa: F401
 from app.cases.workflow import steps_registration  # noqa: F401
+from app.cases.workflow import steps_window  # noqa: F401
 from app.cases.workflow.steps_handling import assign_case
 from app.cases.workflow.steps_review import review_refusal
 from app.cases.workflow.steps_registration import VOIDABLE_STATES, deletion_refusal

@@ -47,6 +47,9 @@ def _return_for_redo(ctx: StepContext) -> None:
     roles={LEADER},
     from_states={S.APPROVED},
     to_state=S.REPLIED,
+    guard=lambda case, actor, now: (  # noqa: ARG005
+        gettext("This matter was answered at the window: approve that answer.")
+        if case.on_the_spot and case.replied_at is None else None),
     inputs=(Input("reply_text", _l("Reply (答复意见)"), "textarea"), _when()),
     description=_l("The reply goes out over your name (署名答复) and is printed as the 答复意见书."),
 )
