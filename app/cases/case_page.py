@@ -106,9 +106,14 @@ def step_forms(case: Case, actor: Any, failed: str | None = None,
     forms = []
     policy = current_policy()
     people: list[tuple[int, str]] | None = None
+    leaders: list[tuple[int, str]] | None = None
     for step_def in workflow.available_steps(case, actor):
         values = workflow.step_defaults(case, step_def, policy)
         form = StepForm(step_def, values)
+        if any(inp.kind == "leader" for inp in step_def.inputs):
+            if leaders is None:
+                leaders = [(u.id, workflow.actor_name(u)) for u in workflow.place_leaders(db.session, case)]
+            form.people = leaders
         if any(inp.kind == "user" for inp in step_def.inputs):
             if people is None:
                 people = [(u.id, workflow.actor_name(u))

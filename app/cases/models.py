@@ -270,6 +270,9 @@ class Case(Stamped, Versioned, Model):
     handler_id = Column(Integer, ForeignKey("ab_user.id", name="fk_case_handler"), nullable=True)
     # 当场办结 / 当日办结: registered, answered and closed at the window (workflow answer_at_window).
     on_the_spot = Column(Boolean, nullable=False, default=False, server_default=false())
+    # 点名交办: a 批示 named the responsible leader; only they (or `reply_delegate`) sign the reply.
+    leader_named = Column(Boolean, nullable=False, default=False, server_default=false())
+    reply_delegate_id = Column(Integer, ForeignKey("ab_user.id", name="fk_case_reply_delegate"), nullable=True)
     instruction_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
     assigned_at = Column(DateTime, nullable=True)  # latest 交办/转办
     # The handling deadline in force: the reply's, then a redo's after an unsatisfied follow-up
@@ -355,6 +358,7 @@ class Case(Stamped, Versioned, Model):
     responsible_leader = relationship("AppUser", foreign_keys=[responsible_leader_id])
     reply_signed_by = relationship("AppUser", foreign_keys=[reply_signed_by_id])
     handler = relationship("AppUser", foreign_keys=[handler_id])
+    reply_delegate = relationship("AppUser", foreign_keys=[reply_delegate_id])
     repeat_of = relationship("Case", remote_side=[id], foreign_keys=[repeat_of_id])
     merged_into = relationship("Case", remote_side=[id], foreign_keys=[merged_into_id])
     # passive_deletes: the ORM never loads the history to delete it (a case with history is

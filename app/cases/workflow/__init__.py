@@ -81,6 +81,12 @@ from app.cases.workflow.engine import (
     step,
 )
 from app.cases.workflow.inputs import MAX_TEXT, coerce_inputs, step_defaults
+from app.cases.workflow.leadership import (
+    leader_problem,
+    place_leaders,
+    public_signer,
+    signing_refusal,
+)
 from app.cases.workflow.ownership import (
     Load,
     handler_problem,
@@ -182,6 +188,10 @@ __all__ = [
     "coerce_inputs",
     "step_defaults",
     "scope_and",
+    "leader_problem",
+    "place_leaders",
+    "public_signer",
+    "signing_refusal",
     "Load",
     "handler_problem",
     "my_cases_clause",

@@ -165,7 +165,7 @@ def _coerce(inp: Input, value: Any, actor: Any, session: Session) -> Any:
         if not units and inp.required:
             raise _required(inp)
         return units
-    if inp.kind == "user":
+    if inp.kind in ("user", "leader"):
         found = _user(value)
         if found is None:
             raise DomainError(gettext("Choose a person from the list."), field=inp.name)

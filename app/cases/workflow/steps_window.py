@@ -21,6 +21,7 @@ from app.cases.models import Case, Satisfaction
 from app.cases.workflow.base import CLERK, LEADER, S, _event
 from app.cases.workflow.deadlines import set_reply_term
 from app.cases.workflow.engine import Input, StepContext, step
+from app.cases.workflow.leadership import signing_refusal
 from app.cases.workflow_models import ClosureKind, FollowUp, FollowUpMethod
 from app.core.errors import DomainError
 from app.deadlines.models import RuleCode
@@ -100,7 +101,7 @@ def _sign_and_close(ctx: StepContext, rating: str, from_status: str) -> None:
 def _approve_guard(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: ARG001
     if not case.on_the_spot or case.replied_at is not None:
         return gettext("Only a matter answered at the window awaits this approval.")
-    return None
+    return signing_refusal(case, actor)
 
 
 @step(

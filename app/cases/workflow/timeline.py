@@ -81,6 +81,9 @@ DETAIL_LABELS: dict[str, Any] = {
     "channel": _l("Channel"),
     "handler": _l("Responsible handler"),
     "previous_handler": _l("Previously"),
+    "leader": _l("Responsible leader"),
+    "previous_leader": _l("Previous responsible leader"),
+    "delegate": _l("Signs on behalf"),
 }
 
 

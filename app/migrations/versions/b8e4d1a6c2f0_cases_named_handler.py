@@ -1,5 +1,6 @@
 """cases: the named handler (首办责任人) inside the responsible unit; 当场办结 (a matter answered
-and closed at the window) and the subjects where a clerk may close it without a leader
+and closed at the window) and the subjects where a clerk may close it without a leader; 点名交办
+(a leader named by the 批示 signs the reply, or the person they delegate to)
 
 Revision ID: b8e4d1a6c2f0
 Revises: f2a7c5e9d1b3
@@ -41,10 +42,13 @@ def _drop_user_column(bind, name: str, constraint: str) -> None:
 def upgrade():
     bind = op.get_bind()
     _add_user_column(bind, "handler_id", "fk_case_handler")
+    _add_user_column(bind, "reply_delegate_id", "fk_case_reply_delegate")
     # 我的信访件: a handler's open cases, soonest deadline first.
     op.create_index("ix_case_handler_status_due", "petition_case", ["handler_id", "status", "next_due_at"])
     # Plain ADD COLUMN with a server default: no table rebuild on SQLite.
     op.add_column("petition_case", sa.Column("on_the_spot", sa.Boolean(), nullable=False,
+                                             server_default=sa.false()))
+    op.add_column("petition_case", sa.Column("leader_named", sa.Boolean(), nullable=False,
                                              server_default=sa.false()))
     op.add_column("subject", sa.Column("on_the_spot_allowed", sa.Boolean(), nullable=False,
                                        server_default=sa.false()))
@@ -53,10 +57,12 @@ def upgrade():
 def downgrade():
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        op.execute("UPDATE petition_case SET on_the_spot = 0")
+        op.execute("UPDATE petition_case SET on_the_spot = 0, leader_named = 0")
     else:
         op.drop_column("petition_case", "on_the_spot")
+        op.drop_column("petition_case", "leader_named")
     with op.batch_alter_table("subject") as batch_op:
         batch_op.drop_column("on_the_spot_allowed")
     op.drop_index("ix_case_handler_status_due", table_name="petition_case")
     _drop_user_column(bind, "handler_id", "fk_case_handler")
+    _drop_user_column(bind, "reply_delegate_id", "fk_case_reply_delegate")
