@@ -227,9 +227,9 @@ class CaseView(ScopedModelView):
         "category",
         "subject",
         "title",
+        "handler",
         "next_due_at",
         "status",
-        "handler",
         "needs_supervision",
     ]
     order_columns = ["number", "received_at", "status", "next_due_at"]

@@ -64,7 +64,7 @@ def _answer_at_window(ctx: StepContext) -> None:
             field="satisfaction",
         )
     case.accepted_at = ctx.at
-    _also(ctx, "accept", S.REGISTERED.value, S.ACCEPTED.value, gettext("当场办结"))
+    _also(ctx, "accept", S.REGISTERED.value, S.ACCEPTED.value, gettext("Answered at the window"))
     case.on_the_spot = True
     case.responsible_unit_id = case.responsible_unit_id or case.township_id
     term = ctx.policy.term(RuleCode.HANDLE, ctx.at)

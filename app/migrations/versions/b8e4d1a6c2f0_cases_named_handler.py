@@ -45,11 +45,13 @@ def upgrade():
     _add_user_column(bind, "reply_delegate_id", "fk_case_reply_delegate")
     # 我的信访件: a handler's open cases, soonest deadline first.
     op.create_index("ix_case_handler_status_due", "petition_case", ["handler_id", "status", "next_due_at"])
-    # Plain ADD COLUMN with a server default: no table rebuild on SQLite.
-    op.add_column("petition_case", sa.Column("on_the_spot", sa.Boolean(), nullable=False,
-                                             server_default=sa.false()))
-    op.add_column("petition_case", sa.Column("leader_named", sa.Boolean(), nullable=False,
-                                             server_default=sa.false()))
+    # Plain ADD COLUMN with a server default: no table rebuild on SQLite (where a downgrade
+    # leaves the columns in place, see below).
+    existing = {c["name"] for c in sa.inspect(bind).get_columns("petition_case")}
+    for name in ("on_the_spot", "leader_named"):
+        if name not in existing:
+            op.add_column("petition_case", sa.Column(name, sa.Boolean(), nullable=False,
+                                                     server_default=sa.false()))
     op.add_column("subject", sa.Column("on_the_spot_allowed", sa.Boolean(), nullable=False,
                                        server_default=sa.false()))
 
