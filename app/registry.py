@@ -16,7 +16,9 @@ from app.attachments import views as attachments
 from app.audit import views as audit
 from app.cases import backlog_views as case_marks
 from app.cases import importing as case_import
+from app.cases import ownership_views as case_ownership
 from app.cases import views as cases
+from app.cases import window_view as case_window
 from app.deadlines import views as deadlines
 from app.duty import views as duty
 from app.fund import views as fund
@@ -30,7 +32,8 @@ from app.reports import views as reports
 from app.supervision import views as supervision
 
 AREAS = (
-    cases, case_marks, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
+    cases, case_window, case_ownership, case_marks, case_import, attachments, ledgers, mediation, duty, leaders,
+    supervision, fund, reports, org, audit,
     deadlines, api, portal, notifications,
 )
 

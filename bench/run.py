@@ -221,6 +221,8 @@ def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
             ("SELECT * FROM petition_case WHERE id = :id", {"id": case_id}),
             ("SELECT * FROM petitioner WHERE case_id = :id", {"id": case_id})]),
         Scenario("township: home / work queue", "clerk", "/", None, []),
+        Scenario("township: 我的信访件", "handler", "/cases/mine/", None, []),
+        Scenario("township: workload per handler", "leader", "/cases/workload/", None, []),
         Scenario("county: home / work queue", "county_manager", "/", None, []),
     ]
     out += report_scenarios(ctx)

@@ -207,6 +207,8 @@ EXTRA_DEMO_USERS: list[tuple[str, str, str, str, str]] = [
 # handler per department that handles cases (the listed demo logins above cover 城关镇 and
 # 河东镇's clerk). Same demo password; not printed by `make run`.
 STAFF_USERS: list[tuple[str, str, str, str, str]] = [
+    # A second 城关镇 承办人: the town office names one of the two 首办责任人 of each case.
+    ("handler_cg", "林", "晓芳", "承办人", "城关镇"),
     ("handler_hd", "郭", "永胜", "承办人", "河东镇"),
     ("leader_hd", "马", "庆丰", "领导", "河东镇"),
     ("clerk_sq", "罗", "玉兰", "登记员", "石桥镇"),

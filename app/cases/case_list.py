@@ -46,6 +46,7 @@ CASE_LABELS = {
     "needs_supervision": _l("Supervision"),
     "days_overdue": _l("Days overdue"),
     "open_supervision": _l("Supervision order"),
+    "handler": _l("Responsible handler"),
     **marks.MARK_LABELS,
 }
 

@@ -96,6 +96,8 @@ class StepForm:
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
     open: bool = False
+    # Choices of the "user" inputs: the handling unit's 承办人 (首办责任人).
+    people: list[tuple[int, str]] = field(default_factory=list)
 
 
 def step_forms(case: Case, actor: Any, failed: str | None = None,
@@ -103,9 +105,22 @@ def step_forms(case: Case, actor: Any, failed: str | None = None,
                message: str = "") -> list[StepForm]:
     forms = []
     policy = current_policy()
+    people: list[tuple[int, str]] | None = None
+    leaders: list[tuple[int, str]] | None = None
     for step_def in workflow.available_steps(case, actor):
         values = workflow.step_defaults(case, step_def, policy)
         form = StepForm(step_def, values)
+        if any(inp.kind == "leader" for inp in step_def.inputs):
+            if leaders is None:
+                leaders = [(u.id, workflow.actor_name(u)) for u in workflow.place_leaders(db.session, case)]
+            form.people = leaders
+        if any(inp.kind == "user" for inp in step_def.inputs):
+            if people is None:
+                people = [(u.id, workflow.actor_name(u))
+                          for u in workflow.unit_handlers(db.session, case.responsible_unit_id)]
+            form.people = people
+            if step_def.code == "receive":
+                form.values.setdefault("handler", getattr(actor, "id", None))
         if step_def.code == failed:
             form.values.update(posted or {})
             form.errors = errors or {}

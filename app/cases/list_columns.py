@@ -34,12 +34,12 @@ from app.extensions import db
 # Today's list, in its order: what a user who never chose sees.
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "number", "received_at", "channel", "petitioner_names", "township", "category", "subject",
-    "title", "next_due_at", "status", "needs_supervision", *marks.MARK_LIST_COLUMNS,
+    "title", "handler", "next_due_at", "status", "needs_supervision", *marks.MARK_LIST_COLUMNS,
 )
 # Every column a user may show, in the order they are shown.
 CHOOSABLE_COLUMNS: tuple[str, ...] = (
     "number", "received_at", "channel", "petitioner_names", "township", "responsible_unit",
-    "category", "subject", "title", "next_due_at", "days_overdue", "status", "needs_supervision",
+    "category", "subject", "title", "handler", "next_due_at", "days_overdue", "status", "needs_supervision",
     "open_supervision", *marks.MARK_LIST_COLUMNS, *marks.MARK_EXPORT_COLUMNS,
 )
 

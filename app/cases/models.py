@@ -150,6 +150,9 @@ class Subject(Model):
     name = Column(String(50), nullable=False, unique=True)
     sort_order = Column(Integer, nullable=False, default=0)
     active = Column(Boolean, nullable=False, default=True)
+    # 当场办结: a clerk may answer and close a matter of this subject at the window without a
+    # leader's approval (the administrator's rule; otherwise a leader approves in one click).
+    on_the_spot_allowed = Column(Boolean, nullable=False, default=False, server_default=false())
 
     def __repr__(self) -> str:
         return self.name or ""
@@ -205,6 +208,8 @@ class Case(Stamped, Versioned, Model):
         # County-wide "overdue / due soon" counts (home cards, supervision): a range on the
         # deadline, the status read from the index (closed cases have no deadline).
         Index("ix_case_due_status", "next_due_at", "status", "reported_unit_id"),
+        # 我的信访件: a named handler's (首办责任人) cases by status, soonest deadline first.
+        Index("ix_case_handler_status_due", "handler_id", "status", "next_due_at"),
         # Open cases by reply deadline (partial: closed cases, most of them, are left out): the
         # figures' "come due this month" (app/reports/rollup.py).
         Index("ix_case_open_due", "due_at", sqlite_where=text("closed_at IS NULL"),
@@ -264,6 +269,14 @@ class Case(Stamped, Versioned, Model):
     responsible_leader_id = Column(
         Integer, ForeignKey("ab_user.id", name="fk_case_responsible_leader"), nullable=True
     )
+    # 首办责任人: the person inside the responsible unit who holds the case (None: the unit as a
+    # whole, as before); named at receipt or by a leader (workflow steps receive, name_handler).
+    handler_id = Column(Integer, ForeignKey("ab_user.id", name="fk_case_handler"), nullable=True)
+    # 当场办结 / 当日办结: registered, answered and closed at the window (workflow answer_at_window).
+    on_the_spot = Column(Boolean, nullable=False, default=False, server_default=false())
+    # 点名交办: a 批示 named the responsible leader; only they (or `reply_delegate`) sign the reply.
+    leader_named = Column(Boolean, nullable=False, default=False, server_default=false())
+    reply_delegate_id = Column(Integer, ForeignKey("ab_user.id", name="fk_case_reply_delegate"), nullable=True)
     instruction_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
     assigned_at = Column(DateTime, nullable=True)  # latest 交办/转办
     # The handling deadline in force: the reply's, then a redo's after an unsatisfied follow-up
@@ -355,6 +368,8 @@ class Case(Stamped, Versioned, Model):
     )
     responsible_leader = relationship("AppUser", foreign_keys=[responsible_leader_id])
     reply_signed_by = relationship("AppUser", foreign_keys=[reply_signed_by_id])
+    handler = relationship("AppUser", foreign_keys=[handler_id])
+    reply_delegate = relationship("AppUser", foreign_keys=[reply_delegate_id])
     repeat_of = relationship("Case", remote_side=[id], foreign_keys=[repeat_of_id])
     merged_into = relationship("Case", remote_side=[id], foreign_keys=[merged_into_id])
     # passive_deletes: the ORM never loads the history to delete it (a case with history is

@@ -210,7 +210,7 @@ class CaseRegistrationMixin:
         if code is None:
             return redirect(url_for("CaseView.show", pk=case.id))
         # The new case's receipt: its number, the code once, the case and its notices a click away.
-        return _code_once_redirect(case, code, new_case=True)
+        return code_once_redirect(case, code, new_case=True)
 
     @expose("/receipt/<pk>", methods=["GET"])
     @has_access
@@ -244,7 +244,7 @@ class CaseRegistrationMixin:
         code = reissue(db.session, case)
         db.session.commit()
         record_reissue(case)
-        return _code_once_redirect(case, code, new_case=False)
+        return code_once_redirect(case, code, new_case=False)
 
     def post_add(self, item: Case) -> None:
         earlier = getattr(g, "xf_open_repeat", None)
@@ -301,7 +301,7 @@ class CaseRegistrationMixin:
             )
 
 
-def _code_once_redirect(case: Case, code: str, new_case: bool):
+def code_once_redirect(case: Case, code: str, new_case: bool):
     """To the receipt page with the new code in the fragment only (see CaseView.receipt)."""
     url = url_for("CaseView.receipt", pk=case.id, new="1" if new_case else None)
     return redirect(f"{url}#{format_code(code)}")

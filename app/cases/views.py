@@ -47,9 +47,10 @@ class SubjectView(ScopedModelView):
     show_title = _l("Subject")
     add_title = _l("Add subject")
     edit_title = _l("Edit subject")
-    label_columns = {"name": _l("Name"), "sort_order": _l("Sort order"), "active": _l("In use")}
-    list_columns = ["name", "sort_order", "active"]
-    add_columns = edit_columns = show_columns = ["name", "sort_order", "active"]
+    label_columns = {"name": _l("Name"), "sort_order": _l("Sort order"), "active": _l("In use"),
+                     "on_the_spot_allowed": _l("Closed at the window without a leader")}
+    list_columns = ["name", "sort_order", "active", "on_the_spot_allowed"]
+    add_columns = edit_columns = show_columns = ["name", "sort_order", "active", "on_the_spot_allowed"]
     base_order = ("sort_order", "asc")
 
 

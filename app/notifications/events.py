@@ -59,6 +59,12 @@ def case_step_taken(session: Session, case: Any, step: str, from_status: str | N
             elif waiting.unit is not None:
                 notify(session, kind, record=case, units=[waiting.unit.id], roles=[waiting.role],
                        title=title, url=_case_url(case), actor=actor, now=now)
+    if step in ("receive", "name_handler") and details.get("handler") and case.handler is not None \
+            and case.handler.id != getattr(actor, "id", None):
+        # 首办责任人: the person named (by a colleague at receipt, or by a leader) is told.
+        notify(session, K.HANDLER_NAMED, record=case, users=[case.handler],
+               title=gettext("%(number)s: you are the responsible handler (首办责任人)", number=case.number),
+               url=_case_url(case), actor=actor, now=now)
     if step == "decide_extension" and case.responsible_unit_id:
         if details.get("decision") == "approve":
             text = gettext("%(number)s: the extension was approved", number=case.number)
@@ -71,6 +77,10 @@ def case_step_taken(session: Session, case: Any, step: str, from_status: str | N
         notify(session, K.RECHECK_DECIDED, record=case, units=units, roles=[RoleName.HANDLER, RoleName.CLERK],
                title=gettext("%(number)s: the review (复查/复核) was decided", number=case.number),
                url=_case_url(case), actor=actor, now=now)
+    if step == "answer_at_window":
+        notify_petitioner(session, case, "accepted", now=now)  # 当场办结: accepted in the same form
+    if step in ("answer_at_window", "approve_at_window") and case.replied_at is not None:
+        notify_petitioner(session, case, "replied", now=now)
     event = _PETITIONER_EVENTS.get(step)
     if step == "decide_extension" and details.get("decision") == "approve":
         event = "extended"

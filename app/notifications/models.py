@@ -27,6 +27,7 @@ from app.core.clock import now
 class NotificationKind(Choices):
     CASE_ASSIGNED = "case_assigned", _l("Case assigned to your unit")
     CASE_RETURNED = "case_returned", _l("Case sent back")
+    HANDLER_NAMED = "handler_named", _l("Case given to you (首办责任人)")
     INSTRUCTION_AWAITED = "instruction_awaited", _l("Instruction (批示) awaited from you")
     REVIEW_AWAITED = "review_awaited", _l("Review (审核) awaited from you")
     EXTENSION_DECIDED = "extension_decided", _l("Extension decided")

@@ -4,7 +4,8 @@
 fields — status in plain words, dates, the reply as signed, the reason for not accepting and
 an approved extension's reason and new date (both of which the petitioner is told in writing
 anyway, Art. 34) and their own rating. Never the internal handling
-(findings, drafts, instructions, notes), never who handled it, never the petitioner's personal
+(findings, drafts, instructions, notes), never who handled it (only who signed the answer and
+their post, 署名答复), never the petitioner's personal
 data, never anything of another case.
 
 The rating is the case's follow-up (回访) through the workflow's own step with a `PublicActor`
@@ -21,6 +22,7 @@ from datetime import datetime
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import workflow
@@ -195,6 +197,8 @@ class PublicCase:
     extension: ExtensionNotice | None = None  # the 延期办理告知书's facts
     # Who the matter waits for, in the case page's words without staff names (workflow.awaited).
     awaited: list[str] = field(default_factory=list)
+    # 署名答复: who signed the answer and their post (the one staff name the public reads).
+    signer: str = ""
 
     @property
     def stages(self) -> list[tuple[str, str, str]]:
@@ -239,4 +243,5 @@ def public_view(case: Case) -> PublicCase:
         rating_note=None if refusal is None or not answered else refusal,
         extension=approved_extension(case) if status not in (S.NOT_ACCEPTED, S.MERGED) else None,
         awaited=[a.words(public=True) for a in workflow.awaited(case)],
+        signer=workflow.public_signer(case, object_session(case)) if answered else "",
     )

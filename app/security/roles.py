@@ -122,6 +122,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "home": READ,
         "org": READ,
         "cases": WRITE | EXPORT | STEP | frozenset({"bulk_assign"}),
+        # 当场办结: register, answer and close a simple matter in one form.
+        "on_the_spot": frozenset({"can_add", "menu_access"}),
         "dictionaries": READ,
         "ledgers": WRITE | EXPORT | LEDGER_NOTE | LEDGER_RESOLVE,
         "ledger_import": IMPORT,
@@ -144,6 +146,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     RoleName.HANDLER: {
         "home": READ,
         "cases": READ | STEP,
+        # 我的信访件: the cases the handler holds as 首办责任人.
+        "my_cases": READ,
         "dictionaries": READ,
         "ledgers": READ | LEDGER_NOTE | LEDGER_RESOLVE | CLOSEOUT_APPLY,
         "risk": READ,
@@ -160,6 +164,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "home": READ,
         "org": READ,
         "cases": READ | EXPORT | STEP,
+        # The unit's workload per 首办责任人, and reassigning from it.
+        "workload": READ,
         "dictionaries": READ,
         "ledgers": READ | EXPORT | LEDGER_NOTE | LEDGER_LEVEL | CLOSEOUT_DECIDE,
         "sweeps": READ | EXPORT,

@@ -8,12 +8,14 @@ from __future__ import annotations
 from app.cases import workflow
 
 STAGES = [
-    ["accept", "refuse", "propose", "instruct", "assign"],
+    ["accept", "refuse", "propose", "instruct", "delegate_signing", "assign"],
     ["receive", "send_back", "report_progress", "joint_review", "request_extension", "decide_extension",
-     "pause", "resume", "submit_findings", "approve", "return_for_redo"],
+     "pause", "resume", "submit_findings", "name_handler", "approve", "return_for_redo"],
     ["sign_reply", "follow_up", "close", "settle"],
     ["request_recheck", "request_reexam", "decide_review"],
     ["recuse", "link_repeat", "merge", "void"],
+    # 当场办结: the short road of a simple matter, beside the long one.
+    ["answer_at_window", "approve_at_window"],
 ]
 
 

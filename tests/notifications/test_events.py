@@ -63,8 +63,8 @@ def test_an_order_tells_the_units_answerers_and_its_answer_due_is_reminded_once(
     response = supervisor.post("/supervision/orders/issue", data=issue_form(case.number))
     assert response.status_code == 302, form_errors(response)
     order = latest_orders(db_session)[0]
-    # Those who answer orders for 城关镇 (承办人, 领导); not the issuer, not the clerk or manager.
-    assert told(db_session, "order_received", order.id, "SupervisionOrder") == ["handler", "leader"]
+    # Those who answer orders for 城关镇 (its two 承办人, 领导); not the issuer, not the clerk or manager.
+    assert told(db_session, "order_received", order.id, "SupervisionOrder") == ["handler", "handler_cg", "leader"]
     target = opens(client_as("handler"), db_session, "handler", "order_received", order.id)
     assert target.endswith(f"/supervision/orders/show/{order.id}")
     note = db_session.execute(select(Notification.title).where(
@@ -75,7 +75,7 @@ def test_an_order_tells_the_units_answerers_and_its_answer_due_is_reminded_once(
     moment = county_now().replace(hour=12) + timedelta(days=(order.due_on - county_today()).days + 1)
     run_reminders(app, moment)
     run_reminders(app, moment)
-    assert told(db_session, "order_due", order.id, "SupervisionOrder") == ["handler", "leader"]
+    assert told(db_session, "order_due", order.id, "SupervisionOrder") == ["handler", "handler_cg", "leader"]
     assert db_session.execute(select(ReminderSent.kind).where(
         ReminderSent.subject == "order", ReminderSent.subject_id == order.id)).scalars().all() == ["overdue"]
 
@@ -83,7 +83,7 @@ def test_an_order_tells_the_units_answerers_and_its_answer_due_is_reminded_once(
     assert client_as("handler").post(f"/supervision/orders/answer/{order.id}",
                                      data={"text": "已落实整改"}).status_code == 302
     run_reminders(app, moment + timedelta(days=1))
-    assert told(db_session, "order_due", order.id, "SupervisionOrder") == ["handler", "leader"]
+    assert told(db_session, "order_due", order.id, "SupervisionOrder") == ["handler", "handler_cg", "leader"]
 
 
 def test_an_order_on_an_accusation_never_reaches_the_unit_reported_on(client_as, db_session):
@@ -139,8 +139,8 @@ def test_a_meeting_task_tells_the_units_users_who_report_it_done(client_as, db_s
     response = supervisor.post(f"/supervision/meetings/task/{meeting.id}", data={
         "unit": str(org(db_session, "城关镇").id), "description": "整改超期件", "due_on": due})
     assert response.status_code == 302, form_errors(response)
-    # 城关镇's handler and leader (who report tasks done); the supervisor who gave it is not told.
-    assert told(db_session, "meeting_task", meeting.id, "JointMeeting") == ["handler", "handler_rsj", "leader"]
+    # 城关镇's handlers and leader (who report tasks done); the supervisor who gave it is not told.
+    assert told(db_session, "meeting_task", meeting.id, "JointMeeting") == ["handler", "handler_cg", "handler_rsj", "leader"]
 
 
 # --- 销号 -----------------------------------------------------------------------------------------

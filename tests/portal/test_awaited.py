@@ -56,9 +56,12 @@ def test_the_case_page_and_the_portal_say_who_acts_next(public, staff, db_sessio
     case = fresh(db_session, case.id)
     line = _awaited(clerk.get(f"/cases/show/{case.id}"))
     assert f"等待 {leader_name} 审批延期，期限 {_md(case.due_at)}" in line
-    assert f"等待 县人力资源和社会保障局 提交调查处理意见，期限 {_md(case.due_at)}" in line
+    # The 承办人 who signed for it holds it (首办责任人): named on the case page only.
+    holder = _name(db_session, "handler_rsj")
+    assert f"等待 {holder}（县人力资源和社会保障局） 提交调查处理意见，期限 {_md(case.due_at)}" in line
     public_line = _awaited(public.get("/portal/progress"))
     assert leader_name not in public_line and f"等待 {town}领导 审批延期" in public_line
+    assert holder not in public_line and "等待 县人力资源和社会保障局 提交调查处理意见" in public_line
 
 
 def test_a_finished_case_awaits_nobody(public, staff, db_session):

@@ -89,6 +89,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "MediationRecordView": WRITTEN_BY_CLERKS,
     # --- 24小时值班: everyone reads the roster; clerks and township admins keep roster and log ------
     "RosterView": {"page": ("/duty/roster/", EVERYONE)},
+    # 首办责任人: a handler's own cases; the unit leader's workload per person.
+    "MyCasesView": {"page": ("/cases/mine/", roles(A, H))},
+    "WorkloadView": {"page": ("/cases/workload/", roles(A, L))},
+    "OnTheSpotView": {"page": ("/cases/on-the-spot/", roles(A, C))},
     "DutyShiftView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}, "add": roles(A, T, C),
                       "edit": roles(A, T, C), "delete": roles(A, T, C), "export": roles(A, C, L, S, M)},
     "DutyLogView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}, "add": roles(A, T, C),

@@ -81,6 +81,20 @@ from app.cases.workflow.engine import (
     step,
 )
 from app.cases.workflow.inputs import MAX_TEXT, coerce_inputs, step_defaults
+from app.cases.workflow.leadership import (
+    leader_problem,
+    place_leaders,
+    public_signer,
+    signing_refusal,
+)
+from app.cases.workflow.ownership import (
+    Load,
+    handler_problem,
+    my_cases_clause,
+    set_handler,
+    unit_handlers,
+    workload,
+)
 from app.cases.workflow.queue import (
     Awaited,
     awaited,
@@ -116,6 +130,7 @@ from app.cases.workflow import steps_handling  # noqa: F401
 from app.cases.workflow import steps_reply  # noqa: F401
 from app.cases.workflow import steps_review  # noqa: F401
 from app.cases.workflow import steps_registration  # noqa: F401
+from app.cases.workflow import steps_window  # noqa: F401
 from app.cases.workflow.steps_handling import assign_case
 from app.cases.workflow.steps_review import review_refusal
 from app.cases.workflow.steps_registration import VOIDABLE_STATES, deletion_refusal
@@ -173,6 +188,16 @@ __all__ = [
     "coerce_inputs",
     "step_defaults",
     "scope_and",
+    "leader_problem",
+    "place_leaders",
+    "public_signer",
+    "signing_refusal",
+    "Load",
+    "handler_problem",
+    "my_cases_clause",
+    "set_handler",
+    "unit_handlers",
+    "workload",
     "queue_clause",
     "queue_statuses",
     "queue_states",

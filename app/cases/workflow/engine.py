@@ -44,7 +44,7 @@ from app.deadlines.policy import DeadlinePolicy, current_policy
 @dataclass(frozen=True)
 class Input:
     """One value a step needs. `kind`: text, textarea, int, choice, date, datetime, bool, unit,
-    units (several units), case (a case number in the actor's area)."""
+    units (several units), case (a case number in the actor's area), user (a member of staff)."""
 
     name: str
     label: Any

@@ -58,6 +58,19 @@ def _unit(value: Any) -> OrgUnit | None:
     return unit
 
 
+def _user(value: Any) -> Any:
+    from app.extensions import db
+    from app.security.models import AppUser
+
+    if isinstance(value, AppUser):
+        return value
+    try:
+        user = db.session.get(AppUser, int(value))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
 def _case_in_area(value: Any, actor: Any, session: Session) -> Case | None:
     if isinstance(value, Case):
         return value
@@ -152,6 +165,11 @@ def _coerce(inp: Input, value: Any, actor: Any, session: Session) -> Any:
         if not units and inp.required:
             raise _required(inp)
         return units
+    if inp.kind in ("user", "leader"):
+        found = _user(value)
+        if found is None:
+            raise DomainError(gettext("Choose a person from the list."), field=inp.name)
+        return found
     if inp.kind == "case":
         found = _case_in_area(value, actor, session)
         if found is None:

@@ -181,7 +181,9 @@ def awaited(case: Case, session: Session | None = None, now: datetime | None = N
         due = receipt if any(s.code == "receive" for s in steps) and receipt else clock
         if role == HANDLER:
             unit = session.get(OrgUnit, case.responsible_unit_id) if case.responsible_unit_id else None
-            found.append(Awaited(unit, "", tuple(steps), due, role=role))
+            # The 首办责任人 by name (the unit as a whole when nobody is named).
+            holder = case.handler if case.handler_id else None
+            found.append(Awaited(unit, _named(holder, unit), tuple(steps), due, role=role, user=holder))
         elif role == CLERK:
             found.append(Awaited(_petition_office(case, session), "", tuple(steps), due, role=role))
         else:
@@ -203,3 +205,10 @@ def awaited(case: Case, session: Session | None = None, now: datetime | None = N
 
 def _place_name(unit: OrgUnit | None) -> str:
     return unit.name if unit is not None else ""
+
+
+def _named(user: Any, unit: OrgUnit | None) -> str:
+    """"陈志强（城关镇）": a named member of staff with their unit."""
+    if user is None:
+        return ""
+    return f"{actor_name(user)}（{unit.name}）" if unit is not None else actor_name(user)

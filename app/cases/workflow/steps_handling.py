@@ -28,6 +28,7 @@ from app.cases.workflow.deadlines import (
     set_review_term,
 )
 from app.cases.workflow.engine import Input, StepContext, _when, step
+from app.cases.workflow.ownership import set_handler
 from app.cases.workflow.records import current_assignment, open_review
 from app.cases.workflow_models import (
     Assignment,
@@ -133,6 +134,8 @@ def assign_case(ctx: StepContext) -> None:
             send_back_until=ctx.policy.due(RuleCode.SEND_BACK, ctx.at),
         )
     )
+    if case.responsible_unit_id != unit.id:
+        case.handler_id = None  # a new unit names its own 首办责任人
     case.responsible_unit_id = unit.id
     case.assigned_at = ctx.at
     case.due_kind = ctx.policy.rule(rule).kind.value
@@ -179,12 +182,15 @@ def _assignment_or_refuse(ctx: StepContext) -> Assignment:
         Input("complex", _l("Complex case: a handling plan is due in 3 working days"), "bool", required=False,
               help=_l("Give the plan in a progress report or at a joint review (会审).")),
         Input("note", _l("How it will be handled"), "textarea", required=False),
+        Input("handler", _l("Responsible handler (首办责任人)"), "user", required=False,
+              help=_l("Leave empty to take the case yourself")),
     ),
 )
 def _receive(ctx: StepContext) -> None:
     assignment = _assignment_or_refuse(ctx)
     assignment.received_at = ctx.at
     assignment.received_by_id = ctx.actor.id
+    set_handler(ctx.case, ctx.inputs.get("handler") or ctx.actor, ctx.details)
     if ctx.inputs.get("complex"):
         assignment.is_complex = True
         assignment.plan_due_at = ctx.policy.due(RuleCode.COMPLEX_PLAN, ctx.at)
@@ -229,6 +235,7 @@ def _send_back(ctx: StepContext) -> None:
     assignment.return_reason = ctx.inputs["reason"]
     ctx.details["unit"] = assignment.unit.name if assignment.unit else ""
     ctx.case.responsible_unit_id = None
+    ctx.case.handler_id = None
     ctx.text = ctx.inputs["reason"]
 
 
@@ -297,6 +304,8 @@ def _joint_review(ctx: StepContext) -> None:
     ctx.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=lead.id, is_lead=True))
     for unit in co_units:
         ctx.add(JointReviewUnit(joint_review_id=review.id, case_id=case.id, unit_id=unit.id))
+    if case.handler is not None and case.handler.org_unit_id != lead.id:
+        case.handler_id = None  # the lead unit names its own 首办责任人
     case.responsible_unit_id = lead.id
     ctx.text = ctx.inputs["plan"]
     ctx.details.update({"lead_unit": lead.name, "co_units": "、".join(u.name for u in co_units)})
@@ -507,3 +516,31 @@ def _submit_findings(ctx: StepContext) -> None:
     ctx.case.findings = ctx.inputs["findings"]
     ctx.case.reply_draft = ctx.inputs["reply_draft"]
     ctx.text = ctx.inputs["findings"]
+
+
+def _name_handler_guard(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: ARG001
+    if case.responsible_unit_id is None:
+        return gettext("The case is not with a unit yet: a responsible handler is named inside the unit.")
+    return None
+
+
+@step(
+    label=_l("Name the responsible handler (首办责任人)"),
+    roles={LEADER},
+    from_states={S.ASSIGNED, S.HANDLING, S.IN_REVIEW, S.APPROVED, S.REPLIED, S.REVIEWING},
+    to_state=None,
+    queue=False,
+    guard=_name_handler_guard,
+    inputs=(
+        Input("handler", _l("Responsible handler (首办责任人)"), "user"),
+        Input("note", _l("Note"), "textarea", required=False),
+    ),
+    style="default",
+    description=_l("A 承办人 of the handling unit takes the case personally; they are told and find it under 我的信访件."),
+)
+def _name_handler(ctx: StepContext) -> None:
+    chosen = ctx.inputs["handler"]
+    if ctx.case.handler_id == chosen.id:
+        raise DomainError(gettext("This person already holds the case."), field="handler")
+    set_handler(ctx.case, chosen, ctx.details)
+    ctx.text = ctx.inputs.get("note")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.cases.models import Case
 from app.cases.workflow.base import CLERK, LEADER, S, actor_name
 from app.cases.workflow.engine import Input, StepContext, _when, step
+from app.cases.workflow.leadership import leader_problem
 from app.cases.workflow_models import Instruction
+from app.core.errors import DomainError
 
 
 @step(
@@ -63,7 +70,11 @@ def _propose(ctx: StepContext) -> None:
                  S.APPROVED, S.REVIEWING},
     to_state=None,
     queue_from={S.PROPOSED},
-    inputs=(Input("text", _l("Instruction (批示)"), "textarea"),),
+    inputs=(
+        Input("text", _l("Instruction (批示)"), "textarea"),
+        Input("leader", _l("Responsible leader (点名交办)"), "leader", required=False,
+              help=_l("Name the leader who answers for the case and signs the reply; a later instruction may change it")),
+    ),
     description=_l("A case may receive several instructions as it goes."),
 )
 def _instruct(ctx: StepContext) -> None:
@@ -80,6 +91,46 @@ def _instruct(ctx: StepContext) -> None:
         )
     )
     case.instruction_count = (case.instruction_count or 0) + 1
-    if case.responsible_leader_id is None:
+    named = ctx.inputs.get("leader")
+    if named is not None:
+        problem = leader_problem(case, named)
+        if problem:
+            raise DomainError(problem, field="leader")
+        if case.responsible_leader_id != named.id:
+            if case.responsible_leader is not None and case.leader_named:
+                ctx.details["previous_leader"] = actor_name(case.responsible_leader)
+            case.reply_delegate_id = None  # a delegation was the former leader's
+        case.responsible_leader_id = named.id
+        case.responsible_leader = named
+        case.leader_named = True
+        ctx.details["leader"] = actor_name(named)
+    elif case.responsible_leader_id is None:
         case.responsible_leader_id = ctx.actor.id
     ctx.text = ctx.inputs["text"]
+
+
+def _delegate_guard(case: Case, actor: Any, now: datetime) -> str | None:  # noqa: ARG001
+    if not case.leader_named:
+        return gettext("No leader was named for this case.")
+    if actor is not None and getattr(actor, "id", None) != case.responsible_leader_id:
+        return gettext("Only the responsible leader delegates the signing.")
+    return None
+
+
+@step(
+    label=_l("Delegate signing the reply"),
+    roles={LEADER},
+    from_states={S.PROPOSED, S.INSTRUCTED, S.ASSIGNED, S.RETURNED, S.HANDLING, S.IN_REVIEW, S.APPROVED},
+    to_state=None,
+    queue=False,
+    guard=_delegate_guard,
+    inputs=(Input("delegate", _l("Signs on my behalf"), "leader"),),
+    style="default",
+)
+def _delegate_signing(ctx: StepContext) -> None:
+    chosen = ctx.inputs["delegate"]
+    problem = leader_problem(ctx.case, chosen)
+    if problem:
+        raise DomainError(problem, field="delegate")
+    ctx.case.reply_delegate_id = chosen.id
+    ctx.details["delegate"] = actor_name(chosen)

@@ -12,6 +12,7 @@ from app.cases.models import Case, Satisfaction
 from app.cases.workflow.base import CLERK, HANDLER, HANDLING_STATES, LEADER, S, _day
 from app.cases.workflow.deadlines import _not_paused, set_reply_term
 from app.cases.workflow.engine import Input, StepContext, _when, step
+from app.cases.workflow.leadership import signing_refusal
 from app.cases.workflow_models import ClosureKind, FollowUp, FollowUpMethod
 from app.core.errors import DomainError
 from app.deadlines.models import RuleCode
@@ -47,6 +48,9 @@ def _return_for_redo(ctx: StepContext) -> None:
     roles={LEADER},
     from_states={S.APPROVED},
     to_state=S.REPLIED,
+    guard=lambda case, actor, now: (  # noqa: ARG005
+        gettext("This matter was answered at the window: approve that answer.")
+        if case.on_the_spot and case.replied_at is None else signing_refusal(case, actor)),
     inputs=(Input("reply_text", _l("Reply (答复意见)"), "textarea"), _when()),
     description=_l("The reply goes out over your name (署名答复) and is printed as the 答复意见书."),
 )

@@ -80,6 +80,11 @@ DETAIL_LABELS: dict[str, Any] = {
     "earlier": _l("Repeat of"),
     "plan_due": _l("Plan due"),
     "channel": _l("Channel"),
+    "handler": _l("Responsible handler"),
+    "previous_handler": _l("Previously"),
+    "leader": _l("Responsible leader"),
+    "previous_leader": _l("Previous responsible leader"),
+    "delegate": _l("Signs on behalf"),
 }
 
 
