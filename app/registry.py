@@ -14,6 +14,7 @@ from app.duty import views as duty
 from app.fund import views as fund
 from app.leaders import views as leaders
 from app.ledgers import views as ledgers
+from app.lookup import views as lookup
 from app.mediation import views as mediation
 from app.notifications import views as notifications
 from app.org import views as org
@@ -23,7 +24,7 @@ from app.supervision import views as supervision
 
 AREAS = (
     cases, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
-    deadlines, api, portal, notifications,
+    deadlines, api, portal, notifications, lookup,
 )
 
 

@@ -215,6 +215,11 @@ def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
             ("SELECT * FROM petition_case WHERE id = :id", {"id": case_id}),
             ("SELECT * FROM petitioner WHERE case_id = :id", {"id": case_id})]),
         Scenario("township: home / work queue", "clerk", "/", None, []),
+        # The navbar's box (issue 19): a number's last digits, in every year, cases and ledger.
+        *[Scenario(f"{prefix}: navbar search 316", user, "/search/?q=316", None, [
+            ("SELECT id, number, title FROM petition_case WHERE number LIKE 'XF____-000316'", {}),
+            ("SELECT id, title FROM ledger_entry WHERE id = 316", {})])
+          for prefix, user in (("township", "clerk"), ("county", "county_manager"))],
         Scenario("county: home / work queue", "county_manager", "/", None, []),
     ]
     out += report_scenarios(ctx)

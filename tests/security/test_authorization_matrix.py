@@ -155,6 +155,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # --- notifications (issue 18): everyone has their own list; the outbox is the administrator's
     "NotificationView": {"page": ("/notifications/", EVERYONE)},
     "OutboxView": {"page": ("/notifications/admin/outbox", ADMIN_ONLY)},
+    # --- the navbar's search (issue 19): everyone; each kind of result asks its own list's rule --
+    "SearchView": {"page": ("/search/?q=316", EVERYONE)},
     # --- the REST API -------------------------------------------------------------------------------
     "CaseApi": {"api_list": EVERYONE, "api_show": EVERYONE, "api_add": roles(A, C),
                 "api_step": roles(A, C, H, L)},
