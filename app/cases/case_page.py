@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.casefile.gather import HIDDEN_RECORD, gather
 from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Satisfaction
 from app.cases.notices import notice_title
@@ -218,6 +219,9 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "satisfaction_label": Satisfaction.label_of(case.satisfaction),
         "notices": notices_for(case),
         "handle_days": policy.rule(RuleCode.HANDLE).days,
+        # 一案一档: holdings, orders, meetings, receptions, mediation, ledger, 问责, files.
+        "dossier": gather(case),
+        "hidden_record": HIDDEN_RECORD,
     }
 
 
