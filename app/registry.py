@@ -7,6 +7,7 @@ from typing import Any
 from app.api import views as api
 from app.attachments import views as attachments
 from app.audit import views as audit
+from app.casefile import views as casefile
 from app.cases import import_view as case_import
 from app.cases import views as cases
 from app.deadlines import views as deadlines
@@ -24,7 +25,7 @@ from app.supervision import views as supervision
 
 AREAS = (
     cases, case_import, attachments, ledgers, mediation, duty, leaders, supervision, fund, reports, org, audit,
-    deadlines, api, portal, notifications, lookup,
+    deadlines, api, portal, notifications, lookup, casefile,
 )
 
 

@@ -587,6 +587,17 @@ class CaseView(ScopedModelView):
             abort(404)
         return render_template("xf/cases/notice.html", **notice_context(case, kind))
 
+    # --- notices of the selected cases, printed at once (app/casefile/) ----------------------------
+
+    # Printing what one may read: the case page's permission, not one more to grant.
+    method_permission_name = {"print_notices": "show"}
+
+    @action("print_notices", _l("Print notices"), None, "fa-print", single=False)
+    def print_notices(self, items: list[Case]):
+        from app.casefile.views import print_notices_of
+
+        return print_notices_of(items)
+
     # --- bulk assignment -------------------------------------------------------------------------
 
     @action(
