@@ -90,3 +90,40 @@ def test_a_hidden_order_shows_none_of_its_contents(module_app, world):  # noqa: 
         section = _section(client.get(f"/cases/show/{own_id}").get_data(as_text=True), "orders")
         assert section is not None
         assert ("限期办结" in re.sub(r"<[^>]+>", "", section)) is reads, username
+
+
+def test_the_file_costs_the_same_whatever_the_number_of_records(module_app, world):  # noqa: F811
+    """No statement per record: the page of a case named by many records runs at most the three
+    statements of the visible records' children (notes, answers, tasks) more than a case named by
+    none — the same for the county's supervisor, who opens them all."""
+    from sqlalchemy import event
+
+    from app.cases.models import Case
+    from app.extensions import db
+
+    with module_app.app_context():
+        own_id = db.session.execute(select(Case.id).where(Case.number == world["own"])).scalar_one()
+        plain_id = db.session.execute(select(Case.id).where(
+            Case.township_id == select(Case.township_id).where(Case.id == own_id).scalar_subquery(),
+            Case.status == "closed").order_by(Case.id.desc())).scalars().first()
+        engine = db.engine
+        db.session.remove()
+    client = module_app.test_client()
+    login(client, "county_supervisor")
+    counted: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ARG001
+        counted.append(statement)
+
+    def statements(pk: int) -> int:
+        client.get(f"/cases/show/{pk}")  # warm: per-process caches filled
+        counted.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/cases/show/{pk}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(counted)
+
+    busy, plain = statements(own_id), statements(plain_id)
+    assert busy - plain <= 3, (busy, plain)
