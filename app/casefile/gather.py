@@ -16,6 +16,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.attachments.models import CaseAttachment
 from app.cases.models import Case
@@ -69,10 +70,11 @@ def _with_visibility(model: Any, *where: Any, order: tuple = ()) -> list[tuple[A
     return [(record, bool(shown)) for record, shown in rows]
 
 
-def _children(model: Any, key: Any, ids: list[int], order: tuple) -> dict[int, list[Any]]:
+def _children(model: Any, key: Any, ids: list[int], order: tuple, *options: Any) -> dict[int, list[Any]]:
     found: dict[int, list[Any]] = {}
     if ids:
-        for child in db.session.execute(select(model).where(key.in_(ids)).order_by(*order)).scalars():
+        query = select(model).where(key.in_(ids)).order_by(*order).options(*options)
+        for child in db.session.execute(query).scalars():
             found.setdefault(getattr(child, key.key), []).append(child)
     return found
 
@@ -104,7 +106,7 @@ def _orders(case: Case) -> Section:
         SupervisionOrder, SupervisionOrder.id.in_(select(OrderTarget.order_id).where(OrderTarget.case_id == case.id)),
         order=(SupervisionOrder.issued_at, SupervisionOrder.id))
     answers = _children(OrderAnswer, OrderAnswer.order_id, [o.id for o, shown in rows if shown],
-                        (OrderAnswer.answered_at, OrderAnswer.id))
+                        (OrderAnswer.answered_at, OrderAnswer.id), joinedload(OrderAnswer.unit))
     items = [
         Item(True, [o.number, o.kind_label, o.unit.name if o.unit else "", o.issued_at, o.due_on, o.status_label],
              url_for("SupervisionOrderView.show", pk=o.id), o.requirement,

@@ -93,37 +93,42 @@ def test_a_hidden_order_shows_none_of_its_contents(module_app, world):  # noqa: 
 
 
 def test_the_file_costs_the_same_whatever_the_number_of_records(module_app, world):  # noqa: F811
-    """No statement per record: the page of a case named by many records runs at most the three
-    statements of the visible records' children (notes, answers, tasks) more than a case named by
-    none — the same for the county's supervisor, who opens them all."""
+    """No statement per record: gathering the file of a case named by many records runs at most
+    the three statements of the visible records' children (notes, answers, tasks) more than for a
+    case named by none — for the county's supervisor, who opens them all."""
+    from flask import g
+    from flask_login import login_user
     from sqlalchemy import event
 
+    from app.casefile.gather import gather
     from app.cases.models import Case
     from app.extensions import db
+    from app.security.models import AppUser
 
-    with module_app.app_context():
-        own_id = db.session.execute(select(Case.id).where(Case.number == world["own"])).scalar_one()
-        plain_id = db.session.execute(select(Case.id).where(
-            Case.township_id == select(Case.township_id).where(Case.id == own_id).scalar_subquery(),
-            Case.status == "closed").order_by(Case.id.desc())).scalars().first()
-        engine = db.engine
-        db.session.remove()
-    client = module_app.test_client()
-    login(client, "county_supervisor")
     counted: list[str] = []
 
     def count(conn, cursor, statement, *args):  # noqa: ARG001
         counted.append(statement)
 
-    def statements(pk: int) -> int:
-        client.get(f"/cases/show/{pk}")  # warm: per-process caches filled
-        counted.clear()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            assert client.get(f"/cases/show/{pk}").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        return len(counted)
+    with module_app.test_request_context("/"):
+        g.user = db.session.execute(select(AppUser).where(AppUser.username == "county_supervisor")).scalar_one()
+        login_user(g.user)  # the permission checks read flask-login's user
+        own = db.session.execute(select(Case).where(Case.number == world["own"])).scalar_one()
+        linked = select(Case.id).where(Case.id == own.id)  # any case no record names
+        plain = db.session.execute(select(Case).where(Case.id.not_in(linked), Case.status == "registered")
+                                   .order_by(Case.id)).scalars().first()
 
-    busy, plain = statements(own_id), statements(plain_id)
-    assert busy - plain <= 3, (busy, plain)
+        def statements(case: Case) -> tuple[int, int]:
+            gather(case)  # warm: permissions and scope cached for the request
+            counted.clear()
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                sections = gather(case)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            return len(counted), sum(len(s.items) for s in sections)
+
+        (busy, records), (none, _) = statements(own), statements(plain)
+        db.session.remove()
+    assert records >= 7  # two orders, two receptions, two 问责, a meeting, a holding …
+    assert busy - none <= 3, (busy, none)
