@@ -19,13 +19,13 @@ ALL_USERS = ("admin", "xz_admin", "clerk", "clerk2", "handler", "leader", "super
 HIDDEN = "（无权查看）"
 
 
-def _linked(arranged: dict) -> dict[str, list[str]]:
+def _linked(arranged: dict, holdings: list[int]) -> dict[str, list[str]]:
     """The show pages of the records that name the ordinary 城关镇 case, by section."""
     order_cg, order_hd = arranged["orders"]
     record_cg, record_hd = arranged["records"]
     rec_cg, rec_hd = arranged["receptions"]
     return {
-        "holdings": [f"/leaders/holdings/show/{arranged['holding'] + 1}"],
+        "holdings": [f"/leaders/holdings/show/{pk}" for pk in holdings],
         "orders": [f"/supervision/orders/show/{pk}" for pk in (order_cg, order_hd)],
         "meetings": [f"/supervision/meetings/show/{arranged['meeting']}"],
         "receptions": [f"/leaders/receptions/show/{pk}" for pk in (rec_cg, rec_hd)],
@@ -42,9 +42,12 @@ def _section(body: str, kind: str) -> str | None:
 def test_the_case_page_links_what_the_user_may_open_and_hides_the_rest(module_app, world, username):  # noqa: F811
     from app.cases.models import Case
     from app.extensions import db
+    from app.leaders.models import Holding
 
     with module_app.app_context():
         own_id = db.session.execute(select(Case.id).where(Case.number == world["own"])).scalar_one()
+        # The world's holding, and any the demo county already had on the case.
+        holdings = list(db.session.execute(select(Holding.id).where(Holding.case_id == own_id)).scalars())
         db.session.remove()
     client = module_app.test_client()
     login(client, username)
@@ -57,7 +60,7 @@ def test_the_case_page_links_what_the_user_may_open_and_hides_the_rest(module_ap
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     shown_any = False
-    for kind, urls in _linked(world).items():
+    for kind, urls in _linked(world, holdings).items():
         section = _section(body, kind)
         opens = {}
         for url in urls:
