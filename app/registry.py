@@ -14,6 +14,7 @@ from flask import Flask
 from app.api import views as api
 from app.attachments import views as attachments
 from app.audit import views as audit
+from app.casefile import views as casefile
 from app.cases import backlog_views as case_marks
 from app.cases import importing as case_import
 from app.cases import ownership_views as case_ownership
@@ -24,6 +25,7 @@ from app.duty import views as duty
 from app.fund import views as fund
 from app.leaders import views as leaders
 from app.ledgers import views as ledgers
+from app.lookup import views as lookup
 from app.mediation import views as mediation
 from app.notifications import views as notifications
 from app.org import views as org
@@ -34,7 +36,7 @@ from app.supervision import views as supervision
 AREAS = (
     cases, case_window, case_ownership, case_marks, case_import, attachments, ledgers, mediation, duty, leaders,
     supervision, fund, reports, org, audit,
-    deadlines, api, portal, notifications,
+    deadlines, api, portal, notifications, lookup, casefile,
 )
 
 

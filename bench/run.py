@@ -223,6 +223,20 @@ def scenarios(ctx: dict[str, Any]) -> list[Scenario]:
         Scenario("township: home / work queue", "clerk", "/", None, []),
         Scenario("township: 我的信访件", "handler", "/cases/mine/", None, []),
         Scenario("township: workload per handler", "leader", "/cases/workload/", None, []),
+        # The navbar's box (issue 19): a number's last digits, in every year, cases and ledger.
+        *[Scenario(f"{prefix}: navbar search 316", user, "/search/?q=316", None, [
+            ("SELECT id, number, title FROM petition_case WHERE number IN ("
+             + ", ".join(f"'XF{y}-000316'" for y in range(time.localtime().tm_year - 3, time.localtime().tm_year + 1))
+             + ")", {}),
+            ("SELECT id, title FROM ledger_entry WHERE id = 316", {})])
+          for prefix, user in (("township", "clerk"), ("county", "county_manager"))],
+        # 一案一档 (issue 19): the case page with its holdings, orders, meetings, receptions … gathered.
+        Scenario("county: case page with everything gathered", "county_manager",
+                 f"/cases/show/{ctx['gathered_case_id']}", None, [
+            ("SELECT * FROM petition_case WHERE id = :id", {"id": ctx["gathered_case_id"]}),
+            ("SELECT * FROM supervision_order WHERE id IN (SELECT order_id FROM supervision_order_target "
+             "WHERE case_id = :id)", {"id": ctx["gathered_case_id"]}),
+            ("SELECT * FROM leader_holding WHERE case_id = :id", {"id": ctx["gathered_case_id"]})]),
         Scenario("county: home / work queue", "county_manager", "/", None, []),
     ]
     out += report_scenarios(ctx)
@@ -440,9 +454,15 @@ def context(env: dict[str, str]) -> dict[str, Any]:
             "WHERE c.township_id = :t AND p.id_number IS NOT NULL AND p.phone IS NOT NULL "
             "ORDER BY c.id DESC LIMIT 1 OFFSET 5000"), {"t": town}).one()
         heavy = conn.execute(text("SELECT id FROM ab_user WHERE username = 'handler'")).scalar()
+        # The case most other records name (orders, holdings, meetings, receptions, 问责).
+        gathered = conn.execute(text(
+            "SELECT case_id FROM (SELECT case_id FROM supervision_order_target UNION ALL "
+            "SELECT case_id FROM leader_holding UNION ALL SELECT case_id FROM joint_meeting_case UNION ALL "
+            "SELECT case_id FROM reception_case UNION ALL SELECT case_id FROM accountability_case) linked "
+            "WHERE case_id IS NOT NULL GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT 1")).scalar()
     engine.dispose()
     return {"township_id": town, "case_id": row[0], "number": row[1], "id_number": row[2], "phone": row[3],
-            "heavy_user_id": heavy}
+            "heavy_user_id": heavy, "gathered_case_id": gathered or row[0]}
 
 
 def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:

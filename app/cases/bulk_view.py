@@ -76,3 +76,17 @@ class BulkAssignMixin:
         unit = items[0].responsible_unit.name if items and items[0].responsible_unit else ""
         flash(gettext("%(n)d cases assigned to %(unit)s.", n=len(items), unit=unit), "success")
         return redirect(url_for(".list"))
+
+
+class PrintNoticesMixin:
+    """The list action 批量打印告知书: the notices of the selected cases, one A4 sheet each
+    (app/casefile/)."""
+
+    # Printing what one may read: the case page's permission, not one more to grant.
+    method_permission_name = {"print_notices": "show"}
+
+    @action("print_notices", _l("Print notices"), None, "fa-print", single=False)
+    def print_notices(self, items: list[Case]):
+        from app.casefile.views import print_notices_of
+
+        return print_notices_of(items)

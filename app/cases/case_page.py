@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.casefile.gather import HIDDEN_RECORD, gather
 from app.cases import workflow
 from app.cases.models import Case, CaseStatus, Satisfaction
 from app.cases.notices import notice_title
@@ -234,6 +235,9 @@ def page_context(case: Case, actor: Any, **form_state: Any) -> dict[str, Any]:
         "notices": notices_for(case),
         "handle_days": policy.rule(RuleCode.HANDLE).days,
         "marks": _marks_panel(case),
+        # 一案一档: holdings, orders, meetings, receptions, mediation, ledger, 问责, files.
+        "dossier": gather(case),
+        "hidden_record": HIDDEN_RECORD,
     }
 
 

@@ -2,7 +2,7 @@
 
 CaseView is put together from one mixin per page family: the list (`case_list`), the
 registration and edit forms (`registration_view`), saved views of the list (`saved_views`), the case page and its steps
-(`case_page_view`) and the list's bulk actions (`bulk_view`)."""
+(`case_page_view`) and the list's bulk actions (`bulk_view`: assigning, printing notices)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import logging
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.cases.bulk_view import BulkAssignMixin
+from app.cases.bulk_view import BulkAssignMixin, PrintNoticesMixin
 from app.cases.case_list import CaseListMixin
 from app.cases.case_page_view import CasePageMixin
 from app.cases.models import Case, CaseStatus, Category, Channel, Subject
@@ -22,7 +22,8 @@ from app.core.views import ScopedModelView
 log = logging.getLogger(__name__)
 
 
-class CaseView(SavedViewsMixin, CaseListMixin, CaseRegistrationMixin, CasePageMixin, BulkAssignMixin, ScopedModelView):
+class CaseView(SavedViewsMixin, CaseListMixin, CaseRegistrationMixin, CasePageMixin, BulkAssignMixin,
+               PrintNoticesMixin, ScopedModelView):
     """信访件: registration and the case list."""
 
     datamodel = SQLAInterface(Case)

@@ -64,7 +64,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # No delete: a registered case is voided, never deleted (tests/cases/test_void.py).
     "CaseView": {
         "list": EVERYONE, "show": EVERYONE, "add": roles(A, C), "edit": roles(A, C),
-        "export": CASE_EXPORTERS, "bulk_assign": roles(A, C),
+        "export": CASE_EXPORTERS, "bulk_assign": roles(A, C), "print_notices": EVERYONE,
     },
     "SubjectView": DICT,
     "CaseImportView": {"page": ("/cases/import/", roles(A, C))},
@@ -172,6 +172,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # --- notifications (issue 18): everyone has their own list; the outbox is the administrator's
     "NotificationView": {"page": ("/notifications/", EVERYONE)},
     "OutboxView": {"page": ("/notifications/admin/outbox", ADMIN_ONLY)},
+    # --- the navbar's search (issue 19): everyone; each kind of result asks its own list's rule --
+    "SearchView": {"page": ("/search/?q=316", EVERYONE)},
+    # --- 打印卷宗 (issue 19): whoever opens a case prints its file and its notices ------------------
+    "CaseFileView": {"page_case": EVERYONE, "page": ("/casefile/notices?ids=1,2,3", EVERYONE)},
     # --- the REST API -------------------------------------------------------------------------------
     "CaseApi": {"api_list": EVERYONE, "api_show": EVERYONE, "api_add": roles(A, C),
                 "api_step": roles(A, C, H, L)},

@@ -2,6 +2,10 @@
 (function ($) {
   "use strict";
 
+  // The navbar's search: the box takes the keys as soon as it opens; a click inside keeps it open.
+  $(document).on("shown.bs.dropdown", "#xf-search-menu", function () { $("#xf-search").trigger("focus"); });
+  $(document).on("click", ".xf-navbar-search", function (event) { event.stopPropagation(); });
+
   // Petitioner rows on the case form: add a row by cloning the last one with the next index.
   function renumber($row, index) {
     $row.find("input, select, textarea").each(function () {
