@@ -46,7 +46,7 @@ def _tell_township(session: Session, case: Any, miss: SweepMiss, now: datetime) 
                     number=case.number)
     notify(session, K.SWEEP_MISSED, record=miss, units=[case.township_id],
            roles=[RoleName.CLERK, RoleName.LEADER], title=title, url=f"/practices/sweep-misses/show/{miss.id}",
-           now=now)
+           actor=_registrar(case), now=now)
 
 
 def report_collective(session: Session, case: Any, now: datetime) -> int:

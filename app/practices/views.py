@@ -387,8 +387,10 @@ def register_views(appbuilder) -> None:
     add_menu_view(appbuilder, PracticeFiguresView, "Resolution by level",
                   _l("Resolution by level and sweep omissions"), "reports", "fa-layer-group")
     appbuilder.add_view_no_menu(ResolutionLevelView)
-    appbuilder.app.jinja_env.globals["case_practices"] = case_practices
-    appbuilder.app.jinja_env.globals["notice_agents"] = notice_agents
+    from flask import current_app
+
+    current_app.jinja_env.globals["case_practices"] = case_practices
+    current_app.jinja_env.globals["notice_agents"] = notice_agents
 
 
 def notice_agents(case: Case) -> str:
