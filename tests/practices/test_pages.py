@@ -10,7 +10,13 @@ import re
 from sqlalchemy import select
 
 from app.notifications.models import Notification
-from app.practices.models import CaseAgent, ConsultationMeeting, ContingencyPlan, ExpertOpinion, SweepMiss
+from app.practices.models import (
+    CaseAgent,
+    ConsultationMeeting,
+    ContingencyPlan,
+    ExpertOpinion,
+    SweepMiss,
+)
 from tests.support import case_form, form_errors, page_text
 
 TOWNSHIP_ONE = "城关镇"
