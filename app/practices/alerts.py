@@ -38,6 +38,8 @@ def flag_missed(session: Session, case: Any, now: datetime, *, tell: bool = True
 
 
 def _tell_township(session: Session, case: Any, miss: SweepMiss, now: datetime) -> None:
+    """The township's registrars keep its ledger: they are told (not the one who registered it,
+    who sees the flag on the case page already)."""
     from app.notifications.models import NotificationKind as K
     from app.notifications.service import notify
     from app.security.roles import RoleName
@@ -45,7 +47,7 @@ def _tell_township(session: Session, case: Any, miss: SweepMiss, now: datetime) 
     title = gettext("%(number)s: a first petition not in the township's dispute ledger (missed in the sweep)",
                     number=case.number)
     notify(session, K.SWEEP_MISSED, record=miss, units=[case.township_id],
-           roles=[RoleName.CLERK, RoleName.LEADER], title=title, url=f"/practices/sweep-misses/show/{miss.id}",
+           roles=[RoleName.CLERK], title=title, url=f"/practices/sweep-misses/show/{miss.id}",
            actor=_registrar(case), now=now)
 
 

@@ -78,7 +78,7 @@ def test_an_agent_is_shown_masked_to_readers_and_printed_on_the_notice(client_as
 
 def test_a_first_claim_not_in_the_ledger_is_flagged_and_told_to_its_township(client_as, db_session):
     town = _town(db_session, TOWNSHIP_ONE)
-    case_id = _register(client_as("clerk"), town.id, **{"petitioners-0-name": "新面孔",
+    case_id = _register(client_as("county_clerk"), town.id, **{"petitioners-0-name": "新面孔",
                                                        "petitioners-0-phone": "13700001234"})
     miss = db_session.execute(select(SweepMiss).where(SweepMiss.case_id == case_id)).scalar_one()
     assert miss.township_id == town.id and miss.status == "open"
@@ -88,7 +88,7 @@ def test_a_first_claim_not_in_the_ledger_is_flagged_and_told_to_its_township(cli
     from app.security.models import AppUser
 
     names = sorted(db_session.get(AppUser, u).username for u in told)
-    assert names == ["leader"]  # the township's leader; the clerk who registered it is not told
+    assert names == ["clerk"]  # the township's registrar keeps its ledger
     assert client_as("leader").get(f"/practices/sweep-misses/show/{miss.id}").status_code == 200
     assert client_as("clerk2").get(f"/practices/sweep-misses/show/{miss.id}").status_code == 404
     # Verifying "added to the ledger" needs the entry.
