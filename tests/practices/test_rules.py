@@ -156,3 +156,26 @@ def test_the_look_back_flags_only_a_first_claim_the_ledger_did_not_hold(app):
         repeat.is_repeat = True
         assert not missed_by_sweep(s, repeat)
         s.rollback()
+
+
+def test_a_ledger_entry_resolved_by_the_rule_gets_its_level_and_loses_it_when_it_flares_up(app):
+    from app.extensions import db
+    from app.ledgers.models import LedgerEntry
+    from app.ledgers.rules import change_level, resolve_entry
+
+    with app.app_context():
+        town = _org(db.session, "城关镇")
+        village = db.session.execute(select(type(town)).where(type(town).township_id == town.id,
+                                                              type(town).kind == "village")).scalars().first()
+        entry = LedgerEntry(title="地界纠纷", dispute_type="land", found_on=date(2026, 10, 1), township=town,
+                            village=village, people_count=2, level="2", status="unresolved")
+        db.session.add(entry)
+        db.session.flush()
+        assert entry.resolution_level is None
+        resolve_entry(entry, date(2026, 10, 20), "村调委会现场调解，双方签订协议")
+        db.session.flush()
+        assert entry.resolution_level == "village"  # no unit named: the village where it sits
+        change_level(entry, "3", "矛盾再次激化")
+        db.session.flush()
+        assert entry.resolution_level is None
+        db.session.rollback()
