@@ -30,12 +30,13 @@ from app.mediation import views as mediation
 from app.notifications import views as notifications
 from app.org import views as org
 from app.portal import admin as portal
+from app.practices import views as practices
 from app.reports import views as reports
 from app.supervision import views as supervision
 
 AREAS = (
     cases, case_window, case_ownership, case_marks, case_import, attachments, ledgers, mediation, duty, leaders,
-    supervision, fund, reports, org, audit,
+    supervision, fund, practices, reports, org, audit,
     deadlines, api, portal, notifications, lookup, casefile,
 )
 

@@ -42,6 +42,7 @@ from app.core.calendar import DayKind
 from app.core.choices import Choices
 from app.core.models import Stamped, Versioned
 from app.core.scoping import ScopeSpec
+from app.org.models import ResolutionLevel
 
 # 信访工作条例 Art. 20: a collective visit sends at most five representatives; five or more
 # people petitioning together make it a collective visit (集体访).
@@ -307,6 +308,9 @@ class Case(Stamped, Versioned, Model):
     # Set while the case is closed: a 复查/复核 request reopens it (cleared until closed again).
     closed_at = Column(DateTime, nullable=True)
     closure = Column(String(16), nullable=True)  # how it was closed (workflow_models.ClosureKind)
+    # 小事不出村、大事不出镇、难事不出县 (seed 003): the level that resolved it, set at closing from
+    # the resolving unit (app/practices/levels.py), editable afterwards.
+    resolution_level = Column(String(8), nullable=True, info={"choices": ResolutionLevel})
     # Returned for redo (重办) or back to the unit after an unsatisfied follow-up.
     redo_count = Column(Integer, nullable=False, default=0, server_default=text("0"))
     # Reassigned to another unit after a send-back (转办).

@@ -38,6 +38,7 @@ from app.core.choices import Choices
 from app.core.clock import now
 from app.core.models import Stamped, Versioned, current_user_id
 from app.core.scoping import ScopeSpec
+from app.org.models import ResolutionLevel
 
 
 class DisputeType(Choices):
@@ -115,6 +116,9 @@ class LedgerEntry(Stamped, Versioned, Model):
     )
     resolved_on = Column(Date, nullable=True)
     closed_on = Column(Date, nullable=True)
+    # Where the dispute was resolved (村/镇/县, seed 003): set when it is resolved, from the
+    # responsible unit (app/practices/levels.py), editable.
+    resolution_level = Column(String(8), nullable=True, info={"choices": ResolutionLevel})
     # The sweep report that listed this dispute as found (None until a report includes it).
     sweep_report_id = Column(Integer, ForeignKey("sweep_report.id"), nullable=True)
     # Denormalised for lists: the parties' names and the latest progress note's date.

@@ -40,6 +40,8 @@ class NotificationKind(Choices):
     SWEEP_DUE = "sweep_due", _l("Sweep report due")
     CLOSEOUT_AWAITED = "closeout_awaited", _l("Close-out (销号) awaiting approval")
     IMPORT_FINISHED = "import_finished", _l("Import finished")
+    SWEEP_MISSED = "sweep_missed", _l("First petition missed in the sweep (倒查)")
+    URGENT_REPORT = "urgent_report", _l("Urgent report (重要情况速报)")
 
 
 class Channel(Choices):

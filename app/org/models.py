@@ -36,6 +36,14 @@ RESPONSIBLE_KINDS = frozenset(
 )
 
 
+class ResolutionLevel(Choices):
+    """Where a matter was resolved (seed 003: 小事不出村、大事不出镇、难事不出县)."""
+
+    VILLAGE = "village", _l("Resolved in the village")
+    TOWNSHIP = "township", _l("Resolved in the township")
+    COUNTY = "county", _l("Resolved in the county")
+
+
 class OrgUnit(Model):
     __tablename__ = "org_unit"
     __scope__ = ScopeSpec(township="township_id", village="village_id", units=("id",))

@@ -106,6 +106,15 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "FundView": {"list": roles(A, L, S, M), "show": roles(A, L, S, M), "add": ADMIN_ONLY, "edit": ADMIN_ONLY,
                  "delete": ADMIN_ONLY, "export": ADMIN_ONLY},
     "FundReportView": {"page": ("/fund/report/", roles(A, L, S, M))},
+    # --- seed 003's practices: a case's records are the case's (clerks write, readers read; app/
+    # security names no groups of their own), the look-back list the ledgers', the figures reports'
+    **{name: {"list": EVERYONE, "show": EVERYONE, "add": roles(A, C), "edit": roles(A, C),
+              "delete": ADMIN_ONLY, "export": CASE_EXPORTERS}
+       for name in ("CaseAgentView", "ConsultationMeetingView", "ExpertOpinionView", "ContingencyPlanView")},
+    "SweepMissView": {"list": EVERYONE, "show": EVERYONE, "edit": roles(A, C), "export": roles(A, C, L, S, M)},
+    "PracticeFiguresView": {"page": ("/practices/figures/", roles(A, L, S, M))},
+    # Correcting a closed case's level (POST); a case that does not exist: 404 once allowed.
+    "ResolutionLevelView": {"page_export": (f"/practices/level/{987654321}", roles(A, C))},
     # --- org, users, roles, rules ----------------------------------------------------------------
     "OrgUnitView": {"list": EVERYONE - {H}, "show": EVERYONE - {H}, "add": ADMIN_ONLY,
                     "edit": ADMIN_ONLY, "delete": ADMIN_ONLY, "export": ADMIN_ONLY},
@@ -186,7 +195,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
 }
 
 # Where "allowed" is not a 200: the overdue list's record opens the case page (a redirect).
-ALLOWED_STATUS = {("OverdueView", "show"): 302}
+ALLOWED_STATUS = {("OverdueView", "show"): 302, ("ResolutionLevelView", "page_export"): 404}
 
 CRUD = ("list", "show", "add", "edit", "delete", "export")
 API_ACTIONS = {"can_list": "api_list", "can_show": "api_show", "can_add": "api_add", "can_step": "api_step"}
@@ -321,7 +330,8 @@ def test_the_matrix(matrix_app, clients):
                 if action in ("page", "page_export"):
                     url, page_roles = allowed_roles
                     response = c.get(url) if action == "page" else c.post(url)
-                    expect(role, f"{'GET' if action == 'page' else 'POST'} {url}", response, 200, role in page_roles)
+                    expect(role, f"{'GET' if action == 'page' else 'POST'} {url}", response,
+                           ALLOWED_STATUS.get((name, action), 200), role in page_roles)
                     continue
                 allowed = role in allowed_roles
                 if action == "page_case":
