@@ -55,7 +55,7 @@ from app.notifications.models import (  # noqa: F401
 from app.org.models import OrgUnit  # noqa: F401
 from app.portal.models import PublishedLetter, QueryCode  # noqa: F401
 from app.reports.rollup import case_figure_month, case_status_count  # noqa: F401
-from app.security.models import AppUser  # noqa: F401
+from app.security.models import AppUser, RoleGrant, RoleProfile  # noqa: F401
 from app.supervision.models import (  # noqa: F401
     AccountabilityCase,
     AccountabilityOrder,

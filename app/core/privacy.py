@@ -16,13 +16,22 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
+PERSONAL_DATA_VIEW = "PersonalDataGrant"
+
 
 def has_personal_data_role(user: Any) -> bool:
-    """Does the user's role handle petitioners (and so may see them in full where it handles
-    the record)? Lists, exports and the API mask for every other role."""
-    from app.security.roles import PERSONAL_DATA_ROLES
+    """Does one of the user's roles carry the grant 办理信访人个人信息 (and so may the user see
+    petitioners in full where they handle the record, and search by ID number or phone)? Lists,
+    exports and the API mask for everyone else. A FAB permission, read from the request's
+    cached permission set (app.core.refcache): a revoked grant shows on the next request."""
+    if user is None or not getattr(user, "roles", None):
+        return False
+    from flask import current_app
 
-    return bool({r.name for r in getattr(user, "roles", None) or ()} & PERSONAL_DATA_ROLES)
+    from app.security.roles import PERSONAL_DATA
+
+    pairs = current_app.appbuilder.sm.request_permissions(user)
+    return any((permission, PERSONAL_DATA_VIEW) in pairs for permission in PERSONAL_DATA)
 
 
 def may_search_by_personal_data() -> bool:
