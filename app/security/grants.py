@@ -67,11 +67,11 @@ class GroupInfo:
 
 GROUPS: dict[str, GroupInfo] = {
     "home": GroupInfo(_l("Home page"), _l("The start page with one's own work")),
-    "cases": GroupInfo(_l("Petitions"), _l("Petition cases: register, assign, handle and reply")),
+    "cases": GroupInfo(_l("Petition cases"), _l("Petition cases: register, assign, handle and reply")),
     "case_import": GroupInfo(_l("Petition import"), _l("Import petitions from Excel sheets")),
     "dictionaries": GroupInfo(_l("Dictionaries"), _l("Subjects and other lists the forms choose from")),
     "org": GroupInfo(_l("Org units"), _l("The county's townships, villages and departments")),
-    "ledgers": GroupInfo(_l("Ledgers"), _l("Dispute ledger entries, their notes, resolution and close-out")),
+    "ledgers": GroupInfo(_l("Ledger entries"), _l("Dispute ledger entries, their notes, resolution and close-out")),
     "ledger_import": GroupInfo(_l("Ledger import"), _l("Import ledger entries from Excel sheets")),
     "sweeps": GroupInfo(_l("Sweeps"), _l("Dispute sweeps of villages and their reports")),
     "risk": GroupInfo(_l("Risk assessments"), _l("Social stability risk assessments")),
@@ -79,7 +79,7 @@ GROUPS: dict[str, GroupInfo] = {
     "duty": GroupInfo(_l("24-hour duty"), _l("Duty shifts of the unit")),
     "duty_log": GroupInfo(_l("Duty log"), _l("Calls and events taken on duty")),
     "duty_roster": GroupInfo(_l("Duty roster"), _l("Who is on duty in the coming days")),
-    "leaders": GroupInfo(_l("Leaders"), _l("The list of leaders and their posts")),
+    "leaders": GroupInfo(_l("Leader list"), _l("The list of leaders and their posts")),
     "holdings": GroupInfo(_l("Case holding"), _l("Leaders holding cases (包案) and their duties")),
     "receptions": GroupInfo(_l("Leader receptions"), _l("Leaders' reception days and the cases received")),
     "schedule": GroupInfo(_l("Reception schedule"), _l("The published reception schedule")),

@@ -100,7 +100,7 @@ def test_a_role_made_in_the_editor_opens_exactly_its_grants(app, client_as, db_s
         .order_by(AuditEntry.id.desc()).limit(1)
     ).scalars().one()
     assert entry.username == "admin"
-    assert {(c["grant"], c["old"], c["new"]) for c in entry.details["grants"]} == {
+    assert {(c["grant"], c["old"], c["new"]) for c in entry.details_data["grants"]} == {
         ("信访件 · 新建", "未授予", "授予"), ("信访人个人信息 · 办理信访人个人信息", "未授予", "授予"),
     }
 
