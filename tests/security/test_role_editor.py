@@ -169,3 +169,22 @@ def test_sync_roles_keeps_built_in_roles_and_leaves_administrators_roles_alone(a
     assert ("cases", "add") in grants_in_db(db_session, clerk)
     user = client_as("clerk")
     assert user.get("/cases/add").status_code == 200
+
+
+def test_built_in_grants_read_back_exactly_and_derive_the_same_permissions(app, db_session):
+    """ROLE_GRANTS ↔ levels is lossless, and a built-in role's stored grants derive exactly the
+    permissions sync-roles gave it — the derivation custom roles go through."""
+    from app.security.grants import as_permissions, levels_of, permissions_of
+    from app.security.role_rules import grants_of
+    from app.security.roles import ROLE_GRANTS
+
+    for role_name, grants in ROLE_GRANTS.items():
+        for group, permissions in grants.items():
+            assert permissions_of(levels_of(permissions)) == permissions, (role_name, group)
+    with app.app_context():
+        sm = app.appbuilder.sm
+        for role_name in ROLE_GRANTS:
+            role = sm.find_role(role_name)
+            stored = grants_of(db_session, [role.id])
+            held = {(p.permission.name, p.view_menu.name) for p in role.permissions}
+            assert sm.grant_permission_pairs(as_permissions(stored)) == held, role_name
