@@ -37,7 +37,7 @@ def has_personal_data_role(user: Any) -> bool:
 def may_search_by_personal_data() -> bool:
     """May the user of this request look people up by a full ID number or phone?
 
-    Only the roles that handle petitioners: for anyone else a search by number would confirm
+    Only roles with the grant 办理信访人个人信息 (built in: 登记员, 承办人): for anyone else a search by number would confirm
     whose number it is (a hit or not) although the lists show it masked. Their search by an ID
     number or phone finds nothing and says why."""
     from flask import flash
@@ -47,7 +47,8 @@ def may_search_by_personal_data() -> bool:
 
     if has_personal_data_role(current_actor()):
         return True
-    flash(gettext("Only registrars and handlers may search by ID number or phone; search by name."), "warning")
+    flash(gettext("Only roles that handle petitioners' personal data may search by ID number or phone; "
+                  "search by name."), "warning")
     return False
 
 

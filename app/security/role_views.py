@@ -28,7 +28,7 @@ class RoleEditorView(BaseView):
     route_base = "/rolegrants"
     default_view = "index"
     method_permission_name = {
-        "index": "list", "show": "list", "add": "add", "copy": "add", "edit": "edit", "delete": "delete",
+        "index": "list", "show": "list", "who": "list", "add": "add", "copy": "add", "edit": "edit", "delete": "delete",
     }
     previous_method_permission_name = method_permission_name
 
@@ -106,6 +106,34 @@ class RoleEditorView(BaseView):
             return redirect(url_for("RoleEditorView.index"))
         return self.render_template(
             "xf/security/role_delete.html", title=gettext("Delete role"), role=role, holders=holders, error="",
+        )
+
+    @expose("/who")
+    @has_access
+    def who(self):
+        """谁能做什么: for one user of the administrator's area, every area and action their
+        roles reach (a 系统管理员: everything)."""
+        from app.core.scoping import get_scoped, scoped_select
+        from app.security.models import AppUser
+
+        users = db.session.execute(scoped_select(AppUser).order_by(AppUser.username)).unique().scalars().all()
+        chosen, rows = None, []
+        if request.args.get("user"):
+            chosen = get_scoped(AppUser, request.args.get("user"))
+            if chosen is None:
+                from flask import abort
+
+                abort(404)
+            everything = rules.is_admin(chosen)
+            held = rules.grants_of(db.session, [r.id for r in chosen.roles])
+            for row in catalogue(self.appbuilder):
+                levels = [lv for lv in row.levels if (everything and lv.key != "personal_data")
+                          or lv.key in held.get(row.group, ())]
+                if levels:
+                    rows.append({"row": row, "levels": levels})
+        return self.render_template(
+            "xf/security/who.html", title=gettext("Who can do what"), users=users, chosen=chosen, rows=rows,
+            everything=chosen is not None and rules.is_admin(chosen),
         )
 
     # --- helpers ----------------------------------------------------------------------------

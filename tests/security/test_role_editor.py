@@ -188,3 +188,19 @@ def test_built_in_grants_read_back_exactly_and_derive_the_same_permissions(app, 
             stored = grants_of(db_session, [role.id])
             held = {(p.permission.name, p.view_menu.name) for p in role.permissions}
             assert sm.grant_permission_pairs(as_permissions(stored)) == held, role_name
+
+
+def test_who_can_do_what_lists_a_users_grants_within_the_administrators_area(client_as, db_session):
+    """The 登记员 registers and handles petitions and sees personal data (ROLE_GRANTS' intent in
+    DOMAIN.md); the 承办人 handles but does not register; 河东镇's users are not 城关镇's to inspect."""
+    xz = client_as("xz_admin")
+    ids = dict(db_session.execute(select(AppUser.username, AppUser.id)
+                                  .where(AppUser.username.in_(["clerk", "handler", "clerk2"]))).all())
+    clerk = page_text(xz.get(f"/rolegrants/who?user={ids['clerk']}"))
+    assert "信访件" in clerk and "新建" in clerk and "办理信访人个人信息" in clerk
+    handler = xz.get(f"/rolegrants/who?user={ids['handler']}")
+    assert handler.status_code == 200
+    cases_row = next(r for r in handler.get_data(as_text=True).split("<tr") if 'data-group="cases"' in r)
+    assert "办理（流程操作）" in cases_row and "新建" not in cases_row
+    assert xz.get(f"/rolegrants/who?user={ids['clerk2']}").status_code == 404
+    assert client_as("clerk").get(f"/rolegrants/who?user={ids['clerk']}").status_code == 403
