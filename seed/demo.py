@@ -272,6 +272,7 @@ def _load_demo(cases: int, seed: int) -> dict[str, Any]:
     __import__("seed.demo_duty", fromlist=["*"]).load_demo_duty(org, rng, now)
     __import__("seed.demo_portal", fromlist=["*"]).load_demo_portal(now)
     __import__("seed.demo_fund", fromlist=["*"]).load_demo_fund(now)
+    __import__("seed.demo_roles", fromlist=["*"]).load_demo_roles()
     db.session.commit()
     return {"users": users, "cases": cases}
 

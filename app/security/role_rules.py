@@ -200,6 +200,19 @@ def save_role(
     grants: Mapping[str, frozenset[str]], org_unit_id: int | None = None,
 ) -> Role:
     """Create (role None) or change an administrator-made role; commits, then audits."""
+    role, details = write_role(session, actor, role, name=name, description=description, grants=grants,
+                               org_unit_id=org_unit_id)
+    session.commit()
+    record_event(AuditKind.PERMISSION, model="ab_role", record_id=role.id, summary=role.name[:255], details=details)
+    return role
+
+
+def write_role(
+    session: Session, actor: Any, role: Role | None, *, name: str, description: str,
+    grants: Mapping[str, frozenset[str]], org_unit_id: int | None = None,
+) -> tuple[Role, dict[str, Any]]:
+    """The checks and the rows of `save_role`, uncommitted (the demo seed uses it in its one
+    transaction); returns the role and what changed, for the audit entry."""
     sm = current_app.appbuilder.sm
     if role is not None and not may_edit(actor, profile_of(session, role)):
         raise RoleRefused(gettext("You may not change this role"))
@@ -234,15 +247,12 @@ def save_role(
     for group, level in sorted(wanted - set(held)):
         session.add(RoleGrant(role_id=role.id, group=group, level=level))
     sm.apply_grants(role, grants)
-    session.commit()
-    changes = grant_changes(old_grants, grants)
-    details: dict[str, Any] = {"role": name, "grants": changes}
+    details: dict[str, Any] = {"role": name, "grants": grant_changes(old_grants, grants)}
     if old_name and old_name != name:
         details["name"] = {"old": old_name, "new": name}
     if old_description != (profile.description or ""):
         details["description"] = {"old": old_description, "new": profile.description or ""}
-    record_event(AuditKind.PERMISSION, model="ab_role", record_id=role.id, summary=name[:255], details=details)
-    return role
+    return role, details
 
 
 def grant_changes(old: Mapping[str, frozenset[str]], new: Mapping[str, frozenset[str]]) -> list[dict[str, str]]:
