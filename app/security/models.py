@@ -86,6 +86,9 @@ class RoleProfile(Model):
     role = relationship("Role", foreign_keys=[role_id], lazy="joined")
     org_unit = relationship("OrgUnit", foreign_keys=[org_unit_id], lazy="joined")
 
+    def __str__(self) -> str:
+        return self.role.name if self.role is not None else str(self.role_id)
+
 
 class RoleGrant(Model):
     """One grant of a role: a permission group at one access level (app/security/grants.py)."""
@@ -97,3 +100,10 @@ class RoleGrant(Model):
     role_id = Column(Integer, ForeignKey("ab_role.id", ondelete="CASCADE"), nullable=False, index=True)
     group = Column(String(64), nullable=False)
     level = Column(String(32), nullable=False)
+
+    def __str__(self) -> str:
+        """The grant as the audit log and the editor read it: 信访件 · 查看."""
+        from app.security.grants import LEVEL_BY_KEY, group_label
+
+        level = LEVEL_BY_KEY.get(self.level)
+        return f"{group_label(self.group)} · {level.label if level else self.level}"
