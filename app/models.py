@@ -65,7 +65,7 @@ from app.practices.models import (  # noqa: F401
     SweepMiss,
 )
 from app.reports.rollup import case_figure_month, case_status_count  # noqa: F401
-from app.security.models import AppUser  # noqa: F401
+from app.security.models import AppUser, RoleGrant, RoleProfile  # noqa: F401
 from app.supervision.models import (  # noqa: F401
     AccountabilityCase,
     AccountabilityOrder,

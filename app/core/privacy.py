@@ -16,19 +16,28 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
+PERSONAL_DATA_VIEW = "PersonalDataGrant"
+
 
 def has_personal_data_role(user: Any) -> bool:
-    """Does the user's role handle petitioners (and so may see them in full where it handles
-    the record)? Lists, exports and the API mask for every other role."""
-    from app.security.roles import PERSONAL_DATA_ROLES
+    """Does one of the user's roles carry the grant 办理信访人个人信息 (and so may the user see
+    petitioners in full where they handle the record, and search by ID number or phone)? Lists,
+    exports and the API mask for everyone else. A FAB permission, read from the request's
+    cached permission set (app.core.refcache): a revoked grant shows on the next request."""
+    if user is None or not getattr(user, "roles", None):
+        return False
+    from flask import current_app
 
-    return bool({r.name for r in getattr(user, "roles", None) or ()} & PERSONAL_DATA_ROLES)
+    from app.security.roles import PERSONAL_DATA
+
+    pairs = current_app.appbuilder.sm.request_permissions(user)
+    return any((permission, PERSONAL_DATA_VIEW) in pairs for permission in PERSONAL_DATA)
 
 
 def may_search_by_personal_data() -> bool:
     """May the user of this request look people up by a full ID number or phone?
 
-    Only the roles that handle petitioners: for anyone else a search by number would confirm
+    Only roles with the grant 办理信访人个人信息 (built in: 登记员, 承办人): for anyone else a search by number would confirm
     whose number it is (a hit or not) although the lists show it masked. Their search by an ID
     number or phone finds nothing and says why."""
     from flask import flash
@@ -38,7 +47,8 @@ def may_search_by_personal_data() -> bool:
 
     if has_personal_data_role(current_actor()):
         return True
-    flash(gettext("Only registrars and handlers may search by ID number or phone; search by name."), "warning")
+    flash(gettext("Only roles that handle petitioners' personal data may search by ID number or phone; "
+                  "search by name."), "warning")
     return False
 
 

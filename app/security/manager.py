@@ -19,10 +19,11 @@ from app.core.clock import now
 from app.core.sessions import end_sessions, is_current_session, is_current_token, keep_this_session
 from app.security.auth import is_locked, locked_until, lockout_threshold
 from app.security.models import AppUser
-from app.security.roles import ROLE_GRANTS, SELF_SERVICE, RoleName
+from app.security.roles import PERSONAL_DATA, ROLE_GRANTS, SELF_SERVICE, RoleName
 from app.security.views import (
     AppAuthDBView,
     AppUserView,
+    PersonalDataGrant,
     ReadOnlyRoleView,
     ResetMyPasswordView,
     ScopedResetPasswordView,
@@ -71,6 +72,7 @@ class AppSecurityManager(SecurityManager):
         # No FAB SecurityApi: the API's own login (app/api/session.py) answers in Chinese with
         # error codes and goes through the same lockout and audit.
         ab.add_view_no_menu(self.userinfoeditview())
+        ab.add_view_no_menu(PersonalDataGrant())
         self.user_view = self.userdbmodelview
         self.auth_view = self.authdbview()
         ab.add_view_no_menu(self.resetpasswordview())
@@ -87,13 +89,16 @@ class AppSecurityManager(SecurityManager):
             category_icon="fa-cogs",
             category_label=_l("Administration"),
         )
+        from app.security.role_views import RoleEditorView
+
         ab.add_view(
-            self.rolemodelview,
+            RoleEditorView,
             "Roles",
             icon="fa-user-gear",
             label=_l("Roles"),
             category="Administration",
         )
+        ab.add_view_no_menu(self.rolemodelview)
 
     # --- logins: audit, lockout, forced password change ---------------------------------------
 
@@ -255,11 +260,17 @@ class AppSecurityManager(SecurityManager):
     # --- roles from code ------------------------------------------------------------------------
 
     def sync_roles(self) -> None:
-        """Make the role tables say exactly what app/security/roles.py says.
+        """Make the built-in roles say exactly what app/security/roles.py says.
 
-        Creates every view's permissions, the seven roles, and sets each role's permissions to
-        its declared grants (removing anything granted by hand). Run after migrations.
+        Creates every view's permissions, the seven roles, and sets each built-in role's
+        permissions (and its `role_grant` rows) to its declared grants, removing anything granted
+        by hand. Roles made by administrators keep their grants; their permissions are derived
+        again from them (a view added to a group reaches the roles holding the group). Run after
+        migrations.
         """
+        from app.security.grants import as_permissions, built_in_grants
+        from app.security.models import RoleGrant, RoleProfile
+
         ab = self.appbuilder
         roles = {name: self.find_role(name) or self.add_role(name) for name in RoleName.ALL}
         self.find_role(self.auth_role_public) or self.add_role(self.auth_role_public)
@@ -268,22 +279,57 @@ class AppSecurityManager(SecurityManager):
         all_pvms = self.session.query(self.permissionview_model).all()
         for role_name, role in roles.items():
             if role_name == RoleName.ADMIN:
-                wanted = [pvm for pvm in all_pvms if pvm.permission and pvm.view_menu]
-            else:
-                grants = self.role_permission_pairs(role_name)
-                wanted = [
-                    pvm
-                    for pvm in all_pvms
-                    if pvm.permission
-                    and pvm.view_menu
-                    and (pvm.permission.name, pvm.view_menu.name) in grants
+                # Everything, except seeing petitioners' personal data in full: that follows
+                # handling them (the personal_data grant), not administering the system.
+                role.permissions = [
+                    pvm for pvm in all_pvms if pvm.permission and pvm.view_menu
+                    and pvm.permission.name not in PERSONAL_DATA
                 ]
-            role.permissions = wanted
+                grants = {}
+            else:
+                grants = built_in_grants(role_name)
+                role.permissions = self._pvms_for(all_pvms, self.role_permission_pairs(role_name))
+            profile = self.session.get(RoleProfile, role.id) or RoleProfile(role_id=role.id)
+            profile.built_in, profile.org_unit_id = True, None
+            profile.description = None  # ROLE_DESCRIPTIONS, in the reader's language
+            self.session.add(profile)
+            wanted = {(group, level) for group, levels in grants.items() for level in levels}
+            held = {(g.group, g.level): g for g in self.session.query(RoleGrant).filter_by(role_id=role.id)}
+            for key, row in held.items():
+                if key not in wanted:
+                    self.session.delete(row)
+            for group, level in wanted - set(held):
+                self.session.add(RoleGrant(role_id=role.id, group=group, level=level))
+        for profile in self.session.query(RoleProfile).filter(RoleProfile.built_in.is_(False)):
+            grants: dict[str, set[str]] = {}
+            for row in self.session.query(RoleGrant).filter_by(role_id=profile.role_id):
+                grants.setdefault(row.group, set()).add(row.level)
+            pairs = self.grant_permission_pairs(as_permissions({k: frozenset(v) for k, v in grants.items()}))
+            profile.role.permissions = self._pvms_for(all_pvms, pairs)
         self.session.commit()
 
+    @staticmethod
+    def _pvms_for(all_pvms, pairs: set[tuple[str, str]]) -> list:
+        return [
+            pvm for pvm in all_pvms
+            if pvm.permission and pvm.view_menu and (pvm.permission.name, pvm.view_menu.name) in pairs
+        ]
+
+    def apply_grants(self, role, grants) -> None:
+        """Set `role`'s FAB permissions to what `grants` (group → level keys) derive to; the
+        caller commits (the reference version changes with ab_permission_view_role)."""
+        from app.security.grants import as_permissions
+
+        pairs = self.grant_permission_pairs(as_permissions(grants))
+        role.permissions = self._pvms_for(self.session.query(self.permissionview_model).all(), pairs)
+
     def role_permission_pairs(self, role_name: str) -> set[tuple[str, str]]:
-        """(permission, view/menu) pairs a non-admin role gets, from ROLE_GRANTS."""
-        grants = ROLE_GRANTS.get(role_name, {})
+        """(permission, view/menu) pairs a non-admin built-in role gets, from ROLE_GRANTS."""
+        return self.grant_permission_pairs(ROLE_GRANTS.get(role_name, {}))
+
+    def grant_permission_pairs(self, grants) -> set[tuple[str, str]]:
+        """(permission, view/menu) pairs of grants (group → FAB permission names): the one
+        derivation, for built-in and administrator-made roles alike."""
         pairs: set[tuple[str, str]] = set()
         granted_views: set[str] = set()
         for view in self.appbuilder.baseviews:

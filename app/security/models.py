@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, false, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import relationship
 
 from app.core.scoping import ScopeSpec
@@ -59,3 +70,40 @@ class AppUser(User):
     def __repr__(self) -> str:
         return person_name(self)
 
+
+
+class RoleProfile(Model):
+    """What FAB's role (ab_role) does not say: built in or administrator-made, the township an
+    administrator-made role belongs to (None: county-wide, made by a 系统管理员), a description."""
+
+    __tablename__ = "role_profile"
+
+    role_id = Column(Integer, ForeignKey("ab_role.id", ondelete="CASCADE"), primary_key=True)
+    org_unit_id = Column(Integer, ForeignKey("org_unit.id"), nullable=True, index=True)
+    built_in = Column(Boolean, nullable=False, default=False, server_default=false())
+    description = Column(String(255), nullable=True)
+
+    role = relationship("Role", foreign_keys=[role_id], lazy="joined")
+    org_unit = relationship("OrgUnit", foreign_keys=[org_unit_id], lazy="joined")
+
+    def __str__(self) -> str:
+        return self.role.name if self.role is not None else str(self.role_id)
+
+
+class RoleGrant(Model):
+    """One grant of a role: a permission group at one access level (app/security/grants.py)."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("role_id", "group", "level", name="uq_role_grant"),)
+
+    id = Column(Integer, primary_key=True)
+    role_id = Column(Integer, ForeignKey("ab_role.id", ondelete="CASCADE"), nullable=False, index=True)
+    group = Column(String(64), nullable=False)
+    level = Column(String(32), nullable=False)
+
+    def __str__(self) -> str:
+        """The grant as the audit log and the editor read it: 信访件 · 查看."""
+        from app.security.grants import LEVEL_BY_KEY, group_label
+
+        level = LEVEL_BY_KEY.get(self.level)
+        return f"{group_label(self.group)} · {level.label if level else self.level}"

@@ -37,9 +37,6 @@ ROLE_DESCRIPTIONS = {
     RoleName.MANAGER: _l("Reads dashboards and reports, exports lists"),
 }
 
-# Roles that handle cases see petitioners' full ID numbers and phones where they handle them
-# (and in their exports); everyone else sees them masked (DOMAIN.md "Privacy").
-PERSONAL_DATA_ROLES = frozenset({RoleName.CLERK, RoleName.HANDLER})
 
 # Access levels: sets of Flask-AppBuilder permission names on a view.
 READ = frozenset({"can_list", "can_show", "menu_access"})
@@ -59,6 +56,11 @@ LEDGER_LEVEL = frozenset({"can_change_level"})
 CLOSEOUT_APPLY = frozenset({"can_apply_closeout"})
 CLOSEOUT_DECIDE = frozenset({"can_decide_closeout"})
 SWEEP_FILE = frozenset({"can_file"})
+# 办理信访人个人信息: full ID numbers and phones where the user handles the record (and in their
+# exports), and searching by them (DOMAIN.md "Privacy"); a grant on the "personal_data" group.
+PERSONAL_DATA = frozenset({"can_handle_personal_data"})
+# 当场办结: its one page registers (can_add) and is in the menu.
+WINDOW = frozenset({"can_add", "menu_access"})
 # Leaders' work: a holding's duties, notes and end (methods of HoldingView).
 HOLDING_STEPS = frozenset({"can_tick", "can_note", "can_end"})
 # Supervision orders: issue (also the overdue list's bulk action), answer, accept or escalate.
@@ -71,7 +73,7 @@ COMPLETE_TASK = frozenset({"can_complete_task"})
 # 专项资金: a county leader approves or refuses an application (rules.may_decide says which leaders).
 FUND_DECIDE = frozenset({"can_decide"})
 # 信件选登: choosing answered mailbox letters for the public page.
-PUBLISH = frozenset({"can_list", "can_publish", "menu_access"})
+PUBLISH = READ | frozenset({"can_publish"})
 
 
 @dataclass
@@ -117,13 +119,15 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "holdings": READ,
         "receptions": READ,
         "schedule": READ,
+        # 角色管理: roles of the township, within the administrator's own grants.
+        "roles": FULL,
     },
     RoleName.CLERK: {
         "home": READ,
         "org": READ,
         "cases": WRITE | EXPORT | STEP | frozenset({"bulk_assign"}),
         # 当场办结: register, answer and close a simple matter in one form.
-        "on_the_spot": frozenset({"can_add", "menu_access"}),
+        "on_the_spot": WINDOW,
         "dictionaries": READ,
         "ledgers": WRITE | EXPORT | LEDGER_NOTE | LEDGER_RESOLVE,
         "ledger_import": IMPORT,
@@ -142,6 +146,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "portal_publish": PUBLISH,
         # Townships apply to the hard-case fund for their cases and record what is paid out.
         "fund": WRITE | EXPORT,
+        "personal_data": PERSONAL_DATA,
     },
     RoleName.HANDLER: {
         "home": READ,
@@ -159,6 +164,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         # Scoped to nothing for a township's handlers; the 纪委's handlers see every record.
         "accountability": READ,
         "dashboard": READ,
+        "personal_data": PERSONAL_DATA,
     },
     RoleName.LEADER: {
         "home": READ,

@@ -8,7 +8,7 @@ FAB's password-reset form (which takes any user id from the query string) is sco
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
-from flask_appbuilder import action, expose
+from flask_appbuilder import BaseView, action, expose
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
@@ -34,7 +34,6 @@ from app.core.scoping import ScopeFilter, current_scope, get_scoped
 from app.core.views import ScopedModelView
 from app.extensions import db
 from app.security.auth import login_refused_message
-from app.security.roles import RoleName
 
 
 class AppAuthDBView(AuthDBView):
@@ -66,17 +65,16 @@ def role_list(roles) -> str:
 
 
 class GrantableRoleFilter(BaseFilter):
-    """Roles the current user may hand out: all for 系统管理员, the non-admin ones otherwise."""
+    """Roles the current user may hand out (app/security/role_rules.py): every role for a
+    系统管理员; the non-admin built-in roles and their own township's roles for a 乡镇管理员."""
 
     name = "grantable roles"
 
     def apply(self, query, value):  # noqa: ARG002
-        names = {r.name for r in getattr(g.user, "roles", [])}
-        if RoleName.ADMIN in names:
-            return query.filter(self.model.name.in_(RoleName.ALL))
-        if RoleName.TOWNSHIP_ADMIN in names:
-            return query.filter(self.model.name.in_(RoleName.GRANTABLE_BY_TOWNSHIP_ADMIN))
-        return query.filter(false())
+        from app.security.role_rules import assignable_role_ids
+
+        ids = assignable_role_ids(db.session, g.user)
+        return query.filter(self.model.id.in_(sorted(ids))) if ids else query.filter(false())
 
 
 def at_least_one_role(form, field) -> None:
@@ -148,14 +146,22 @@ class AppUserView(ScopedModelView, UserDBModelView):
         scope = current_scope()
         if item.org_unit is None and not scope.everything:
             raise DomainError(gettext("Choose the org unit this user works in"), field="org_unit")
-        names = {r.name for r in g.user.roles}
-        if RoleName.ADMIN not in names:
-            forbidden = {r.name for r in item.roles} - set(RoleName.GRANTABLE_BY_TOWNSHIP_ADMIN)
-            if forbidden:
-                raise DomainError(
-                    gettext("You may not grant the role %(role)s", role="、".join(sorted(forbidden))),
-                    field="roles",
-                )
+        from sqlalchemy import inspect as sa_inspect
+
+        from app.security.role_rules import assignable_role_ids
+
+        township = item.org_unit.township_id if item.org_unit is not None else None
+        allowed = assignable_role_ids(db.session, g.user, township)
+        history = sa_inspect(item).attrs.roles.history
+        held = {r.id for r in (history.unchanged or ())} if not is_new else set()
+        # A role the user holds already may stay; a new one must be one this administrator may
+        # give to a user of this township (a township's own roles only there).
+        forbidden = {r.name for r in item.roles if r.id not in allowed and r.id not in held}
+        if forbidden:
+            raise DomainError(
+                gettext("You may not grant the role %(role)s", role="、".join(sorted(forbidden))),
+                field="roles",
+            )
 
     @staticmethod
     def _no_email_is_null(item) -> None:
@@ -301,10 +307,19 @@ class ResetMyPasswordView(FabResetMyPasswordView):
     form_columns = ["current_password", "password", "conf_password"]
 
 
-class ReadOnlyRoleView(RoleModelView):
-    """Roles come from code (app/security/roles.py) and are synchronised at start-up."""
+class PersonalDataGrant(BaseView):
+    """No pages: the holder of the grant "办理信访人个人信息" (group personal_data) as a FAB
+    permission, so that it is cached and checked like every other (app/core/privacy.py)."""
 
-    permission_group = "roles"
+    permission_group = "personal_data"
+    base_permissions = ["can_handle_personal_data"]
+
+
+class ReadOnlyRoleView(RoleModelView):
+    """FAB's raw view of roles and their permission pairs, for the 系统管理员 alone (the role
+    editor, app/security/role_views.py, is where roles are read and changed)."""
+
+    permission_group = "system_roles"
     list_title = _l("Roles")
     show_title = _l("Role")
     base_permissions = ["can_list", "can_show"]

@@ -124,6 +124,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
                     "resetmypassword": EVERYONE, "userinfoedit": EVERYONE,
                     "resetpasswords": roles(A, T), "unlock": roles(A, T), "end_sessions": roles(A, T)},
     "ReadOnlyRoleView": {"list": ADMIN_ONLY, "show": ADMIN_ONLY, "copyrole": ADMIN_ONLY},
+    # The role editor (issue 20): 乡镇管理员 manage their township's roles (tests/security/test_role_editor.py).
+    "RoleEditorView": {"page": ("/rolegrants/", roles(A, T))},
+    "PersonalDataGrant": {"public": "no pages: the grant 办理信访人个人信息 as a permission (app/core/privacy.py)"},
     "DeadlineRuleView": {"list": EVERYONE, "show": EVERYONE, "edit": ADMIN_ONLY},
     "HolidayOverrideView": DICT,
     "AuditEntryView": {"list": ADMIN_ONLY, "show": ADMIN_ONLY, "export": ADMIN_ONLY},

@@ -62,7 +62,7 @@ def test_search_by_full_number_only_for_roles_that_handle_petitioners(client_as,
         for value in (person.phone, person.id_number):
             text = page_text(client_as(username).get(f"/cases/list/?q_person={value}"))
             assert case.number not in text, (username, value)
-            assert "只有登记员和承办人可以按身份证号或电话查询" in text
+            assert "只有具有“办理信访人个人信息”权限的角色可以按身份证号或电话查询" in text
     # By name the readers still find people.
     assert case.number in page_text(client_as("leader").get(f"/cases/list/?q_person={person.name}"))
 
@@ -76,7 +76,7 @@ def test_ledger_search_by_number_refused_to_readers(client_as, db_session):
     if party is None:
         return
     text = page_text(client_as("manager").get(f"/ledgers/entries/list/?q_party={party.phone}"))
-    assert "只有登记员和承办人可以按身份证号或电话查询" in text
+    assert "只有具有“办理信访人个人信息”权限的角色可以按身份证号或电话查询" in text
 
 
 # --- edit forms (issue 16 item 5): the page's masking rule, and a mask sent back keeps the number ---
