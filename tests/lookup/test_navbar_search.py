@@ -123,7 +123,7 @@ def test_id_numbers_only_for_the_roles_that_handle_petitioners(module_app, world
         assert world["ordinary"] in _found(by_id, "cases")
     else:
         assert _found(by_id, "cases") == set()
-        assert "只有登记员和承办人可以按身份证号或电话查询，请按姓名查询。" in page_text(by_id)
+        assert "只有具有“办理信访人个人信息”权限的角色可以按身份证号或电话查询，请按姓名查询。" in page_text(by_id)
         assert NOTHING in by_id.get_data(as_text=True)
 
 
