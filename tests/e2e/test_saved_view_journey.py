@@ -43,7 +43,11 @@ def test_save_a_view_and_open_it_from_the_dropdown(page, live_server):
     selected = page.eval_on_selector("#q_status", "s => [...s.selectedOptions].map(o => o.value).sort()")
     assert selected == ["assigned", "handling"]
     assert page.inner_text(".xf-list") == filtered
-    statuses = page.locator("table.table tbody tr td:nth-last-child(2)").all_inner_texts()
+    headers = [h.strip() for h in page.locator("table.table thead th").all_inner_texts()]
+    # Found by its header: other areas add columns after it.
+    column = next((i for i, h in enumerate(headers, 1) if h == "办理状态"), None)
+    assert column, headers
+    statuses = page.locator(f"table.table tbody tr td:nth-child({column})").all_inner_texts()
     assert statuses and set(statuses) <= {"办理中", "已交办"}
 
     # Columns: add 责任单位 and 超期天数.
