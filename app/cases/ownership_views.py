@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from flask import g, request
-from flask_appbuilder import BaseView, expose
+from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from app.cases import flags, workflow
 from app.cases.case_page import case_badge
 from app.cases.models import Case
 from app.core.clock import now
+from app.core.pages import ReadPage
 from app.core.scoping import current_scope, scope_clause
 from app.deadlines.policy import current_policy
 from app.extensions import db
@@ -24,15 +25,12 @@ from app.org.models import RESPONSIBLE_KINDS, OrgUnit
 from app.security.access import may
 
 
-class MyCasesView(BaseView):
+class MyCasesView(ReadPage):
     """我的信访件: the open cases the user holds as 首办责任人, most urgent first, flagged
     临期/超期 by the same rules (and the same queries) as the work queue on the home page."""
 
     permission_group = "my_cases"
     route_base = "/cases/mine"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
 
     @expose("/")
     @has_access
@@ -62,15 +60,12 @@ def workload_units(user) -> list[OrgUnit]:
     return sorted(units, key=lambda u: (u.id != own, u.path or "", u.id))
 
 
-class WorkloadView(BaseView):
+class WorkloadView(ReadPage):
     """The unit's workload: open cases per 承办人 with their 临期/超期 counts, and the cases of
     one person (or of nobody) with the 首办责任人 to change, for the unit's leader."""
 
     permission_group = "workload"
     route_base = "/cases/workload"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
 
     @expose("/")
     @has_access

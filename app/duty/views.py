@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import url_for
-from flask_appbuilder import BaseView, expose
+from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired
 from app.core import clock
 from app.core.errors import raise_problems
 from app.core.fields import LocalDateTimeField
+from app.core.pages import ReadPage
 from app.core.privacy import free_text_in_full, has_personal_data_role, mask_phone
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
@@ -228,14 +229,11 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
         )
 
 
-class RosterView(BaseView):
+class RosterView(ReadPage):
     """值班表: the published roster of the coming 14 days, and its gaps in red."""
 
     permission_group = "duty_roster"
     route_base = "/duty/roster"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
 
     @expose("/")
     @has_access

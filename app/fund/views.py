@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import flash, g, redirect, request, url_for
-from flask_appbuilder import BaseView, expose
+from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -20,6 +20,7 @@ from wtforms.validators import ValidationError
 
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.pages import ReadPage
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import current_scope, scope_clause, scoped_select
@@ -337,14 +338,11 @@ def use_of_fund(session: Any, year: int) -> dict[str, Any]:
             "total": total}
 
 
-class FundReportView(BaseView):
+class FundReportView(ReadPage):
     """专项资金使用情况: a year's applications, approvals, disbursements and the fund's balance."""
 
     permission_group = "fund_report"
     route_base = "/fund/report"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
 
     @expose("/")
     @has_access

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import g, request
-from flask_appbuilder import BaseView, expose
+from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
@@ -19,6 +19,7 @@ from app.cases.references import (
 )
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.pages import ReadPage
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import ScopeFilter, current_scope
@@ -183,14 +184,11 @@ class ReceptionView(ShowsEveryProblem, ScopedModelView):
         rules.fill_reception(item)
 
 
-class ScheduleView(BaseView):
+class ScheduleView(ReadPage):
     """领导接访安排表: the published schedule, readable by every signed-in user."""
 
     permission_group = "schedule"
     route_base = "/leaders/schedule"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
 
     @expose("/")
     @has_access

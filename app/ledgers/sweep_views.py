@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.core import clock
 from app.core.errors import DomainError
+from app.core.pages import ReadPage
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.views import ScopedModelView
 from app.extensions import db
@@ -248,14 +249,11 @@ class SweepStatusView(BaseView):
         )
 
 
-class SweepRollupView(BaseView):
+class SweepRollupView(ReadPage):
     """排查汇总: reports summed one level down (the county sees townships, a township its villages)."""
 
     permission_group = "sweeps"
     route_base = "/sweeps/rollup"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
 
     @expose("/")
     @has_access
@@ -321,14 +319,11 @@ class SweepRuleView(ScopedModelView):
             raise DomainError(gettext("This org level already has its sweep period"), field="org_level")
 
 
-class HamletSweepView(BaseView):
+class HamletSweepView(ReadPage):
     """排查到屯: disputes found per hamlet and each hamlet's mediators; hamlets below 2 listed first."""
 
     permission_group = "sweeps"
     route_base = "/sweeps/hamlets"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
 
     @expose("/")
     @has_access

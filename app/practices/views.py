@@ -25,6 +25,7 @@ from wtforms import StringField
 from app.cases.models import Case
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.pages import ReadPage
 from app.core.privacy import free_text_in_full, has_personal_data_role, mask_phone
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
@@ -324,14 +325,11 @@ def missed_by_township(session: Any, township_ids: list[int], start: date, end: 
     return found
 
 
-class PracticeFiguresView(BaseView):
+class PracticeFiguresView(ReadPage):
     """小事不出村、大事不出镇、难事不出县 and 初信初访倒查: the figures per township for a period."""
 
     permission_group = "reports"
     route_base = "/practices/figures"
-    default_view = "index"
-    method_permission_name = {"index": "list"}
-    previous_method_permission_name = method_permission_name
 
     @expose("/")
     @has_access
