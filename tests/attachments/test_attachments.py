@@ -14,7 +14,6 @@ from app.attachments.models import CaseAttachment
 from app.audit.models import AuditEntry
 from app.cases.models import Case
 from app.org.models import OrgUnit
-from tests.conftest import make_app
 from tests.isolated import database
 from tests.support import login, page_text
 
@@ -44,14 +43,10 @@ def uploads(tmp_path) -> Path:
 
 
 @pytest.fixture
-def att_app(database_uri, uploads):
-    application = make_app(database_uri, UPLOAD_FOLDER=str(uploads), ATTACHMENT_MAX_BYTES=64 * 1024)
-    yield application
-    with application.app_context():
-        from app.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+def att_app(app, uploads):
+    """The worker's app with this test's upload folder and a 64 KB limit (undone after)."""
+    app.config.update(UPLOAD_FOLDER=str(uploads), ATTACHMENT_MAX_BYTES=64 * 1024)
+    return app
 
 
 def as_user(app, username: str):

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.conftest import shared_app
 from tests.support import DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,17 +56,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(database_uri: str) -> Iterator[LiveServer]:
-    app = make_app(database_uri, WTF_CSRF_ENABLED=True)
-    server = LiveServer(app)
-    server.start()
-    yield server
-    server.stop()
-    with app.app_context():
-        from app.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+def live_server(database_uri: str, shared_database) -> Iterator[LiveServer]:
+    """The worker's app with CSRF protection on, as in production, served on loopback."""
+    with shared_app(shared_database, "live", WTF_CSRF_ENABLED=True) as app:
+        server = LiveServer(app)
+        server.start()
+        yield server
+        server.stop()
 
 
 @pytest.fixture(scope="session")

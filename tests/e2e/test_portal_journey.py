@@ -13,7 +13,6 @@ from sqlalchemy import select
 from app.cases.models import Case
 from app.org.models import OrgUnit
 from tests.cases.workflow_support import ok, step
-from tests.conftest import make_app
 from tests.e2e.conftest import ARTIFACTS, untranslated_words
 from tests.support import login
 
@@ -60,15 +59,9 @@ def staff_client(app, username: str):
 
 
 @pytest.fixture
-def office(database_uri):
+def office(app):
     """The county's staff, acting on the same database as the live server (their own app)."""
-    application = make_app(database_uri)
-    yield application
-    with application.app_context():
-        from app.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+    return app
 
 
 def test_petition_on_a_phone_look_up_and_rate(phone, live_server, office):

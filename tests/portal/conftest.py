@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_app
 from tests.support import login
 
 
@@ -16,14 +15,10 @@ def uploads(tmp_path) -> Path:
 
 
 @pytest.fixture
-def portal_app(database_uri, uploads):
-    application = make_app(database_uri, UPLOAD_FOLDER=str(uploads), PORTAL_MAX_FILE_MB=1)
-    yield application
-    with application.app_context():
-        from app.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+def portal_app(app, uploads):
+    """The worker's app with this test's upload folder and a 1 MB file limit (undone after)."""
+    app.config.update(UPLOAD_FOLDER=str(uploads), PORTAL_MAX_FILE_MB=1)
+    return app
 
 
 @pytest.fixture
