@@ -357,6 +357,7 @@ class ScopeFilter(BaseFilter):
     """Flask-AppBuilder filter applying `scope_clause` — put it in every view's base_filters."""
 
     name = "scope"
+    applies_scope = True  # stands in for a ScopedInterface's own scope (app/core/paging.py)
 
     def apply(self, query, value):  # noqa: ARG002 — the value is the request's scope
         return query.filter(scope_clause(self.model))
