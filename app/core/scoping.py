@@ -304,7 +304,9 @@ def get_scoped(model: Any, pk: Any, scope: Scope | None = None) -> Any:
 
 
 class ScopeFilter(BaseFilter):
-    """Flask-AppBuilder filter applying `scope_clause` — put it in every view's base_filters."""
+    """Flask-AppBuilder filter applying `scope_clause`: for select boxes (`*_query_rel_fields`)
+    and the user list, whose interface FAB makes (views serve their model through a
+    `ScopedInterface`, app/core/paging.py)."""
 
     name = "scope"
     applies_scope = True  # stands in for a ScopedInterface's own scope (app/core/paging.py)
