@@ -63,13 +63,21 @@ def init_hooks(app: Flask) -> None:
     from app.core import doctor
     from app.core.backup import backup_starting, restored
     from app.core.imports import import_finished
+    from app.core.privacy import use_personal_data_grant
+    from app.core.scoping import use_org_policy
     from app.core.views import use_org_choice_filter
     from app.deadlines.checks import check_next_years_holidays
     from app.notifications.imports import on_import_finished
     from app.org.choices import OrgChoiceFilter
+    from app.org.scoping import scope_for_user, units_in_scope
     from app.security.models import person_name
+    from app.security.roles import PERSONAL_DATA
+    from app.security.views import PersonalDataGrant
 
     use_org_choice_filter(OrgChoiceFilter)
+    # Who sees what (the org tree and the roles), and who sees petitioners in full.
+    use_org_policy(scope_for_user, units_in_scope)
+    use_personal_data_grant((permission, PersonalDataGrant.__name__) for permission in PERSONAL_DATA)
     # {{ case.created_by|person }}: 姓 + 名 (韩德福), "" for nobody.
     app.jinja_env.filters["person"] = person_name
     backup_starting.connect(on_backup_starting)

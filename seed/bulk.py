@@ -469,7 +469,8 @@ def generate_notifications(count: int, seed: int = 7) -> dict[str, Any]:
     users = session.execute(select(AppUser).where(AppUser.active.is_(True)).order_by(AppUser.id)).unique().scalars().all()
     if not users:
         raise RuntimeError("load the demo county first (flask seed demo)")
-    from app.core.scoping import scope_clause, scope_for_user
+    from app.core.scoping import scope_clause
+    from app.org.scoping import scope_for_user
 
     samples: dict[int, list[tuple[int, str]]] = {}
 

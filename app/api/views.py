@@ -7,7 +7,6 @@ import secrets
 
 from flask import abort, flash, make_response, redirect, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -17,6 +16,7 @@ from werkzeug.security import generate_password_hash
 from app.api.keys import issue_key
 from app.api.models import ApiClient
 from app.core.errors import DomainError
+from app.core.paging import ScopedInterface
 from app.core.validators import MaxLength
 from app.core.views import ScopedModelView
 from app.extensions import db
@@ -28,7 +28,7 @@ SOURCE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 class ApiClientView(ScopedModelView):
     """接口客户端: the platforms that call the API, each acting as one role in one org unit."""
 
-    datamodel = SQLAInterface(ApiClient)
+    datamodel = ScopedInterface(ApiClient)
     permission_group = "api_clients"
     route_base = "/api-clients"
     list_title = _l("API clients")

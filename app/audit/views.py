@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import abort
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEntry, AuditKind
 from app.core import export as exporting
 from app.core.display import display
+from app.core.paging import ListInterface
 from app.core.quick_search import QuickSearch
 from app.core.scoping import Scope, current_scope, has_exclusion, scope_clause
 from app.core.views import ScopedModelView
@@ -320,10 +320,9 @@ QUICK_SEARCH = (
 class AuditEntryView(ScopedModelView):
     """系统管理员 only (group "audit" is granted to no other role)."""
 
-    datamodel = SQLAInterface(AuditEntry)
+    datamodel = ListInterface(AuditEntry)  # county-wide by nature; access is limited by the permission instead
     permission_group = "audit"
     route_base = "/audit"
-    base_filters = []  # county-wide by nature; access is limited by the permission instead
     base_permissions = ["can_list", "can_show", "can_export"]
     export_columns = [
         "at", "kind", "username", "model", "record_id", "summary", "details", "method", "path", "ip",

@@ -102,7 +102,7 @@ def reported_unit_problems(
     registrar's own unit (or one above it: the case would vanish from their hands), and the
     handling unit may not be the reported unit or inside it."""
     from app.cases.models import Category
-    from app.core.scoping import org_lineage
+    from app.org.scoping import org_lineage
 
     if reported_unit is None:
         return []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.cases.bulk_view import BulkAssignMixin, PrintNoticesMixin
@@ -17,6 +16,7 @@ from app.cases.case_page_view import CasePageMixin
 from app.cases.models import Case, CaseStatus, Category, Channel, Subject
 from app.cases.registration_view import CaseRegistrationMixin
 from app.cases.saved_views import SavedViewsMixin
+from app.core.paging import ListInterface, ScopedInterface
 from app.core.views import ScopedModelView
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class CaseView(SavedViewsMixin, CaseListMixin, CaseRegistrationMixin, CasePageMi
                PrintNoticesMixin, ScopedModelView):
     """信访件: registration and the case list."""
 
-    datamodel = SQLAInterface(Case)
+    datamodel = ScopedInterface(Case)
     permission_group = "cases"
     route_base = "/cases"
     exclude_route_methods = {"delete"}
@@ -40,9 +40,8 @@ class CaseView(SavedViewsMixin, CaseListMixin, CaseRegistrationMixin, CasePageMi
 class SubjectView(ScopedModelView):
     """The subject dictionary: county-wide, edited by the administrator."""
 
-    datamodel = SQLAInterface(Subject)
+    datamodel = ListInterface(Subject)
     permission_group = "dictionaries"
-    base_filters = []
     route_base = "/subjects"
     list_title = _l("Subjects")
     show_title = _l("Subject")

@@ -14,13 +14,28 @@ from flask_babel import gettext
 
 from app.core import export as exporting
 from app.core.database import reads_only
-from app.core.quick_search import ClauseFilter
 from app.core.scoping import current_actor
 from app.extensions import db
 
 
 class ListPage:
-    """The list and export endpoints of `ScopedModelView`."""
+    """The list and export endpoints of `ScopedModelView`. The rows, their count and the pages
+    come from the view's interface (app/core/paging.py) through FAB's own list widget."""
+
+    def _get_list_widget(self, filters, order_column="", order_direction="", **kwargs):
+        """FAB's list widget, with the quick search among the filters and a checked sort order."""
+        order_column, order_direction = self.sort_order(order_column, order_direction)
+        return super()._get_list_widget(self.quick_search_filters(filters), order_column=order_column,
+                                        order_direction=order_direction, **kwargs)
+
+    def sort_order(self, column: str | None, direction: str | None) -> tuple[str, str]:
+        """The order a list (and its export) is sorted by: one of the list's own sortable
+        columns (`order_columns`), else the view's default. The column comes from the address
+        (`_oc_<View>`): sorting by anything else would order by hidden values — the letter's
+        content, a user's password hash — and an unknown name used to be a server error."""
+        if column and column in (self.order_columns or ()):
+            return column, "desc" if direction == "desc" else "asc"
+        return tuple(self.base_order) if self.base_order else ("", "")  # type: ignore[return-value]
 
     def ignored_filters(self) -> list[tuple[str, str]]:
         """(filter label, value) of the date filters this page could not use: a value that is not
@@ -77,12 +92,10 @@ class ListPage:
     def export_query(self, columns: Sequence[exporting.ExportColumn], joins: Sequence[Any]) -> Any:
         """The list's query — scope, FAB filters, quick search, sort — selecting `columns`."""
         get_filter_args(self._filters)
-        filters = self._filters.get_joined_filters(self._base_filters)
-        for clause in self.quick_search_clauses():
-            filters.add_filter("id", ClauseFilter, clause)
+        filters = self.quick_search_filters(self._filters).get_joined_filters(self._base_filters)
         model = self.datamodel.obj
         order = self.sort_order(*(get_order_args().get(self.__class__.__name__) or ("", "")))
-        query = filters.apply_all(db.session.query(model))
+        query = self.datamodel.apply_filters(db.session.query(model), filters)
         query = self.datamodel.apply_order_by(query, order[0], order[1])
         query = query.order_by(model.id.desc() if order[1] == "desc" else model.id)
         for alias, on_clause in joins:

@@ -16,7 +16,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-PERSONAL_DATA_VIEW = "PersonalDataGrant"
+# The (permission, view) pairs of the grant 办理信访人个人信息: the security area's, handed over
+# when the app is created (`use_personal_data_grant`, app/registry.py) — core names no role.
+_PERSONAL_DATA_GRANT: set[tuple[str, str]] = set()
+
+
+def use_personal_data_grant(pairs: Iterable[tuple[str, str]]) -> None:
+    _PERSONAL_DATA_GRANT.clear()
+    _PERSONAL_DATA_GRANT.update(pairs)
 
 
 def has_personal_data_role(user: Any) -> bool:
@@ -26,12 +33,12 @@ def has_personal_data_role(user: Any) -> bool:
     cached permission set (app.core.refcache): a revoked grant shows on the next request."""
     if user is None or not getattr(user, "roles", None):
         return False
+    if not _PERSONAL_DATA_GRANT:
+        raise RuntimeError("no personal-data grant: app/registry.py hands it over at app creation")
     from flask import current_app
 
-    from app.security.roles import PERSONAL_DATA
-
     pairs = current_app.appbuilder.sm.request_permissions(user)
-    return any((permission, PERSONAL_DATA_VIEW) in pairs for permission in PERSONAL_DATA)
+    return any(pair in pairs for pair in _PERSONAL_DATA_GRANT)
 
 
 def may_search_by_personal_data() -> bool:

@@ -1,5 +1,5 @@
 """The quick-search bar above a list: its inputs (`QuickSearch`) and how their conditions reach
-Flask-AppBuilder's query (`ClauseFilter`, `QueryStep`)."""
+Flask-AppBuilder's query (`Criterion` in a `CriterionFilter`, `ClauseFilter`, `QueryStep`)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,41 @@ class QueryStep:
 
     def apply(self, query: Any) -> Any:
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One quick-search input as it reaches the query: its condition for the list's rows, the
+    one the list's count uses (`QuickSearch.count_build`), and where that count may stop."""
+
+    listed: ColumnElement | None
+    counted: ColumnElement | QueryStep | None
+    count_cap: int | None = None
+
+
+class CriterionFilter(ClauseFilter):
+    """A `Criterion` among FAB's filters: the rows get its `listed` condition (the count its
+    `counted` one, through `counting_filters`)."""
+
+    name = "quick search"
+
+    def apply(self, query, value):
+        return query if value.listed is None else super().apply(query, value.listed)
+
+
+def counting_filters(filters: Any) -> Any:
+    """`filters` as the list's count applies them: each criterion's `counted` condition."""
+    if not any(isinstance(v, Criterion) for v in filters.values):
+        return filters
+    counting = filters.copy()
+    counting.values = [Criterion(v.counted, v.counted, v.count_cap) if isinstance(v, Criterion) else v
+                       for v in filters.values]
+    return counting
+
+
+def count_caps(filters: Any) -> list[int]:
+    """The caps of the count the used quick-search inputs ask for (`QuickSearch.count_cap`)."""
+    return [v.count_cap for v in filters.values if isinstance(v, Criterion) and v.count_cap]
 
 
 @dataclass(frozen=True)
@@ -72,16 +107,17 @@ class QuickSearchList:
             for q in self.quick_search
         }
 
-    def quick_search_clauses(self) -> list[ColumnElement]:
-        return self.quick_search_criteria()[0]
-
-    def quick_search_criteria(self) -> tuple[list[ColumnElement], list[ColumnElement | QueryStep]]:
-        """The quick search's conditions for the list, and those for its count (the same, unless
-        a single input is used that counts another way: `QuickSearch.count_build`)."""
+    def quick_search_filters(self, filters: Any) -> Any:
+        """`filters` and a `Criterion` per quick-search input used: the condition for the list,
+        and the one for its count (the same, unless a single input is used that counts another
+        way: `QuickSearch.count_build`)."""
         values = self.quick_search_values()
         used = [q for q in self.quick_search if values[q.name]]
-        listed = [c for c in (q.build(values[q.name]) for q in used) if c is not None]
-        if len(used) == 1 and used[0].count_build is not None:
-            counting = used[0].count_build(values[used[0].name])
-            return listed, [counting] if counting is not None else []
-        return listed, listed
+        if not used:
+            return filters
+        filters = filters.copy()
+        for q in used:
+            listed = q.build(values[q.name])
+            counted = q.count_build(values[q.name]) if len(used) == 1 and q.count_build is not None else listed
+            filters.add_filter("id", CriterionFilter, Criterion(listed, counted, q.count_cap))
+        return filters

@@ -1,12 +1,8 @@
 """Who sees which records — the one scoping mechanism every view, API, action and export uses.
 
-A user's `Scope` follows from their org unit and roles (DOMAIN.md "Who uses the product"):
-
-- 系统管理员, and anyone attached to the county itself, the 信访局 or the 督查室: the whole county;
-- a township's (or a township office's) users: that township and its villages;
-- a village's users: that village;
-- a unit's 承办人 — and every user of a county department or the 纪委 — only what is assigned to
-  their unit.
+A user's `Scope` follows from their org unit and roles: the org area's policy
+(app/org/scoping.py `scope_for_user`), handed over when the app is created (`use_org_policy`,
+app/registry.py) — core reads neither the org tree nor the role names itself.
 
 A scoped model declares where its place and unit live with ``__scope__ = ScopeSpec(...)``, and
 `scope_clause(Model, scope)` turns the two into one SQL condition. Lists, look-ups by id,
@@ -122,62 +118,25 @@ class ScopeSpec:
     )
 
 
-def org_lineage(org: Any) -> frozenset[int]:
-    """The org unit and every unit above it (from its materialised path "/1/5/23/")."""
-    if org is None:
-        return frozenset()
-    above = {int(part) for part in (org.path or "").split("/") if part.isdigit()}
-    return frozenset(above | {org.id})
+# The org area's policy, handed over when the app is created (`use_org_policy`, app/registry.py):
+# a user's scope, and the org units inside a scope (for `ScopeSpec.org_unit`).
+_ORG_POLICY: dict[str, Callable[..., Any]] = {}
 
 
-def _roots(org: Any) -> frozenset[int]:
-    """The top of the org tree above `org` (the county), from its materialised path."""
-    parts = [int(part) for part in (org.path or "").split("/") if part.isdigit()]
-    return frozenset(parts[:1])
+def use_org_policy(scope_for_user: Callable[[Any], Scope],
+                   units_in_scope: Callable[[Scope], Any]) -> None:
+    _ORG_POLICY.update(scope_for_user=scope_for_user, units_in_scope=units_in_scope)
 
 
-def scope_for_user(user: Any) -> Scope:
-    """Compute the scope of an authenticated user (see the module docstring for the rules)."""
-    from app.org.models import COUNTY_WIDE_KINDS, OrgKind
-    from app.security.roles import RoleName
+def _org_policy(name: str) -> Callable[..., Any]:
+    if name not in _ORG_POLICY:
+        raise RuntimeError("no org scoping policy: app/registry.py hands it over at app creation")
+    return _ORG_POLICY[name]
 
-    if user is None or not getattr(user, "is_authenticated", False):
-        return Scope.none()
-    roles = {role.name for role in user.roles}
-    org = getattr(user, "org_unit", None)
-    lineage = org_lineage(org)
-    if RoleName.ADMIN in roles:
-        return Scope.all(lineage)
-    if org is None or not roles:
-        return Scope.none()
-    kind = OrgKind(org.kind)
-    if (kind == OrgKind.BUREAU and RoleName.CLERK in roles) or kind == OrgKind.DISCIPLINE:
-        roots = _roots(org)
-        screening = {"lineage": lineage - roots, "screens_accusations": True,
-                     "screening_root": next(iter(roots), None)}
-        if kind == OrgKind.BUREAU:
-            return Scope(everything=True, **screening)
-        return Scope(unit_ids=frozenset({org.id}), **screening)
-    if kind in COUNTY_WIDE_KINDS:
-        return Scope.all(lineage)
 
-    # Handlers see what is assigned to their unit; the other roles see their place.
-    sees_place = bool(roles - {RoleName.HANDLER})
-    units = frozenset({org.id})
-    if kind == OrgKind.TOWNSHIP:
-        if sees_place:
-            return Scope(township_ids=frozenset({org.id}), unit_ids=units, units_within_place=True,
-                         lineage=lineage)
-        return Scope(unit_ids=units, lineage=lineage)
-    if kind in (OrgKind.VILLAGE, OrgKind.HAMLET):
-        villages = frozenset({org.village_id}) if sees_place and org.village_id else frozenset()
-        return Scope(village_ids=villages, unit_ids=units, units_within_place=bool(villages),
-                     lineage=lineage)
-    if kind == OrgKind.OFFICE and sees_place and org.township_id:
-        # A township office's clerks and leaders work for the township.
-        return Scope(township_ids=frozenset({org.township_id}), unit_ids=units, units_within_place=True,
-                     lineage=lineage)
-    return Scope(unit_ids=units, lineage=lineage)
+def scope_of(user: Any) -> Scope:
+    """The scope of `user` by the org area's policy (app/org/scoping.py `scope_for_user`)."""
+    return _org_policy("scope_for_user")(user)
 
 
 def current_scope() -> Scope:
@@ -187,7 +146,7 @@ def current_scope() -> Scope:
     cached = getattr(g, "_xf_scope", None)
     if cached is not None:
         return cached
-    scope = scope_for_user(current_actor())
+    scope = scope_of(current_actor())
     g._xf_scope = scope
     return scope
 
@@ -304,24 +263,15 @@ def _inclusion(model: Any, spec: ScopeSpec, scope: Scope) -> ColumnElement:
 
 
 def _inclusion_clauses(model: Any, spec: ScopeSpec, scope: Scope) -> list[ColumnElement]:
-    from app.org.models import OrgUnit
-
     clauses: list[ColumnElement] = []
     if spec.township and scope.township_ids:
         clauses.append(getattr(model, spec.township).in_(scope.township_ids))
     if spec.village and scope.village_ids:
         clauses.append(getattr(model, spec.village).in_(scope.village_ids))
     if spec.org_unit:
-        column = getattr(model, spec.org_unit)
-        unit_filters: list[ColumnElement] = []
-        if scope.township_ids:
-            unit_filters.append(OrgUnit.township_id.in_(scope.township_ids))
-        if scope.village_ids:
-            unit_filters.append(OrgUnit.village_id.in_(scope.village_ids))
-        if scope.unit_ids:
-            unit_filters.append(OrgUnit.id.in_(scope.unit_ids))
-        if unit_filters:
-            clauses.append(column.in_(select(OrgUnit.id).where(or_(*unit_filters))))
+        units = _org_policy("units_in_scope")(scope)
+        if units is not None:
+            clauses.append(getattr(model, spec.org_unit).in_(units))
     if scope.unit_ids:
         if not (spec.units_follow_place and scope.units_within_place):
             for name in spec.units:
@@ -354,9 +304,12 @@ def get_scoped(model: Any, pk: Any, scope: Scope | None = None) -> Any:
 
 
 class ScopeFilter(BaseFilter):
-    """Flask-AppBuilder filter applying `scope_clause` — put it in every view's base_filters."""
+    """Flask-AppBuilder filter applying `scope_clause`: for select boxes (`*_query_rel_fields`)
+    and the user list, whose interface FAB makes (views serve their model through a
+    `ScopedInterface`, app/core/paging.py)."""
 
     name = "scope"
+    applies_scope = True  # stands in for a ScopedInterface's own scope (app/core/paging.py)
 
     def apply(self, query, value):  # noqa: ARG002 — the value is the request's scope
         return query.filter(scope_clause(self.model))

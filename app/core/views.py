@@ -2,9 +2,10 @@
 
 `ScopedModelView` is Flask-AppBuilder's `ModelView` with the gaps closed that matter here:
 
-- scoping on everything: `base_filters` covers list/show/edit/delete; we add the bulk and
-  single-record actions (FAB loads those records *without* base filters), org-unit select boxes
-  (only places inside the user's scope can be chosen), and the creator's township as default;
+- scoping on everything: the view's `ScopedInterface` (app/core/paging.py) keeps every query
+  FAB builds — list, count, show, edit, delete, actions, export — to the user's scope; we add
+  org-unit select boxes (only places inside the user's scope can be chosen), and the creator's
+  township as default;
 - bad input never half-saves: a rule that refuses (`DomainError`) or a database error rolls the
   whole change back and shows the form again, with the user's input and the message next to the
   field — FAB would redirect away and lose the input;
@@ -13,8 +14,8 @@
 - vocabularies (`info={"choices": …}`) become select boxes and translated list values;
 - a quick-search bar (`quick_search`) in front of FAB's generic filter panel.
 
-The jobs live in their own modules, mixed in here: the list page and its export
-(`app/core/listing.py`), the quick search (`quick_search.py`), paging and the capped count
+The jobs live in their own modules: the list page and its export (`app/core/listing.py`), the
+quick search (`quick_search.py`), the scoped interface with paging and the capped count
 (`paging.py`), the form fields (`fields.py`).
 """
 
@@ -45,7 +46,7 @@ from wtforms.validators import DataRequired, Optional
 from app.core.errors import DomainError, StaleRecordError, is_outage
 from app.core.fields import COMMON_LABELS, ChoiceField, choice_loader, choices_of, polish_form
 from app.core.listing import ListPage
-from app.core.paging import PagedList
+from app.core.paging import ListInterface, ScopedInterface
 from app.core.privacy import (
     free_text_columns,
     has_personal_data_role,
@@ -55,7 +56,7 @@ from app.core.privacy import (
 )
 from app.core.quick_search import QuickSearchList
 from app.core.record_page import show_problem
-from app.core.scoping import ScopeFilter, current_actor, current_scope
+from app.core.scoping import current_actor, current_scope
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,11 @@ def use_org_choice_filter(filter_class: type[BaseFilter]) -> None:
     ORG_CHOICE_FILTER[:] = [filter_class]
 
 
-class ScopedModelView(ListPage, PagedList, QuickSearchList, ModelView):
-    """Base of every model view. Set `permission_group` to the role grant that covers it."""
+class ScopedModelView(ListPage, QuickSearchList, ModelView):
+    """Base of every model view. Set `permission_group` to the role grant that covers it, and
+    `datamodel = ScopedInterface(Model)` (`ListInterface` for a county-wide table)."""
 
     permission_group: str = ""
-    base_filters = [["id", ScopeFilter, None]]
 
     list_template = "xf/model/list.html"
     show_template = "xf/model/show.html"
@@ -94,6 +95,7 @@ class ScopedModelView(ListPage, PagedList, QuickSearchList, ModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         model = self.datamodel.obj
+        self._check_scoped(model)
         self.label_columns = {**COMMON_LABELS, **(self.label_columns or {})}
         self._vocabularies = choices_of(model)
         self.add_form_extra_fields = dict(self.add_form_extra_fields or {})
@@ -112,6 +114,17 @@ class ScopedModelView(ListPage, PagedList, QuickSearchList, ModelView):
         self._versioned = "version" in model.__table__.columns
 
     # --- configuration ----------------------------------------------------------------------
+
+    def _check_scoped(self, model: Any) -> None:
+        """A scoped model is served through its scope: by a `ScopedInterface`, or (the user list,
+        whose interface FAB makes) a base filter that applies the scope."""
+        if not isinstance(self.datamodel, ListInterface):
+            raise TypeError(f"{type(self).__name__}: serve {model.__name__} through ListInterface or ScopedInterface")
+        scoped_by_filter = any(getattr(f[1], "applies_scope", False) for f in self.base_filters or ())
+        if getattr(model, "__scope__", None) is not None and not (
+            isinstance(self.datamodel, ScopedInterface) or scoped_by_filter
+        ):
+            raise TypeError(f"{type(self).__name__}: {model.__name__} is scoped; serve it through ScopedInterface")
 
     def _configure_vocabularies(self, model: Any) -> None:
         labels = self.label_columns or {}
@@ -155,9 +168,13 @@ class ScopedModelView(ListPage, PagedList, QuickSearchList, ModelView):
             abort(404)
         return item
 
+    # FAB's `action` and `action_post` find their records through the interface too (so within
+    # the scope), but hand a record they cannot find to the action as None and answer a refusal
+    # with a redirect: these answer 404 (one id outside the scope and nothing is done) and 403.
+
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name: str, pk: Any):
-        """FAB's single-record action, but the record is looked up through the scope."""
+        """FAB's single-record action: a record outside the scope is not found (404)."""
         if not self.is_get_mutation_allowed():
             abort(405)
         action = self.actions.get(name)

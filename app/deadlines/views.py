@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import abort, flash, g, redirect, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.calendar import DayKind, library_knows
 from app.core.errors import DomainError
+from app.core.paging import ListInterface
 from app.core.views import ScopedModelView
 from app.deadlines.models import MAX_DAYS, DeadlineRule, HolidayOverride, HolidayYear, RuleCode
 from app.deadlines.policy import load_policy
@@ -25,9 +25,8 @@ from app.extensions import db
 class DeadlineRuleView(ScopedModelView):
     """The rule table: lengths and day kinds. Codes are fixed, so no adding or deleting."""
 
-    datamodel = SQLAInterface(DeadlineRule)
+    datamodel = ListInterface(DeadlineRule)  # county-wide policy, the same for every township
     permission_group = "dictionaries"
-    base_filters = []  # county-wide policy, the same for every township
     base_permissions = ["can_list", "can_show", "can_edit"]
     route_base = "/deadline-rules"
     list_title = _l("Deadline rules")
@@ -71,9 +70,8 @@ class HolidayOverrideView(ScopedModelView):
     page says so. A year the library does not know is 待核 until the administrator confirms its
     list complete (HolidayYear)."""
 
-    datamodel = SQLAInterface(HolidayOverride)
+    datamodel = ListInterface(HolidayOverride)
     permission_group = "dictionaries"
-    base_filters = []
     route_base = "/holidays"
     list_template = "xf/deadlines/holidays.html"
     list_title = _l("Holidays and adjusted working days")

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from flask import url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -19,6 +18,7 @@ from app.core import clock
 from app.core.errors import raise_problems
 from app.core.fields import LocalDateTimeField
 from app.core.pages import ReadPage
+from app.core.paging import ScopedInterface
 from app.core.privacy import free_text_in_full, has_personal_data_role, mask_phone
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
@@ -85,7 +85,7 @@ SHIFT_LABELS = {
 class DutyShiftView(ShowsEveryProblem, ScopedModelView):
     """值班安排: the shifts of the county's and the townships' rosters."""
 
-    datamodel = SQLAInterface(DutyShift)
+    datamodel = ScopedInterface(DutyShift)
     permission_group = "duty"
     route_base = "/duty/shifts"
     list_title = _l("Duty shifts")
@@ -150,7 +150,7 @@ LOG_LABELS = {
 class DutyLogView(ShowsEveryProblem, ScopedModelView):
     """值班记录: calls and events taken on duty; one may become a petition case."""
 
-    datamodel = SQLAInterface(DutyLogEntry)
+    datamodel = ScopedInterface(DutyLogEntry)
     permission_group = "duty_log"
     route_base = "/duty/log"
     list_title = _l("Duty log")

@@ -10,7 +10,6 @@ from typing import Any
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -21,6 +20,7 @@ from wtforms.validators import ValidationError
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
 from app.core.pages import ReadPage
+from app.core.paging import ScopedInterface
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import current_scope, scope_clause, scoped_select
@@ -79,7 +79,7 @@ def amount_field(label: Any) -> AmountField:
 class FundView(ShowsEveryProblem, ScopedModelView):
     """The fund of each year (e.g. 50万), set up by the administrator."""
 
-    datamodel = SQLAInterface(Fund)
+    datamodel = ScopedInterface(Fund)
     permission_group = "fund_years"
     route_base = "/fund/years"
     list_title = _l("Hard-case funds")
@@ -153,7 +153,7 @@ APPLICATION_LABELS = {
 class FundApplicationView(ShowsEveryProblem, ScopedModelView):
     """申请: a township applies for money for one case; a county leader approves or refuses."""
 
-    datamodel = SQLAInterface(FundApplication)
+    datamodel = ScopedInterface(FundApplication)
     permission_group = "fund"
     route_base = "/fund/applications"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_decide"]
@@ -248,7 +248,7 @@ class FundApplicationView(ShowsEveryProblem, ScopedModelView):
 class FundDisbursementView(ShowsEveryProblem, ScopedModelView):
     """拨付: money paid out against an approved application. Recorded, not edited."""
 
-    datamodel = SQLAInterface(FundDisbursement)
+    datamodel = ScopedInterface(FundDisbursement)
     permission_group = "fund"
     route_base = "/fund/disbursements"
     base_permissions = ["can_list", "can_show", "can_add", "can_delete", "can_export"]

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from flask import g, request
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -20,6 +19,7 @@ from app.cases.references import (
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
 from app.core.pages import ReadPage
+from app.core.paging import ScopedInterface
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import ScopeFilter, current_scope
@@ -41,7 +41,7 @@ from app.security.access import may
 class ReceptionSlotView(ShowsEveryProblem, ScopedModelView):
     """领导接访安排: planned receptions, published on the schedule."""
 
-    datamodel = SQLAInterface(ReceptionSlot)
+    datamodel = ScopedInterface(ReceptionSlot)
     permission_group = "receptions"
     route_base = "/leaders/slots"
     list_title = _l("Reception plan")
@@ -106,7 +106,7 @@ def _iso(value: str):
 class ReceptionView(ShowsEveryProblem, ScopedModelView):
     """接访/下访 records: batches, persons, and the cases registered from them."""
 
-    datamodel = SQLAInterface(Reception)
+    datamodel = ScopedInterface(Reception)
     permission_group = "receptions"
     route_base = "/leaders/receptions"
     list_title = _l("Receptions and visits")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired
 
 from app.core import clock
 from app.core.errors import raise_problems
+from app.core.paging import ListInterface
 from app.core.record_page import ShowsEveryProblem
 from app.core.validators import MaxLength
 from app.core.views import ScopedModelView
@@ -54,9 +54,8 @@ ROTA_LABELS = {
 class ReceptionRotaView(ShowsEveryProblem, ScopedModelView):
     """轮流接访: which leaders take turns where, on which days (administrator)."""
 
-    datamodel = SQLAInterface(ReceptionRota)
+    datamodel = ListInterface(ReceptionRota)  # county configuration, kept by the administrator only
     permission_group = "leader_rules"
-    base_filters = []  # county configuration, kept by the administrator only
     route_base = "/leaders/rotas"
     list_title = _l("Reception rotas")
     show_title = _l("Reception rota")

@@ -26,7 +26,7 @@ from app.cases.models import FINISHED_STATUSES
 from app.core import clock
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.scoping import Scope, scope_for_user
+from app.core.scoping import Scope
 from app.core.validators import future_error
 from app.leaders.models import (
     DutyItem,
@@ -41,6 +41,7 @@ from app.leaders.models import (
     ReceptionSlot,
 )
 from app.org.models import OrgKind, OrgUnit
+from app.org.scoping import scope_for_user
 from app.security.roles import RoleName
 
 MAX_TEXT = 5000

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import g, request
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -26,6 +25,7 @@ from app.cases.references import (
 )
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.paging import ListInterface, ScopedInterface
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem, StepForms
 from app.core.scoping import ScopeFilter, current_scope, get_scoped, scope_clause
@@ -67,7 +67,7 @@ def _holding_state(holding: Holding) -> dict[str, Any]:
 class LeaderView(ShowsEveryProblem, ScopedModelView):
     """责任领导: the records, and each leader's page (what they hold, receptions, score)."""
 
-    datamodel = SQLAInterface(Leader)
+    datamodel = ScopedInterface(Leader)
     permission_group = "leaders"
     route_base = "/leaders/leaders"
     list_title = _l("Responsible leaders")
@@ -140,9 +140,8 @@ class LeaderView(ShowsEveryProblem, ScopedModelView):
 class DutyItemView(ScopedModelView):
     """包案职责: the duties of a holding (an editable list)."""
 
-    datamodel = SQLAInterface(DutyItem)
+    datamodel = ListInterface(DutyItem)
     permission_group = "leader_rules"
-    base_filters = []
     route_base = "/leaders/duties"
     list_title = _l("Holding duties")
     show_title = _l("Holding duty")
@@ -166,9 +165,8 @@ class DutyItemView(ScopedModelView):
 class ScoreRuleView(ScopedModelView):
     """四联四包 score rules: the points per kind of event."""
 
-    datamodel = SQLAInterface(ScoreRule)
+    datamodel = ListInterface(ScoreRule)
     permission_group = "leader_rules"
-    base_filters = []
     route_base = "/leaders/score-rules"
     list_title = _l("Leader score rules")
     show_title = _l("Leader score rule")
@@ -197,7 +195,7 @@ class ScoreRuleView(ScopedModelView):
 class HoldingView(StepForms, ShowsEveryProblem, ScopedModelView):
     """领导包案: take a case or a ledger entry; tick off the duties; record notes; end it."""
 
-    datamodel = SQLAInterface(Holding)
+    datamodel = ScopedInterface(Holding)
     permission_group = "holdings"
     route_base = "/leaders/holdings"
     list_title = _l("Leader holdings")

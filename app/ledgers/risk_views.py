@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired
 
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.paging import ListInterface
 from app.core.record_page import ShowsEveryProblem
 from app.core.validators import MaxLength
 from app.core.views import ScopedModelView
@@ -44,9 +44,8 @@ RISK_LABELS = {
 class RiskPeriodView(ShowsEveryProblem, ScopedModelView):
     """风险期: the administrator's calendar of periods with a tighter sweep cadence."""
 
-    datamodel = SQLAInterface(RiskPeriod)
+    datamodel = ListInterface(RiskPeriod)  # county configuration, kept by the administrator only
     permission_group = "sweep_rules"
-    base_filters = []  # county configuration, kept by the administrator only
     route_base = "/sweeps/risk-periods"
     list_title = _l("Risk periods")
     show_title = _l("Risk period")

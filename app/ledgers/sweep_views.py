@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.errors import DomainError
 from app.core.pages import ReadPage
+from app.core.paging import ListInterface, ScopedInterface
 from app.core.scoping import current_scope, get_scoped, scope_clause
 from app.core.views import ScopedModelView
 from app.extensions import db
@@ -45,7 +45,7 @@ def _is_day(value: str) -> bool:
 class SweepReportView(ScopedModelView):
     """Every report filed (read-only: reports are filed from the status page)."""
 
-    datamodel = SQLAInterface(SweepReport)
+    datamodel = ScopedInterface(SweepReport)
     permission_group = "sweeps"
     route_base = "/sweeps/reports"
     base_permissions = ["can_list", "can_show"]
@@ -286,9 +286,8 @@ class SweepRollupView(ReadPage):
 class SweepRuleView(ScopedModelView):
     """排查周期: how often each org level sweeps, and the cut-off (administrator only)."""
 
-    datamodel = SQLAInterface(SweepRule)
+    datamodel = ListInterface(SweepRule)
     permission_group = "sweep_rules"
-    base_filters = []
     route_base = "/sweeps/rules"
     list_title = _l("Sweep periods")
     show_title = _l("Sweep period")

@@ -7,7 +7,6 @@ from typing import Any
 from flask import g
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
@@ -17,6 +16,7 @@ from sqlalchemy import or_, select
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
 from app.core.imports.views import ImportView
+from app.core.paging import ScopedInterface
 from app.core.privacy import has_personal_data_role, person_clause
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem, StepForms
@@ -141,7 +141,7 @@ class EntryFormWidget(FormWidget):
 class LedgerEntryView(StepForms, ShowsEveryProblem, ScopedModelView):
     """矛盾纠纷台账: the list, the entry form, and the entry's workflow on its page."""
 
-    datamodel = SQLAInterface(LedgerEntry)
+    datamodel = ScopedInterface(LedgerEntry)
     permission_group = "ledgers"
     route_base = "/ledgers/entries"
     list_title = _l("Dispute ledger")
@@ -420,7 +420,7 @@ class LedgerImportView(ImportView):
 class RiskAssessmentView(ScopedModelView):
     """风险评估台账."""
 
-    datamodel = SQLAInterface(RiskAssessment)
+    datamodel = ScopedInterface(RiskAssessment)
     permission_group = "risk"
     route_base = "/ledgers/risk"
     list_title = _l("Risk assessment ledger")

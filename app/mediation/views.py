@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import request
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -14,6 +13,7 @@ from wtforms import StringField
 from app.cases.references import visible_case_ids
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.paging import ScopedInterface
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import ScopeFilter, current_scope, get_scoped, scope_clause
@@ -78,7 +78,7 @@ RECORD_LABELS = {
 class MediationRecordView(ShowsEveryProblem, ScopedModelView):
     """调解记录."""
 
-    datamodel = SQLAInterface(MediationRecord)
+    datamodel = ScopedInterface(MediationRecord)
     permission_group = "mediation"
     route_base = "/mediation/records"
     list_title = _l("Mediation records")
@@ -189,7 +189,7 @@ class MediationRecordView(ShowsEveryProblem, ScopedModelView):
 class MediatorView(ShowsEveryProblem, ScopedModelView):
     """调解员: each belongs to one or more committees."""
 
-    datamodel = SQLAInterface(Mediator)
+    datamodel = ScopedInterface(Mediator)
     permission_group = "mediation"
     route_base = "/mediation/mediators"
     list_title = _l("Mediators")
@@ -227,7 +227,7 @@ class MediatorView(ShowsEveryProblem, ScopedModelView):
 class CommitteeView(ShowsEveryProblem, ScopedModelView):
     """调解委员会, with its counts and 化解率 (resolved / concluded)."""
 
-    datamodel = SQLAInterface(MediationCommittee)
+    datamodel = ScopedInterface(MediationCommittee)
     permission_group = "mediation"
     route_base = "/mediation/committees"
     list_title = _l("Mediation committees")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core import clock
-from app.core.scoping import scope_clause, scope_for_user
+from app.core.scoping import scope_clause
 from app.notifications.channels import channel_for
 from app.notifications.models import (
     Channel,
@@ -23,6 +23,7 @@ from app.notifications.models import (
     OutboxStatus,
 )
 from app.notifications.templates import render
+from app.org.scoping import scope_for_user
 
 MAX_ATTEMPTS = 6
 BACKOFF = timedelta(minutes=1)  # then 2, 4, 8, 16 minutes

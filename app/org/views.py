@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.core.errors import DomainError
+from app.core.paging import ScopedInterface
 from app.core.views import ScopedModelView
 from app.extensions import db
 from app.org.models import OrgKind, OrgUnit
@@ -26,7 +26,7 @@ ALLOWED_PARENTS = {
 
 
 class OrgUnitView(ScopedModelView):
-    datamodel = SQLAInterface(OrgUnit)
+    datamodel = ScopedInterface(OrgUnit)
     permission_group = "org"
     route_base = "/org"
     list_title = _l("Organisation")

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -26,6 +25,7 @@ from app.cases.models import Case
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
 from app.core.pages import ReadPage
+from app.core.paging import ScopedInterface
 from app.core.privacy import free_text_in_full, has_personal_data_role, mask_phone
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
@@ -101,7 +101,7 @@ class CaseRecordView(ShowsEveryProblem, ScopedModelView):
 class CaseAgentView(CaseRecordView):
     """信访代理: who acts for the petitioner, their relation and contact."""
 
-    datamodel = SQLAInterface(CaseAgent)
+    datamodel = ScopedInterface(CaseAgent)
     route_base = "/practices/agents"
     list_title = _l("Agents (信访代理)")
     show_title = _l("Agent")
@@ -146,7 +146,7 @@ class CaseAgentView(CaseRecordView):
 class ConsultationMeetingView(CaseRecordView):
     """民情征询会: meetings held to hear the people concerned."""
 
-    datamodel = SQLAInterface(ConsultationMeeting)
+    datamodel = ScopedInterface(ConsultationMeeting)
     route_base = "/practices/consultations"
     list_title = _l("Consultation meetings (民情征询会)")
     show_title = _l("Consultation meeting")
@@ -174,7 +174,7 @@ class ConsultationMeetingView(CaseRecordView):
 class ExpertOpinionView(CaseRecordView):
     """专家研判: an expert's or lawyer's opinion on a difficult case."""
 
-    datamodel = SQLAInterface(ExpertOpinion)
+    datamodel = ScopedInterface(ExpertOpinion)
     route_base = "/practices/expert-opinions"
     list_title = _l("Expert opinions (专家研判)")
     show_title = _l("Expert opinion")
@@ -199,7 +199,7 @@ class ExpertOpinionView(CaseRecordView):
 class ContingencyPlanView(CaseRecordView):
     """预案: measures for a collective visit and who answers for them."""
 
-    datamodel = SQLAInterface(ContingencyPlan)
+    datamodel = ScopedInterface(ContingencyPlan)
     route_base = "/practices/contingency-plans"
     list_title = _l("Contingency plans (预案)")
     show_title = _l("Contingency plan")
@@ -225,7 +225,7 @@ class ContingencyPlanView(CaseRecordView):
 class SweepMissView(ShowsEveryProblem, ScopedModelView):
     """初信初访倒查: first petitions the township's dispute ledger did not hold; the township verifies."""
 
-    datamodel = SQLAInterface(SweepMiss)
+    datamodel = ScopedInterface(SweepMiss)
     permission_group = "ledgers"
     route_base = "/practices/sweep-misses"
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]

@@ -16,6 +16,7 @@ from app.audit.models import AuditKind
 from app.audit.record import record_event
 from app.core import refcache
 from app.core.clock import now
+from app.core.paging import ListInterface
 from app.core.sessions import end_sessions, is_current_session, is_current_token, keep_this_session
 from app.security.auth import is_locked, locked_until, lockout_threshold
 from app.security.models import AppUser
@@ -73,6 +74,9 @@ class AppSecurityManager(SecurityManager):
         # error codes and goes through the same lockout and audit.
         ab.add_view_no_menu(self.userinfoeditview())
         ab.add_view_no_menu(PersonalDataGrant())
+        # FAB hands the user list a plain interface: ours reads the list like every other list;
+        # the scope comes from the view's ScopeFilter (one's own profile is seen whatever the scope).
+        self.userdbmodelview.datamodel = ListInterface(self.user_model)
         self.user_view = self.userdbmodelview
         self.auth_view = self.authdbview()
         ab.add_view_no_menu(self.resetpasswordview())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 from wtforms import TextAreaField
@@ -16,6 +15,7 @@ from app.cases.references import (
 )
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
+from app.core.paging import ScopedInterface
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem
 from app.core.scoping import current_scope, get_scoped
@@ -37,7 +37,7 @@ from app.supervision.models import (
 class AccountabilityView(ShowsEveryProblem, ScopedModelView):
     """问责: decisions against units and persons, with the cases and orders behind them."""
 
-    datamodel = SQLAInterface(AccountabilityRecord)
+    datamodel = ScopedInterface(AccountabilityRecord)
     permission_group = "accountability"
     route_base = "/supervision/accountability"
     list_title = _l("Accountability records")

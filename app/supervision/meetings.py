@@ -19,9 +19,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.scoping import Scope, scope_for_user
+from app.core.scoping import Scope
 from app.core.validators import future_error
 from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+from app.org.scoping import scope_for_user
 from app.security.roles import roles_granted
 from app.supervision.models import JointMeeting, MeetingTask
 from app.supervision.orders import is_supervisor

@@ -38,9 +38,10 @@ from app.cases import flags
 from app.cases.models import FINISHED_STATUSES, OPEN_STATUSES, Case
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.scoping import Scope, org_lineage, scope_clause, scope_for_user
+from app.core.scoping import Scope, scope_clause
 from app.deadlines.policy import DeadlinePolicy
 from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+from app.org.scoping import org_lineage, scope_for_user
 from app.security.models import person_name
 from app.security.roles import RoleName, roles_granted
 from app.supervision.models import (

@@ -11,7 +11,6 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import action, expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -38,6 +37,7 @@ from app.cases.workflow import scope_and
 from app.core import clock
 from app.core.clock import now
 from app.core.errors import DomainError, raise_problems
+from app.core.paging import ScopedInterface
 from app.core.quick_search import QuickSearch
 from app.core.record_page import ShowsEveryProblem, StepForms, show_problems
 from app.core.scoping import current_scope, scope_clause
@@ -86,6 +86,7 @@ class WatchFilter(BaseFilter):
     """
 
     name = "watch"
+    applies_scope = True  # in place of the interface's own scope clause (app/core/paging.py)
 
     def apply(self, query, value):  # noqa: ARG002
         return query.filter(scope_and(current_scope(), orders.watch_clause(now())))
@@ -119,7 +120,7 @@ def _orders_cell(case_id: int) -> Markup:
 class OverdueView(ScopedModelView):
     """超期督办: the cases a supervisor should act on; select some and issue an order in one step."""
 
-    datamodel = SQLAInterface(Case)
+    datamodel = ScopedInterface(Case)
     permission_group = "overdue"
     route_base = "/supervision/overdue"
     list_template = "xf/supervision/overdue_list.html"  # links to the 督查督办 report
@@ -226,7 +227,7 @@ def _answer_overdue_clause(value: str):
 class SupervisionOrderView(StepForms, ScopedModelView):
     """督办单: issued from the overdue list (or by numbers), answered by the unit, accepted or escalated."""
 
-    datamodel = SQLAInterface(SupervisionOrder)
+    datamodel = ScopedInterface(SupervisionOrder)
     permission_group = "supervision"
     route_base = "/supervision/orders"
     base_permissions = ["can_list", "can_show", "can_export", "can_issue", "can_answer", "can_decide"]
@@ -397,7 +398,7 @@ class SupervisionOrderView(StepForms, ScopedModelView):
 class JointMeetingView(StepForms, ShowsEveryProblem, ScopedModelView):
     """联席会议: the record of the meeting; follow-up tasks on its page."""
 
-    datamodel = SQLAInterface(JointMeeting)
+    datamodel = ScopedInterface(JointMeeting)
     permission_group = "meetings"
     route_base = "/supervision/meetings"
     list_title = _l("Joint meetings")

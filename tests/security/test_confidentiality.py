@@ -177,8 +177,9 @@ def test_the_registrar_cannot_name_their_own_unit(clerk_client, db_session):
 
 def test_children_of_the_case_follow_it(accusation, db_session, app):
     """Petitioners, events and attachments are scoped through the case (parent=…)."""
-    from app.core.scoping import scope_clause, scope_for_user
+    from app.core.scoping import scope_clause
     from app.extensions import db
+    from app.org.scoping import scope_for_user
     from app.security.models import AppUser
 
     with app.app_context():

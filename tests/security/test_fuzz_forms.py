@@ -280,8 +280,9 @@ def fuzz_form(app: Any, client: Any, url: str, label: str, model: Any, pk: int |
 
 def _first_editable(app: Any, model: Any, users: dict[str | None, Any]) -> int | None:
     """A record the clerk (or else the administrator) may open for editing."""
-    from app.core.scoping import scope_clause, scope_for_user
+    from app.core.scoping import scope_clause
     from app.extensions import db
+    from app.org.scoping import scope_for_user
     from app.security.models import AppUser
 
     with app.app_context():

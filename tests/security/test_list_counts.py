@@ -5,8 +5,8 @@ Walks every registered list view × every demo login (county-level ones included
 "记录数" the page shows, then walks the pages and counts the rows actually listed. Two
 independent counts must agree with what is shown:
 - the rows listed over all pages (what a user paging through would see);
-- for views whose only base filter is the township scope: COUNT(*) over the table, restricted by
-  the user's scope condition in plain SQL (for county-wide users that is the whole table).
+- for views whose rows are exactly the user's scope (`only_scoped`): COUNT(*) over the table,
+  restricted by the user's scope condition in plain SQL (for county-wide users: the whole table).
 A county user once saw "记录数: 1" on nearly every list: the count lost its table.
 """
 
@@ -19,6 +19,7 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
+from app.core.paging import ScopedInterface
 from app.core.scoping import ScopeFilter, scope_clause
 from seed.data import DEMO_USERS, EXTRA_DEMO_USERS
 from tests.support import DEMO_PASSWORD, login
@@ -44,7 +45,11 @@ def rows_on(body: str) -> int:
 
 
 def only_scoped(view: Any) -> bool:
+    """Is the view's list exactly the user's scope: a ScopedInterface with no base filter of its
+    own, or (the user list) the scope as its only base filter?"""
     filters = view._base_filters.filters
+    if isinstance(view.datamodel, ScopedInterface):
+        return not filters
     return len(filters) == 1 and isinstance(filters[0], ScopeFilter)
 
 

@@ -88,6 +88,34 @@ def test_single_record_action_is_scoped(clerk2_client, db_session):
     assert clerk2_client.post(f"/cases/action/bulk_assign/{other.id}").status_code == 404
 
 
+def test_fabs_own_lookups_keep_to_the_scope(app, db_session):
+    """The interface scopes FAB's own path: `get(pk)` with no filter at all (what FAB's action,
+    action_post and related views call) and `query()` find only the user's township; a view that
+    would serve a scoped model through a plain interface is refused before it is built."""
+    from flask import g
+    from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+    from app.core.paging import ListInterface
+    from app.core.views import ScopedModelView
+
+    other, own, town = case_in(db_session, "城关镇"), case_in(db_session, "河东镇"), org(db_session, "河东镇")
+    # Its cases, less the 检举控告 reporting on the township or the county above it.
+    in_township = db_session.execute(select(func.count()).select_from(Case).where(
+        Case.township_id == town.id,
+        Case.reported_unit_id.is_(None) | Case.reported_unit_id.not_in([town.id, town.parent_id]))).scalar()
+    view = next(v for v in app.appbuilder.baseviews if type(v).__name__ == "CaseView")
+    with app.test_request_context():
+        g.user = user(db_session, "clerk2")
+        assert view.datamodel.get(other.id) is None
+        assert view.datamodel.get(own.id).id == own.id
+        count, rows = view.datamodel.query(page=0, page_size=500)
+        assert count == in_township
+        assert {row.township_id for row in rows} == {town.id}
+    for plain in (SQLAInterface(Case), ListInterface(Case)):
+        with pytest.raises(TypeError):
+            type("PlainCaseView", (ScopedModelView,), {"datamodel": plain})()
+
+
 def test_case_without_permission_for_action_is_forbidden(manager_client, db_session):
     own = case_in(db_session, "城关镇")
     response = manager_client.post("/cases/action_post", data={"action": "bulk_assign", "rowid": [str(own.id)]})
@@ -412,7 +440,7 @@ def test_a_capped_count_stops_across_the_scopes_branches(app, handler_client, db
                                    "&_oc_CaseView=number&_od_CaseView=asc"])
 def test_a_handlers_pages_read_branch_by_branch_are_the_pages_of_the_whole_list(app, handler_client, db_session, order):
     """Near the start, a list whose scope has several branches reads each branch's first rows
-    and orders the page from those (`ScopedModelView._page_query`): every page, in every
+    and orders the page from those (`ScopedInterface.page_query`): every page, in every
     order, must be the very page the single query over the whole scope gives."""
     import re
 

@@ -96,7 +96,7 @@ def test_bad_accountability_input_is_refused_and_kept(supervisor_client, db_sess
 
 
 def test_rule_refuses_a_unit_of_another_township(db_session):
-    from app.core.scoping import scope_for_user
+    from app.org.scoping import scope_for_user
     from app.supervision.accountability import record_problems
     from tests.supervision.support import user
 

@@ -35,10 +35,10 @@ from app.cases.workflow_models import CaseEvent
 from app.core.choices import Choices
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError, StaleRecordError
-from app.core.scoping import scope_for_user
 from app.core.validators import FUTURE_TOLERANCE
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import DeadlinePolicy, current_policy
+from app.org.scoping import scope_for_user
 
 
 @dataclass(frozen=True)

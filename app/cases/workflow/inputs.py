@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from app.cases.models import Case, Category, Mailbox
 from app.core.clock import now as wall_clock
 from app.core.errors import DomainError
-from app.core.scoping import Scope, scope_clause, scope_for_user
+from app.core.scoping import Scope, scope_clause
 from app.deadlines.models import RuleCode
 from app.deadlines.policy import DeadlinePolicy, current_policy
 from app.org.models import RESPONSIBLE_KINDS, OrgKind, OrgUnit
+from app.org.scoping import scope_for_user
 
 if TYPE_CHECKING:
     from app.cases.workflow.engine import Input, Step

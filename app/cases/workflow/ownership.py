@@ -21,8 +21,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.cases import flags
 from app.cases.models import Case
 from app.cases.workflow.base import HANDLER, actor_name
-from app.core.scoping import scope_clause, scope_for_user
+from app.core.scoping import scope_clause
 from app.deadlines.policy import DeadlinePolicy
+from app.org.scoping import scope_for_user
 
 
 def unit_handlers(session: Session, unit_id: int | None) -> list[Any]:

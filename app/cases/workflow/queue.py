@@ -18,8 +18,9 @@ from app.cases.workflow.engine import STEPS, Step
 from app.cases.workflow.records import open_review, reviewer_name
 from app.cases.workflow_models import Recusal
 from app.core.clock import now as wall_clock
-from app.core.scoping import Scope, exclusion_clause, scope_branches, scope_for_user
+from app.core.scoping import Scope, exclusion_clause, scope_branches
 from app.org.models import OrgKind, OrgUnit, county_of
+from app.org.scoping import scope_for_user
 
 
 def _place_only(scope: Scope) -> Scope:

@@ -264,7 +264,7 @@ def run_job(app: Flask, job_id: int) -> None:
     """Run a job this worker claimed (`claim_job`): validate every row, then save them all in
     one transaction — or save nothing. Rules see the scope of the user who uploaded the file."""
     from app.core.database import write_transactions
-    from app.core.scoping import scope_for_user
+    from app.core.scoping import scope_of
     from app.extensions import db
 
     ran = False
@@ -278,7 +278,7 @@ def run_job(app: Flask, job_id: int) -> None:
             spec = SPECS[job.spec]
             data = job.payload or b""
             user = session.get(_user_model(), job.created_by_id) if job.created_by_id else None
-            scope = scope_for_user(user) if user is not None and user.active else Scope.none()
+            scope = scope_of(user) if user is not None and user.active else Scope.none()
             ctx = ImportContext(scope=scope, user_id=job.created_by_id, org_unit_id=job.org_unit_id,
                                 session=session, job_id=job_id)
             with force_locale(app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
