@@ -40,6 +40,7 @@ from app.core.imports import (
     ImportedRow,
     ImportSpec,
     ParsedRow,
+    _norm,
     cell_text,
     list_of,
     text,
@@ -119,6 +120,10 @@ class UserImport(ImportSpec):
         units = session.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.code, OrgUnit.township_id)
                                 .where(OrgUnit.active.is_(True))).all()
         ctx.cache["units_by_code"] = {u.code.strip().lower(): u for u in units if u.code}
+        by_name: dict[str, list[Any]] = {}
+        for unit in units:
+            by_name.setdefault(_norm(unit.name), []).append(unit)
+        ctx.cache["units_by_name"] = by_name
         visible = role_rules.visible_roles(session, importer) if importer is not None else []
         ctx.cache["roles_by_name"] = {role.name.lower(): role for role, _profile in visible}
         ctx.cache["assignable"] = {}
@@ -140,7 +145,7 @@ class UserImport(ImportSpec):
             township = directory.township(township_name)
             unit = directory.village(township.id, place) if township is not None and place else None
         if unit is None:
-            matches = [r for r in directory.by_id.values() if _plain(r.name) == _plain(raw)]
+            matches = ctx.cache["units_by_name"].get(_norm(raw), [])
             if len(matches) > 1:
                 towns = "、".join(sorted({directory.by_id[m.township_id].name for m in matches
                                           if m.township_id in directory.by_id}))
@@ -269,12 +274,6 @@ class UserImport(ImportSpec):
             AuditKind.UPDATE, model="import_job", record_id=ctx.job_id,
             summary=gettext("Initial passwords handed out"), details={"users": [u.username for u in users]})])
         return gettext("Initial passwords %(id)s.xlsx", id=ctx.job_id), buffer.getvalue()
-
-
-def _plain(name: str) -> str:
-    from app.core.imports import _norm
-
-    return _norm(name)
 
 
 USER_IMPORT = UserImport()
