@@ -1,5 +1,7 @@
 """The authorization matrix: every role × every view and API endpoint × every action ×
-own/other township, against a table written by hand.
+own/other township, against the table derived from the grants (ROLE_GRANTS: each action's
+guarding permission × what each role's grants hold for the view's permission group), which must
+agree with a table written by hand (EXPECTED, the intent of DOMAIN.md's roles).
 
 The views are enumerated from the running app (`appbuilder.baseviews`), so a new view, a new
 bulk action or a new API resource without a row in `EXPECTED` fails `test_every_view_and_action

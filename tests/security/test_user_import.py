@@ -49,6 +49,8 @@ def errors_by_row(client, url: str) -> dict[tuple[int, str], str]:
 def test_a_township_administrator_imports_users_of_the_township(app, client_as, db_session):
     xz = client_as("xz_admin")
     before = users(db_session)
+    template = openpyxl.load_workbook(io.BytesIO(xz.get(f"{URL}/template").data))
+    assert [c.value for c in template.worksheets[0][1]] == ["姓名", "用户名", "所属机构", "角色", "手机", "邮箱"]
     # Row 2 is good; every other row breaks one rule, in the column that says why.
     bad = workbook(xz, URL, [
         ["欧阳小明", "ouyang_xm", "城关镇", "登记员、村级信访信息员", "13800138001", "ouyang@example.cn"],
@@ -96,6 +98,7 @@ def test_a_township_administrator_imports_users_of_the_township(app, client_as, 
     assert (state["status"], state["imported"], state["skipped"]) == ("done", 0, 2), state
 
     # The initial passwords, once, to the uploader alone.
+    assert 'id="import-result-form"' in xz.get(job).get_data(as_text=True)
     clerk2 = client_as("clerk2")
     assert clerk2.post(f"{job}/result").status_code == 403
     taken = xz.post(f"{job}/result")
@@ -106,7 +109,8 @@ def test_a_township_administrator_imports_users_of_the_township(app, client_as, 
                                      ["单于明", "shan_ym", "红旗村", "承办人"]]
     again = xz.post(f"{job}/result")
     assert again.status_code == 302 and again.headers["Location"].endswith(job.split("/users/import")[1])
-    assert "不再提供" in page_text(xz.get(job))
+    page = xz.get(job).get_data(as_text=True)
+    assert 'id="import-result-form"' not in page and 'id="import-result-taken"' in page
 
     # The imported user signs in with it and must choose their own password first.
     person = app.test_client()
