@@ -97,6 +97,10 @@ def test_a_township_administrator_imports_users_of_the_township(app, client_as, 
     state = wait_for_job(xz, job_url(upload(xz, URL, good)))
     assert (state["status"], state["imported"], state["skipped"]) == ("done", 0, 2), state
 
+    # Before the passwords are handed out nobody signs in as them, whatever they type.
+    for guess in ("!imported", DEMO_PASSWORD):
+        refused = app.test_client().post("/login/", data={"username": "ouyang_xm", "password": guess})
+        assert refused.headers["Location"] == "/login/?next=/", guess
     # The initial passwords, once, to the uploader alone.
     assert 'id="import-result-form"' in xz.get(job).get_data(as_text=True)
     clerk2 = client_as("clerk2")
