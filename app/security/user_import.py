@@ -91,7 +91,7 @@ def password_hash(password: str) -> str:
 
 
 def initial_password() -> str:
-    """A password the rule accepts (app/security/auth.py), twice its minimum length at least 12."""
+    """A password the rule accepts (app/security/auth.py): the minimum length + 2, at least 12."""
     length = max(12, int(current_app.config.get("PASSWORD_MIN_LENGTH", 10)) + 2)
     chars = [secrets.choice(_LOWER), secrets.choice(_UPPER), secrets.choice(_DIGITS), secrets.choice(_SYMBOLS)]
     pool = _LOWER + _UPPER + _DIGITS
