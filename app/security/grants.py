@@ -110,6 +110,7 @@ GROUPS: dict[str, GroupInfo] = {
            "without it they are masked"),
     ),
     "users": GroupInfo(_l("User administration"), _l("Users of one's area: create, edit, passwords"), True),
+    "user_import": GroupInfo(_l("User import"), _l("Create the users of one's area in bulk from Excel sheets"), True),
     "roles": GroupInfo(_l("Role administration"), _l("Roles and their grants"), True),
 }
 # Groups of the 系统管理员 alone (system administration): never offered to other roles.

@@ -103,6 +103,15 @@ class AppSecurityManager(SecurityManager):
             category="Administration",
         )
         ab.add_view_no_menu(self.rolemodelview)
+        from app.security.user_import import UserImportView
+
+        ab.add_view(
+            UserImportView,
+            "User import",
+            icon="fa-file-import",
+            label=_l("Import users from Excel"),
+            category="Administration",
+        )
 
     # --- logins: audit, lockout, forced password change ---------------------------------------
 

@@ -30,6 +30,26 @@ def person_name(user: Any) -> str:
     return f"{user.last_name or ''}{user.first_name or ''}"
 
 
+# Two-character family names (复姓) as they occur; any other name's family name is its first character.
+COMPOUND_FAMILY_NAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 夏侯 端木 独孤 南宫 西门 百里 呼延 "
+    "轩辕 申屠 闻人 太史 濮阳 澹台 公冶 宗政 单于 赫连 钟离 万俟 拓跋 鲜于 闾丘 司空 亓官 仲孙 左丘 东郭".split()
+)
+
+
+def split_person_name(name: str) -> tuple[str, str]:
+    """The inverse of `person_name`: 韩德福 → (韩, 德福), 欧阳小明 → (欧阳, 小明); a space (or a
+    "·") marks the family name where the rule would guess wrong (单 于明 → (单, 于明))."""
+    name = (name or "").strip()
+    for mark in (" ", "\u3000", "·"):
+        if mark in name:
+            family, _, given = name.partition(mark)
+            return family.strip(), given.replace(" ", "").strip()
+    if len(name) > 2 and name[:2] in COMPOUND_FAMILY_NAMES:
+        return name[:2], name[2:]
+    return name[:1], name[1:]
+
+
 # E-mail is optional (village staff often have none). FAB declares the column NOT NULL; it stays
 # unique, and "no e-mail" is stored as NULL (several NULLs never clash), never "".
 User.__table__.c.email.nullable = True

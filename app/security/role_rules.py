@@ -183,16 +183,35 @@ def _check_grants(session: Session, actor: Any, grants: Mapping[str, frozenset[s
                                   grants=names), field="grants")
 
 
-def _check_name(session: Session, name: str, role: Role | None) -> str:
+def _check_name(session: Session, name: str, role: Role | None, township_id: int | None) -> str:
+    """The role's name, or why not. FAB keeps role names unique in the whole county (ab_role.name),
+    so two townships cannot both have a 村排查员: the message says so and proposes the name with
+    the township in front (城关镇村排查员)."""
     name = (name or "").strip()
     if not name:
         raise DomainError(gettext("Enter the role's name"), field="name")
     if len(name) > NAME_LENGTH:
         raise DomainError(gettext("At most %(n)d characters", n=NAME_LENGTH), field="name")
-    clash = session.execute(select(Role.id).where(func.lower(Role.name) == name.lower())).scalar()
-    if clash is not None and (role is None or clash != role.id):
+    clash = session.execute(
+        select(Role.id, RoleProfile.built_in, RoleProfile.org_unit_id)
+        .outerjoin(RoleProfile, RoleProfile.role_id == Role.id)
+        .where(func.lower(Role.name) == name.lower())
+    ).first()
+    if clash is None or (role is not None and clash.id == role.id):
+        return name
+    if clash.built_in is None or clash.built_in or name == PUBLIC:
+        raise DomainError(gettext("「%(name)s」 is the name of a built-in role; choose another name", name=name),
+                          field="name")
+    if clash.org_unit_id == township_id:
         raise DomainError(gettext("A role of this name exists already"), field="name")
-    return name
+    from app.org.models import OrgUnit
+
+    township = session.get(OrgUnit, township_id) if township_id is not None else None
+    example = f"{township.name}{name}" if township is not None else gettext("County %(name)s", name=name)
+    raise DomainError(gettext(
+        "Role names are unique in the whole county: 「%(name)s」 is the name of a role of another township "
+        "or of the county. Choose another name, e.g. 「%(example)s」", name=name, example=example[:NAME_LENGTH]),
+        field="name")
 
 
 def save_role(
@@ -216,13 +235,13 @@ def write_role(
     sm = current_app.appbuilder.sm
     if role is not None and not may_edit(actor, profile_of(session, role)):
         raise RoleRefused(gettext("You may not change this role"))
-    name = _check_name(session, name, role)
-    _check_grants(session, actor, grants)
-    grants = {g: lv for g, lv in grants.items() if lv}
     if not is_admin(actor):
         org_unit_id = township_of(actor)
         if org_unit_id is None:
             raise RoleRefused(gettext("You may not change this role"))
+    name = _check_name(session, name, role, org_unit_id)
+    _check_grants(session, actor, grants)
+    grants = {g: lv for g, lv in grants.items() if lv}
     old_name, old_description, old_grants = "", "", {}
     if role is None:
         role = Role(name=name)

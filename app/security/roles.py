@@ -104,6 +104,8 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "users": WRITE | frozenset(
             {"resetpasswords", "can_this_form_get", "can_this_form_post", "unlock", "end_sessions"}
         ),
+        # 批量导入用户: the township's users from an Excel sheet (app/security/user_import.py).
+        "user_import": IMPORT,
         "org": READ,
         "cases": READ,
         "dictionaries": READ,

@@ -1,5 +1,7 @@
 """The authorization matrix: every role × every view and API endpoint × every action ×
-own/other township, against a table written by hand.
+own/other township, against the table derived from the grants (ROLE_GRANTS: each action's
+guarding permission × what each role's grants hold for the view's permission group), which must
+agree with a table written by hand (EXPECTED, the intent of DOMAIN.md's roles).
 
 The views are enumerated from the running app (`appbuilder.baseviews`), so a new view, a new
 bulk action or a new API resource without a row in `EXPECTED` fails `test_every_view_and_action
@@ -126,6 +128,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "ReadOnlyRoleView": {"list": ADMIN_ONLY, "show": ADMIN_ONLY, "copyrole": ADMIN_ONLY},
     # The role editor (issue 20): 乡镇管理员 manage their township's roles (tests/security/test_role_editor.py).
     "RoleEditorView": {"page": ("/rolegrants/", roles(A, T))},
+    # 批量导入用户 (issue 20): administrators create their area's users from an Excel sheet.
+    "UserImportView": {"page": ("/users/import/", roles(A, T))},
     "PersonalDataGrant": {"public": "no pages: the grant 办理信访人个人信息 as a permission (app/core/privacy.py)"},
     "DeadlineRuleView": {"list": EVERYONE, "show": EVERYONE, "edit": ADMIN_ONLY},
     "HolidayOverrideView": DICT,
@@ -219,6 +223,75 @@ def discovered(view: Any) -> set[str]:
     return set(EXPECTED.get(name, {}).keys()) or {"<no entry>"}
 
 
+# --- the same table, derived from the grants ------------------------------------------------------
+# What ROLE_GRANTS (app/security/roles.py: role → permission group → permissions) gives each
+# built-in role, read here without the app's own derivation: a role may take an action on a view
+# when its grants for the view's `permission_group` (or the self-service pages every user has)
+# hold the permission that guards the action; the 系统管理员 holds every permission but
+# 办理信访人个人信息. `test_the_matrix` checks this table over HTTP; `test_the_grants_say_what_the
+# _table_says` holds it against the hand-written EXPECTED above, the independent statement of
+# DOMAIN.md's roles — both must agree.
+
+PAGE_ACTIONS = ("page", "page_export", "post_missing")
+
+
+def guarding_permission(app: Any, view: Any, action: str) -> str:
+    """The FAB permission `action` (named as in EXPECTED) needs on `view`."""
+    if action in CRUD or action.startswith("api_"):
+        return f"can_{action.removeprefix('api_')}"
+    if action in (getattr(view, "actions", None) or {}):
+        mapped = (view.method_permission_name or {}).get(action)
+        return f"can_{mapped}" if mapped else action
+    if action == "page_case":
+        url, method = f"{view.route_base}/case/{MISSING_ID}", "GET"
+    elif action == "page_user":
+        url, method = f"{view.route_base}/form", "GET"
+    else:
+        url, method = EXPECTED[type(view).__name__][action][0], "GET" if action == "page" else "POST"
+    endpoint, _args = app.url_map.bind("localhost").match(url.split("?")[0], method=method)
+    blueprint, _, method_name = endpoint.rpartition(".")
+    assert blueprint == view.endpoint, f"{url} is served by {endpoint}, not by {type(view).__name__}"
+    function = getattr(type(view), method_name)
+    if not hasattr(function, "_permission_name"):
+        return SIGNED_IN  # no has_access: the page itself decides (e.g. on the case it prints)
+    name = (view.method_permission_name or {}).get(method_name) or function._permission_name
+    return f"can_{name}"
+
+
+SIGNED_IN = "<every signed-in user>"
+
+
+def granted_roles(view: Any, permission: str) -> frozenset[str]:
+    from app.security.roles import PERSONAL_DATA, ROLE_GRANTS, SELF_SERVICE
+
+    if permission == SIGNED_IN:
+        return EVERYONE
+    if permission not in (view.base_permissions or ()):
+        return frozenset()
+    out = {A} if permission not in PERSONAL_DATA else set()
+    group = getattr(view, "permission_group", "")
+    for role, grants in ROLE_GRANTS.items():
+        held = set(grants.get(group, ())) | set(SELF_SERVICE.get(view.class_permission_name, ()))
+        if permission in held:
+            out.add(role)
+    return frozenset(out)
+
+
+def derived_table(app: Any) -> dict[str, dict[str, Any]]:
+    """EXPECTED's shape (the pages' addresses from EXPECTED), the roles from the grants."""
+    table: dict[str, dict[str, Any]] = {}
+    for view in app.appbuilder.baseviews:
+        name = type(view).__name__
+        row = table.setdefault(name, {})
+        for action, stated in EXPECTED.get(name, {}).items():
+            if action == "public" or action not in discovered(view):
+                row[action] = stated  # nothing to check (e.g. FAB's copyrole, which the view drops)
+                continue
+            allowed = granted_roles(view, guarding_permission(app, view, action))
+            row[action] = (stated[0], allowed) if action in PAGE_ACTIONS else allowed
+    return table
+
+
 # --- one app and one database for the module ----------------------------------------------------------
 
 
@@ -299,9 +372,26 @@ def test_every_view_and_action_has_an_expectation(matrix_app):
     assert not stale, f"table rows for views that no longer exist: {sorted(stale)}"
 
 
+def test_the_grants_say_what_the_table_says(matrix_app):
+    derived = derived_table(matrix_app)
+    differ = []
+    for name, row in EXPECTED.items():
+        for action, stated in row.items():
+            if action == "public":
+                continue
+            want = stated[1] if action in PAGE_ACTIONS else stated
+            got = derived[name][action]
+            got = got[1] if action in PAGE_ACTIONS else got
+            if set(want) != set(got):
+                differ.append(f"{name}.{action}: the table says {sorted(want)}, the grants give {sorted(got)}")
+    assert not differ, "ROLE_GRANTS and the table disagree:\n" + "\n".join(differ)
+
+
 def test_the_matrix(matrix_app, clients):
+    """Every cell of the table derived from the grants, over HTTP."""
     started = time.monotonic()
     records = _records(matrix_app)
+    derived = derived_table(matrix_app)
     wrong: list[str] = []
     checked = 0
 
@@ -317,7 +407,7 @@ def test_the_matrix(matrix_app, clients):
 
     for view in matrix_app.appbuilder.baseviews:
         name = type(view).__name__
-        table = EXPECTED.get(name, {})
+        table = derived.get(name, {})
         base = view.route_base
         model = getattr(getattr(view, "datamodel", None), "obj", None)
         for action in sorted(discovered(view)):

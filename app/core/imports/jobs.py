@@ -90,6 +90,9 @@ class ImportJob(Model):
     # The worker process running it (app/worker/lease.worker_name) and how often it was started.
     worker = Column(String(100), nullable=True)
     attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    # When the uploader took the job's one-time result (ImportSpec.one_time_result: the initial
+    # passwords of imported users); it is never offered again.
+    result_taken_at = Column(DateTime, nullable=True)
 
     @property
     def is_running(self) -> bool:

@@ -137,6 +137,15 @@ class ImportSpec:
         """Create the records for `rows` (all valid, none imported before); return their ids in order."""
         raise NotImplementedError
 
+    # A file the uploader may take exactly once after a finished import (e.g. the initial
+    # passwords of imported users): its button's label, and the file itself.
+    one_time_result: Any = None
+
+    def take_result(self, record_ids: list[int], ctx: ImportContext) -> tuple[str, bytes]:
+        """The one-time result for the records a job created: (file name, .xlsx bytes). Runs in
+        the request that takes it; the caller commits and marks the job's result taken."""
+        raise NotImplementedError
+
     # --- derived ---------------------------------------------------------------------------------
 
     def column(self, key: str) -> ImportColumn | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import current_app, g, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
@@ -52,7 +52,7 @@ class ImportView(BaseView):
     list_endpoint: str | None = None
     default_view = "index"
     method_permission_name = {
-        name: "import" for name in ("index", "template", "upload", "job", "job_status", "job_errors")
+        name: "import" for name in ("index", "template", "upload", "job", "job_status", "job_errors", "job_result")
     }
     # Declared equal so FAB's security_converge sees nothing to migrate (no spurious warnings).
     previous_method_permission_name = method_permission_name
@@ -142,8 +142,6 @@ class ImportView(BaseView):
             )
         ).scalar_one_or_none()
         if job is None:
-            from flask import abort
-
             abort(404)
         return job
 
@@ -178,6 +176,43 @@ class ImportView(BaseView):
             as_attachment=True,
             download_name=gettext("Import errors %(id)s.xlsx", id=job.id),
         )
+
+    @expose("/job/<int:job_id>/result", methods=["POST"])
+    @has_access
+    def job_result(self, job_id: int):
+        """The job's one-time result (ImportSpec.one_time_result), to its uploader, once: the job
+        is marked taken in the same transaction, by one conditional update (two clicks racing
+        each other: the second gets the page again with the reason)."""
+        from sqlalchemy import update
+
+        from app.core.imports.jobs import ImportedRow
+        from app.core.imports.spec import ImportContext
+        from app.core.scoping import current_scope
+
+        job = self._job(job_id)
+        if self.spec.one_time_result is None:
+            abort(404)
+        if job.status != JobStatus.DONE.value or job.result_taken_at is not None:
+            flash(gettext("This file was handed out already; it is not offered again."), "warning")
+            return redirect(url_for(f"{self.endpoint}.job", job_id=job.id))
+        taken = db.session.execute(
+            update(ImportJob).where(ImportJob.id == job.id, ImportJob.result_taken_at.is_(None))
+            .values(result_taken_at=now())
+        ).rowcount
+        if taken != 1:
+            db.session.rollback()
+            flash(gettext("This file was handed out already; it is not offered again."), "warning")
+            return redirect(url_for(f"{self.endpoint}.job", job_id=job.id))
+        ids = [i for i in db.session.execute(
+            select(ImportedRow.record_id).where(ImportedRow.job_id == job.id).order_by(ImportedRow.id)
+        ).scalars() if i is not None]
+        ctx = ImportContext(scope=current_scope(), user_id=g.user.id, org_unit_id=getattr(g.user, "org_unit_id", None),
+                            session=db.session, job_id=job.id)
+        filename, data = self.spec.take_result(ids, ctx)
+        db.session.commit()
+        response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @staticmethod
     def _state(job: ImportJob) -> dict[str, Any]:
