@@ -25,6 +25,7 @@ from app.core.refcache import reference_version  # noqa: F401
 from app.deadlines.models import DeadlineRule, HolidayOverride, HolidayYear  # noqa: F401
 from app.duty.models import DutyLogEntry, DutyShift  # noqa: F401
 from app.fund.models import Fund, FundApplication, FundDisbursement  # noqa: F401
+from app.knowledge.models import PolicyAnswer, PolicyDocument, ReplyTemplate  # noqa: F401
 from app.leaders.models import (  # noqa: F401
     DutyItem,
     Holding,

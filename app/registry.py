@@ -23,6 +23,7 @@ from app.cases import window_view as case_window
 from app.deadlines import views as deadlines
 from app.duty import views as duty
 from app.fund import views as fund
+from app.knowledge import views as knowledge
 from app.leaders import views as leaders
 from app.ledgers import views as ledgers
 from app.lookup import views as lookup
@@ -36,7 +37,7 @@ from app.supervision import views as supervision
 
 AREAS = (
     cases, case_window, case_ownership, case_marks, case_import, attachments, ledgers, mediation, duty, leaders,
-    supervision, fund, practices, reports, org, audit,
+    supervision, fund, knowledge, practices, reports, org, audit,
     deadlines, api, portal, notifications, lookup, casefile,
 )
 

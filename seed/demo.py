@@ -278,6 +278,7 @@ def _load_demo(cases: int, seed: int) -> dict[str, Any]:
     __import__("seed.demo_lists", fromlist=["*"]).load_demo_lists()
     __import__("seed.demo_ownership", fromlist=["*"]).load_demo_ownership(now)
     __import__("seed.demo_practices", fromlist=["*"]).load_demo_practices(org, rng, now)
+    __import__("seed.demo_knowledge", fromlist=["*"]).load_demo_knowledge()
     __import__("seed.demo_roles", fromlist=["*"]).load_demo_roles()
     db.session.commit()
     return {"users": users, "cases": cases}

@@ -16,6 +16,8 @@ from app.security.role_rules import write_role
 NAME = "村级信访信息员"
 GRANTS = {
     "cases": frozenset({"view"}),
+    "practices": frozenset({"view"}),
+    "knowledge": frozenset({"view"}),
     "ledgers": frozenset({"view"}),
     "sweeps": frozenset({"view"}),
     "duty_log": frozenset({"view", "add", "edit"}),

@@ -18,6 +18,7 @@ CATEGORIES: dict[str, tuple[str, Any, str]] = {
     "leaders": ("Leader work", _l("Leaders"), "fa-user-tie"),
     "supervision": ("Supervision", _l("Supervision"), "fa-bell"),
     "fund": ("Hard-case fund", _l("Hard-case fund"), "fa-coins"),
+    "knowledge": ("Knowledge base", _l("Policy knowledge base"), "fa-book-reader"),
     "reports": ("Reports", _l("Reports"), "fa-chart-bar"),
     "admin": ("Administration", _l("Administration"), "fa-cogs"),
 }

@@ -7,6 +7,9 @@ index substrings with trigrams (every three consecutive characters):
   petition_case.title/content kept in step by triggers on every insert, update and delete;
 - PostgreSQL: a pg_trgm GIN index on ``title || ' ' || content``, which LIKE '%…%' uses.
 
+`TEXT_INDEXES` lists the tables indexed so (cases; the policy knowledge base's documents and
+answered questions): one recipe for all, the index's columns in the order the document joins them.
+
 Keywords of three or more characters use the index; shorter ones (一、两个字) cannot form a
 trigram and fall back to LIKE over the rows the other filters leave. Several keywords separated by
 spaces must all occur. Results stay scoped: this is only one more condition on the list's query.
@@ -14,6 +17,7 @@ spaces must all occur. Results stay scoped: this is only one more condition on t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, column, func, literal_column, or_, select, table, text
@@ -24,7 +28,24 @@ from app.extensions import db
 
 MIN_INDEXED = 3
 COMMON_KEYWORD = 2000
-FTS_TABLES = {"petition_case": "case_fts"}
+
+
+@dataclass(frozen=True)
+class TextIndex:
+    """One table's keyword index: its FTS5 table (SQLite) and pg_trgm index (PostgreSQL)."""
+
+    table: str
+    fts: str
+    columns: tuple[str, str]
+    trgm: str
+
+
+TEXT_INDEXES = (
+    TextIndex("petition_case", "case_fts", ("title", "content"), "ix_case_text_trgm"),
+    TextIndex("policy_document", "policy_fts", ("title", "body"), "ix_policy_text_trgm"),
+    TextIndex("policy_answer", "policy_answer_fts", ("question", "answer"), "ix_policy_answer_text_trgm"),
+)
+FTS_TABLES = {index.table: index.fts for index in TEXT_INDEXES}
 
 
 def keywords(value: str) -> list[str]:
@@ -116,15 +137,23 @@ def _escape(word: str) -> str:
 
 def search_objects() -> set[str]:
     """Names of the search tables/indexes that live outside the models (Alembic ignores them)."""
-    names = {"ix_case_text_trgm"}
-    for fts in FTS_TABLES.values():
-        names |= {fts, f"{fts}_data", f"{fts}_idx", f"{fts}_content", f"{fts}_docsize", f"{fts}_config"}
+    names: set[str] = set()
+    for index in TEXT_INDEXES:
+        fts = index.fts
+        names |= {index.trgm, fts, f"{fts}_data", f"{fts}_idx", f"{fts}_content", f"{fts}_docsize", f"{fts}_config"}
     return names
 
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names: Any) -> bool:
     """Alembic's `include_name`: the search objects are not in the models, and not a difference."""
     return name not in search_objects()
+
+
+def _present(connection: Any, only: tuple[str, ...] | None) -> tuple[set[str], list[TextIndex]]:
+    from sqlalchemy import inspect
+
+    tables = set(inspect(connection).get_table_names())
+    return tables, [i for i in TEXT_INDEXES if i.table in tables and (only is None or i.table in only)]
 
 
 def repair_text_search_triggers(connection: Any) -> None:
@@ -136,52 +165,62 @@ def repair_text_search_triggers(connection: Any) -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    from sqlalchemy import inspect
+    tables, indexes = _present(connection, None)
+    for index in indexes:
+        if index.fts in tables:
+            for statement in _sqlite_triggers(index):
+                connection.exec_driver_sql(statement)
 
-    if "case_fts" in set(inspect(connection).get_table_names()):
-        for statement in _SQLITE_TRIGGERS:
-            connection.exec_driver_sql(statement)
 
-
-def ensure_text_search(connection: Any) -> None:
-    """Create the keyword indexes and their triggers if they are missing; idempotent."""
-    from sqlalchemy import inspect
-
-    tables = set(inspect(connection).get_table_names())
-    if "petition_case" not in tables:
-        return
-    if connection.dialect.name == "sqlite":
-        if "case_fts" not in tables:
+def ensure_text_search(connection: Any, only: tuple[str, ...] | None = None) -> None:
+    """Create the keyword indexes (of the tables `only` names, else every one present) and their
+    triggers if they are missing; idempotent."""
+    tables, indexes = _present(connection, only)
+    for index in indexes:
+        first, second = index.columns
+        if connection.dialect.name == "sqlite":
+            if index.fts not in tables:
+                connection.exec_driver_sql(
+                    f"CREATE VIRTUAL TABLE {index.fts} USING fts5({first}, {second}, "
+                    f"content='{index.table}', content_rowid='id', tokenize='trigram')"
+                )
+                connection.exec_driver_sql(f"INSERT INTO {index.fts}({index.fts}) VALUES ('rebuild')")  # noqa: S608
+            for statement in _sqlite_triggers(index):
+                connection.exec_driver_sql(statement)
+        elif connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             connection.exec_driver_sql(
-                "CREATE VIRTUAL TABLE case_fts USING fts5(title, content, "
-                "content='petition_case', content_rowid='id', tokenize='trigram')"
+                f"CREATE INDEX IF NOT EXISTS {index.trgm} ON {index.table} "
+                f"USING gin (({first} || ' ' || {second}) gin_trgm_ops)"
             )
-            connection.exec_driver_sql("INSERT INTO case_fts(case_fts) VALUES ('rebuild')")
-        for statement in _SQLITE_TRIGGERS:
-            connection.exec_driver_sql(statement)
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        connection.exec_driver_sql(
-            "CREATE INDEX IF NOT EXISTS ix_case_text_trgm ON petition_case "
-            "USING gin ((title || ' ' || content) gin_trgm_ops)"
-        )
 
 
-def drop_text_search(connection: Any) -> None:
-    if connection.dialect.name == "sqlite":
-        for name in ("case_fts_ai", "case_fts_ad", "case_fts_au"):
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        connection.exec_driver_sql("DROP TABLE IF EXISTS case_fts")
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_case_text_trgm")
+def drop_text_search(connection: Any, only: tuple[str, ...] | None = None) -> None:
+    for index in TEXT_INDEXES:
+        if only is not None and index.table not in only:
+            continue
+        if connection.dialect.name == "sqlite":
+            for suffix in ("ai", "ad", "au"):
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {index.fts}_{suffix}")
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {index.fts}")
+        elif connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.trgm}")
 
 
-_SQLITE_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS case_fts_ai AFTER INSERT ON petition_case BEGIN "
-    "INSERT INTO case_fts(rowid, title, content) VALUES (new.id, new.title, new.content); END",
-    "CREATE TRIGGER IF NOT EXISTS case_fts_ad AFTER DELETE ON petition_case BEGIN "
-    "INSERT INTO case_fts(case_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content); END",
-    "CREATE TRIGGER IF NOT EXISTS case_fts_au AFTER UPDATE OF title, content ON petition_case BEGIN "
-    "INSERT INTO case_fts(case_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content); "
-    "INSERT INTO case_fts(rowid, title, content) VALUES (new.id, new.title, new.content); END",
-)
+def _sqlite_triggers(index: TextIndex) -> tuple[str, ...]:
+    """The triggers keeping an external-content FTS5 table in step with its table (names from
+    TEXT_INDEXES, never from input)."""
+    fts, table_name = index.fts, index.table
+    first, second = index.columns
+    cols = f"{first}, {second}"
+    old = f"old.{first}, old.{second}"
+    new = f"new.{first}, new.{second}"
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table_name} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table_name} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {cols} ON {table_name} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+    )

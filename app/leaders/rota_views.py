@@ -55,7 +55,7 @@ class ReceptionRotaView(ShowsEveryProblem, ScopedModelView):
     """轮流接访: which leaders take turns where, on which days (administrator)."""
 
     datamodel = ListInterface(ReceptionRota)  # county configuration, kept by the administrator only
-    permission_group = "leader_rules"
+    permission_group = "reception_rota"
     route_base = "/leaders/rotas"
     list_title = _l("Reception rotas")
     show_title = _l("Reception rota")
@@ -98,7 +98,7 @@ class ReceptionRotaView(ShowsEveryProblem, ScopedModelView):
 class RotaPlanView(BaseView):
     """接访轮值: each rota's coming days — who the rule names, the slots published, gaps, clashes."""
 
-    permission_group = "leader_rules"
+    permission_group = "reception_rota"
     route_base = "/leaders/rota"
     default_view = "index"
     method_permission_name = {"index": "list", "generate": "add"}

@@ -45,7 +45,7 @@ class RiskPeriodView(ShowsEveryProblem, ScopedModelView):
     """风险期: the administrator's calendar of periods with a tighter sweep cadence."""
 
     datamodel = ListInterface(RiskPeriod)  # county configuration, kept by the administrator only
-    permission_group = "sweep_rules"
+    permission_group = "risk_periods"
     route_base = "/sweeps/risk-periods"
     list_title = _l("Risk periods")
     show_title = _l("Risk period")
@@ -90,7 +90,7 @@ class RiskPeriodView(ShowsEveryProblem, ScopedModelView):
 class RiskProposalView(BaseView):
     """风险期建议: months far above their average in past years, with the figures, to adopt."""
 
-    permission_group = "sweep_rules"
+    permission_group = "risk_periods"
     route_base = "/sweeps/risk-proposals"
     default_view = "index"
     method_permission_name = {"index": "list", "adopt": "add"}

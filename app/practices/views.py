@@ -2,9 +2,9 @@
 contingency plans (generated CRUD, each linked to a case by its number); the townships' list of
 first petitions missed in the sweep (初信初访倒查); the figures by level and of missed petitions.
 
-Permissions: app/security/ names no groups for these, so each view joins the group of the work it
-belongs to — the records of a case are the case's ("cases": clerks write, the others read), the
-look-back list is the ledgers' ("ledgers"), the figures are reports ("reports").
+Permissions: the records of a case (agents, meetings, opinions, plans) have their own group
+("practices": the built-in roles hold on it what they hold on cases — clerks write, the others
+read); the look-back list is the ledgers' ("ledgers"), the figures are reports ("reports").
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ CASE_LABELS = {"case": _l("Petition case"), "case_number": _l("Case number"), "c
 class CaseRecordView(ShowsEveryProblem, ScopedModelView):
     """A record of one case, chosen by its number (prefilled from `?case=<id>` on the case page)."""
 
-    permission_group = "cases"
+    permission_group = "practices"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
     formatters_columns = {"case": case_cell}
     add_form_extra_fields = {

@@ -101,6 +101,10 @@ def register_view_group(group: str, *view_names: str, menus: tuple[str, ...] = (
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     RoleName.TOWNSHIP_ADMIN: {
         "home": READ,
+        # The policy knowledge base is read by everyone; the administrator (or a role made with
+        # the grant, e.g. the county office's) keeps it. A case's practice records ("practices")
+        # follow what each role holds on the case itself.
+        "knowledge": READ,
         "users": WRITE | frozenset(
             {"resetpasswords", "can_this_form_get", "can_this_form_post", "unlock", "end_sessions"}
         ),
@@ -108,6 +112,7 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "user_import": IMPORT,
         "org": READ,
         "cases": READ,
+        "practices": READ,
         "dictionaries": READ,
         "ledgers": READ,
         "sweeps": READ,
@@ -126,8 +131,10 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     RoleName.CLERK: {
         "home": READ,
+        "knowledge": READ,
         "org": READ,
         "cases": WRITE | EXPORT | STEP | frozenset({"bulk_assign"}),
+        "practices": WRITE | EXPORT,
         # 当场办结: register, answer and close a simple matter in one form.
         "on_the_spot": WINDOW,
         "dictionaries": READ,
@@ -152,7 +159,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     RoleName.HANDLER: {
         "home": READ,
+        "knowledge": READ,
         "cases": READ | STEP,
+        "practices": READ,
         # 我的信访件: the cases the handler holds as 首办责任人.
         "my_cases": READ,
         "dictionaries": READ,
@@ -170,8 +179,10 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     RoleName.LEADER: {
         "home": READ,
+        "knowledge": READ,
         "org": READ,
         "cases": READ | EXPORT | STEP,
+        "practices": READ | EXPORT,
         # The unit's workload per 首办责任人, and reassigning from it.
         "workload": READ,
         "dictionaries": READ,
@@ -201,8 +212,10 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     RoleName.SUPERVISOR: {
         "home": READ,
+        "knowledge": READ,
         "org": READ,
         "cases": READ | EXPORT,
+        "practices": READ | EXPORT,
         "dictionaries": READ,
         "ledgers": READ | EXPORT,
         "sweeps": READ | EXPORT,
@@ -229,8 +242,10 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     RoleName.MANAGER: {
         "home": READ,
+        "knowledge": READ,
         "org": READ,
         "cases": READ | EXPORT,
+        "practices": READ | EXPORT,
         "dictionaries": READ,
         "ledgers": READ | EXPORT,
         "sweeps": READ | EXPORT,

@@ -108,8 +108,15 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "FundView": {"list": roles(A, L, S, M), "show": roles(A, L, S, M), "add": ADMIN_ONLY, "edit": ADMIN_ONLY,
                  "delete": ADMIN_ONLY, "export": ADMIN_ONLY},
     "FundReportView": {"page": ("/fund/report/", roles(A, L, S, M))},
-    # --- seed 003's practices: a case's records are the case's (clerks write, readers read; app/
-    # security names no groups of their own), the look-back list the ledgers', the figures reports'
+    # --- the policy knowledge base: everyone reads (county-wide reference data), the administrator
+    # keeps it (or a role made with the "knowledge" grant); everyone who reads inserts a template
+    # (a template or case that does not exist: 404 once allowed)
+    **{name: {"list": EVERYONE, "show": EVERYONE, "add": ADMIN_ONLY, "edit": ADMIN_ONLY, "delete": ADMIN_ONLY,
+              "export": ADMIN_ONLY}
+       for name in ("PolicyDocumentView", "PolicyAnswerView", "ReplyTemplateView")},
+    "ReplyTemplateFillView": {"page": (f"/knowledge/fill/{987654321}/0", EVERYONE)},
+    # --- seed 003's practices: a case's records follow the case (clerks write, readers read; their
+    # own group "practices" since issue 21), the look-back list the ledgers', the figures reports'
     **{name: {"list": EVERYONE, "show": EVERYONE, "add": roles(A, C), "edit": roles(A, C),
               "delete": ADMIN_ONLY, "export": CASE_EXPORTERS}
        for name in ("CaseAgentView", "ConsultationMeetingView", "ExpertOpinionView", "ContingencyPlanView")},
@@ -202,7 +209,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
 }
 
 # Where "allowed" is not a 200: the overdue list's record opens the case page (a redirect).
-ALLOWED_STATUS = {("OverdueView", "show"): 302, ("ResolutionLevelView", "page_export"): 404}
+ALLOWED_STATUS = {("OverdueView", "show"): 302, ("ResolutionLevelView", "page_export"): 404,
+                  ("ReplyTemplateFillView", "page"): 404}
 
 CRUD = ("list", "show", "add", "edit", "delete", "export")
 API_ACTIONS = {"can_list": "api_list", "can_show": "api_show", "can_add": "api_add", "can_step": "api_step"}

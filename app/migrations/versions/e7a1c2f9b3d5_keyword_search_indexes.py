@@ -18,8 +18,8 @@ depends_on = None
 
 
 def upgrade():
-    ensure_text_search(op.get_bind())
+    ensure_text_search(op.get_bind(), only=("petition_case",))
 
 
 def downgrade():
-    drop_text_search(op.get_bind())
+    drop_text_search(op.get_bind(), only=("petition_case",))

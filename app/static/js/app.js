@@ -92,6 +92,26 @@
     clearTimeout(repeatTimer);
     repeatTimer = setTimeout(refreshRepeats, 300);
   });
+
+  // Reply templates: the server fills the chosen template from the case; the text goes in at the
+  // cursor, and the placeholders it could not fill are named under the box (never left silently).
+  $(document).on("click", ".xf-insert-template", function () {
+    var $aids = $(this).closest(".xf-reply-aids");
+    var $target = $($aids.data("target"));
+    var $message = $aids.find(".xf-template-message");
+    var id = $aids.find(".xf-template-choice").val();
+    var url = String($aids.data("url")).replace(/\/fill\/0\//, "/fill/" + encodeURIComponent(id) + "/");
+    $.getJSON(url).done(function (data) {
+      var box = $target.get(0);
+      var current = box.value;
+      var at = typeof box.selectionStart === "number" && current ? box.selectionStart : current.length;
+      box.value = current.slice(0, at) + data.text + current.slice(at);
+      box.focus();
+      $message.text(data.message || "");
+    }).fail(function (xhr) {
+      $message.text(xhr.status === 403 || xhr.status === 404 ? $aids.data("refused") || xhr.statusText : xhr.statusText);
+    });
+  });
 })(jQuery);
 
 // Flask-AppBuilder's action script alerts in English ("No row selected"): say it in the page's
