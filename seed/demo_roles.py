@@ -49,7 +49,7 @@ def load_demo_user_import(actor: AppUser) -> None:
 
     from app.core.clock import now
     from app.core.imports import ImportContext, ImportJob, JobStatus, ParsedRow, save_rows
-    from app.core.scoping import scope_for_user
+    from app.org.scoping import scope_for_user
     from app.security.user_import import USER_IMPORT
 
     moment = now()
