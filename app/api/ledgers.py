@@ -1,15 +1,18 @@
-"""Dispute ledger entries (矛盾纠纷台账) over the API, read-only: parties masked as on the page."""
+"""Dispute ledger entries (矛盾纠纷台账) over the API, read-only but for their files: parties masked as on the page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import Response, g
+from flask_appbuilder.api import expose
 from marshmallow import Schema, fields
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.api.base import ResourceApi
+from app.api.attachments import AttachmentEndpoints
+from app.api.base import ID_PATH, ResourceApi, api_call
 from app.api.schemas import LocalDate, LocalDateTime, PageQuery, Text, length, one_of
+from app.attachments.models import LedgerAttachment
 from app.core.privacy import has_personal_data_role, mask_free_text_fields
 from app.core.scoping import current_actor
 from app.ledgers.models import DisputeType, EntryStatus, LedgerEntry, LedgerParty, ListLevel
@@ -68,7 +71,7 @@ class LedgerQuery(PageQuery):
     dispute_type = Text(load_default=None, validate=[*length(16), one_of(DisputeType.codes())])
 
 
-class LedgerEntryApi(ResourceApi):
+class LedgerEntryApi(AttachmentEndpoints, ResourceApi):
     resource_name = "ledger-entries"
     permission_group = "ledgers"
     model = LedgerEntry
@@ -76,6 +79,8 @@ class LedgerEntryApi(ResourceApi):
     query_schema = LedgerQuery
     tag = "矛盾纠纷台账"
     noun = "台账条目"
+    attachment_model = LedgerAttachment
+    attachment_key = "entry_id"
 
     def filters(self, query: dict[str, Any]) -> list[Any]:
         return [getattr(LedgerEntry, name) == query[name]
@@ -97,3 +102,9 @@ class LedgerEntryApi(ResourceApi):
                 g.xf_api_personal.append(entry.id)
             result.append(data)
         return result
+
+    # Files are attached by whoever adds work notes to an entry, as on its page.
+    @expose(f"/{ID_PATH}/attachments", methods=["POST"])
+    @api_call("add_note")
+    def upload_attachment(self, pk: int) -> Response:
+        return self.attach(pk)

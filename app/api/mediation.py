@@ -1,14 +1,18 @@
-"""Mediation records (调解记录) over the API, read-only."""
+"""Mediation records (调解记录) over the API, read-only but for their files (the signed agreement)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
+from flask_appbuilder.api import expose
 from marshmallow import Schema, fields
 from sqlalchemy.orm import joinedload
 
-from app.api.base import ResourceApi
+from app.api.attachments import AttachmentEndpoints
+from app.api.base import ID_PATH, ResourceApi, api_call
 from app.api.schemas import LocalDate, LocalDateTime, PageQuery, Text, one_of
+from app.attachments.models import MediationAttachment
 from app.ledgers.models import DisputeType
 from app.mediation.models import Honoured, MediationMethod, MediationRecord, Outcome, Referral
 
@@ -47,7 +51,7 @@ class MediationQuery(PageQuery):
     outcome = Text(load_default=None, validate=one_of(Outcome.codes()))
 
 
-class MediationRecordApi(ResourceApi):
+class MediationRecordApi(AttachmentEndpoints, ResourceApi):
     resource_name = "mediation-records"
     permission_group = "mediation"
     model = MediationRecord
@@ -55,9 +59,16 @@ class MediationRecordApi(ResourceApi):
     query_schema = MediationQuery
     tag = "调解记录"
     noun = "调解记录"
+    attachment_model = MediationAttachment
+    attachment_key = "record_id"
 
     def filters(self, query: dict[str, Any]) -> list[Any]:
         return [MediationRecord.outcome == query["outcome"]] if query.get("outcome") else []
 
     def load_options(self):
         return (joinedload(MediationRecord.committee), joinedload(MediationRecord.township))
+
+    @expose(f"/{ID_PATH}/attachments", methods=["POST"])
+    @api_call("add")
+    def upload_attachment(self, pk: int) -> Response:
+        return self.attach(pk)
