@@ -1,6 +1,6 @@
 """四联四包 page (seed 004): the overdue and 积案 cases no county leader holds and the holdings per
 county leader, each checked against an independent count over the raw rows, as every demo role;
-a supervisor's proposal and the leader taking it through the holding form."""
+a supervisor's proposal (the proposed leader notified) and the leader taking it through the holding form."""
 
 from __future__ import annotations
 
@@ -124,8 +124,15 @@ def test_propose_then_the_leader_takes_it(app, client_as):
     assert _rows(app, "SELECT case_id, leader_id, status FROM leader_holding_proposal") == [(case_id, county, "proposed")]
     again = supervisor.post("/leaders/coverage/propose", data={"case_number": number, "leader": county})
     assert again.status_code == 422
+    # The proposed leader is told in the app (their own account), nobody else.
+    told = _rows(app, """SELECT u.username, n.title, n.url FROM notification n JOIN ab_user u ON u.id = n.user_id
+                         WHERE n.kind = 'holding_proposed'""")
+    assert told == [("county_leader", f"建议您包案：{number}", "/leaders/coverage/#proposals")]
 
     leader = client_as("county_leader")
+    listed = leader.get("/notifications/")
+    assert listed.status_code == 200 and f"建议您包案：{number}" in listed.get_data(as_text=True)
+    assert f"建议您包案：{number}" not in client_as("leader").get("/notifications/").get_data(as_text=True)
     page = leader.get("/leaders/coverage/").get_data(as_text=True)
     assert f"/leaders/holdings/add?case={number}&amp;leader={county}" in page
     prefilled = leader.get(f"/leaders/holdings/add?case={number}&leader={county}").get_data(as_text=True)
