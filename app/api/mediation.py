@@ -68,7 +68,8 @@ class MediationRecordApi(AttachmentEndpoints, ResourceApi):
     def load_options(self):
         return (joinedload(MediationRecord.committee), joinedload(MediationRecord.township))
 
+    # Files are attached by whoever may edit the record, as on its page.
     @expose(f"/{ID_PATH}/attachments", methods=["POST"])
-    @api_call("add")
+    @api_call("edit")
     def upload_attachment(self, pk: int) -> Response:
         return self.attach(pk)

@@ -262,13 +262,14 @@ class LedgerAttachmentView(AttachmentView):
 
 
 class MediationAttachmentView(AttachmentView):
-    """A mediation record's files (the signed agreement): whoever records mediations attaches."""
+    """A mediation record's files (the signed agreement): whoever may edit the record attaches."""
 
     permission_group = "mediation"
     route_base = "/attachments/mediation"
     model = MediationAttachment
     parent_model = MediationRecord
     parent_key = "record_id"
+    upload_permission = "edit"
     back_label = _l("Back to the mediation record")
 
     def title_of(self, parent: MediationRecord) -> str:
