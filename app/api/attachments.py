@@ -4,12 +4,10 @@ and type checked by content, random names) and the pages' scope (an attachment i
 through a parent the caller may open: otherwise 404).
 
 `AttachmentEndpoints` is mixed into a resource (cases, ledger entries, mediation records, 督办
-answers, joint meetings); the resource names its attachment model and parent key, and declares
-the upload endpoint with its own permission (the page's upload grant), e.g.::
-
-    @expose(f"/{ID_PATH}/attachments", methods=["POST"])
-    @api_call("add_note")
-    def upload_attachment(self, pk): return self.attach(pk)
+answers, joint meetings); the resource names its attachment model, parent key and the permission
+that uploads (`attachment_upload`: the page's upload grant, e.g. "add_note" for ledger entries).
+GET and POST share one URL rule: with a rule per method, Werkzeug answers an out-of-range id
+with 405 instead of 404 (as for a case's GET/DELETE).
 
 This module also holds the two resources that exist for their files: the written answers to
 督办单 and the joint meetings (read-only, like ledger entries and mediation records).
@@ -36,8 +34,10 @@ from app.api.base import (
 )
 from app.api.schemas import LocalDate, LocalDateTime
 from app.attachments.models import AnswerAttachment, MeetingAttachment
+from app.attachments.storage import ALLOWED_KINDS
 from app.attachments.views import attachments_of, send_attachment, store_attachment
 from app.core.scoping import get_scoped
+from app.security.access import may
 from app.supervision.models import JointMeeting, MeetingKind, OrderAnswer
 
 ATTACHMENT_PATH = "<int(min=1, max=2147483647):aid>"
@@ -54,15 +54,26 @@ class AttachmentOut(Schema):
 
 
 class AttachmentEndpoints:
-    """GET /<pk>/attachments, GET /<pk>/attachments/<aid> (the file); POST is declared by each
-    resource with its own permission and calls `attach`."""
+    """GET and POST /<pk>/attachments (the list, an upload), GET /<pk>/attachments/<aid> (the file)."""
 
     attachment_model: ClassVar[Any]
     attachment_key: ClassVar[str]
+    attachment_upload: ClassVar[str] = "add"
 
-    @expose(f"/{ID_PATH}/attachments", methods=["GET"])
+    def __init__(self) -> None:
+        super().__init__()
+        # The upload permission is checked inside the shared rule: make it one of the resource's.
+        permission = f"can_{self.attachment_upload}"
+        if permission not in self.base_permissions:
+            self.base_permissions.append(permission)
+
+    @expose(f"/{ID_PATH}/attachments", methods=["GET", "POST"])
     @api_call("show")
-    def list_attachments(self, pk: int) -> Response:
+    def attachments(self, pk: int) -> Response:
+        if request.method == "POST":
+            if not may(f"can_{self.attachment_upload}", self):
+                raise errors.forbidden()
+            return self.attach(pk)
         parent = self.get_item(pk)
         rows = attachments_of(self.attachment_model, self.attachment_key, parent.id)
         return respond(200, {"count": len(rows), "result": AttachmentOut(many=True).dump(rows)})
@@ -94,13 +105,14 @@ class AttachmentEndpoints:
             }}},
         }
         upload = operation(f"上传{noun}", self.tag, parameters=[id_parameter()],
-                           responses={201: one_of_result(AttachmentOut)}, errors_=(401, 403, 404, 422))
+                           responses={201: one_of_result(AttachmentOut)}, errors_=(400, 401, 403, 404, 413, 422))
         upload["requestBody"] = upload_body
         download = operation(f"下载{noun}", self.tag, parameters=[id_parameter(), id_parameter("aid")],
                              errors_=(401, 403, 404))
+        binary = {"schema": {"type": "string", "format": "binary"}}
         download["responses"]["200"] = {
-            "description": "The file", "content": {"application/octet-stream": {"schema": {"type": "string",
-                                                                                        "format": "binary"}}},
+            "description": "The file, as a download",
+            "content": {kind.content_type: binary for kind in ALLOWED_KINDS},
         }
         return {
             "/{pk}/attachments": {
@@ -143,14 +155,10 @@ class SupervisionAnswerApi(AttachmentEndpoints, ResourceApi):
     updated_column = "answered_at"
     attachment_model = AnswerAttachment
     attachment_key = "answer_id"
+    attachment_upload = "answer"
 
     def load_options(self):
         return (joinedload(OrderAnswer.order), joinedload(OrderAnswer.unit))
-
-    @expose(f"/{ID_PATH}/attachments", methods=["POST"])
-    @api_call("answer")
-    def upload_attachment(self, pk: int) -> Response:
-        return self.attach(pk)
 
 
 class MeetingOut(Schema):
@@ -178,8 +186,4 @@ class JointMeetingApi(AttachmentEndpoints, ResourceApi):
     noun = "联席会议"
     attachment_model = MeetingAttachment
     attachment_key = "meeting_id"
-
-    @expose(f"/{ID_PATH}/attachments", methods=["POST"])
-    @api_call("edit")
-    def upload_attachment(self, pk: int) -> Response:
-        return self.attach(pk)
+    attachment_upload = "edit"

@@ -47,6 +47,7 @@ class CaseApi(AttachmentEndpoints, CaseRegistration, CaseSteps, ResourceApi):
     noun = "信访件"
     attachment_model = CaseAttachment
     attachment_key = "case_id"
+    attachment_upload = "add"  # who registers cases attaches, as on the page
 
     def filters(self, query: dict[str, Any]) -> list[Any]:
         conditions = []
@@ -89,11 +90,6 @@ class CaseApi(AttachmentEndpoints, CaseRegistration, CaseSteps, ResourceApi):
             raise ApiError(405, "not_deletable", workflow.deletion_refusal())
         return self.show_one(pk)
 
-    # Files are attached by whoever registers cases, as on the case's attachments page.
-    @expose(f"/{ID_PATH}/attachments", methods=["POST"])
-    @api_call("add")
-    def upload_attachment(self, pk: int) -> Response:
-        return self.attach(pk)
 
     # --- OpenAPI ------------------------------------------------------------------------------
 

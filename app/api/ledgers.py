@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g
-from flask_appbuilder.api import expose
+from flask import g
 from marshmallow import Schema, fields
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.api.attachments import AttachmentEndpoints
-from app.api.base import ID_PATH, ResourceApi, api_call
+from app.api.base import ResourceApi
 from app.api.schemas import LocalDate, LocalDateTime, PageQuery, Text, length, one_of
 from app.attachments.models import LedgerAttachment
 from app.core.privacy import has_personal_data_role, mask_free_text_fields
@@ -81,6 +80,7 @@ class LedgerEntryApi(AttachmentEndpoints, ResourceApi):
     noun = "台账条目"
     attachment_model = LedgerAttachment
     attachment_key = "entry_id"
+    attachment_upload = "add_note"  # who adds work notes attaches, as on the page
 
     def filters(self, query: dict[str, Any]) -> list[Any]:
         return [getattr(LedgerEntry, name) == query[name]
@@ -102,9 +102,3 @@ class LedgerEntryApi(AttachmentEndpoints, ResourceApi):
                 g.xf_api_personal.append(entry.id)
             result.append(data)
         return result
-
-    # Files are attached by whoever adds work notes to an entry, as on its page.
-    @expose(f"/{ID_PATH}/attachments", methods=["POST"])
-    @api_call("add_note")
-    def upload_attachment(self, pk: int) -> Response:
-        return self.attach(pk)

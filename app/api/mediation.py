@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
-from flask_appbuilder.api import expose
 from marshmallow import Schema, fields
 from sqlalchemy.orm import joinedload
 
 from app.api.attachments import AttachmentEndpoints
-from app.api.base import ID_PATH, ResourceApi, api_call
+from app.api.base import ResourceApi
 from app.api.schemas import LocalDate, LocalDateTime, PageQuery, Text, one_of
 from app.attachments.models import MediationAttachment
 from app.ledgers.models import DisputeType
@@ -61,15 +59,10 @@ class MediationRecordApi(AttachmentEndpoints, ResourceApi):
     noun = "调解记录"
     attachment_model = MediationAttachment
     attachment_key = "record_id"
+    attachment_upload = "edit"  # who may edit the record attaches, as on the page
 
     def filters(self, query: dict[str, Any]) -> list[Any]:
         return [MediationRecord.outcome == query["outcome"]] if query.get("outcome") else []
 
     def load_options(self):
         return (joinedload(MediationRecord.committee), joinedload(MediationRecord.township))
-
-    # Files are attached by whoever may edit the record, as on its page.
-    @expose(f"/{ID_PATH}/attachments", methods=["POST"])
-    @api_call("edit")
-    def upload_attachment(self, pk: int) -> Response:
-        return self.attach(pk)
