@@ -1,9 +1,10 @@
 """Attachment records. The file itself lives under the instance folder (see storage.py).
 
-`AttachmentMixin` holds what every attachment has; a parent gets its own small table with a
-foreign key and a scope through the parent (`CaseAttachment` for cases). A later area adds e.g.
-`LedgerAttachment(AttachmentMixin, Model)` with `ScopeSpec(parent=("entry_id", "LedgerEntry"))`
-and reuses storage.py and the views' helpers unchanged.
+`AttachmentMixin` holds what every attachment has; each kind of parent gets its own small table
+with a real foreign key and a scope through the parent (`ScopeSpec(parent=…)`: the file is seen
+exactly where its record is, 检举控告 exclusion included): cases, ledger entries, mediation records,
+督办 answers, joint meetings. Another kind is one more class here, a migration, and a subclass of
+`AttachmentView` (views.py); storage.py and the API's `AttachmentEndpoints` serve it unchanged.
 """
 
 from __future__ import annotations

@@ -73,6 +73,10 @@ def store_attachment(model: Any, parent_key: str, parent_id: int, upload: Any, d
     "file") when refused. The file is removed again if the row cannot be saved."""
     if upload is None or not upload.filename:
         raise DomainError(gettext("Choose a file to upload."), field="file")
+    description = (description or "").strip()
+    if len(description) > 200:
+        raise DomainError(gettext("At most %(max)d characters (now %(n)d)", max=200, n=len(description)),
+                          field="description")
     stored = store_upload(upload.stream, upload.filename)
     attachment = model(
         original_name=stored.original_name,
@@ -80,7 +84,7 @@ def store_attachment(model: Any, parent_key: str, parent_id: int, upload: Any, d
         content_type=stored.content_type,
         size=stored.size,
         sha256=stored.sha256,
-        description=(description or "").strip()[:200] or None,
+        description=description or None,
     )
     setattr(attachment, parent_key, parent_id)
     db.session.add(attachment)

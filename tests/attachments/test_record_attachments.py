@@ -240,6 +240,14 @@ def test_files_over_the_api(files_app, db_session):
             want = 403 if kind in ("answer", "meeting") and username == "clerk2" else 404
             assert c.get(base, headers=tokens[username]).status_code == want, (kind, username)
             assert c.get(f"{base}/{aid}", headers=tokens[username]).status_code == want, (kind, username)
+    # Refused input: a note too long, a file of no accepted kind — a message for the field, nothing kept.
+    entry_base = f"/api/v1/ledger-entries/{records['ledger'][0]}/attachments"
+    before = len(c.get(entry_base, headers=tokens["clerk"]).get_json()["result"])
+    for data, field in (({"file": (io.BytesIO(PDF), "a.pdf"), "description": "长" * 201}, "description"),
+                        ({"file": (io.BytesIO(b"MZ\x90\x00"), "a.pdf")}, "file")):
+        refused = c.post(entry_base, data=data, content_type="multipart/form-data", headers=tokens["clerk"])
+        assert (refused.status_code, refused.get_json()["field"]) == (422, field)
+    assert len(c.get(entry_base, headers=tokens["clerk"]).get_json()["result"]) == before
     # A file of one record is not reached through another record's id.
     ledger_aid = _attachment_id(db_session, LedgerAttachment, "entry_id", records["ledger"][0])
     other_entry = records["ledger"][1]
