@@ -3,7 +3,13 @@
 from flask_appbuilder import Model
 
 from app.api.models import ApiClient  # noqa: F401
-from app.attachments.models import CaseAttachment  # noqa: F401
+from app.attachments.models import (  # noqa: F401
+    AnswerAttachment,
+    CaseAttachment,
+    LedgerAttachment,
+    MediationAttachment,
+    MeetingAttachment,
+)
 from app.audit.models import AuditEntry  # noqa: F401
 from app.cases.list_models import ListColumnChoice, SavedListView  # noqa: F401
 from app.cases.models import Case, CaseNumberSequence, Petitioner, Subject  # noqa: F401

@@ -2,7 +2,8 @@
 
 - 积案: two of 城关镇's oldest open cases (held by no county leader: the 四联四包 page lists them)
   and one since closed (the report's "resolved"); marked by the county supervisor through the
-  real rule, so each has its history event;
+  real rule, so each has its history event; the county supervisor proposes that 周德明 hold the
+  first (四联四包: a proposal waiting on the page, and his notification);
 - 上级交办: an open case referred by 市信访局 with its 交办文号 and a deadline three weeks on, and
   a closed one the province referred, closed before its deadline;
 - meetings: besides the month's 联席会议 (demo_supervision), a 专题会 on wage arrears and a
@@ -21,7 +22,8 @@ from sqlalchemy import select
 from app.cases import backlog
 from app.cases.models import OPEN_STATUSES, Case, CaseStatus
 from app.extensions import db
-from app.leaders.models import Holding, Reception, ReceptionKind
+from app.leaders import coverage
+from app.leaders.models import Holding, Leader, Reception, ReceptionKind
 from app.org.models import OrgUnit
 from app.security.models import AppUser
 from app.supervision.meetings import summarize as summarize_meeting
@@ -43,8 +45,16 @@ def load_demo_backlog(org: dict[str, OrgUnit], now: datetime) -> None:
             .order_by(Case.received_at, Case.id).limit(limit)
         ).scalars())
 
-    for case in pick(Case.township_id == town, Case.status.in_(OPEN), limit=2):
+    backlog_cases = pick(Case.township_id == town, Case.status.in_(OPEN), limit=2)
+    for case in backlog_cases:
         backlog.set_marks(session, case, backlog.Marks(True, False, note="久拖未决，列为信访积案。"), actor)
+    # 四联四包: the county supervisor proposes that 周德明 hold the first 积案 (the oldest open case
+    # when the county has none open); he is told in the app.
+    leader = session.execute(select(Leader).where(Leader.name == "周德明")).scalar_one_or_none()
+    proposed = (backlog_cases or pick(Case.status.in_(OPEN), limit=1))[:1]
+    note = "久拖未决，建议县级领导包案化解。"
+    if leader is not None and proposed and not coverage.proposal_problems(session, proposed[0], leader, note):
+        coverage.propose(session, proposed[0], leader, note)
     for case in pick(Case.status == CaseStatus.CLOSED.value, limit=1):
         backlog.set_marks(session, case, backlog.Marks(True, False, note="积案，已化解。"), actor)
     for case in pick(Case.township_id != town, Case.status.in_(OPEN), limit=1):

@@ -2,5 +2,6 @@
 
 Modules: `base` (every resource: auth, permissions, scope, paging, errors, audit), `auth` (keys,
 JWT, sessions), `errors`, `schemas`, one module per resource (`cases`, `ledgers`, `mediation`,
-`reference`, `session`), `openapi` (spec and Swagger UI), `models`/`views` (API clients).
+`reference`, `session`, `attachments` — files of records, and the 督办 answers and
+joint meetings they belong to), `openapi` (spec and Swagger UI), `models`/`views` (API clients).
 """

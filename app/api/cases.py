@@ -21,11 +21,13 @@ from flask import Response, g, request
 from flask_appbuilder.api import expose
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.api.attachments import AttachmentEndpoints
 from app.api.base import ID_PATH, ResourceApi, api_call, id_parameter, one_of_result, operation
 from app.api.case_registration import CaseRegistration
 from app.api.case_schemas import CaseIn, CaseOut, CaseQuery, EventOut, StepIn, StepOut
 from app.api.case_steps import CaseSteps
 from app.api.errors import ApiError
+from app.attachments.models import CaseAttachment
 from app.cases import workflow
 from app.cases.case_page import petitioner_values, shows_personal_data
 from app.cases.models import Case
@@ -35,7 +37,7 @@ from app.core.scoping import current_actor
 # --- the resource ---------------------------------------------------------------------------------
 
 
-class CaseApi(CaseRegistration, CaseSteps, ResourceApi):
+class CaseApi(AttachmentEndpoints, CaseRegistration, CaseSteps, ResourceApi):
     resource_name = "cases"
     permission_group = "cases"
     model = Case
@@ -43,6 +45,9 @@ class CaseApi(CaseRegistration, CaseSteps, ResourceApi):
     query_schema = CaseQuery
     tag = "信访件"
     noun = "信访件"
+    attachment_model = CaseAttachment
+    attachment_key = "case_id"
+    attachment_upload = "add"  # who registers cases attaches, as on the page
 
     def filters(self, query: dict[str, Any]) -> list[Any]:
         conditions = []
@@ -84,6 +89,7 @@ class CaseApi(CaseRegistration, CaseSteps, ResourceApi):
             self.get_item(pk)
             raise ApiError(405, "not_deletable", workflow.deletion_refusal())
         return self.show_one(pk)
+
 
     # --- OpenAPI ------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Dispute ledger entries (矛盾纠纷台账) over the API, read-only: parties masked as on the page."""
+"""Dispute ledger entries (矛盾纠纷台账) over the API, read-only but for their files: parties masked as on the page."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from flask import g
 from marshmallow import Schema, fields
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.api.attachments import AttachmentEndpoints
 from app.api.base import ResourceApi
 from app.api.schemas import LocalDate, LocalDateTime, PageQuery, Text, length, one_of
+from app.attachments.models import LedgerAttachment
 from app.core.privacy import has_personal_data_role, mask_free_text_fields
 from app.core.scoping import current_actor
 from app.ledgers.models import DisputeType, EntryStatus, LedgerEntry, LedgerParty, ListLevel
@@ -68,7 +70,7 @@ class LedgerQuery(PageQuery):
     dispute_type = Text(load_default=None, validate=[*length(16), one_of(DisputeType.codes())])
 
 
-class LedgerEntryApi(ResourceApi):
+class LedgerEntryApi(AttachmentEndpoints, ResourceApi):
     resource_name = "ledger-entries"
     permission_group = "ledgers"
     model = LedgerEntry
@@ -76,6 +78,9 @@ class LedgerEntryApi(ResourceApi):
     query_schema = LedgerQuery
     tag = "矛盾纠纷台账"
     noun = "台账条目"
+    attachment_model = LedgerAttachment
+    attachment_key = "entry_id"
+    attachment_upload = "add_note"  # who adds work notes attaches, as on the page
 
     def filters(self, query: dict[str, Any]) -> list[Any]:
         return [getattr(LedgerEntry, name) == query[name]

@@ -1,4 +1,4 @@
-"""Mediation records (调解记录) over the API, read-only."""
+"""Mediation records (调解记录) over the API, read-only but for their files (the signed agreement)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any
 from marshmallow import Schema, fields
 from sqlalchemy.orm import joinedload
 
+from app.api.attachments import AttachmentEndpoints
 from app.api.base import ResourceApi
 from app.api.schemas import LocalDate, LocalDateTime, PageQuery, Text, one_of
+from app.attachments.models import MediationAttachment
 from app.ledgers.models import DisputeType
 from app.mediation.models import Honoured, MediationMethod, MediationRecord, Outcome, Referral
 
@@ -47,7 +49,7 @@ class MediationQuery(PageQuery):
     outcome = Text(load_default=None, validate=one_of(Outcome.codes()))
 
 
-class MediationRecordApi(ResourceApi):
+class MediationRecordApi(AttachmentEndpoints, ResourceApi):
     resource_name = "mediation-records"
     permission_group = "mediation"
     model = MediationRecord
@@ -55,6 +57,9 @@ class MediationRecordApi(ResourceApi):
     query_schema = MediationQuery
     tag = "调解记录"
     noun = "调解记录"
+    attachment_model = MediationAttachment
+    attachment_key = "record_id"
+    attachment_upload = "edit"  # who may edit the record attaches, as on the page
 
     def filters(self, query: dict[str, Any]) -> list[Any]:
         return [MediationRecord.outcome == query["outcome"]] if query.get("outcome") else []

@@ -154,6 +154,7 @@ class ApiClientView(ScopedModelView):
 
 
 def register_views(appbuilder) -> None:
+    from app.api.attachments import JointMeetingApi, SupervisionAnswerApi
     from app.api.cases import CaseApi
     from app.api.ledgers import LedgerEntryApi
     from app.api.mediation import MediationRecordApi
@@ -162,7 +163,8 @@ def register_views(appbuilder) -> None:
     from app.api.session import AuthApi
     from app.core.menu import add_menu_view
 
-    for api in (AuthApi, CaseApi, LedgerEntryApi, MediationRecordApi, OrgUnitApi, SubjectApi, OpenApiView):
+    for api in (AuthApi, CaseApi, LedgerEntryApi, MediationRecordApi, SupervisionAnswerApi, JointMeetingApi,
+                OrgUnitApi, SubjectApi, OpenApiView):
         registered = appbuilder.add_api(api)
         if api is AuthApi and appbuilder.sm.is_auth_limited:
             # The same limit as the login page: passwords are not guessed faster over the API.

@@ -39,6 +39,10 @@ _TABLE_LABELS: dict[str, Any] = {
     "ab_permission_view": _l("Permission on a view"),
     "ab_api_key": _l("API key"),
     "case_attachment": _l("Case attachment"),
+    "ledger_entry_attachment": _l("Ledger entry attachment"),
+    "mediation_record_attachment": _l("Mediation record attachment"),
+    "supervision_answer_attachment": _l("Supervision answer attachment"),
+    "joint_meeting_attachment": _l("Joint meeting attachment"),
     "petitioner": _l("Petitioner"),
 }
 # Field names inside details that are not columns of the entry's own table.

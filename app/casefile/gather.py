@@ -18,7 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.attachments.models import CaseAttachment
+from app.attachments.models import (
+    AnswerAttachment,
+    CaseAttachment,
+    LedgerAttachment,
+    MediationAttachment,
+    MeetingAttachment,
+)
 from app.cases.models import Case
 from app.cases.workflow_models import Instruction
 from app.core.scoping import scope_clause
@@ -189,12 +195,48 @@ def _accountability(case: Case) -> Section:
 
 
 def _attachments(case: Case) -> Section:
-    rows = db.session.execute(
-        select(CaseAttachment).where(CaseAttachment.case_id == case.id).order_by(CaseAttachment.id)
-    ).scalars()
-    items = [Item(True, [a.original_name, a.created_at, a.description or ""],
-                  url_for("CaseAttachmentView.download", pk=a.id)) for a in rows]
-    return Section("attachments", _l("Attachments"), [_l("File"), _l("Uploaded at"), _l("Description")], items)
+    """The case's own files, then those of the records linked to it (ledger entries, mediation
+    records, 督办 answers, joint meetings) — each kind only for a role that opens its attachment
+    pages, each file only through a parent the viewer may open (its model's scope)."""
+    rows: list[tuple[Any, Any, str]] = []
+    if may("can_show", "CaseAttachmentView"):
+        own = db.session.execute(
+            select(CaseAttachment).where(CaseAttachment.case_id == case.id).order_by(CaseAttachment.id)
+        ).scalars()
+        rows += [(a, _l("This case"), "CaseAttachmentView") for a in own]
+    for view, model, where, owner_of in _LINKED_ATTACHMENTS:
+        if not may("can_show", view):
+            continue
+        found = db.session.execute(
+            select(model).where(where(case), scope_clause(model)).order_by(model.id)
+        ).scalars()
+        rows += [(a, owner_of(a), view) for a in found]
+    items = [Item(True, [a.original_name, owner, a.created_at, a.description or ""],
+                  url_for(f"{view}.download", pk=a.id)) for a, owner, view in rows]
+    return Section("attachments", _l("Attachments"),
+                   [_l("File"), _l("Belongs to"), _l("Uploaded at"), _l("Description")], items)
+
+
+def _linked_entries(case: Case) -> Any:
+    return select(LedgerParty.entry_id).where(LedgerParty.case_id == case.id)
+
+
+# (attachment view, model, "linked to the case" condition, how the file's record is named)
+_LINKED_ATTACHMENTS = (
+    ("LedgerAttachmentView", LedgerAttachment, lambda c: LedgerAttachment.entry_id.in_(_linked_entries(c)),
+     lambda a: f"{_l('Dispute ledger')} {a.entry.number}"),
+    ("MediationAttachmentView", MediationAttachment,
+     lambda c: MediationAttachment.record_id.in_(select(MediationRecord.id).where(MediationRecord.case_id == c.id)),
+     lambda a: f"{_l('Mediation (调解)')} {a.record.title}"),
+    ("AnswerAttachmentView", AnswerAttachment,
+     lambda c: AnswerAttachment.answer_id.in_(
+         select(OrderAnswer.id).join(OrderTarget, OrderTarget.order_id == OrderAnswer.order_id)
+         .where(OrderTarget.case_id == c.id)),
+     lambda a: f"{_l('Written answers')} {a.answer.order.number}"),
+    ("MeetingAttachmentView", MeetingAttachment,
+     lambda c: MeetingAttachment.meeting_id.in_(select(MeetingCase.meeting_id).where(MeetingCase.case_id == c.id)),
+     lambda a: f"{_l('Joint meetings (联席会议)')} {a.meeting.title}"),
+)
 
 
 # (section builder, the view whose permission opens that kind of record)
@@ -207,7 +249,7 @@ KINDS = (
     (_mediations, "MediationRecordView"),
     (_ledger, "LedgerEntryView"),
     (_accountability, "AccountabilityView"),
-    (_attachments, "CaseAttachmentView"),
+    (_attachments, None),  # each kind of file asks its own view (above)
 )
 
 
@@ -215,7 +257,7 @@ def gather(case: Case) -> list[Section]:
     """The sections with at least one record, for the case page's viewer (who may open `case`)."""
     sections = []
     for build, view in KINDS:
-        if may("can_show", view):
+        if view is None or may("can_show", view):
             section = build(case)
             if section.items:
                 sections.append(section)

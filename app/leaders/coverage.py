@@ -141,7 +141,28 @@ def propose(session: Session, case: Case, leader: Leader, note: str) -> HoldingP
     proposal = HoldingProposal(case=case, leader=leader, note=note or None, status=ProposalStatus.PROPOSED.value)
     session.add(proposal)
     session.flush()
+    _tell_leader(session, proposal)
     return proposal
+
+
+def _tell_leader(session: Session, proposal: HoldingProposal) -> None:
+    """HOLDING_PROPOSED to whoever takes the proposal: the proposed leader's own account, or —
+    for a leader without one — the users of the leader's office who record holdings
+    (`can_add` on holdings). Only those who may open the case are told (notify checks)."""
+    from app.notifications import notify
+    from app.notifications.models import NotificationKind
+    from app.security.roles import roles_granted
+
+    leader, case = proposal.leader, proposal.case
+    title = gettext("Proposed that you hold %(number)s (包案)", number=case.number)
+    if leader.user is not None:
+        notify(session, NotificationKind.HOLDING_PROPOSED, record=proposal, users=[leader.user], title=title,
+               url="/leaders/coverage/#proposals")
+    else:
+        notify(session, NotificationKind.HOLDING_PROPOSED, record=proposal, units=[leader.org_unit_id],
+               roles=roles_granted("holdings", "can_add"),
+               title=gettext("Proposed that %(name)s hold %(number)s (包案)", name=leader.name, number=case.number),
+               url="/leaders/coverage/#proposals")
 
 
 def take_proposals(session: Session, holding: Holding) -> None:

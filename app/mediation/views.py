@@ -83,6 +83,7 @@ class MediationRecordView(ShowsEveryProblem, ScopedModelView):
     route_base = "/mediation/records"
     list_title = _l("Mediation records")
     show_title = _l("Mediation record")
+    show_template = "xf/mediation/record_show.html"  # the generated record and its files
     add_title = _l("Record a mediation")
     edit_title = _l("Edit mediation record")
     label_columns = RECORD_LABELS

@@ -42,6 +42,7 @@ class NotificationKind(Choices):
     IMPORT_FINISHED = "import_finished", _l("Import finished")
     SWEEP_MISSED = "sweep_missed", _l("First petition missed in the sweep (倒查)")
     URGENT_REPORT = "urgent_report", _l("Urgent report (重要情况速报)")
+    HOLDING_PROPOSED = "holding_proposed", _l("Case proposed for you to hold (包案)")
 
 
 class Channel(Choices):

@@ -42,9 +42,13 @@ def test_api_matches_its_spec(app, client, mode):
         strategies = [operation.as_strategy(generation_mode=mode)]
         if "{pk}" in operation.path:
             # Random ids mostly miss: also run against a record the clerk can see.
+            # (Only where the clerk reads that resource and it has records: 督办 answers and
+            # meetings are not a clerk's, and answer with 403 whatever the id.)
             listing = operation.path.split("{pk}")[0]
-            first = client.get(f"{listing}?page_size=1", headers=headers).get_json()["result"][0]["id"]
-            strategies.append(operation.as_strategy(generation_mode=mode, path_parameters={"pk": first}))
+            listed = client.get(f"{listing}?page_size=1", headers=headers)
+            if listed.status_code == 200 and listed.get_json()["result"]:
+                first = listed.get_json()["result"][0]["id"]
+                strategies.append(operation.as_strategy(generation_mode=mode, path_parameters={"pk": first}))
         for strategy in strategies:
 
             @given(case=strategy)

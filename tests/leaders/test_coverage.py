@@ -1,6 +1,6 @@
 """四联四包 page (seed 004): the overdue and 积案 cases no county leader holds and the holdings per
 county leader, each checked against an independent count over the raw rows, as every demo role;
-a supervisor's proposal and the leader taking it through the holding form."""
+a supervisor's proposal (the proposed leader notified) and the leader taking it through the holding form."""
 
 from __future__ import annotations
 
@@ -92,7 +92,9 @@ def test_holdings_per_county_leader(module_app, pages):
 def test_propose_then_the_leader_takes_it(app, client_as):
     number, case_id = _rows(app, """
         SELECT c.number, c.id FROM petition_case c WHERE c.status IN ('assigned', 'handling') AND c.category != 'accusation'
-        AND c.id NOT IN (SELECT case_id FROM leader_holding WHERE case_id IS NOT NULL) ORDER BY c.id LIMIT 1""")[0]
+        AND c.id NOT IN (SELECT case_id FROM leader_holding WHERE case_id IS NOT NULL)
+        AND c.id NOT IN (SELECT case_id FROM leader_holding_proposal) ORDER BY c.id LIMIT 1""")[0]
+    proposals = "SELECT case_id, leader_id, status FROM leader_holding_proposal WHERE case_id = :c"
 
     leaders = dict(_rows(app, "SELECT name, id FROM leader WHERE rank = 'county'"))
     county = leaders["周德明"]
@@ -113,7 +115,7 @@ def test_propose_then_the_leader_takes_it(app, client_as):
                           WHERE o.name = '河东镇' AND c.status = 'handling' LIMIT 1""")[0][0]
     refused = client_as("supervisor").post("/leaders/coverage/propose", data={"case_number": other, "leader": county})
     assert refused.status_code == 422
-    assert _rows(app, "SELECT count(*) FROM leader_holding_proposal")[0][0] == 0
+    assert _rows(app, proposals, c=case_id) == []
     # Managers read the page but do not propose.
     assert client_as("county_manager").post("/leaders/coverage/propose",
                                             data={"case_number": number, "leader": county}).status_code == 403
@@ -121,11 +123,18 @@ def test_propose_then_the_leader_takes_it(app, client_as):
     done = supervisor.post("/leaders/coverage/propose", data={"case_number": number, "leader": county,
                                                              "note": "超期未结，建议县级领导包案"})
     assert done.status_code == 302
-    assert _rows(app, "SELECT case_id, leader_id, status FROM leader_holding_proposal") == [(case_id, county, "proposed")]
+    assert _rows(app, proposals, c=case_id) == [(case_id, county, "proposed")]
     again = supervisor.post("/leaders/coverage/propose", data={"case_number": number, "leader": county})
     assert again.status_code == 422
+    # The proposed leader is told in the app (their own account), nobody else.
+    told = _rows(app, """SELECT u.username, n.title, n.url FROM notification n JOIN ab_user u ON u.id = n.user_id
+                         WHERE n.kind = 'holding_proposed' AND n.title LIKE :t""", t=f"%{number}%")
+    assert told == [("county_leader", f"建议您包案：{number}", "/leaders/coverage/#proposals")]
 
     leader = client_as("county_leader")
+    listed = leader.get("/notifications/")
+    assert listed.status_code == 200 and f"建议您包案：{number}" in listed.get_data(as_text=True)
+    assert f"建议您包案：{number}" not in client_as("leader").get("/notifications/").get_data(as_text=True)
     page = leader.get("/leaders/coverage/").get_data(as_text=True)
     assert f"/leaders/holdings/add?case={number}&amp;leader={county}" in page
     prefilled = leader.get(f"/leaders/holdings/add?case={number}&leader={county}").get_data(as_text=True)
@@ -136,7 +145,8 @@ def test_propose_then_the_leader_takes_it(app, client_as):
     assert taken.status_code == 302
     holding = _rows(app, "SELECT id FROM leader_holding WHERE case_id = :c AND leader_id = :l", c=case_id, l=county)
     assert len(holding) == 1
-    assert _rows(app, "SELECT status, holding_id FROM leader_holding_proposal") == [("taken", holding[0][0])]
+    assert _rows(app, "SELECT status, holding_id FROM leader_holding_proposal WHERE case_id = :c",
+                 c=case_id) == [("taken", holding[0][0])]
 
 
 def test_an_accusation_never_reaches_the_unit_it_accuses(app, client_as):
@@ -164,3 +174,12 @@ def test_the_propose_button_shows_where_a_county_leader_can_be_proposed(pages):
     assert "xf-propose" in pages["county_supervisor"][1]
     assert "xf-propose" not in pages["supervisor"][1]  # no county leader in a township's view
     assert "xf-propose" not in pages["county_manager"][1]  # managers read
+
+
+def test_the_demo_county_has_a_proposal_waiting_for_its_leader(module_app, pages):
+    """The seed proposes that 周德明 hold 城关镇's oldest 积案: listed on the page, and he was told."""
+    proposals = pages["county_supervisor"][1].split('id="proposals"', 1)[1].split("</table>", 1)[0]
+    assert "周德明" in proposals
+    told = _rows(module_app, """SELECT u.username FROM notification n JOIN ab_user u ON u.id = n.user_id
+                                WHERE n.kind = 'holding_proposed'""")
+    assert told == [("county_leader",)]

@@ -4,6 +4,8 @@ the public progress page shows the signer's name and post and no other staff nam
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.cases.workflow_models import CaseEvent
@@ -46,6 +48,11 @@ def test_named_leader_signs_and_the_portal_shows_signer_and_post(public, staff, 
     ok(step(county, case.id, "delegate_signing", version=version, delegate=_id(db_session, "leader")))
     stale = step(county, case.id, "delegate_signing", version=version, delegate=_id(db_session, "county_leader"))
     assert stale.status_code == 409
+    # Who acts next names the delegate and on whose behalf; the public reads no staff name.
+    banner = re.search(r'id="case-awaited">([^<]*)<', clerk.get(f"/cases/show/{case.id}").get_data(as_text=True))
+    assert banner is not None and banner.group(1).startswith("等待 杨振华（受 周德明 委托） 签发答复，期限 ")
+    public_line = re.search(r'id="awaited">([^<]*)<', progress_page(public, code).get_data(as_text=True))
+    assert public_line is not None and public_line.group(1).startswith("等待 城关镇领导委托的签发人 签发答复，期限 ")
     ok(step(leader, case.id, "sign_reply", reply_text="已协调解决。"))
     assert fresh(db_session, case.id).reply_signed_by.username == "leader"
 

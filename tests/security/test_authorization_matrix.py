@@ -73,6 +73,15 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # 积案 / 上级交办 marks: supervisors mark (a POST for a case that does not exist: 404 when allowed)
     "CaseMarksView": {"post_missing": ("/cases/marks/0", roles(A, S))},
     "CaseAttachmentView": {"page_case": EVERYONE},
+    # Files of other records (issue 19): read as the record is; uploaded by who does its work —
+    # a ledger entry's by who adds its work notes, a mediation record's by clerks, a 督办 answer's
+    # by who answers, a meeting's by who records meetings (a POST for a record that does not exist).
+    "LedgerAttachmentView": {"page_owner": EVERYONE, "post_missing": ("/attachments/ledger/0/upload", roles(A, C, H, L))},
+    "MediationAttachmentView": {"page_owner": EVERYONE, "post_missing": ("/attachments/mediation/0/upload", roles(A, C))},
+    "AnswerAttachmentView": {"page_owner": roles(A, H, L, S, M),
+                             "post_missing": ("/attachments/answer/0/upload", roles(A, H, L))},
+    "MeetingAttachmentView": {"page_owner": roles(A, H, L, S, M),
+                              "post_missing": ("/attachments/meeting/0/upload", roles(A, S))},
     # --- ledgers, sweeps, risk ------------------------------------------------------------------
     "LedgerEntryView": WRITTEN_BY_CLERKS,
     "RiskAssessmentView": WRITTEN_BY_CLERKS,
@@ -204,6 +213,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
                 "api_step": roles(A, C, H, L)},
     "LedgerEntryApi": {"api_list": EVERYONE, "api_show": EVERYONE},
     "MediationRecordApi": {"api_list": EVERYONE, "api_show": EVERYONE},
+    "SupervisionAnswerApi": {"api_list": roles(A, H, L, S, M), "api_show": roles(A, H, L, S, M)},
+    "JointMeetingApi": {"api_list": roles(A, H, L, S, M), "api_show": roles(A, H, L, S, M)},
     "OrgUnitApi": {"api_list": EVERYONE - {H}, "api_show": EVERYONE - {H}},
     "SubjectApi": {"api_list": EVERYONE, "api_show": EVERYONE},
 }
@@ -254,6 +265,8 @@ def guarding_permission(app: Any, view: Any, action: str) -> str:
         url, method = f"{view.route_base}/case/{MISSING_ID}", "GET"
     elif action == "page_user":
         url, method = f"{view.route_base}/form", "GET"
+    elif action == "page_owner":
+        url, method = f"{view.route_base}/{MISSING_ID}", "GET"
     else:
         url, method = EXPECTED[type(view).__name__][action][0], "GET" if action == "page" else "POST"
     endpoint, _args = app.url_map.bind("localhost").match(url.split("?")[0], method=method)
@@ -352,6 +365,39 @@ def _records(matrix_app) -> dict[str, dict[str, int | None]]:
     return out
 
 
+def _owner_records(matrix_app) -> dict[str, dict[str, int | None]]:
+    """For every attachment view: the first parent record each role's user finds in their scope,
+    and one 河东镇's clerk finds there but 城关镇's clerk does not."""
+    from flask import g
+
+    from app.core.scoping import scoped_select
+    from app.extensions import db
+    from app.security.models import AppUser
+
+    def ids(model: Any, username: str, limit: int) -> list[int]:
+        with matrix_app.test_request_context():
+            g.user = db.session.execute(select(AppUser).where(AppUser.username == username)).scalars().one()
+            found = list(db.session.execute(
+                scoped_select(model).with_only_columns(model.id).order_by(model.id).limit(limit)).scalars())
+            db.session.remove()
+            return found
+
+    out: dict[str, dict[str, int | None]] = {}
+    for view in matrix_app.appbuilder.baseviews:
+        parent = getattr(view, "parent_model", None)
+        if parent is None or type(view).__name__ not in EXPECTED or "page_owner" not in EXPECTED[type(view).__name__]:
+            continue
+        row: dict[str, int | None] = {}
+        for role, username in USERS.items():
+            found = ids(parent, username, 1)
+            row[role] = found[0] if found else None
+        theirs = ids(parent, OTHER_TOWNSHIP_USER, 50)
+        ours = set(ids(parent, USERS[C], 100000)) if theirs else set()
+        row["other"] = next((i for i in theirs if i not in ours), None)
+        out[type(view).__name__] = row
+    return out
+
+
 def _count(matrix_app, model: Any, pk: int) -> int:
     from app.extensions import db
 
@@ -400,6 +446,7 @@ def test_the_matrix(matrix_app, clients):
     started = time.monotonic()
     records = _records(matrix_app)
     derived = derived_table(matrix_app)
+    owners = _owner_records(matrix_app)
     wrong: list[str] = []
     checked = 0
 
@@ -426,7 +473,8 @@ def test_the_matrix(matrix_app, clients):
                 if action == "post_missing":  # a form POST that changes nothing: 404/422 allowed
                     url, post_roles = allowed_roles
                     response = c.post(url, data={})
-                    expect(role, f"POST {url}", response, 404 if url.endswith("/0") else 422, role in post_roles)
+                    missing = f"{url}/".find("/0/") >= 0  # a record that does not exist
+                    expect(role, f"POST {url}", response, 404 if missing else 422, role in post_roles)
                     continue
                 if action in ("page", "page_export"):
                     url, page_roles = allowed_roles
@@ -442,6 +490,17 @@ def test_the_matrix(matrix_app, clients):
                         expect(role, f"{name} own case", c.get(f"{base}/case/{own}"), 200, allowed)
                     expect(role, f"{name} other case", c.get(f"{base}/case/{other}"),
                            200 if role in COUNTY_WIDE else 404, allowed)
+                    continue
+                if action == "page_owner":
+                    # A record's files: its own record → 200, another township's → 404.
+                    own, other = owners[name][role], owners[name]["other"]
+                    if own is not None:
+                        expect(role, f"{name} own record", c.get(f"{base}/{own}"), 200, allowed)
+                    else:
+                        expect(role, f"{name} missing record", c.get(f"{base}/{MISSING_ID}"), 404, allowed)
+                    if other is not None:
+                        expect(role, f"{name} other record", c.get(f"{base}/{other}"),
+                               200 if role in COUNTY_WIDE else 404, allowed)
                     continue
                 if action == "page_user":
                     own = records["AppUserView"][role]
@@ -494,13 +553,17 @@ def _check_api(expect, role: str, c: Any, name: str, view: Any, action: str, all
     headers = c.api_headers
     page_of = {"CaseApi": "CaseView", "LedgerEntryApi": "LedgerEntryView",
                "MediationRecordApi": "MediationRecordView", "OrgUnitApi": "OrgUnitView",
-               "SubjectApi": "SubjectView"}[name]
-    own = records[page_of][role]
-    other = records[page_of]["other"]
+               "SubjectApi": "SubjectView", "JointMeetingApi": "JointMeetingView",
+               "SupervisionAnswerApi": None}[name]
+    # 督办 answers have no page of their own: an id that does not exist (404 once allowed).
+    own = records[page_of][role] if page_of else MISSING_ID
+    other = records[page_of]["other"] if page_of else None
     if action == "api_list":
         expect(role, f"GET {base}/", c.get(f"{base}/", headers=headers), 200, allowed)
     elif action == "api_show":
-        if own is not None:
+        if own == MISSING_ID:
+            expect(role, f"GET {base}/missing", c.get(f"{base}/{own}", headers=headers), 404, allowed)
+        elif own is not None:
             expect(role, f"GET {base}/own", c.get(f"{base}/{own}", headers=headers), 200, allowed)
         if other is not None:
             expect(role, f"GET {base}/other", c.get(f"{base}/{other}", headers=headers),

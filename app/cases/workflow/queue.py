@@ -103,6 +103,11 @@ def queue_states(role: str) -> frozenset[str]:
     )
 
 
+# The steps a named leader's delegate takes for them (署名答复: signing the reply, approving an
+# answer given at the window) — those guarded by `signing_refusal`.
+SIGNING_STEPS = frozenset({"sign_reply", "approve_at_window"})
+
+
 # --- who acts next --------------------------------------------------------------------------------
 
 
@@ -122,12 +127,18 @@ class Awaited:
     who_text: str = ""  # a holder with no unit of its own (above the county)
     role: str = ""  # whose role acts (CLERK, HANDLER, LEADER)
     user: Any = None  # the named member of staff
+    # 署名答复 delegated: the person signing on the named leader's behalf (`person` is the leader).
+    delegate: str = ""
 
     def words(self, public: bool = False) -> str:
         """"等待 县人社局 签收，期限 12月8日" — for the public (`public`), never a staff name."""
         who = self.who_text or (self.unit.name if self.unit is not None else "")
         if self.person and not public:
             who = self.person
+        if self.delegate:
+            # "王芳（受 周德明 委托）"; the public reads that someone signs on the leaders' behalf.
+            who = (gettext("%(delegate)s (on behalf of %(leader)s)", delegate=self.delegate, leader=who)
+                   if not public else gettext("the person delegated by %(who)s", who=who))
         what = gettext(" or ").join(str(s.label) for s in self.steps)
         text = gettext("Awaiting %(what)s by %(who)s", who=who, what=what)
         if self.due is not None:
@@ -198,9 +209,17 @@ def awaited(case: Case, session: Session | None = None, now: datetime | None = N
                 leader = (session.get(type(case).responsible_leader.property.mapper.class_,
                                       case.responsible_leader_id) if case.responsible_leader_id else None)
                 level = _leaders_level(case, session)
-                found.append(Awaited(level, actor_name(leader) if leader is not None else "", others, due,
-                                     who_text=gettext("the leaders of %(place)s", place=_place_name(level)),
-                                     role=role, user=leader))
+                name = actor_name(leader) if leader is not None else ""
+                who_text = gettext("the leaders of %(place)s", place=_place_name(level))
+                delegate = case.reply_delegate if case.leader_named and case.reply_delegate_id else None
+                signing = tuple(s for s in others if s.code in SIGNING_STEPS) if delegate is not None else ()
+                if signing:
+                    # The named leader delegated signing: the banner names who signs (on whose behalf).
+                    found.append(Awaited(level, name, signing, due, who_text=who_text, role=role, user=leader,
+                                         delegate=actor_name(delegate)))
+                    others = tuple(s for s in others if s not in signing)
+                if others:
+                    found.append(Awaited(level, name, others, due, who_text=who_text, role=role, user=leader))
     return found
 
 
