@@ -45,10 +45,12 @@ def test_meeting_minutes_uploaded_downloaded_and_deleted(page, live_server, tmp_
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.click("table.xf-attachments button:has-text(\"删除\")")
     assert "会议纪要.pdf" in page.inner_text("table.xf-attachments")
-    page.on("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     with page.expect_navigation():
         page.click("table.xf-attachments button:has-text(\"删除\")")
     assert "会议纪要.pdf" not in page.inner_text("table.xf-attachments")
+    assert len(asked) == 1, asked  # asked once, not once per submit handler
     page.click("#attachments-back")
     page.wait_for_url(re.compile(rf"/supervision/meetings/show/{meeting_id}$"))
     assert page.js_errors == []

@@ -48,14 +48,12 @@
 
   // A form is submitted once: a double click on "save" must not register a case twice.
   // (Disabled after the browser has collected the form data, so named buttons still count.)
-  // Steps that cannot be undone ask first (data-confirm on the form).
+  // A form with data-confirm has been confirmed by the handler above before this one runs.
   $(document).on("submit", "form[method=post], form[method=POST]", function () {
     var $form = $(this);
     // Downloads (exports) stay on the page: those forms may be sent again.
     if ($form.is("[data-no-lock]")) { return true; }
     if ($form.data("xf-submitted")) { return false; }
-    var question = $form.attr("data-confirm");
-    if (question && !window.confirm(question)) { return false; }
     $form.data("xf-submitted", true);
     setTimeout(function () {
       $form.find("button[type=submit], input[type=submit]").prop("disabled", true);
