@@ -175,7 +175,7 @@ def test_the_new_groups_are_in_the_role_editor_and_the_knowledge_grant_opens_exa
     rows = {r[0]: r for r in table_rows(page.get_data(as_text=True), "grants")}
     # Label and explanation (one cell), the levels offered, the menu entries it opens.
     expected = {
-        "政策法规库": ("政策法规、政策问答和答复模板，以及在答复中插入模板", "政策法规库 › 政策法规、政策法规库 › 政策问答、政策法规库 › 答复模板"),
+        "政策法规库": ("政策法规、政策问答和答复模板，以及在答复中插入模板", "政策法规 › 政策法规、政策法规 › 政策问答、政策法规 › 答复模板"),
         "风险期": ("风险期：加密排查报送频次的时段，以及根据历史数据建议的风险期", "系统管理 › 风险期、系统管理 › 风险期建议"),
         "领导轮流接访": ("接访轮值：领导在接待大厅轮流接访的安排及其发布的接访时段",
                          "系统管理 › 领导轮流接访、系统管理 › 接访轮值表"),
