@@ -192,9 +192,15 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
 
 
 def _through(model: Any, column_name: str, parent_name: str, scope: Scope) -> ColumnElement:
-    """The rows whose `column_name` points to a `parent_name` row inside the scope."""
+    """The rows whose `column_name` points to a `parent_name` row inside the scope.
+
+    A correlated EXISTS on the parent's key (one primary-key lookup per row), not
+    `IN (every parent row in the scope)`: SQLite builds that set in full — all the county's cases
+    for a county-wide user, 0.5 s at 1,000,000 cases for the three holdings of one case page."""
     parent = model.registry._class_registry[parent_name]
-    return getattr(model, column_name).in_(select(parent.id).where(scope_clause(parent, scope)))
+    # The parent's table is always the subquery's own, even where the outer query joins it too.
+    return (select(parent.id).where(parent.id == getattr(model, column_name), scope_clause(parent, scope))
+            .correlate_except(parent).exists())
 
 
 def exclusion_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
