@@ -111,8 +111,11 @@ class SharedDatabase:
             self.uri = _pg_url(self.name)
             self.admin = _admin_engine()
         else:
+            # The apps open a link; each test's copy is a file of its own behind it (below).
+            self.folder = folder
             self.path = folder / "test.db"
             self.uri = f"sqlite:///{self.path}"
+            self.copies = 0
 
     def close_connections(self) -> None:
         from app.extensions import db
@@ -129,13 +132,22 @@ class SharedDatabase:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.template}"'))
         else:
-            # A new file under the old name (a connection a test left open keeps the old one);
-            # the WAL of the previous test's database must not be replayed into the copy.
-            copy = self.path.with_suffix(".new")
+            # Each test's copy has a name of its own, behind the link the apps open (SQLite
+            # resolves the link and names the copy's -wal and -shm after the real file). Under one
+            # reused name, a connection a test left open would, when it is finally closed, delete
+            # "test.db-wal" and "test.db-shm" — the files of the next test's database, in use by
+            # its worker processes — and the WAL would silently split in two.
+            previous = self.path.resolve() if self.path.is_symlink() else None
+            self.copies += 1
+            copy = self.folder / f"test-{self.copies}.db"
             shutil.copyfile(self.template, copy)
-            for leftover in ("-wal", "-shm"):
-                Path(f"{self.path}{leftover}").unlink(missing_ok=True)
-            os.replace(copy, self.path)
+            link = self.folder / "test.link"
+            link.unlink(missing_ok=True)
+            link.symlink_to(copy.name)
+            os.replace(link, self.path)
+            if previous is not None:
+                for leftover in ("", "-wal", "-shm"):
+                    Path(f"{previous}{leftover}").unlink(missing_ok=True)
 
     def drop(self) -> None:
         self.close_connections()

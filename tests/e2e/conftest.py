@@ -111,7 +111,9 @@ def browser_logout(page, base_url: str) -> None:
 def browser_login(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
     # Start from no session. Logging out ends the previous user's sessions on the server, so a
     # response still on its way for the previous page that sets the old cookie again signs
-    # nobody in: /login/ shows its form the first time.
+    # nobody in: /login/ shows its form the first time. (Clearing the cookies *before* this
+    # defeats it: /logout/ then knows no session to end, and the previous page's dashboard
+    # request signs the previous user in again between the form and its POST: a 400.)
     browser_logout(page, base_url)
     page.goto(f"{base_url}/login/")
     page.fill("#username", username)

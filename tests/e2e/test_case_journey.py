@@ -36,7 +36,6 @@ def open_case(page, base: str, number: str) -> None:
 
 
 def switch_user(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
     browser_login(page, base, username)
 
 

@@ -101,7 +101,6 @@ def test_zero_report_dispute_level_mediation_and_refused_closeout(page, live_ser
     entry_url = f"{base}/ledgers/entries/show/{int(number[2:])}"
 
     # 3. The leader raises it to 三级, giving the reason.
-    page.context.clear_cookies()
     browser_login(page, base, "leader")
     page.goto(entry_url)
     page.select_option("#level", "3")
@@ -113,7 +112,6 @@ def test_zero_report_dispute_level_mediation_and_refused_closeout(page, live_ser
     assert "当事人扬言越级上访" in page.inner_text("#entry-levels")
 
     # 4. The clerk records the mediation that settled it: 调解成功.
-    page.context.clear_cookies()
     browser_login(page, base, "clerk")
     page.goto(entry_url)
     page.click("#start-mediation")
@@ -135,7 +133,6 @@ def test_zero_report_dispute_level_mediation_and_refused_closeout(page, live_ser
     assert "调解成功" in page.inner_text("#entry-mediations")
 
     # 5. The township applies for close-out: refused, with the reasons and the case number.
-    page.context.clear_cookies()
     browser_login(page, base, "handler")
     page.goto(entry_url)
     page.fill("#panel-apply textarea[name='reason']", "矛盾已调解化解，申请销号")

@@ -53,7 +53,6 @@ def test_clerk_registers_and_other_township_cannot_see(page, live_server):
     assert page.js_errors == []
 
     # Another township's clerk: the case is not in their list, and not reachable by URL.
-    page.context.clear_cookies()
     browser_login(page, base, "clerk2")
     page.goto(f"{base}/cases/list/?q_number={number}")
     assert number not in page.inner_text("body")

@@ -21,7 +21,6 @@ def shot(page, name: str) -> None:
 
 
 def switch_user(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
     browser_login(page, base, username)
 
 
