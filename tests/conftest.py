@@ -3,7 +3,7 @@
 The schema is built once per test session by the real migrations (`flask db upgrade`), roles
 are synchronised and a small demo county is loaded; every test then starts on a fresh copy of
 that database (a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL), so tests
-never see each other's writes and can commit freely. The copy keeps one location per worker, so
+never see each other's writes and can commit freely. The copy keeps one address per worker, so
 the app under test (and the observer app of `db_session`) is built once per worker and reused;
 a test's changes to `app.config` are undone after it.
 
@@ -99,8 +99,8 @@ class SharedDatabase:
     The database keeps its location (a file path on SQLite, a name on PostgreSQL) for the whole
     session, so one app (and one observer app for `db_session`) serves every test of the worker:
     building an app registers ~1,400 routes and ~110 views, half a second a test. Resetting is a
-    file replace on SQLite and `CREATE DATABASE … TEMPLATE` on PostgreSQL, after the apps bound
-    to the database have closed their connections.
+    new copy behind the same link on SQLite and `CREATE DATABASE … TEMPLATE` on PostgreSQL,
+    after the apps bound to the database have closed their connections.
     """
 
     def __init__(self, template: str, folder: Path) -> None:
