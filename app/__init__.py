@@ -184,7 +184,7 @@ def init_error_pages(app: Flask) -> None:
 def init_templates(app: Flask) -> None:
     """Template filters every page uses (how values read: blank, 是/否, dates), linked cases as
     the viewer may see them, and the cached navigation menu."""
-    from app.cases.references import linked_case, linked_cases, shown_case_numbers
+    from app.cases.references import linked_case, linked_case_cell, linked_cases, shown_case_numbers
     from app.core.display import init_display
     from app.core.menu import navbar_menu
     from app.notifications.views import unread_for_navbar
@@ -192,7 +192,7 @@ def init_templates(app: Flask) -> None:
     init_display(app)
     app.jinja_env.globals["xf_navbar_menu"] = navbar_menu
     app.jinja_env.globals["xf_unread_count"] = unread_for_navbar
-    app.jinja_env.globals.update(linked_case=linked_case, linked_cases=linked_cases,
+    app.jinja_env.globals.update(linked_case=linked_case, linked_case_cell=linked_case_cell, linked_cases=linked_cases,
                                  shown_case_numbers=shown_case_numbers)
 
 
