@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_database(app)
     init_audit(app)
     init_hooks(app)
+    init_scoping(app)
     init_sessions(app)
     init_security_headers(app)
     init_appbuilder(app)
@@ -99,6 +100,16 @@ def init_hooks(app: Flask) -> None:
     register(app)
 
 
+def init_scoping(app: Flask) -> None:  # noqa: ARG001 — the models are global
+    """Every model's ScopeSpec is checked once the org policy is handed over: a link naming no
+    column, or a `requires` the scope condition would leave out, stops the start (TypeError)."""
+    from flask_appbuilder import Model
+
+    from app.core.scoping import check_scope_specs
+
+    check_scope_specs(mapper.class_ for mapper in Model.registry.mappers)
+
+
 def init_security_headers(app: Flask) -> None:
     """CSP (with a per-request nonce for FAB's inline scripts), no framing, no sniffing."""
     from app.core.headers import init_security_headers as register
@@ -173,7 +184,7 @@ def init_error_pages(app: Flask) -> None:
 def init_templates(app: Flask) -> None:
     """Template filters every page uses (how values read: blank, 是/否, dates), linked cases as
     the viewer may see them, and the cached navigation menu."""
-    from app.cases.references import linked_case, linked_cases, shown_case_numbers
+    from app.cases.references import linked_case, linked_case_cell, linked_cases, shown_case_numbers
     from app.core.display import init_display
     from app.core.menu import navbar_menu
     from app.notifications.views import unread_for_navbar
@@ -181,7 +192,7 @@ def init_templates(app: Flask) -> None:
     init_display(app)
     app.jinja_env.globals["xf_navbar_menu"] = navbar_menu
     app.jinja_env.globals["xf_unread_count"] = unread_for_navbar
-    app.jinja_env.globals.update(linked_case=linked_case, linked_cases=linked_cases,
+    app.jinja_env.globals.update(linked_case=linked_case, linked_case_cell=linked_case_cell, linked_cases=linked_cases,
                                  shown_case_numbers=shown_case_numbers)
 
 

@@ -45,6 +45,7 @@ from app.api import errors
 from app.api.auth import authenticate, touch_key
 from app.api.errors import ApiError
 from app.api.schemas import ErrorSchema, PageQuery, load
+from app.cases.references import linked_case_columns, linked_case_values
 from app.core.errors import DomainError, StaleRecordError, is_conflict, is_outage, outage_message
 from app.core.scoping import current_actor, scoped_select
 from app.extensions import db
@@ -214,6 +215,25 @@ class ResourceApi(BaseApi):
     updated_column: str | None = "updated_at"
     order_by: tuple[str, ...] = ("id",)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._check_case_links()
+
+    def _check_case_links(self) -> None:
+        """A resource's output names cases only through its model's declared links (a foreign
+        key to a case, a LINKED_NUMBERS column), which `serialize` shows as the viewer may read
+        them: a field of another kind (a case's number read through a relationship) would print
+        a case the viewer may not open — refused when the app starts."""
+        from app.cases.models import Case
+
+        if self.model is None or self.model is Case or getattr(self, "out_schema", None) is None:
+            return
+        declared = set().union(*linked_case_columns(self.model))
+        for name in self.out_schema().fields:
+            if "case" in name and name not in declared:
+                raise TypeError(f"{type(self).__name__}: {self.out_schema.__name__}.{name} names a case outside "
+                                f"{self.model.__name__}'s declared links (a case_id key or info=LINKED_NUMBERS)")
+
     # --- hooks --------------------------------------------------------------------------------
 
     def filters(self, query: dict[str, Any]) -> list[ColumnElement]:
@@ -228,14 +248,20 @@ class ResourceApi(BaseApi):
         """Loader options so a page of records needs no query per row."""
         return ()
 
-    def serialize(self, items: list[Any], detail: bool = False) -> list[dict[str, Any]]:  # noqa: ARG002
-        """`detail`: one record asked for by id — the only answer that may carry personal data
-        in full (lists are masked like the pages' lists)."""
+    def dump(self, items: list[Any], detail: bool = False) -> list[dict[str, Any]]:
+        """The records through the output schema. `detail`: one record asked for by id — the
+        only answer that may carry personal data in full (lists are masked like the pages')."""
         from app.core.privacy import has_personal_data_role, mask_free_text_fields
 
         schema = self.out_schema()
         full = detail and has_personal_data_role(current_actor())
         return [mask_free_text_fields(schema.dump(item), self.model, full) for item in items]
+
+    def serialize(self, items: list[Any], detail: bool = False) -> list[dict[str, Any]]:
+        """What every answer carrying records sends (`dump`, which a resource may shape): its
+        links to cases as the viewer may read them — a case they may not open is null /
+        "（无权查看的信访件）", as on the pages (app/cases/references.py `linked_case_values`)."""
+        return linked_case_values(self.model, items, self.dump(items, detail))
 
     def audit_model(self) -> str | None:
         return getattr(self.model, "__tablename__", None)

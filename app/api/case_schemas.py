@@ -182,6 +182,9 @@ class EventOut(Schema):
 
 
 def event_values(event: CaseEvent) -> dict[str, Any]:
+    """An event as the caller may read it: a case named in its details (a repeat's earlier case,
+    a merge's source or target) only if they may open that case (workflow.shown_details)."""
     data = EventOut().dump(event)
     data["label"] = workflow.step_label(event.step, event.details)
+    data["details"] = workflow.shown_details(event.details)
     return data

@@ -63,7 +63,7 @@ class CaseApi(AttachmentEndpoints, CaseRegistration, CaseSteps, ResourceApi):
             selectinload(Case.petitioners),
         )
 
-    def serialize(self, items: list[Case], detail: bool = False) -> list[dict[str, Any]]:
+    def dump(self, items: list[Case], detail: bool = False) -> list[dict[str, Any]]:
         user = current_actor()
         schema = CaseOut()
         result = []

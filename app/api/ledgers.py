@@ -89,7 +89,7 @@ class LedgerEntryApi(AttachmentEndpoints, ResourceApi):
     def load_options(self):
         return (selectinload(LedgerEntry.parties).joinedload(LedgerParty.case), joinedload(LedgerEntry.responsible_unit))
 
-    def serialize(self, items: list[LedgerEntry], detail: bool = False) -> list[dict[str, Any]]:
+    def dump(self, items: list[LedgerEntry], detail: bool = False) -> list[dict[str, Any]]:
         # In full only in one entry's own answer, to a role handling disputes (like its page).
         full = detail and has_personal_data_role(current_actor())
         schema = LedgerEntryOut()

@@ -11,7 +11,7 @@ Showing a linked case is the other half, and it has one rule: a page, export, re
 queue shows a linked case — number, title, petitioners, status, deadline — only if the viewer
 may open that case (`scope_clause(Case)`: their area, and never a 检举控告 about their own unit,
 信访工作条例 Art. 30); any other reads "（无权查看的信访件）". `linked_cases` / `linked_case` give
-the case as a page may print it, `shown_case_numbers` a stored summary of numbers ("XF2026-000001、
+the case as a page may print it, `linked_case_cell` as a list cell or a show page's link, `shown_case_numbers` a stored summary of numbers ("XF2026-000001、
 TZ000002") as the viewer may read it, and `relinked_cases` keeps, on an edit, the links the editor
 cannot see. Even a case the viewer may open shows its petitioners on pages about officials' work
 only when it is not a 检举控告 report (`overseen_petitioners`).
@@ -28,6 +28,7 @@ from typing import Any
 from flask import g, has_request_context, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -211,6 +212,17 @@ def linked_case(case: Case | None, scope: Scope | None = None) -> LinkedCase | N
     return linked_cases([case], scope)[0] if case is not None else None
 
 
+def linked_case_cell(case: Case | None, scope: Scope | None = None) -> Markup | str:
+    """A linked case in a list cell or on a record's page: its number as a link to the case
+    when the viewer may open it, otherwise "（无权查看的信访件）" ("" for no case)."""
+    shown = linked_case(case, scope)
+    if shown is None:
+        return ""
+    if not shown.visible:
+        return shown.number
+    return Markup('<a href="{}">{}</a>').format(shown.url, shown.number)
+
+
 def shown_case_numbers(text: str | None, scope: Scope | None = None) -> str:
     """A stored summary of linked numbers ("XF2026-000001、TZ000002", cut with "…" when long) as
     the viewer may read it: case numbers they may not open become "（无权查看的信访件）" (once)."""
@@ -252,5 +264,40 @@ def shown_numbers_for_form(linked: Iterable[Case], scope: Scope | None = None) -
 
 
 # How a column holding a summary of linked numbers reads, on pages and in exports (the generated
-# views and the export read these `info` keys): `Column(..., info=LINKED_NUMBERS)`.
-LINKED_NUMBERS = {"display_format": shown_case_numbers, "export_format": shown_case_numbers}
+# views and the export read these `info` keys) and in the API (`linked_case_values`):
+# `Column(..., info=LINKED_NUMBERS)`.
+LINKED_NUMBERS = {"display_format": shown_case_numbers, "export_format": shown_case_numbers,
+                  "linked_cases": True}
+
+
+def linked_case_columns(model: Any) -> tuple[list[str], list[str]]:
+    """The model's declared links to cases: its foreign keys to a case (``case_id``), and its
+    columns holding linked numbers (``info=LINKED_NUMBERS``) — by attribute name."""
+    from sqlalchemy import inspect
+
+    keys, numbers = [], []
+    for attribute in inspect(model).column_attrs:
+        column = attribute.columns[0]
+        if any(fk.column.table is Case.__table__ for fk in column.foreign_keys):
+            keys.append(attribute.key)
+        elif column.info.get("linked_cases"):
+            numbers.append(attribute.key)
+    return keys, numbers
+
+
+def linked_case_values(model: Any, items: list[Any], rows: list[dict[str, Any]],
+                       scope: Scope | None = None) -> list[dict[str, Any]]:
+    """Records dumped for the API (`rows`, one per item) as the viewer may read their linked
+    cases: the id of a case they may not open is null, its number "（无权查看的信访件）" — as
+    on the pages. One query for them all."""
+    keys, numbers = linked_case_columns(model)
+    keys = [k for k in keys if any(k in row for row in rows)]
+    visible = visible_case_ids((getattr(item, k) for item in items for k in keys), scope) if keys else set()
+    for row in rows:
+        for key in keys:
+            if row.get(key) is not None and row[key] not in visible:
+                row[key] = None
+        for name in numbers:
+            if row.get(name):
+                row[name] = shown_case_numbers(row[name], scope)
+    return rows

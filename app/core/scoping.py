@@ -17,13 +17,14 @@ turns it into the condition, and child records (`parent=`) inherit it through th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import and_, false, func, not_, or_, select, true
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement, False_
 
 
@@ -96,6 +97,9 @@ class ScopeSpec:
     requires: (column, class name) pairs a row must also pass: when the column is set, the row
       is visible only if that parent is — a leader's holding of a case is the case's business
       too, so it never shows a case the viewer may not open (a 检举控告 about their own unit).
+      Honoured for every spec, with or without a parent; `check_scope_specs` (run when the app
+      starts) refuses a spec whose links name no column or no scoped model, or whose `requires`
+      the condition would leave out.
     """
 
     township: str | None = None
@@ -179,16 +183,22 @@ def scope_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
     if links:
         through = [_through(model, column_name, parent_name, scope) for column_name, parent_name in links]
         clause = or_(*through) if len(through) > 1 else through[0]
-        if spec.requires:
-            clause = and_(clause, *[
-                or_(getattr(model, column_name).is_(None), _through(model, column_name, parent_name, scope))
-                for column_name, parent_name in spec.requires
-            ])
-        return clause
-    included = true() if scope.everything else _inclusion(model, spec, scope)
-    if spec.exclude is not None and scope.lineage:
-        return and_(included, spec.exclude(model, scope))
-    return included
+    else:
+        clause = true() if scope.everything else _inclusion(model, spec, scope)
+        if spec.exclude is not None and scope.lineage:
+            clause = and_(clause, spec.exclude(model, scope))
+    requirements = _requirements(model, spec, scope)
+    return and_(clause, *requirements) if requirements else clause
+
+
+def _requirements(model: Any, spec: ScopeSpec, scope: Scope) -> list[ColumnElement]:
+    """`spec.requires` as conditions: a row pointing to a parent the scope does not reach is
+    hidden, whatever else lets the user see it (a duty log entry of their unit that led to a
+    检举控告 about it). Applied to every spec — placed, unit-scoped or child records alike."""
+    return [
+        or_(getattr(model, column_name).is_(None), _through(model, column_name, parent_name, scope))
+        for column_name, parent_name in spec.requires
+    ]
 
 
 def _through(model: Any, column_name: str, parent_name: str, scope: Scope) -> ColumnElement:
@@ -204,13 +214,17 @@ def _through(model: Any, column_name: str, parent_name: str, scope: Scope) -> Co
 
 
 def exclusion_clause(model: Any, scope: Scope | None = None) -> ColumnElement:
-    """Only the model's exclusion for the scope's user (true() when none): for queries that
-    build their own place/unit condition for speed (e.g. work queues) — they add this."""
+    """Only the model's exclusion for the scope's user, with its `requires` (true() when none):
+    for queries that build their own place/unit condition for speed (e.g. work queues) — they
+    add this."""
     scope = current_scope() if scope is None else scope
     spec: ScopeSpec = model.__scope__
-    if spec.exclude is None or not scope.lineage:
+    conditions = _requirements(model, spec, scope)
+    if spec.exclude is not None and scope.lineage:
+        conditions.insert(0, spec.exclude(model, scope))
+    if not conditions:
         return true()
-    return spec.exclude(model, scope)
+    return and_(*conditions) if len(conditions) > 1 else conditions[0]
 
 
 def has_exclusion(model: Any) -> bool:
@@ -243,10 +257,10 @@ def scope_branches(model: Any, scope: Scope | None = None) -> list[ColumnElement
     clauses = _inclusion_clauses(model, spec, scope)
     if len(clauses) < 2:
         return [scope_clause(model, scope)]
+    kept = _requirements(model, spec, scope)
     if spec.exclude is not None and scope.lineage:
-        excluded = spec.exclude(model, scope)
-        return [and_(clause, excluded) for clause in clauses]
-    return clauses
+        kept.insert(0, spec.exclude(model, scope))
+    return [and_(clause, *kept) for clause in clauses] if kept else clauses
 
 
 def disjoint_scope_parts(model: Any, scope: Scope | None = None) -> list[ColumnElement]:
@@ -288,6 +302,33 @@ def _inclusion_clauses(model: Any, spec: ScopeSpec, scope: Scope) -> list[Column
             if not (isinstance(clause, False_)):
                 clauses.append(clause)
     return clauses
+
+
+def check_scope_specs(models: Iterable[Any]) -> None:
+    """At start-up: every ScopeSpec's links (`parent`, `parents`, `requires`) name a column of
+    their model and a scoped model, and `scope_clause` honours every `requires` — otherwise the
+    app does not start (TypeError), as for a scoped model served unscoped: a link silently
+    ignored would show a 检举控告 to the unit it reports on."""
+    # A place scope with a lineage: the exclusions are built, and no unit clause (some read the
+    # database, which is not there yet when the app starts).
+    probe = Scope(township_ids=frozenset({0}), village_ids=frozenset({0}), lineage=frozenset({0}))
+    for model in models:
+        spec: ScopeSpec | None = getattr(model, "__scope__", None)
+        if spec is None or not hasattr(model, "registry"):
+            continue
+        links = ((spec.parent,) if spec.parent is not None else ()) + spec.parents + spec.requires
+        for column_name, parent_name in links:
+            parent = model.registry._class_registry.get(parent_name)
+            if not hasattr(model, column_name) or getattr(parent, "__scope__", None) is None:
+                raise TypeError(f"{model.__name__}.__scope__ links {column_name} to {parent_name}: "
+                                "no such column, or no scoped model of that name")
+        if spec.requires:
+            read = {id(element) for element in visitors.iterate(scope_clause(model, probe))}
+            for _column, parent_name in spec.requires:
+                table = model.registry._class_registry[parent_name].__table__
+                if id(table) not in read:
+                    raise TypeError(f"{model.__name__}.__scope__ requires {parent_name}, "
+                                    "but scope_clause leaves it out")
 
 
 def scoped_select(model: Any, scope: Scope | None = None):

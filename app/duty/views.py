@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms.validators import DataRequired
 
+from app.cases.references import linked_case_cell
 from app.core import clock
 from app.core.errors import raise_problems
 from app.core.fields import LocalDateTimeField
@@ -59,13 +58,6 @@ class UnitUsersFilter(BaseFilter):
 def _shown_phone(phone: str | None) -> str:
     """A caller's phone as this viewer may see it (DOMAIN.md "Privacy")."""
     return (phone or "") if free_text_in_full() else mask_phone(phone)
-
-
-def _case_cell(case) -> Markup:
-    """The case registered from a log entry, as a link to its page."""
-    if case is None:
-        return Markup("")
-    return Markup('<a href="{}">{}</a>').format(url_for("CaseView.show", pk=case.id), escape(case.number or ""))
 
 
 SHIFT_LABELS = {
@@ -168,7 +160,7 @@ class DutyLogView(ShowsEveryProblem, ScopedModelView):
     base_order = ("received_at", "desc")
     page_size = 20
     search_columns = ["org_unit", "caller", "received_at"]
-    formatters_columns = {"phone": _shown_phone, "case": _case_cell}
+    formatters_columns = {"phone": _shown_phone, "case": linked_case_cell}
     add_form_query_rel_fields = {
         "org_unit": [["id", DutyUnitFilter, None]],
     }

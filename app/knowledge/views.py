@@ -15,13 +15,13 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from app.cases.case_list import _subject_choices
 from app.cases.models import Case
+from app.cases.references import linked_case_cell
 from app.core.errors import DomainError, raise_problems
 from app.core.paging import ListInterface
 from app.core.quick_search import QuickSearch
@@ -89,15 +89,6 @@ class PolicyDocumentView(ShowsEveryProblem, ScopedModelView):
             raise DomainError(gettext("Enter the title"), field="title")
 
 
-def source_case_cell(case: Case | None) -> Markup | str:
-    """The 问答's source case, as a link for those who may open it; otherwise only that one exists."""
-    if case is None:
-        return ""
-    if get_scoped(Case, case.id) is None:
-        return gettext("A case outside your area")
-    return Markup('<a href="{}">{}</a>').format(url_for("CaseView.show", pk=case.id), escape(case.number or ""))
-
-
 class PolicyAnswerView(ShowsEveryProblem, ScopedModelView):
     """政策问答: questions petitioners ask and the answers the office gives."""
 
@@ -117,7 +108,7 @@ class PolicyAnswerView(ShowsEveryProblem, ScopedModelView):
     order_columns = ["question"]
     base_order = ("id", "desc")
     search_columns = ["question"]
-    formatters_columns = {"source_case": source_case_cell}
+    formatters_columns = {"source_case": linked_case_cell}
     validators_columns = {"question": [DataRequired(), MaxLength(500)], "answer": [MaxLength(20000)]}
     add_form_extra_fields = {
         "case_number": StringField(_l("Source case"), validators=[MaxLength(24)],

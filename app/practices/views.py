@@ -17,11 +17,11 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from sqlalchemy import func, inspect, select
 from wtforms import StringField
 
 from app.cases.models import Case
+from app.cases.references import linked_case_cell
 from app.core import clock
 from app.core.errors import DomainError, raise_problems
 from app.core.pages import ReadPage
@@ -47,13 +47,6 @@ from app.practices.models import (
 )
 
 
-def case_cell(case: Any) -> Markup:
-    """The case as a link to its page (the record is visible only where the case is)."""
-    if case is None:
-        return Markup("")
-    return Markup('<a href="{}">{}</a>').format(url_for("CaseView.show", pk=case.id), escape(case.number or ""))
-
-
 def shown_phone(phone: str | None) -> str:
     return (phone or "") if free_text_in_full() else mask_phone(phone)
 
@@ -66,7 +59,7 @@ class CaseRecordView(ShowsEveryProblem, ScopedModelView):
 
     permission_group = "practices"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
-    formatters_columns = {"case": case_cell}
+    formatters_columns = {"case": linked_case_cell}
     add_form_extra_fields = {
         "case_number": StringField(_l("Case number"), validators=[MaxLength(24)],
                                    description=_l("The petition case, e.g. XF2026-000123")),
@@ -114,7 +107,7 @@ class CaseAgentView(CaseRecordView):
     add_columns = edit_columns = ["case_number", "name", "relation", "phone", "note"]
     export_columns = ["case", "name", "relation", "phone", "note"]
     search_columns = ["name", "relation"]
-    formatters_columns = {"case": case_cell, "phone": shown_phone}
+    formatters_columns = {"case": linked_case_cell, "phone": shown_phone}
     validators_columns = {"name": [MaxLength(50)], "phone": [MaxLength(24)], "note": [MaxLength(200)]}
     quick_search = (QuickSearch("name", _l("Agent's name"), lambda v: CaseAgent.name == v.strip()),)
 
@@ -241,7 +234,7 @@ class SweepMissView(ShowsEveryProblem, ScopedModelView):
     order_columns = ["flagged_at"]
     base_order = ("flagged_at", "desc")
     search_columns = ["township", "status", "flagged_at"]
-    formatters_columns = {"case": case_cell}
+    formatters_columns = {"case": linked_case_cell}
     validators_columns = {"note": [MaxLength(2000)]}
     org_choice_columns = {"township": "township"}
     edit_form_query_rel_fields = {"ledger_entry": [["id", None, None]]}

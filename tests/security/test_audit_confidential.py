@@ -3,7 +3,8 @@
 An accusation against 县信访局 is hidden from the 信访局's own 系统管理员 (its case page answers
 404). The audit log keeps the registration — title, content, the accuser's name — but shows the
 administrator only "（保密）" with the record's id, in the list, on the entry's page and in the
-export; entries of records they may open read as before.
+export; so is the duty log entry it was registered from. Entries of records they may open read as
+before.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.cases.models import Case, Petitioner
+from app.duty.models import DutyLogEntry
 from app.org.models import OrgUnit
-from tests.support import case_form, form_errors, page_text, valid_id_number
+from tests.support import case_form, county_now, form_errors, page_text, valid_id_number
 
 TITLE = "举报县信访局工作人员泄露信访人信息"
 CONTENT = "县信访局某工作人员将信访人材料转给被反映人。"
 ACCUSER = "检举人己"
 ORDINARY = "反映小区电梯长期停运"
+CALL = "来电称县信访局有人泄露材料"
 CONFIDENTIAL = "（保密）"
 
 
@@ -46,11 +49,19 @@ def test_the_audit_log_hides_an_accusation_from_the_unit_it_reports_on(clerk_cli
             .order_by(AuditEntry.id)
         ).scalars().first()
 
-    hidden = [entry_of("petition_case", accusation.id), entry_of("petitioner", accuser.id)]
+    # The 信访局's duty line took the call the accusation was registered from: the log entry is
+    # the accusation's business (ScopeSpec.requires, though a duty log entry has no parent).
+    log = DutyLogEntry(org_unit_id=bureau.id, received_at=county_now(), caller="某群众", summary=CALL,
+                       case_id=accusation.id)
+    db_session.add(log)
+    db_session.commit()
+    hidden = [entry_of("petition_case", accusation.id), entry_of("petitioner", accuser.id),
+              entry_of("duty_log_entry", log.id)]
     assert all(e is not None for e in hidden)
-    secrets = (TITLE, CONTENT, ACCUSER, accusation.number)
+    secrets = (TITLE, CONTENT, ACCUSER, accusation.number, CALL)
 
-    for url in ("/audit/list/", "/audit/list/?q_model=petition_case", f"/audit/list/?q_record={accusation.id}"):
+    for url in ("/audit/list/", "/audit/list/?q_model=petition_case", f"/audit/list/?q_record={accusation.id}",
+                "/audit/list/?q_model=duty_log_entry"):
         text = page_text(admin_client.get(url))
         assert CONFIDENTIAL in text, url
         assert not any(s in text for s in secrets), url

@@ -8,6 +8,12 @@ case linked as its repeat. Walking every page, export and report that prints lin
 - 城关镇's users (the unit reported on) never read the accusation's number, title or accuser;
 - 河东镇's users never read 城关镇's cases at all, though a county order or meeting names them;
 - and both still read the cases they may open (the walk is not vacuous).
+
+The walk also reads what carries one case rather than a list of them: a duty log entry the
+accusation was registered from, a mediation record settling it, a 政策问答 taken from it, a case
+registered as its repeat (重信重访, whose history names the earlier case), the 一案一档 page, the
+四联四包 page, the reply template filled from a case — and the API's resources carrying a case
+(mediation records, 督办 answers, joint meetings, attachments, a case's events).
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.support import case_form, county_today, login, page_text, valid_id_number
+from tests.support import case_form, county_now, county_today, login, page_text, valid_id_number
 
 ACCUSATION_TITLE = "举报镇干部虚报冒领危房改造补助"
 ACCUSER = "检举人乙"
 HIDDEN = "（无权查看的信访件）"
+REPEAT_TITLE = "再次反映危房改造补助发放问题"
 ACCUSED_UNIT_USERS = ("clerk", "handler", "leader", "supervisor", "manager", "xz_admin")
 OTHER_TOWNSHIP_USERS = ("clerk2", "handler_hd", "leader_hd")
 
@@ -122,13 +129,48 @@ def world(module_app):
             leader_rules.fill_reception(reception)
             session.add(reception)
             receptions.append(reception)
+
+        from app.duty.models import DutyLogEntry
+        from app.knowledge.models import PolicyAnswer, ReplyTemplate
+        from app.mediation.models import MediationRecord
+
+        # The accusation was phoned in to 城关镇's duty line, and registered from the log entry.
+        log = DutyLogEntry(org_unit_id=town.id, received_at=county_now() - timedelta(hours=2), caller="某群众",
+                           summary="来电反映情况", case_id=accusation.id)
+        session.add(log)
+        # A mediation record of 城关镇 names the accusation (an old link: the rules refuse it now).
+        mediation = session.execute(select(MediationRecord).where(MediationRecord.township_id == town.id)
+                                    .order_by(MediationRecord.id)).scalars().first()
+        mediation.case_id, mediation.case_number = accusation.id, accusation.number
+        answer = PolicyAnswer(question="危房改造补助如何申请？", answer="向村委会提出申请。", source_case_id=accusation.id)
+        session.add(answer)
+        template = session.execute(select(ReplyTemplate).where(ReplyTemplate.active.is_(True))
+                                   .order_by(ReplyTemplate.id)).scalars().first()
         session.commit()
-        return {
+        world = {
             "accusation": (accusation.id, accusation.number), "own": own.number, "theirs": theirs.number,
             "repeat": repeat.id, "leaders": (leader_cg.id, leader_hd.id), "holding": holdings[0].id,
             "orders": (order_cg.id, order_hd.id), "meeting": meeting.id,
             "records": tuple(r.id for r in records), "receptions": tuple(r.id for r in receptions),
+            "log": log.id, "mediation": mediation.id, "answer": answer.id, "template": template.id,
+            "own_id": own.id, "town": town.id,
         }
+    # The county petition office registers a new letter as a repeat (重信重访) of the accusation:
+    # an ordinary case of 城关镇 (the same ID number: the repeat check offers the accusation), whose
+    # history names the earlier case.
+    county = module_app.test_client()
+    login(county, "county_clerk")
+    response = county.post("/cases/add", data=case_form(
+        world["town"], title=REPEAT_TITLE, repeat_of=str(world["accusation"][0]),
+        **{"petitioners-0-name": "来信人丙", "petitioners-0-id_number": valid_id_number("19700303", "313")}))
+    assert response.status_code == 302, page_text(response)[:500]
+    with module_app.app_context():
+        from app.cases.models import Case
+
+        repeat = db.session.execute(select(Case).where(Case.title == REPEAT_TITLE)).scalars().one()
+        assert repeat.repeat_of_id == world["accusation"][0]
+        world["registered_repeat"] = repeat.id
+    return world
 
 
 def _pages(world) -> tuple[list[str], list[str]]:
@@ -153,6 +195,19 @@ def _pages(world) -> tuple[list[str], list[str]]:
         *[f"/supervision/accountability/{kind}/{pk}" for pk in (record_cg, record_hd) for kind in ("show", "edit")],
         "/reports/supervision/", "/reports/accountability/",
         f"/cases/show/{world['repeat']}",
+        # Records carrying one case, and the pages gathering what links a case.
+        "/duty/log/list/", f"/duty/log/show/{world['log']}",
+        "/mediation/records/list/", f"/mediation/records/show/{world['mediation']}",
+        f"/knowledge/answers/show/{world['answer']}",
+        f"/knowledge/fill/{world['template']}/{acc_id}", f"/knowledge/fill/{world['template']}/{world['own_id']}",
+        f"/cases/show/{world['registered_repeat']}", f"/casefile/case/{world['registered_repeat']}",
+        f"/casefile/case/{world['own_id']}", "/leaders/coverage/",
+        # The API's resources that carry a case (a session may read the API).
+        f"/api/v1/mediation-records/{world['mediation']}", "/api/v1/mediation-records/?page_size=200",
+        f"/api/v1/mediation-records/{world['mediation']}/attachments",
+        "/api/v1/supervision-answers/?page_size=200", f"/api/v1/joint-meetings/{meeting}",
+        f"/api/v1/joint-meetings/{meeting}/attachments", f"/api/v1/cases/{acc_id}/attachments",
+        f"/api/v1/cases/{world['registered_repeat']}", f"/api/v1/cases/{world['registered_repeat']}/events",
     ]
     exports = [
         "/leaders/holdings/export/csv", "/leaders/receptions/export/csv", "/supervision/orders/export/csv",
@@ -224,6 +279,42 @@ def test_the_walk_reads_the_cases_each_viewer_may_open(module_app, world):
     assert ACCUSATION_TITLE in county[f"/supervision/meetings/show/{world['meeting']}"]
 
 
+def test_records_carrying_one_case_show_it_only_to_who_may_open_it(module_app, world):
+    """A duty log entry, a mediation record (page and API), a 问答 and a repeat's history: the
+    accusation in full for the county, "（无权查看的信访件）" or nothing for 城关镇."""
+    acc_id, acc_number = world["accusation"]
+    mediation, repeat = world["mediation"], world["registered_repeat"]
+    clerk = module_app.test_client()
+    login(clerk, "clerk")  # 城关镇's clerk: sees the mediation record and the repeat, not the accusation
+    record = clerk.get(f"/api/v1/mediation-records/{mediation}")
+    assert record.status_code == 200
+    assert (record.get_json()["result"]["case_id"], record.get_json()["result"]["case_number"]) == (None, HIDDEN)
+    listed = {r["id"]: r for r in clerk.get("/api/v1/mediation-records/?page_size=200").get_json()["result"]}
+    assert (listed[mediation]["case_id"], listed[mediation]["case_number"]) == (None, HIDDEN)
+    assert HIDDEN in page_text(clerk.get(f"/mediation/records/show/{mediation}"))
+    assert HIDDEN in page_text(clerk.get(f"/knowledge/answers/show/{world['answer']}"))
+    history = page_text(clerk.get(f"/cases/show/{repeat}"))
+    assert "重信重访" in history and acc_number not in history
+    events = clerk.get(f"/api/v1/cases/{repeat}/events")
+    assert events.status_code == 200
+    registered = [e for e in events.get_json()["result"] if e["step"] == "register"]
+    assert registered and "earlier" not in registered[0]["details"], registered
+    # The duty log entry is the accusation's business: not in 城关镇's log at all.
+    assert clerk.get(f"/duty/log/show/{world['log']}").status_code == 404
+
+    admin = module_app.test_client()
+    login(admin, "admin")  # registered the accusation (县信访局): reads every link in full
+    record = admin.get(f"/api/v1/mediation-records/{mediation}").get_json()["result"]
+    assert (record["case_id"], record["case_number"]) == (acc_id, acc_number)
+    assert acc_number in page_text(admin.get(f"/duty/log/show/{world['log']}"))
+    assert acc_number in page_text(admin.get("/duty/log/list/"))
+    assert acc_number in page_text(admin.get(f"/knowledge/answers/show/{world['answer']}"))
+    assert f"重信重访，原件：{acc_number}" in page_text(admin.get(f"/cases/show/{repeat}"))
+    registered = [e for e in admin.get(f"/api/v1/cases/{repeat}/events").get_json()["result"]
+                  if e["step"] == "register"]
+    assert registered[0]["details"]["earlier"] == acc_number
+
+
 def test_an_edit_keeps_the_links_the_editor_cannot_see(module_app, world):
     """城关镇's supervisor edits the 问责 record naming the accusation: the form shows only
     their own case, and saving it keeps the accusation linked (it was never shown, never dropped)."""
@@ -249,3 +340,24 @@ def test_an_edit_keeps_the_links_the_editor_cannot_see(module_app, world):
     with module_app.app_context():
         record = db.session.get(AccountabilityRecord, record_cg)
         assert {c.number for c in record.cases} == {world["accusation"][1], world["own"]}
+
+
+def test_a_link_the_scope_would_ignore_stops_the_start(module_app):  # noqa: ARG001 — the org policy
+    """`requires` holds for every ScopeSpec (a duty log entry has no parent, yet hides the entry
+    of a 检举控告 from the unit it reports on); a link naming no column or no scoped model is
+    refused when the app starts, not silently left out of the condition."""
+    from sqlalchemy.sql import visitors
+
+    from app.cases.models import Case
+    from app.core.scoping import Scope, ScopeSpec, check_scope_specs, scope_clause
+    from app.duty.models import DutyLogEntry
+
+    township = Scope(township_ids=frozenset({1}), lineage=frozenset({1}))
+    assert Case.__table__ in set(visitors.iterate(scope_clause(DutyLogEntry, township)))
+    for requires in ((("case_ref", "Case"),), (("case_id", "NoSuchModel"),)):
+        broken = type("BrokenLog", (), {
+            "__scope__": ScopeSpec(org_unit="org_unit_id", requires=requires), "registry": DutyLogEntry.registry,
+            "org_unit_id": DutyLogEntry.org_unit_id, "case_id": DutyLogEntry.case_id,
+        })
+        with pytest.raises(TypeError, match="BrokenLog"):
+            check_scope_specs([broken])

@@ -119,6 +119,8 @@ from app.cases.workflow.timeline import (
     DETAIL_LABELS,
     EVENT_LABELS,
     describe_details,
+    hidden_case_details,
+    shown_details,
     step_label,
     timeline,
 )
@@ -209,6 +211,8 @@ __all__ = [
     "DETAIL_CHOICES",
     "DETAIL_LABELS",
     "describe_details",
+    "hidden_case_details",
+    "shown_details",
     "assign_case",
     "review_refusal",
     "VOIDABLE_STATES",

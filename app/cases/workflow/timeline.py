@@ -88,14 +88,49 @@ DETAIL_LABELS: dict[str, Any] = {
 }
 
 
+# Details naming another case by its number (a repeat's earlier case, a merge's source and
+# target), and how each reads when the viewer may not open that case: the fact, never the number
+# nor "（无权查看的信访件）" — on a case of their own unit, that would point at a 检举控告 about it.
+CASE_DETAILS: dict[str, Any] = {
+    "earlier": _l("Repeat petition"),
+    "source": _l("Duplicate merged in"),
+    "target": _l("Merge into another case"),
+}
+
+
+def hidden_case_details(details: Mapping[str, Any] | None) -> set[str]:
+    """The keys of `details` naming a case the viewer may not open (app/cases/references.py)."""
+    from app.cases.references import visible_case_numbers
+
+    named = {key: str(details[key]) for key in CASE_DETAILS if details and details.get(key)}
+    if not named:
+        return set()
+    visible = visible_case_numbers(named.values())
+    return {key for key, number in named.items() if number not in visible}
+
+
+def shown_details(details: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """An event's details as the viewer may read them (the API's events): without the numbers of
+    cases they may not open."""
+    if not details:
+        return details if details is None else dict(details)
+    hidden = hidden_case_details(details)
+    return {key: value for key, value in details.items() if key not in hidden}
+
+
 def describe_details(details: Mapping[str, Any] | None) -> list[tuple[str, str]]:
-    """(label, value) pairs for showing an event's details."""
+    """(label, value) pairs for showing an event's details; a case the viewer may not open is
+    only named by what happened (value "")."""
     from app.cases.models import Channel
 
     if not details:
         return []
+    hidden = hidden_case_details(details)
     pairs = []
     for key, value in details.items():
+        if key in hidden:
+            pairs.append((str(CASE_DETAILS[key]), ""))
+            continue
         if key not in DETAIL_LABELS or value in (None, ""):
             continue
         vocabulary = Channel if key == "channel" else DETAIL_CHOICES.get(key)
