@@ -11,6 +11,7 @@ with the expected values counted from the raw rows of each test, never from the 
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime, timedelta
 
@@ -20,11 +21,13 @@ from sqlalchemy import insert, select, update
 from app.cases.models import Case
 from app.core.scoping import Scope
 from app.ledgers.models import LedgerEntry, LevelChange
+from app.practices import levels
 from app.reports import figures as F
+from app.reports import overdue
 from app.reports.figures import ReportFilters, ReportPeriod
 from tests.cases.workflow_support import fresh, ok, register, step, unit
 from tests.reports.support import add_cases, org_id
-from tests.support import county_now
+from tests.support import county_now, login
 
 RECEIVED = datetime(2015, 3, 2, 9, 0)
 DUE = RECEIVED + timedelta(days=60)
@@ -426,3 +429,20 @@ def test_readme_lists_every_figure_with_its_shown_definition(module_app):
         refresh()
         for fig in (*F.FIGURES, *F.ACCOUNTABILITY_KIND_FIGURES):
             assert f"| {fig.label} | `{fig.code}` | {fig.definition} |" in readme, fig.code
+        # The 三级化解与排查遗漏 page's counts and shares, the 督查督办 report's counts.
+        others = {"/practices/figures/": levels.FIGURE_DEFINITIONS, "/reports/supervision/": overdue.SUPERVISION_DEFINITIONS}
+        shown = {url: [(code, str(label), str(text)) for code, label, text in defs] for url, defs in others.items()}
+    for rows in shown.values():
+        for code, label, text in rows:
+            assert f"| {label} | `{code}` | {text} |" in readme, code
+    # ... and the pages show the same words, under each table and in their footnotes.
+    client = module_app.test_client()
+    login(client, "county_manager")
+    for url, rows in shown.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        footnotes = body.split('id="footnotes"', 1)[1]
+        for _code, label, text in rows:
+            assert f'title="{html.escape(text)}"' in body, (url, label)
+            assert f"<strong>{html.escape(label)}</strong>：{html.escape(text)}" in footnotes, (url, label)
