@@ -143,9 +143,13 @@ def government_of(unit: OrgUnit) -> OrgUnit | None:
 
 
 def level_above(unit: OrgUnit) -> OrgUnit | None:
-    """上一级: the level of government above the one `unit` acts for — the county above a
-    township; None above the county (the city, outside this system)."""
-    level = government_of(unit)
-    if level is None or level.kind == OrgKind.COUNTY.value:
+    """上一级 (条例 Art. 35): the level of government above the body `unit` — the county above a
+    township (and above its offices and villages), the county government itself above a county
+    department (人社局, 信访局 …); None above the county itself (the city, outside this system)."""
+    if unit.kind == OrgKind.COUNTY.value:
         return None
-    return county_of(level)
+    level = government_of(unit)
+    if level is None:
+        return None
+    # A county-level unit answers for itself: its 上一级 is the county's government, not the city.
+    return level if level.kind == OrgKind.COUNTY.value else county_of(level)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -134,3 +135,30 @@ def by_township(session: Session, township_ids: list[int], start: date, end: dat
     ):
         rows[township_id].entries[level] = count
     return list(rows.values())
+
+
+# --- what the figures page shows under each table (and README's figures section) -------------------
+
+CASE_LEVEL_DEFINITION = _l(
+    "Cases closed in the period (by the day closed), per township where the matter lies, by the level "
+    "that resolved them: the village, the township (or its offices) or the county — by default the "
+    "level of the unit that handled the case, corrected on the case page. Share: the level's cases ÷ "
+    "the township's cases closed in the period. Merged and voided registrations are not counted."
+)
+ENTRY_LEVEL_DEFINITION = _l(
+    "Dispute ledger entries resolved in the period (by the day resolved), per township, by the level "
+    "that resolved them: the responsible unit's level, else the village or township where the dispute "
+    "lies. Share: the level's entries ÷ the township's entries resolved in the period."
+)
+SWEEP_MISS_DEFINITION = _l(
+    "First petitions (初信初访) of the appeals-and-claims category whose matter the township's dispute "
+    "ledger did not hold when they came (no party among the petitioners, no entry of the same village "
+    "and kind of dispute), counted by the day flagged in the period; then by what the township found: "
+    "still to be verified, added to the ledger, or verified not a sweep omission."
+)
+# (code, label, definition) of each figure the page shows: its footnotes, and README's table.
+FIGURE_DEFINITIONS = (
+    ("level_cases", _l("Cases closed, by the level that resolved them"), CASE_LEVEL_DEFINITION),
+    ("level_entries", _l("Ledger disputes resolved, by level"), ENTRY_LEVEL_DEFINITION),
+    ("sweep_misses", _l("First petitions missed in the sweep (倒查)"), SWEEP_MISS_DEFINITION),
+)

@@ -334,7 +334,7 @@ class PracticeFiguresView(ReadPage):
         return self.render_template(
             "xf/practices/figures.html", title=gettext("Resolution by level and sweep omissions"),
             rows=rows, misses=misses, start=start, end=end, levels=list(ResolutionLevel),
-            statuses=list(MissStatus),
+            statuses=list(MissStatus), definitions=levels.FIGURE_DEFINITIONS,
         )
 
 

@@ -185,6 +185,12 @@ OPEN_ORDERS_DEFINITION = _l(
     "unit (else of the issuing supervisors). Days overdue: calendar days past the answer deadline. "
     "Escalation level: 1 催办, 2 督办 or 挂牌督办, 3 约谈 — what 约谈 leads to is accountability."
 )
+# (code, label, definition) of the 督查督办 report's counts: its footnotes, and README's table.
+SUPERVISION_DEFINITIONS = (
+    ("overdue_near", _l("Overdue and due soon"), OVERDUE_DEFINITION),
+    ("repeated", _l("Redone or transferred"), REPEATED_DEFINITION),
+    ("open_orders", _l("Open supervision orders"), OPEN_ORDERS_DEFINITION),
+)
 # The escalation chain's steps (app/supervision/orders.py ESCALATION): how far an order has gone.
 ESCALATION_LEVELS = {"urge": 1, "supervise": 2, "listed": 2, "talk": 3}
 

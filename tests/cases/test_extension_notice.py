@@ -30,19 +30,24 @@ def test_extension_notice_tells_the_reason_the_days_and_the_new_date(client_as, 
     ok(step(leader, case.id, "decide_extension", decision="approve", note="同意"))
     case = fresh(db_session, case.id)
     new_due = case.due_at
-    response = clerk.get(f"/cases/notice/{case.id}/extension")
-    assert response.status_code == 200
-    text = page_text(response)
-    assert "延期办理告知书" in text and case.number in text and "王小明：" in text
-    assert "因需委托第三方测绘宅基地四至，不能在规定期限内办结" in text
-    assert "延长20日" in text and "第三十四条" in text
-    assert f"{new_due.year}年{new_due.month}月{new_due.day}日前作出处理意见" in text
     today = county_now()
-    assert f"{today.year}年{today.month}月{today.day}日" in text  # issued the day it was approved
-    assert "青山县城关镇人民政府（印章）" in text
-    # The case page links it; another township's clerk cannot open it.
-    page = clerk.get(f"/cases/show/{case.id}").get_data(as_text=True)
-    assert f"/cases/notice/{case.id}/extension" in page
+    # The same notice, over the township's seal, whoever prints it: the township's clerk, the
+    # administrator, the county petition office's clerk (条例 Art. 34: the unit that extended).
+    for login in ("clerk", "admin", "county_clerk"):
+        reader = clerk if login == "clerk" else client_as(login)
+        response = reader.get(f"/cases/notice/{case.id}/extension")
+        assert response.status_code == 200, login
+        text = page_text(response)
+        assert "延期办理告知书" in text and case.number in text and "王小明：" in text, login
+        assert "因需委托第三方测绘宅基地四至，不能在规定期限内办结" in text, login
+        assert "延长20日" in text and "第三十四条" in text, login
+        assert f"{new_due.year}年{new_due.month}月{new_due.day}日前作出处理意见" in text, login
+        assert f"{today.year}年{today.month}月{today.day}日" in text, login  # issued the day it was approved
+        assert "青山县城关镇人民政府（印章）" in text, login
+        # The case page links it.
+        page = reader.get(f"/cases/show/{case.id}").get_data(as_text=True)
+        assert f"/cases/notice/{case.id}/extension" in page, login
+    # Another township's clerk cannot open it.
     assert client_as("clerk2").get(f"/cases/notice/{case.id}/extension").status_code == 404
 
 

@@ -307,6 +307,48 @@ def test_complex_case_plan_deadline_until_a_plan_is_given(county, client_as):
 # --- 3. the 临期 threshold in calendar or working days ------------------------------------------------
 
 
+def test_the_order_issue_page_badges_receipt_plan_and_paused_cases(county, client_as):
+    """The 督办单 issue page (the cases picked on the 超期督办 list) shows each case's badge by the
+    same rules: a receipt or a plan overdue is 超期; paused with time left is 暂停计时; paused
+    after the deadline had passed stays 超期."""
+    now = county_now()
+    receipt = county.assigned("督办页·未签收", now - timedelta(days=25), receive=False)
+    assert calendar_days_after(now - timedelta(days=25), 15) < now  # Art. 23: 15 days to confirm
+    plan = county.assigned("督办页·未报方案", now - timedelta(days=20), complex_case=True)
+    assert end_of(nth_working_day((now - timedelta(days=20) + timedelta(minutes=30)).date(), 3)) < now  # seed 003
+    late = county.assigned("督办页·暂停前已超期", now - timedelta(days=30), rule="fast_track")
+    assert calendar_days_after(now - timedelta(days=30), 10) < now - timedelta(days=2)
+    county.do(late, "pause", county.handler, now - timedelta(days=2), reason_kind="hearing", reason="听证")
+    calm = county.assigned("督办页·暂停时未超期", now - timedelta(days=5))
+    county.do(calm, "pause", county.handler, now - timedelta(days=1), reason_kind="material", reason="等材料")
+    watched = (receipt, plan, late)
+    expected = {receipt.number: "超期", plan.number: "超期", late.number: "超期", calm.number: "暂停计时"}
+
+    def badges(page) -> dict[str, str]:
+        body = page.get_data(as_text=True).split('id="issue-cases"', 1)[1].split("</table>", 1)[0]
+        found = {}
+        for row in body.split("<tr>")[2:]:
+            number = re.search(r"XF\d{4}-\d{6}", row).group(0)
+            badge = re.search(r'<span class="badge[^"]*">([^<]*)</span>', row)
+            found[number] = badge.group(1) if badge else ""
+        return found
+
+    for login in ("supervisor", "county_supervisor", "admin"):
+        client = client_as(login)
+        # Picked on the 超期督办 list (where the paused case with time left is not listed) …
+        page = client.post("/supervision/overdue/action_post", data={
+            "action": "issue_order", "rowid": [str(c.id) for c in watched]})
+        assert page.status_code == 200, login
+        assert badges(page) == {c.number: expected[c.number] for c in watched}, login
+        # … or typed in by number, all four (the form comes back for its missing requirement).
+        numbers = " ".join(c.number for c in (*watched, calm))
+        page = client.post("/supervision/orders/issue", data={
+            "kind": "supervise", "unit": "", "case_numbers": numbers, "entry_numbers": "", "requirement": "",
+            "due_on": (now + timedelta(days=5)).date().isoformat()})
+        assert page.status_code == 422, login
+        assert badges(page) == expected, login
+
+
 def test_warning_threshold_in_working_days_across_national_day(county):
     """3 working days from 30 Sep 2025: 9, 10 and 11 Oct (a worked Saturday) — not 1–3 Oct."""
     warning = Rule(RuleCode.WARNING, 3, DayKind.WORKING)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +19,10 @@ from sqlalchemy import select
 
 from app.cases.models import Case, CaseStatus
 from tests.api.support import case_payload, org, token
-from tests.support import county_now
+from tests.cases.test_flags import WATCHERS, queue, report_row, watch_list
+from tests.security.expected_rows import viewer, visible_case_ids
+from tests.security.test_list_counts import LOGINS
+from tests.support import county_now, page_text
 
 SERVER_ZONES = ["UTC", "America/Los_Angeles"]
 
@@ -93,20 +96,129 @@ def test_the_registration_form_defaults_to_beijing_now(client_as):
 
 
 def test_a_case_due_a_minute_ago_in_beijing_is_overdue(client_as, db_session):
-    """Due at Beijing's now − 1 min: overdue, whatever the server's zone says the time is."""
+    """Due at Beijing's now − 1 min: overdue, whatever the server's zone says the time is — on
+    the case page of every demo role that sees the case (by the scope rule, computed from the
+    raw rows), in the case list's 超期 filter (and not its 临期 one), in the 待办 of those whose
+    queue holds it, on the 超期督办 list and in the 督查督办 report."""
     township = org(db_session, "城关镇")
     case = db_session.execute(
         select(Case).where(Case.status == CaseStatus.HANDLING.value, Case.paused_since.is_(None),
-                           Case.township_id == township.id)
+                           Case.township_id == township.id, Case.responsible_unit_id == township.id)
         .order_by(Case.id).limit(1)
     ).scalars().first()
     assert case is not None
     due = county_now() - timedelta(minutes=1)
     case.due_at = case.next_due_at = due
     db_session.commit()
-    for user in ("admin", "county_leader", "leader"):
-        body = client_as(user).get(f"/cases/show/{case.id}")
+    readers = [user for user in LOGINS if case.id in visible_case_ids(db_session, viewer(db_session, user))]
+    assert {"admin", "county_leader", "county_clerk", "clerk", "handler", "leader"} <= set(readers), readers
+    queued = []
+    for user in readers:
+        client = client_as(user)
+        body = client.get(f"/cases/show/{case.id}")
         assert body.status_code == 200, user
         text = body.get_data(as_text=True)
         assert 'id="badge-overdue"' in text, user
         assert 'id="badge-near"' not in text, user
+        overdue = client.get(f"/cases/list/?q_number={case.number}&q_due=overdue")
+        near = client.get(f"/cases/list/?q_number={case.number}&q_due=near")
+        assert (overdue.status_code, near.status_code) == (200, 200), user
+        assert case.number in page_text(overdue), user
+        assert case.number not in page_text(near), user
+        rows = queue(client)[0]
+        if case.number in rows:
+            queued.append(user)
+            assert "超期" in rows[case.number] and "临期" not in rows[case.number], (user, rows[case.number])
+    assert "handler" in queued, queued  # the handling unit's 待办 holds it
+    for user in WATCHERS:
+        client = client_as(user)
+        assert case.number in watch_list(client, case.number, "overdue"), user
+        assert case.number not in watch_list(client, case.number, "near"), user
+        row = report_row(client, case.number)
+        assert row is not None and "超期" in row and "临期" not in row, (user, row)
+
+
+# Forms that default to "today", and the field holding it.
+DATE_DEFAULTS = [
+    ("clerk", "/ledgers/entries/add", "found_on"),
+    ("clerk", "/mediation/records/add", "applied_on"),
+    ("admin", "/fund/applications/add", "applied_on"),
+    ("admin", "/fund/disbursements/add", "paid_on"),
+    ("county_supervisor", "/supervision/accountability/add", "decided_on"),
+]
+
+
+def test_form_dates_default_to_beijings_day_when_the_servers_day_differs(client_as):
+    """00:30 in Beijing is 16:30 of the day before in UTC: a form opened then defaults to
+    Beijing's day. The suite cannot move the real clock, so the server's zone is chosen for the
+    moment the test runs so that its day differs from Beijing's (UTC−12 while Beijing is before
+    20:00, UTC+14 after) — the same condition as a UTC server at 00:30 Beijing time."""
+    beijing = datetime.now(ZoneInfo("Asia/Shanghai"))
+    zone = "Etc/GMT+12" if beijing.hour < 20 else "Pacific/Kiritimati"
+    os.environ["TZ"] = zone  # the server_zone fixture puts the process's zone back
+    time.tzset()
+    assert date.today() != beijing.date(), (zone, date.today(), beijing)  # noqa: DTZ011 — the server's own day
+    for user, url, field in DATE_DEFAULTS:
+        response = client_as(user).get(url)
+        assert response.status_code == 200, (user, url)
+        body = response.get_data(as_text=True)
+        found = re.search(rf'name="{field}"[^>]*value="([^"]*)"', body) or re.search(
+            rf'value="([^"]*)"[^>]*name="{field}"', body)
+        assert found, (url, field)
+        assert found.group(1) == county_now().date().isoformat(), (url, field, found.group(1))
+
+
+# --- no other clock -----------------------------------------------------------------------------------
+
+# Calls that read the process's own zone (or its date), and the names they go by.
+_LOCAL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+                ("time", "localtime"), ("time", "mktime"), ("time", "ctime"), ("time", "strftime")}
+
+
+def local_clock_calls(source: str) -> list[tuple[int, str]]:
+    """Where `source` reads the server's clock in its own zone: datetime.now() without a zone,
+    datetime.utcnow(), datetime.today(), date.today(), time.localtime() and friends (also when
+    imported by name: `from time import localtime`)."""
+    import ast
+
+    tree = ast.parse(source)
+    by_name = {alias.asname or alias.name: (node.module, alias.name)
+               for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               for alias in node.names if node.module in ("time",)}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name | ast.Attribute):
+            owner = func.value.id if isinstance(func.value, ast.Name) else func.value.attr
+            pair = (owner, func.attr)
+        elif isinstance(func, ast.Name) and func.id in by_name:
+            pair = by_name[func.id]
+        else:
+            continue
+        if pair not in _LOCAL_CLOCK:
+            continue
+        if pair == ("datetime", "now") and (node.args or node.keywords):
+            continue  # datetime.now(tz): an aware moment, not the server's wall clock
+        found.append((node.lineno, f"{pair[0]}.{pair[1]}()"))
+    return found
+
+
+def test_nothing_outside_the_clock_module_reads_the_servers_zone(server_zone):  # noqa: ARG001 — once per zone is cheap
+    """The county's time comes from app/core/clock.py alone (migrations included): one
+    `datetime.now()` elsewhere is eight hours off on a UTC server."""
+    from pathlib import Path
+
+    import app as package
+
+    root = Path(package.__file__).parent
+    assert local_clock_calls("import time\nfrom datetime import date\ndate.today(); time.localtime()") == [
+        (3, "date.today()"), (3, "time.localtime()")]  # the check itself sees what it looks for
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path == root / "core" / "clock.py":
+            continue
+        found += [f"{path.relative_to(root.parent)}:{line} {call}"
+                  for line, call in local_clock_calls(path.read_text(encoding="utf-8"))]
+    assert found == []

@@ -89,8 +89,11 @@ def test_new_years_day_entered_later_moves_the_deadlines_and_says_so(admin_clien
     assert reply.case.due_at == end_of(rolled(NEW_YEAR))  # weekends only: New Year's Day counts
     send_back = workflow.current_assignment(window.case).send_back_until
     assert send_back == end_of(working_days_after(assigned, 5))
-    page = page_text(handler.get(f"/cases/show/{reply_id}"))
-    assert "待核" in page and f"{YEAR}年的法定节假日尚未录入确认" in page
+    # 待核 on the case page of every role that sees the case, county-level ones included.
+    for login in ("handler", "clerk", "leader", "admin", "county_clerk", "county_leader", "county_supervisor",
+                  "county_manager"):
+        page = page_text((handler if login == "handler" else client_as(login)).get(f"/cases/show/{reply_id}"))
+        assert "待核" in page and f"{YEAR}年的法定节假日尚未录入确认" in page, login
 
     listing = page_text(admin_client.get("/holidays/list/"))
     assert "受影响的未办结信访件的期限将立即按新的节假日安排重新计算" in listing
@@ -120,3 +123,39 @@ def test_new_years_day_entered_later_moves_the_deadlines_and_says_so(admin_clien
     page = page_text(handler.get(f"/cases/show/{reply_id}"))
     assert "待核" not in page
     assert f'id="holidays-missing-{YEAR}"' not in admin_client.get("/").get_data(as_text=True)
+
+    # The administrator later changes the confirmed holiday, then deletes it: the running
+    # deadlines follow each time, and each case whose deadline moved says so in its history.
+    from app.deadlines.models import HolidayOverride
+
+    holiday = db_session.execute(select(HolidayOverride).where(HolidayOverride.day == NEW_YEAR)).scalar_one()
+    moved = NEW_YEAR + timedelta(days=3)  # the Monday after, of the unknown year
+    edit = admin_client.get(f"/holidays/edit/{holiday.id}").get_data(as_text=True)
+    version = re.search(r'name="row_version"[^>]*value="(\d+)"', edit)
+    response = admin_client.post(f"/holidays/edit/{holiday.id}", data={
+        "day": moved.isoformat(), "name": "元旦补休", **({"row_version": version.group(1)} if version else {})})
+    assert response.status_code == 302, form_errors(response)
+    expected_after_edit = {reply_id: end_of(rolled(NEW_YEAR, frozenset({moved}))),
+                           window_id: end_of(working_days_after(assigned, 5, frozenset({moved})))}
+    assert fresh(db_session, reply_id).due_at == expected_after_edit[reply_id]
+    assert workflow.current_assignment(fresh(db_session, window_id), db_session).send_back_until == (
+        expected_after_edit[window_id])
+    assert admin_client.post(f"/holidays/delete/{holiday.id}").status_code == 302
+    expected_after_delete = {reply_id: end_of(rolled(NEW_YEAR)), window_id: end_of(working_days_after(assigned, 5))}
+    before = {reply_id: end_of(rolled(NEW_YEAR, off)), window_id: end_of(working_days_after(assigned, 5, off))}
+    # Each change moves one of the two deadlines at least (counted here, not by the app).
+    assert expected_after_edit != before and expected_after_delete != expected_after_edit
+    case = fresh(db_session, reply_id)
+    assert case.due_at == case.next_due_at == expected_after_delete[reply_id]
+    window_case = fresh(db_session, window_id)
+    assert workflow.current_assignment(window_case, db_session).send_back_until == expected_after_delete[window_id]
+    for case_id in (reply_id, window_id):
+        changes = 1 + (expected_after_edit[case_id] != before[case_id]) + (
+            expected_after_delete[case_id] != expected_after_edit[case_id])
+        events = db_session.execute(
+            select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.step == "recompute_deadlines")
+            .order_by(CaseEvent.id)
+        ).scalars().all()
+        assert len(events) == changes, (case_id, [e.text for e in events])
+    page = page_text(handler.get(f"/cases/show/{reply_id}"))
+    assert "待核" not in page  # the year stays confirmed: its deadlines are no longer marked

@@ -11,6 +11,7 @@ with the expected values counted from the raw rows of each test, never from the 
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime, timedelta
 
@@ -20,11 +21,13 @@ from sqlalchemy import insert, select, update
 from app.cases.models import Case
 from app.core.scoping import Scope
 from app.ledgers.models import LedgerEntry, LevelChange
+from app.practices import levels
 from app.reports import figures as F
+from app.reports import overdue
 from app.reports.figures import ReportFilters, ReportPeriod
 from tests.cases.workflow_support import fresh, ok, register, step, unit
 from tests.reports.support import add_cases, org_id
-from tests.support import county_now
+from tests.support import county_now, login
 
 RECEIVED = datetime(2015, 3, 2, 9, 0)
 DUE = RECEIVED + timedelta(days=60)
@@ -33,21 +36,26 @@ YEAR = ReportPeriod.year(2015)
 READERS = ["admin", "county_manager", "county_leader", "county_supervisor", "manager", "leader", "supervisor"]
 
 
-def seed_004_rows(town: int) -> list[dict]:
+def seed_004_rows(town: int, received: datetime = RECEIVED, due: datetime = DUE, **same: object) -> list[dict]:
     """Seed 004: 247 received; 240 whose reply deadline has come; 224 replied, 218 of them come
     due; 212 closed, 209 of them come due. Seven cases wait on a deadline still ahead (a long
-    pause): 3 replied and closed, 3 replied, 1 not yet replied. Some replies come late."""
-    ahead = county_now() + timedelta(days=30)
+    pause): 3 replied and closed, 3 replied, 1 not yet replied. Some replies come late.
+    `same`: columns every row gets (a title, a responsible unit)."""
+    now = county_now()
+    ahead = now + timedelta(days=30)
+    # Five days after the deadline for a late reply, three more to close (less when `due` is recent).
+    late_by, closing = min(timedelta(days=5), (now - due) / 3), min(timedelta(days=3), (now - due) / 10)
+    on_time = received + min(timedelta(days=20), (due - received) / 3)
     rows = []
 
     def case(come_due: bool, replied: bool, closed: bool, late: bool = False) -> None:
-        reply = DUE + timedelta(days=5) if late else RECEIVED + timedelta(days=20)
+        reply = due + late_by if late else on_time
         rows.append({
-            "township_id": town, "reply_due_at": DUE if come_due else ahead, "due_at": DUE if come_due else ahead,
-            "replied_at": reply if replied else None,
-            "closed_at": reply + timedelta(days=3) if closed else None,
+            "township_id": town, "received_at": received, "reply_due_at": due if come_due else ahead,
+            "due_at": due if come_due else ahead, "replied_at": reply if replied else None,
+            "closed_at": reply + closing if closed else None,
             "status": "closed" if closed else ("replied" if replied else "handling"),
-            "satisfaction": "satisfied" if replied else None,
+            "satisfaction": "satisfied" if replied else None, **same,
         })
 
     for i in range(209):
@@ -100,10 +108,99 @@ def test_seed_004_figures_on_the_report_page(role, client_as, db_session):
     assert shown["due_closure_rate"] == ("87.1%", "209 / 240")
     # 按期答复率: replied by the reply deadline ÷ replied (224), or come due without a reply (22).
     assert shown["on_time_reply"] == ("82.9%", "204 / 246")
+    # 按期办结率: closed by the handling deadline ÷ closed, or open with that deadline passed.
+    closed_on_time = [r for r in closed if r["closed_at"] <= r["due_at"]]
+    open_past_due = [r for r in rows if not r["closed_at"] and r["due_at"] < now]
+    assert (len(closed_on_time), len(open_past_due)) == (192, 31)
+    assert shown["on_time_completion"] == ("79.0%", "192 / 243")
     # Each shown under its own name, with its definition in the footnotes.
     html = page.get_data(as_text=True)
     for name in ("回复率", "到期回复率", "结案率", "到期结案率", "按期答复率", "按期办结率"):
         assert f">{name}<sup>" in html, name
+
+
+def expected_figures(db_session, ids: set[int]) -> dict[str, tuple[str, str]]:
+    """The figures over these cases, counted from their raw rows by the shown definitions:
+    {code: (value, "numerator / denominator")}."""
+    now = county_now()
+    rows = db_session.execute(select(Case.reply_due_at, Case.due_at, Case.replied_at, Case.closed_at)
+                              .where(Case.id.in_(ids))).all()
+    replied = [r for r in rows if r.replied_at]
+    closed = [r for r in rows if r.closed_at]
+    come_due = [r for r in rows if r.reply_due_at < now]
+    # 按期办结率: closed by the handling deadline ÷ closed, or open with that deadline passed.
+    closed_on_time = [r for r in closed if r.closed_at <= r.due_at]
+    open_past_due = [r for r in rows if not r.closed_at and r.due_at < now]
+
+    def rate(part: list, whole: list) -> tuple[str, str]:
+        return f"{100 * len(part) / len(whole):.1f}%", f"{len(part)} / {len(whole)}"
+
+    return {
+        "reply_rate": rate(replied, rows), "closure_rate": rate(closed, rows),
+        "due_reply_rate": rate([r for r in come_due if r.replied_at], come_due),
+        "due_closure_rate": rate([r for r in come_due if r.closed_at], come_due),
+        "on_time_completion": rate(closed_on_time, closed + open_past_due),
+    }
+
+
+def bulletin_figures(html: str, table_id: str) -> dict[str, tuple[str, str]]:
+    body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    return {code: (value.strip(), detail.strip()) for code, value, detail in re.findall(
+        r'<tr data-code="(\w+)"><td>.*?</td><td>([^<]*)</td><td>([^<]*)</td>', body)}
+
+
+def test_seed_004_figures_on_the_home_cards_and_bulletins(client_as, db_session):
+    """The same figures on the home page's cards (this year) and in the 周报 / 通报, for every role
+    that reads them. Two copies of seed 004's shape this year, both in 城关镇: one handled by the
+    town, one by 县人社局 — so a town's handler and handler_rsj each see one copy, the others both,
+    and everyone reads the same rates. The demo county's own cases of this year move to 2010."""
+    from tests.security.expected_rows import viewer, visible_case_ids
+    from tests.security.test_list_counts import LOGINS
+
+    now = county_now()
+    db_session.execute(update(Case).where(Case.received_at >= datetime(now.year, 1, 1))
+                       .values(received_at=datetime(2010, 6, 1, 9)))
+    db_session.commit()
+    town, rsj = org_id(db_session, "城关镇"), org_id(db_session, "县人力资源和社会保障局")
+    received = max(datetime(now.year, 1, 1, 0, 5), now - timedelta(days=100))
+    due = received + (now - received) * 0.6
+    for unit_id, title in ((town, "种子004形状·城关镇办理"), (rsj, "种子004形状·县人社局办理")):
+        add_cases(db_session, seed_004_rows(town, received, due, responsible_unit_id=unit_id, title=title))
+    ours = set(db_session.execute(select(Case.id).where(Case.title.like("种子004形状%"))).scalars())
+    assert len(ours) == 2 * 247
+    week = received.date().isoformat()
+    bimonthly = f"year={received.year}&part={(received.month + 1) // 2}"
+    shown_to: dict[str, list[str]] = {"cards": [], "bulletins": []}
+    seed_rates = {"reply_rate": "90.7%", "due_reply_rate": "90.8%", "closure_rate": "85.8%",
+                  "due_closure_rate": "87.1%"}
+    for user in LOGINS:
+        seen = ours & visible_case_ids(db_session, viewer(db_session, user))
+        if not seen:
+            continue
+        expected = expected_figures(db_session, seen)
+        assert {code: expected[code][0] for code in seed_rates} == seed_rates, user  # the seed's shape
+        client = client_as(user)
+        cards = client.get("/reports/dashboard/data")
+        if cards.status_code != 403:
+            assert cards.status_code == 200, user
+            shown_to["cards"].append(user)
+            on_cards = {c["code"]: (c["text"], c["detail"]) for c in cards.get_json()["cards"]}
+            for code in seed_rates:
+                assert on_cards[code] == expected[code], (user, code, on_cards[code])
+        weekly = client.get(f"/reports/bulletins/weekly?week={week}")
+        if weekly.status_code == 403:
+            continue
+        shown_to["bulletins"].append(user)
+        period = client.get(f"/reports/bulletins/bimonthly?{bimonthly}")
+        assert (weekly.status_code, period.status_code) == (200, 200), user
+        for page, table in ((weekly, "ytd-figures"), (period, "period-figures")):
+            in_bulletin = bulletin_figures(page.get_data(as_text=True), table)
+            for code in (*seed_rates, "on_time_completion"):
+                assert in_bulletin[code] == expected[code], (user, table, code, in_bulletin[code])
+    assert {"clerk", "handler", "county_clerk", "handler_rsj", "admin", "county_leader", "county_supervisor",
+            "county_manager"} <= set(shown_to["cards"]), shown_to
+    assert {"admin", "leader", "supervisor", "manager", "county_leader", "county_supervisor",
+            "county_manager"} <= set(shown_to["bulletins"]), shown_to
 
 
 def test_figures_of_another_township_are_not_shown(client_as, db_session):
@@ -332,3 +429,20 @@ def test_readme_lists_every_figure_with_its_shown_definition(module_app):
         refresh()
         for fig in (*F.FIGURES, *F.ACCOUNTABILITY_KIND_FIGURES):
             assert f"| {fig.label} | `{fig.code}` | {fig.definition} |" in readme, fig.code
+        # The 三级化解与排查遗漏 page's counts and shares, the 督查督办 report's counts.
+        others = {"/practices/figures/": levels.FIGURE_DEFINITIONS, "/reports/supervision/": overdue.SUPERVISION_DEFINITIONS}
+        shown = {url: [(code, str(label), str(text)) for code, label, text in defs] for url, defs in others.items()}
+    for rows in shown.values():
+        for code, label, text in rows:
+            assert f"| {label} | `{code}` | {text} |" in readme, code
+    # ... and the pages show the same words, under each table and in their footnotes.
+    client = module_app.test_client()
+    login(client, "county_manager")
+    for url, rows in shown.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        footnotes = body.split('id="footnotes"', 1)[1]
+        for _code, label, text in rows:
+            assert f'title="{html.escape(text)}"' in body, (url, label)
+            assert f"<strong>{html.escape(label)}</strong>：{html.escape(text)}" in footnotes, (url, label)

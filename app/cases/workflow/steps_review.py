@@ -50,8 +50,13 @@ def _reviewing_level(ctx: StepContext, kind: ReviewKind) -> OrgUnit | None:
 
 
 def _actor_level(actor: Any) -> OrgUnit | None:
+    """The body a leader decides for: their township (from its offices and villages too), the
+    county's government for those attached to the county itself — and a county department for
+    its own leaders, who answer for the department, never for the government above it."""
     unit = getattr(actor, "org_unit", None)
-    return government_of(unit) if unit is not None else None
+    if unit is None:
+        return None
+    return government_of(unit) if unit.township_id is not None else unit
 
 
 def review_refusal(review: CaseReview, actor: Any) -> str | None:

@@ -354,7 +354,8 @@ _RULES = [
 
 
 def _default_rules():
-    from datetime import datetime
+    # The county's wall-clock time, like every stored time (app/core/clock.py), not the server's.
+    from app.core.clock import now
 
     table = sa.table(
         "deadline_rule",
@@ -362,7 +363,7 @@ def _default_rules():
         sa.column("basis", sa.String), sa.column("created_at", sa.DateTime),
         sa.column("updated_at", sa.DateTime), sa.column("version", sa.Integer),
     )
-    stamp = datetime.now().replace(microsecond=0)
+    stamp = now()
     op.bulk_insert(table, [
         {"code": code, "days": days, "day_kind": kind, "basis": basis,
          "created_at": stamp, "updated_at": stamp, "version": 1}
