@@ -333,3 +333,16 @@ def test_the_outbox_hides_what_the_administrator_may_not_open_and_every_query_co
     [shown] = [row for row in rows.values() if "（保密）" not in row]
     assert open_case.number in shown and "****-****-****" in shown and "139****8462" in shown
     assert "ABCD-EFGH-JKMN" not in text and "13912348462" not in text
+    # The worker's health, for the administrator an import page sends to (请联系管理员).
+    assert 'id="worker-down"' in text and "最近 10 分钟内没有后台工作进程运行任务" in text
+    from app.worker.jobs import JOBS
+    from app.worker.runner import run_once
+
+    assert run_once(app, next(j for j in JOBS if j.name == "reminders"), "outbox-test-worker")
+    health = admin.get("/notifications/admin/outbox").get_data(as_text=True)
+    assert 'id="worker-down"' not in health and "后台工作进程正在运行" in health
+    reminders = re.search(r'<tr data-job="reminders"><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>', health)
+    assert reminders.group(1) == "临期/超期提醒" and reminders.group(3) == "完成"
+    assert reminders.group(2).startswith(f"{county_now():%Y-%m-%d}")
+    outbox = re.search(r'<tr data-job="outbox"><td>(.*?)</td><td>(.*?)</td>', health)
+    assert outbox.group(2) == "从未运行"
