@@ -167,7 +167,7 @@ class NotificationView(BaseView):
             errors=errors, mobile=request.form.get("mobile", user.mobile or ""),
             posted=request.form if request.method == "POST" else None,
             title=gettext("Notification settings"),
-        )
+        ), (422 if errors else 200)
 
 
 def shown_messages(user, found) -> list[SimpleNamespace]:
@@ -305,7 +305,7 @@ class OutboxView(BaseView):
                 "names": names, "error": errors.get(code, ""), "edited": row is not None,
             })
         return self.render_template("xf/notifications/templates.html", entries=entries,
-                                    title=gettext("Message templates"))
+                                    title=gettext("Message templates")), (422 if errors else 200)
 
 
 def register_views(appbuilder) -> None:
