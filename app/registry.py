@@ -68,12 +68,14 @@ def init_hooks(app: Flask) -> None:
     from app.core.scoping import use_org_policy
     from app.core.views import use_org_choice_filter
     from app.deadlines.checks import check_next_years_holidays
+    from app.notifications.checks import check_public_base_url
     from app.notifications.imports import on_import_finished
     from app.org.choices import OrgChoiceFilter
     from app.org.scoping import scope_for_user, units_in_scope
     from app.security.models import person_name
     from app.security.roles import PERSONAL_DATA
     from app.security.views import PersonalDataGrant
+    from app.worker.health import check_worker
 
     use_org_choice_filter(OrgChoiceFilter)
     # Who sees what (the org tree and the roles), and who sees petitioners in full.
@@ -86,3 +88,5 @@ def init_hooks(app: Flask) -> None:
     import_finished.connect(on_import_finished)
     doctor.add_check(check_backups, after=doctor.check_https_cookies)
     doctor.add_check(check_next_years_holidays, after=doctor.check_time_zone)
+    doctor.add_check(check_public_base_url, after=doctor.check_rate_limit_storage)
+    doctor.add_check(check_worker, after=check_public_base_url)

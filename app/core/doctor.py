@@ -105,6 +105,21 @@ def check_time_zone() -> Finding:
         "XF_TIMEZONE=%(zone)s (UTC+8): deadlines end at the county's midnight.", zone=label))
 
 
+def check_rate_limit_storage() -> Finding:
+    """The portal's and the login's rate limits count per client in RATELIMIT_STORAGE_URI: in
+    memory each app process (and each gunicorn worker) counts alone, so the limits multiply."""
+    name = gettext("Rate-limit storage")
+    uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if uri.startswith("memory://"):
+        if is_production():
+            return Finding(False, name, gettext(
+                "RATELIMIT_STORAGE_URI=memory://: each app process counts the portal's and the login's "
+                "limits alone, so with several processes a client gets several times the limit. Use "
+                "Redis: RATELIMIT_STORAGE_URI=redis://localhost:6379/0."))
+        return Finding(True, name, gettext("memory:// (enough for one process; use Redis in production)."))
+    return Finding(True, name, gettext("Rate limits are counted in %(store)s.", store=uri.split("://", 1)[0] + "://"))
+
+
 # The installation's own checks; areas add theirs when the app is created (`add_check`, called
 # from app/registry.py), each after the check it follows on the page.
 CHECKS: list[Callable[[], Finding]] = [
@@ -112,6 +127,7 @@ CHECKS: list[Callable[[], Finding]] = [
     check_secret,
     check_demo_accounts,
     check_https_cookies,
+    check_rate_limit_storage,
     check_time_zone,
 ]
 

@@ -15,14 +15,18 @@ now=None) -> list[Notification]``
     sweep report, ImportJob …): a recipient who cannot open it under their scope (检举控告
     exclusion included) gets nothing. Each in-app
     notification is stored; for recipients whose preference for ``kind`` asks for e-mail / SMS,
-    a message is put in the outbox (nothing is sent inside the request). Returns the
+    a message is put in the outbox (nothing is sent inside the request). The title is stored
+    with ID numbers, phones and e-mail addresses masked (`mask_free_text`) for a recipient
+    without the grant 办理信访人个人信息; e-mails and SMS, which leave the system, are always
+    masked. Returns the
     notifications created. Call it inside the transaction of the act (it only adds rows).
 
 ``deliver_outbox(session, now, *, limit=200) -> DeliveryReport``
     Send the outbox messages that are due (待发送, ``next_attempt_at <= now``) through their
     channel (e-mail via SMTP, SMS via the configured gateway). A failure marks the message 失败
-    with the error, counts the attempt and schedules the next try with exponential backoff
-    (up to ``MAX_ATTEMPTS``); nothing is lost. Commits per message. Returns counts
+    with the error, counts the attempt and schedules the next try (1, 2, 4 … minutes, then
+    hourly, for up to 3 days: ``next_try``); then it stays 失败 until the administrator sends it
+    again (``resend``, 重新发送 on the outbox page); nothing is lost. Commits per message. Returns counts
     (``sent``, ``failed``, ``remaining``). Also: ``flask --app run xf send-outbox``.
 
 ``notify_petitioner(session, case, event, *, now=None, code=None) -> OutboxMessage | None``

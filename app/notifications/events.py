@@ -65,18 +65,24 @@ def case_step_taken(session: Session, case: Any, step: str, from_status: str | N
         notify(session, K.HANDLER_NAMED, record=case, users=[case.handler],
                title=gettext("%(number)s: you are the responsible handler (首办责任人)", number=case.number),
                url=_case_url(case), actor=actor, now=now)
-    if step == "decide_extension" and case.responsible_unit_id:
+    # A decision is told to whoever acts on it next: the named 首办责任人 when the case has one,
+    # else the handling unit's handlers (and, for a 复查/复核, the clerks who follow it up).
+    handler = [case.handler] if case.handler is not None else []
+    unit_handlers = [case.responsible_unit_id] if case.responsible_unit_id and not handler else []
+    if step == "decide_extension" and (handler or unit_handlers):
         if details.get("decision") == "approve":
             text = gettext("%(number)s: the extension was approved", number=case.number)
         else:
             text = gettext("%(number)s: the extension was rejected", number=case.number)
-        notify(session, K.EXTENSION_DECIDED, record=case, units=[case.responsible_unit_id],
+        notify(session, K.EXTENSION_DECIDED, record=case, users=handler, units=unit_handlers,
                roles=[RoleName.HANDLER], title=text, url=_case_url(case), actor=actor, now=now)
     if step == "decide_review":
-        units = [u for u in (case.responsible_unit_id,) if u]
-        notify(session, K.RECHECK_DECIDED, record=case, units=units, roles=[RoleName.HANDLER, RoleName.CLERK],
-               title=gettext("%(number)s: the review (复查/复核) was decided", number=case.number),
-               url=_case_url(case), actor=actor, now=now)
+        title = gettext("%(number)s: the review (复查/复核) was decided", number=case.number)
+        notify(session, K.RECHECK_DECIDED, record=case, users=handler, units=unit_handlers,
+               roles=[RoleName.HANDLER], title=title, url=_case_url(case), actor=actor, now=now)
+        if case.responsible_unit_id:
+            notify(session, K.RECHECK_DECIDED, record=case, units=[case.responsible_unit_id],
+                   roles=[RoleName.CLERK], title=title, url=_case_url(case), actor=actor, now=now)
     if step == "answer_at_window":
         notify_petitioner(session, case, "accepted", now=now)  # 当场办结: accepted in the same form
     if step in ("answer_at_window", "approve_at_window") and case.replied_at is not None:

@@ -121,6 +121,10 @@ class OutboxMessage(Model):
 
     case = relationship("Case")
 
+    def __str__(self) -> str:
+        # The audit log's summary of a change (重新发送): never the recipient or the text.
+        return f"{Channel.label_of(self.channel)} #{self.id}"
+
 
 class MessageTemplate(Model):
     """An administrator's wording of one message (placeholders in {braces}); without a row, the

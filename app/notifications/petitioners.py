@@ -1,7 +1,12 @@
-"""Text messages to petitioners: at 受理/不予受理, 延期 and 答复 (with the portal link to rate
-the answer), and the 查询码 when a case is registered. Never for a case whose petitioner opted
-out or gave no phone; the wording names no unit at all, so an SMS about a 检举控告 never names
-the reported-on unit."""
+"""Text messages to petitioners: at 受理/不予受理, 延期 and 答复 (with the link to the portal's
+rating step), and the 查询码 when a case is registered or a new code is issued. Never for a case
+whose petitioner opted out or gave no phone; the wording names no unit at all, so an SMS about a
+检举控告 never names the reported-on unit.
+
+Links are absolute, from ``PUBLIC_BASE_URL``. Without it (`flask xf doctor` warns) a message
+carries no link at all — a bare path ("/portal/query") is no address on a phone — but names
+the place in words ("本县网上信访平台").
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from app.core import clock
@@ -16,7 +22,9 @@ from app.notifications.models import Channel, OutboxMessage
 from app.notifications.service import enqueue
 from app.notifications.templates import render
 
-EVENTS = ("registered", "accepted", "refused", "extended", "replied")
+EVENTS = ("registered", "reissued", "accepted", "refused", "extended", "replied")
+# Where each message sends the petitioner: the 答复 to the portal's rating step.
+_PAGE = {"replied": "/portal/rate"}
 
 
 def petitioner_phone(case: Any) -> str | None:
@@ -27,9 +35,18 @@ def petitioner_phone(case: Any) -> str | None:
     return None
 
 
+def public_base() -> str:
+    return (current_app.config.get("PUBLIC_BASE_URL", "") if has_app_context() else "").rstrip("/")
+
+
 def portal_link(path: str = "/portal/query") -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL", "") if has_app_context() else ""
-    return (base.rstrip("/") if base else "") + path
+    """The absolute address of a portal page, or the portal named in words without PUBLIC_BASE_URL."""
+    base = public_base()
+    if base:
+        return base + path
+    if path == STOP_PATH:
+        return gettext("the page “Stop text messages” of the online petition site")
+    return gettext("the online petition site")
 
 
 STOP_PATH = "/portal/sms-stop"  # the petitioner's opt-out page (app/portal/views.py sms_stop)
@@ -44,7 +61,8 @@ def notify_petitioner(session: Session, case: Any, event: str, *, now: datetime 
         return None
     due = case.due_at if event == "extended" else (case.due_at or case.accept_due_at)
     _, body = render(
-        session, f"petition_{event}", number=case.number, portal=portal_link(), code=code or "",
+        session, f"petition_{event}", number=case.number, portal=portal_link(_PAGE.get(event, "/portal/query")),
+        code=code or "",
         stop=portal_link(STOP_PATH),
         due=f"{due.year}-{due.month:02d}-{due.day:02d}" if due else "",
     )

@@ -24,6 +24,12 @@ DEFAULTS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
            "No more messages: {stop}"),
         ("number", "code", "portal", "stop"),
     ),
+    "petition_reissued": (
+        None,
+        _l("A new query code was issued for your petition {number}: {code} (the old one no longer works). "
+           "Follow it at {portal}. No more messages: {stop}"),
+        ("number", "code", "portal", "stop"),
+    ),
     "petition_accepted": (
         None,
         _l("Your petition {number} has been accepted; you will be answered by {due}. Follow it at {portal}."),

@@ -8,13 +8,14 @@ from types import SimpleNamespace
 
 from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.cases.references import HIDDEN_CASE
 from app.core import clock
-from app.core.privacy import mask_phone
+from app.core.privacy import mask_phone, shown_free_text
 from app.extensions import db
 from app.notifications.models import (
     Channel,
@@ -25,8 +26,9 @@ from app.notifications.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from app.notifications.service import mark_read, may_open, visible_notifications
+from app.notifications.service import mark_read, may_open, openable, visible_notifications
 from app.notifications.templates import DEFAULTS
+from app.portal.codes import mask_codes
 
 PAGE_SIZE = 50
 MAX_BODY = 500
@@ -92,7 +94,7 @@ class NotificationView(BaseView):
         # each one on the template's first look at it).
         rows = [SimpleNamespace(id=r.id, created_at=r.created_at, kind=r.kind, title=r.title, read_at=r.read_at)
                 for r in rows]
-        db.session.commit()  # notifications no longer visible were marked read
+        db.session.commit()  # notifications no longer visible were deleted
         return self.render_template(
             "xf/notifications/list.html", rows=rows, total=total, state=state, kind=kind, page=page,
             pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE), window=pager_window(page, max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)), kinds=NotificationKind.choices(),
@@ -165,7 +167,38 @@ class NotificationView(BaseView):
             errors=errors, mobile=request.form.get("mobile", user.mobile or ""),
             posted=request.form if request.method == "POST" else None,
             title=gettext("Notification settings"),
-        )
+        ), (422 if errors else 200)
+
+
+def shown_messages(user, found) -> list[SimpleNamespace]:
+    """Outbox rows as the administrator may read them. A message about a record they may not
+    open (a 检举控告 against their own 信访局, say; `openable`, the notifications' own rule) reads
+    （保密）: no number, code, text or digit of the recipient; one whose notification is gone
+    cannot be checked and reads the same. A 查询码 is never shown in clear, to anyone."""
+    refs = []
+    for message, record_type, record_id in found:
+        if message.case_id is not None:
+            refs.append(("Case", message.case_id))
+        elif message.notification_id is not None or message.template == "notification":
+            refs.append((record_type, record_id) if message.notification_id is not None else ("?", 0))
+        else:
+            refs.append((None, None))  # written by hand (no record): nobody's secret
+    allowed = openable(db.session, user, [r for r in refs if r != ("?", 0)])
+    rows = []
+    for (message, _, _), ref in zip(found, refs, strict=True):
+        row = SimpleNamespace(id=message.id, created_at=message.created_at, channel=message.channel,
+                              backend=message.backend, status=message.status, last_error=message.last_error,
+                              attempts=message.attempts, next_attempt_at=message.next_attempt_at,
+                              hidden=ref not in allowed)
+        if row.hidden:
+            row.recipient, row.subject = gettext("(confidential)"), None
+            row.body = str(HIDDEN_CASE) if ref[0] == "Case" else gettext("(confidential)")
+        else:
+            row.recipient = mask_phone(message.recipient) if message.channel == Channel.SMS.value else message.recipient
+            row.subject = shown_free_text(mask_codes(message.subject)) if message.subject else None
+            row.body = shown_free_text(mask_codes(message.body))
+        rows.append(row)
+    return rows
 
 
 class OutboxView(BaseView):
@@ -180,6 +213,8 @@ class OutboxView(BaseView):
     @expose("/outbox")
     @has_access
     def outbox(self):
+        from app.worker.health import RECENT, is_running, last_runs
+
         status = request.args.get("status", "")
         channel = request.args.get("channel", "")
         page = max(0, request.args.get("page", 0, type=int) or 0)
@@ -189,17 +224,42 @@ class OutboxView(BaseView):
         if channel in Channel.codes():
             query = query.where(OutboxMessage.channel == channel)
         total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = db.session.execute(
-            query.order_by(OutboxMessage.id.desc()).offset(page * PAGE_SIZE).limit(PAGE_SIZE)
-        ).scalars().all()
+        found = db.session.execute(
+            query.add_columns(Notification.record_type, Notification.record_id)
+            .outerjoin(Notification, Notification.id == OutboxMessage.notification_id)
+            .order_by(OutboxMessage.id.desc()).offset(page * PAGE_SIZE).limit(PAGE_SIZE)
+        ).all()
+        rows = shown_messages(g.user, found)
         return self.render_template(
             "xf/notifications/outbox.html", rows=rows, total=total, status=status, channel=channel,
             page=page, pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
             statuses=OutboxStatus.choices(), channels=Channel.choices(),
             status_label=OutboxStatus.label_of, channel_label=Channel.label_of,
-            masked=lambda m: mask_phone(m.recipient) if m.channel == Channel.SMS.value else m.recipient,
+            jobs=last_runs(db.session), worker_running=is_running(db.session),
+            recent_minutes=int(RECENT.total_seconds() // 60),
             title=gettext("Outbox"),
         )
+
+    @expose("/outbox/<int:pk>/resend", methods=["POST"])
+    @has_access
+    @permission_name("outbox")
+    def resend(self, pk: int):
+        """重新发送: a 失败 message is due again at once, with a new round of retries; audited."""
+        from app.notifications.service import resend
+
+        message = db.session.execute(
+            select(OutboxMessage).where(OutboxMessage.id == pk).with_for_update()
+        ).scalar_one_or_none()
+        if message is None:
+            abort(404)
+        if message.status != OutboxStatus.FAILED.value:
+            db.session.rollback()
+            flash(gettext("Only a message whose sending failed can be sent again."), "warning")
+            return redirect(url_for("OutboxView.outbox"))
+        resend(message)  # the audit log records the change (status, attempts) with the administrator
+        db.session.commit()
+        flash(gettext("The message will be sent again within a minute."), "info")
+        return redirect(url_for("OutboxView.outbox"))
 
     @expose("/templates", methods=["GET", "POST"])
     @has_access
@@ -245,7 +305,7 @@ class OutboxView(BaseView):
                 "names": names, "error": errors.get(code, ""), "edited": row is not None,
             })
         return self.render_template("xf/notifications/templates.html", entries=entries,
-                                    title=gettext("Message templates"))
+                                    title=gettext("Message templates")), (422 if errors else 200)
 
 
 def register_views(appbuilder) -> None:

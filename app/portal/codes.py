@@ -59,6 +59,17 @@ def format_code(code: str) -> str:
     return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 
+# A code as messages write it (format_code), wherever it stands in a text.
+_WRITTEN = re.compile("(?<![0-9A-Z])" + "-".join([f"[{ALPHABET}]{{{GROUP}}}"] * (CODE_LENGTH // GROUP)) + "(?![0-9A-Z])")
+MASKED_CODE = "-".join(["*" * GROUP] * (CODE_LENGTH // GROUP))
+
+
+def mask_codes(text: str | None) -> str:
+    """`text` with every 查询码 in it replaced by ****-****-****: pages that show messages (the
+    outbox) never show a code, to anyone."""
+    return _WRITTEN.sub(MASKED_CODE, text or "")
+
+
 def is_well_formed(code: str) -> bool:
     return len(code) == CODE_LENGTH and all(ch in ALPHABET for ch in code)
 

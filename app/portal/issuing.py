@@ -7,7 +7,8 @@ queues the "registered" SMS with it when the petitioner gave a mobile phone and 
 It returns the code in clear for the caller to show once; nothing keeps it.
 
 `reissue` is the clerk's "issue a new code" on the case page: the old code stops working at
-once, the audit log records that a code was issued (never the code).
+once, the new one is sent by SMS like the first (unless the petitioner opted out or gave no
+mobile phone), the audit log records that a code was issued (never the code).
 
 A registration recorded after the fact (the demo's history, a letter "sent" days ago) gets its
 code but no SMS: nobody is to be told today of an old registration — the same cut-off the
@@ -43,9 +44,14 @@ def announce_registration(session: Session, case: Any, *, now: datetime | None =
 
 
 def reissue(session: Session, case: Any, *, now: datetime | None = None) -> str:
-    """A new 查询码 for the case in place of the old one (which stops working at once). The
-    caller commits, then calls `record_reissue` (the audit entry, without the code)."""
-    return codes.issue_code(session, case.id, codes.case_tail(case), now=now or clock.now())
+    """A new 查询码 for the case in place of the old one (which stops working at once), and its
+    SMS queued. The caller commits, then calls `record_reissue` (the audit entry, without the code)."""
+    from app.notifications.petitioners import notify_petitioner
+
+    moment = now or clock.now()
+    code = codes.issue_code(session, case.id, codes.case_tail(case), now=moment)
+    notify_petitioner(session, case, "reissued", code=codes.format_code(code), now=moment)
+    return code
 
 
 def record_reissue(case: Any) -> None:

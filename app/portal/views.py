@@ -221,20 +221,30 @@ def _code_and_tail(form) -> tuple[str, str, dict[str, str]]:
 @reads_only
 def query():
     form = LookupForm()
+    rating = request.args.get("next") == "rate"  # came from the 答复 SMS's rating step
     if request.method == "GET":
-        return _no_store(render_template("portal/query.html", form=form, errors={}))
+        return _no_store(render_template("portal/query.html", form=form, errors={}, rating=rating))
     code, tail, errors = _code_and_tail(form)
     if errors:
-        return _no_store((render_template("portal/query.html", form=form, errors=errors), 422))
+        return _no_store((render_template("portal/query.html", form=form, errors=errors, rating=rating), 422))
     row = progress.find_case(code, tail)
     if row is None:
         # The same answer for an unknown code and a wrong phone: nothing to enumerate.
         errors["_form"] = gettext(
             "No petition matches this query code and phone number. Check both and try again."
         )
-        return _no_store((render_template("portal/query.html", form=form, errors=errors), 200))
+        return _no_store((render_template("portal/query.html", form=form, errors=errors, rating=rating), 200))
     session[TICKET] = progress.ticket_of(row)
-    return redirect(url_for(".progress_page"))
+    return redirect(url_for(".progress_page", _anchor="rate" if rating else None))
+
+
+@bp.get("/rate")
+def rate_step():
+    """The rating step the 答复 SMS links to: the answer and its rating form once the
+    petitioner has looked the letter up (with the code and the phone's last digits)."""
+    if session.get(TICKET):
+        return redirect(url_for(".progress_page", _anchor="rate"))
+    return redirect(url_for(".query", next="rate"))
 
 
 def _ticket_case(lock: bool = False) -> Case | None:

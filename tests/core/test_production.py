@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
@@ -105,7 +105,8 @@ def next_year_known() -> bool:
     return True
 
 
-CHECK_NAMES = ["生产模式", "密钥", "演示账号", "HTTPS Cookie", "备份", "时区", "明年节假日"]
+CHECK_NAMES = ["生产模式", "密钥", "演示账号", "HTTPS Cookie", "备份", "限流存储", "消息链接", "后台工作进程", "时区",
+               "明年节假日"]
 
 
 def test_the_doctor_finds_a_demo_installation_unfit(app, monkeypatch):
@@ -119,6 +120,9 @@ def test_the_doctor_finds_a_demo_installation_unfit(app, monkeypatch):
     assert f"存在 {len(DEMO_LOGINS)} 个演示账号" in lines["演示账号"][1]
     assert not lines["HTTPS Cookie"][0]
     assert not lines["备份"][0] and "从未做过备份" in lines["备份"][1]
+    assert lines["限流存储"][0] and "memory://" in lines["限流存储"][1]  # one process: enough for a demo
+    assert not lines["消息链接"][0] and "未设置 PUBLIC_BASE_URL" in lines["消息链接"][1]
+    assert not lines["后台工作进程"][0] and "flask --app run xf worker" in lines["后台工作进程"][1]
     assert lines["时区"][0] and "Asia/Shanghai" in lines["时区"][1]
     assert lines["明年节假日"][0] is next_year_known()
 
@@ -127,7 +131,8 @@ def test_the_doctor_passes_a_production_installation(database_uri, tmp_path, mon
     monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
     app = production_app(
         database_uri, SECRET_KEY=STRONG_KEY, SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
-        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+        UPLOAD_FOLDER=str(tmp_path / "uploads"), RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        PUBLIC_BASE_URL="https://xf.example.cn",
     )
     with database(app) as s:
         s.execute(update(AppUser).where(AppUser.username.in_(DEMO_LOGINS)).values(active=False))
@@ -141,12 +146,18 @@ def test_the_doctor_passes_a_production_installation(database_uri, tmp_path, mon
         s.commit()
     backup = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "nightly.tar.gz")])
     assert backup.exit_code == 0, backup.output
+    from app.worker.jobs import JOBS
+    from app.worker.runner import run_once
+
+    assert run_once(app, next(j for j in JOBS if j.name == "outbox"), "doctor-test-worker")  # a worker at work
 
     code, lines = doctor(app)
     assert list(lines) == CHECK_NAMES
     assert all(ok for ok, _ in lines.values()), lines
     assert code == 0
     assert f"{county_today():%Y-%m-%d}" in lines["备份"][1]
+    assert lines["消息链接"][1] == "消息中的链接指向 https://xf.example.cn。"
+    assert "redis://" in lines["限流存储"][1] and "6379" not in lines["限流存储"][1]
 
 
 def test_the_doctor_names_a_wrong_time_zone_and_a_short_key(database_uri, monkeypatch):
@@ -156,5 +167,19 @@ def test_the_doctor_names_a_wrong_time_zone_and_a_short_key(database_uri, monkey
     assert code == 1
     assert not lines["时区"][0] and "Europe/Berlin" in lines["时区"][1] and "北京时间" in lines["时区"][1]
     assert not lines["密钥"][0] and "只有 9 个字符" in lines["密钥"][1]
+    # Production with the defaults: limits counted per process, no links, no worker lately.
+    assert not lines["限流存储"][0] and "redis://" in lines["限流存储"][1]
+    assert not lines["消息链接"][0]
+    from app.core.clock import now
+    from app.worker.models import JobRun
+
+    with app.app_context():
+        eleven = now().replace(microsecond=0) - timedelta(minutes=11)  # the app's clock (Berlin, here)
+    with database(app) as s:
+        s.add(JobRun(name="outbox", slot_at=eleven, holder="w", started_at=eleven, finished_at=eleven, outcome="done"))
+        s.commit()
+    _, lines = doctor(app)
+    assert not lines["后台工作进程"][0] and "最近 10 分钟内没有后台工作进程运行任务" in lines["后台工作进程"][1]
+    assert f"{eleven:%Y-%m-%d %H:%M}" in lines["后台工作进程"][1]
     with database(app) as s:
         assert s.execute(select(AppUser.id).limit(1)).scalar() is not None  # nothing was changed

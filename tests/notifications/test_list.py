@@ -111,3 +111,35 @@ def test_a_long_list_pages_with_a_short_pager(client_as, db_session):
 
 def test_the_count_needs_a_login(client):
     assert client.get("/notifications/count").status_code == 401
+
+
+def test_the_number_and_the_rows_agree(client_as, db_session):
+    """Notifications about a case the user can no longer open are not counted either: 52 the
+    clerk may open and 3 about 河东镇's case, newest: two pages, 50 rows and 2."""
+    from sqlalchemy import delete
+
+    client = client_as("clerk")
+    uid = user_id(db_session, "clerk")
+    db_session.execute(delete(Notification).where(Notification.user_id == uid,
+                                                  Notification.kind == "holding_proposed"))
+    ours, theirs = a_case(db_session, "城关镇"), a_case(db_session, "河东镇")
+    start = now()
+    db_session.execute(insert(Notification), [
+        {"user_id": uid, "kind": "holding_proposed", "title": f"可见{i:02d}", "url": "/", "record_type": "Case",
+         "record_id": ours, "created_at": start - timedelta(minutes=10 + i)} for i in range(52)] + [
+        {"user_id": uid, "kind": "holding_proposed", "title": f"不可见{i}", "url": "/", "record_type": "Case",
+         "record_id": theirs, "created_at": start - timedelta(minutes=i)} for i in range(3)])
+    db_session.commit()
+
+    def shown(page: int) -> tuple[list[str], list[str]]:
+        body = client.get(f"/notifications/?kind=holding_proposed&page={page}").get_data(as_text=True)
+        titles = re.findall(r"<strong>((?:不)?可见\d+)</strong>", body)
+        pages = re.findall(r'<li class="(?:active)?"><a href="\?state=&kind=holding_proposed&page=(\d+)">', body)
+        return titles, pages
+
+    first, pages = shown(0)
+    assert first == [f"可见{i:02d}" for i in range(50)] and pages == ["0", "1"]
+    second, pages = shown(1)
+    assert second == ["可见50", "可见51"] and pages == ["0", "1"]
+    assert db_session.execute(select(func.count()).select_from(Notification).where(
+        Notification.user_id == uid, Notification.kind == "holding_proposed")).scalar_one() == 52

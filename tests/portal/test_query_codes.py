@@ -66,7 +66,8 @@ def test_a_visit_gets_a_code_shown_once_that_opens_its_progress(staff, public, d
     # The SMS to the petitioner's mobile carries the code (the outbox is where it waits to go out).
     sms = db_session.execute(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).scalars().all()
     assert [(m.recipient, m.template) for m in sms] == [("13812345678", "petition_registered")]
-    assert code in sms[0].body and case.number in sms[0].body and "/portal/sms-stop" in sms[0].body
+    # No PUBLIC_BASE_URL here: the opt-out page is named, not given as a bare path.
+    assert code in sms[0].body and case.number in sms[0].body and sms[0].body.endswith("退订：网上信访平台“退订短信”页面")
 
 
 def test_a_new_code_replaces_the_old_at_once(staff, public, db_session):
@@ -94,8 +95,19 @@ def test_a_new_code_replaces_the_old_at_once(staff, public, db_session):
     assert entry is not None and entry.username == "clerk" and case.number in entry.summary
     assert_nowhere_in_clear(db_session, old)
     assert_nowhere_in_clear(db_session, new)
-    # The reissue sends no SMS of its own (only the registration's).
-    assert len(db_session.execute(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()) == 1
+    # The new code goes to the petitioner's mobile by SMS, like the first (the old one is not in it).
+    sms = db_session.execute(select(OutboxMessage).where(OutboxMessage.case_id == case.id)
+                             .order_by(OutboxMessage.id)).scalars().all()
+    assert [(m.recipient, m.template) for m in sms] == [("13812345678", "petition_registered"),
+                                                        ("13812345678", "petition_reissued")]
+    assert sms[1].body.startswith(f"您的信访事项（编号{case.number}）已重新发放查询码{new}，原查询码已失效。")
+    assert old not in sms[1].body
+    # A petitioner who stopped the messages gets none for the next code.
+    db_session.execute(text("UPDATE petition_case SET sms_opt_out = :yes WHERE id = :id"), {"yes": True, "id": case.id})
+    db_session.commit()
+    assert clerk.post(f"/cases/query-code/{case.id}").status_code == 302
+    db_session.rollback()
+    assert len(db_session.execute(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()) == 2
 
 
 @pytest.mark.parametrize(("username", "allowed"), [

@@ -203,7 +203,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "OpenApiView": {"page": ("/api/v1/_openapi", EVERYONE)},
     # --- notifications (issue 18): everyone has their own list; the outbox is the administrator's
     "NotificationView": {"page": ("/notifications/", EVERYONE)},
-    "OutboxView": {"page": ("/notifications/admin/outbox", ADMIN_ONLY)},
+    "OutboxView": {"page": ("/notifications/admin/outbox", ADMIN_ONLY),
+                   "page_also": ("/notifications/admin/templates", ADMIN_ONLY),
+                   "post_missing": ("/notifications/admin/outbox/0/resend", ADMIN_ONLY)},
     # --- the navbar's search (issue 19): everyone; each kind of result asks its own list's rule --
     "SearchView": {"page": ("/search/?q=316", EVERYONE)},
     # --- 打印卷宗 (issue 19): whoever opens a case prints its file and its notices ------------------
@@ -251,7 +253,8 @@ def discovered(view: Any) -> set[str]:
 # _table_says` holds it against the hand-written EXPECTED above, the independent statement of
 # DOMAIN.md's roles — both must agree.
 
-PAGE_ACTIONS = ("page", "page_export", "post_missing")
+# "page_also": a second page of the same view (GET), e.g. the outbox's message templates.
+PAGE_ACTIONS = ("page", "page_also", "page_export", "post_missing")
 
 
 def guarding_permission(app: Any, view: Any, action: str) -> str:
@@ -268,7 +271,7 @@ def guarding_permission(app: Any, view: Any, action: str) -> str:
     elif action == "page_owner":
         url, method = f"{view.route_base}/{MISSING_ID}", "GET"
     else:
-        url, method = EXPECTED[type(view).__name__][action][0], "GET" if action == "page" else "POST"
+        url, method = EXPECTED[type(view).__name__][action][0], "GET" if action in ("page", "page_also") else "POST"
     endpoint, _args = app.url_map.bind("localhost").match(url.split("?")[0], method=method)
     blueprint, _, method_name = endpoint.rpartition(".")
     assert blueprint == view.endpoint, f"{url} is served by {endpoint}, not by {type(view).__name__}"
@@ -476,10 +479,10 @@ def test_the_matrix(matrix_app, clients):
                     missing = f"{url}/".find("/0/") >= 0  # a record that does not exist
                     expect(role, f"POST {url}", response, 404 if missing else 422, role in post_roles)
                     continue
-                if action in ("page", "page_export"):
+                if action in ("page", "page_also", "page_export"):
                     url, page_roles = allowed_roles
-                    response = c.get(url) if action == "page" else c.post(url)
-                    expect(role, f"{'GET' if action == 'page' else 'POST'} {url}", response,
+                    response = c.post(url) if action == "page_export" else c.get(url)
+                    expect(role, f"{'POST' if action == 'page_export' else 'GET'} {url}", response,
                            ALLOWED_STATUS.get((name, action), 200), role in page_roles)
                     continue
                 allowed = role in allowed_roles
