@@ -36,7 +36,10 @@ def demo(cases: int) -> None:
 @with_appcontext
 def bulk(count: int, years: float) -> None:
     """Add COUNT generated cases quickly (benchmarks); the demo county must exist."""
+    from app.core.cli import refuse_demo_data_in_production
     from seed.bulk import generate
+
+    refuse_demo_data_in_production()  # fictitious petitioners never enter a production database
 
     def progress(done: int) -> None:
         click.echo(f"\r  {done:>10,} / {count:,}", nl=False)
@@ -50,7 +53,10 @@ def bulk(count: int, years: float) -> None:
 @with_appcontext
 def notifications(count: int) -> None:
     """Add COUNT notifications about existing cases (benchmarks of the bell and the list)."""
+    from app.core.cli import refuse_demo_data_in_production
     from seed.bulk import generate_notifications
+
+    refuse_demo_data_in_production()
 
     result = generate_notifications(count)
     click.echo(f"{result['notifications']:,} notifications in {result['seconds']} s")

@@ -64,9 +64,10 @@ class CaseRegistration:
                 return respond(200, {"result": self.serialize([existing], detail=True)[0]})
         case = self._build(values, user, scope)
         case.source, case.external_id = source, external_id
-        if case.category == Category.ACCUSATION.value and g.get("xf_api_key") is not None:
-            # From another platform, like a letter through the portal (条例 Art. 30): held for
-            # the county petition office to confirm the unit it names.
+        if case.category == Category.ACCUSATION.value and (
+                g.get("xf_api_key") is not None or values.get("reported_unit_not_sure")):
+            # From another platform, like a letter through the portal (条例 Art. 30), or naming
+            # no unit (不清楚): held for the county petition office to confirm or name the unit.
             from app.portal.submission import county_unit
 
             hold_for_screening(case, case.reported_unit, county_unit())
@@ -186,16 +187,19 @@ class CaseRegistration:
                 refuse("responsible_unit_id", unit_problem.message)
                 unit = None
         reported = None
+        not_sure = values.get("reported_unit_not_sure", False)
         if values.get("reported_unit_id") is not None:
             reported = db.session.get(OrgUnit, values["reported_unit_id"])
             if reported is None or not reported.active or reported.kind == OrgKind.COUNTY.value:
                 refuse("reported_unit_id", gettext("No unit with this id."), "not_found")
                 reported = None
-            else:
-                for rule in reported_unit_problems(category=values["category"], reported_unit=reported,
-                                                   responsible_unit=unit, actor_lineage=scope.lineage):
-                    refuse("responsible_unit_id" if rule.field == "responsible_unit" else "reported_unit_id",
-                           rule.message)
+        if values.get("reported_unit_id") is None or reported is not None:
+            # The registration form's rule: an accusation names its unit or says 不清楚.
+            for rule in reported_unit_problems(category=values["category"], reported_unit=reported,
+                                               responsible_unit=unit, actor_lineage=scope.lineage,
+                                               required=True, not_sure=not_sure):
+                refuse("responsible_unit_id" if rule.field == "responsible_unit" else "reported_unit_id",
+                       rule.message, "required" if reported is None and not not_sure else "invalid")
         subject = None
         if values.get("subject_id") is not None:
             subject = db.session.get(Subject, values["subject_id"])

@@ -125,6 +125,10 @@ class CaseIn(ApiSchema):
         "description": "Reports and accusations (检举控告) only: the unit reported on. From an API "
                        "client (another platform) the case is then held for the county petition "
                        "office to confirm the unit, hidden from everyone else meanwhile"})
+    reported_unit_not_sure = StrictBoolean(load_default=False, metadata={
+        "description": "Reports and accusations (检举控告): true when the petitioner cannot say which unit "
+                       "(不清楚) — the case is then held for the county petition office to name it. An "
+                       "accusation carries reported_unit_id or this"})
     skips_levels = StrictBoolean(load_default=False)
     repeat_of = Text(load_default=None, allow_none=True, validate=length(24), metadata={
         "description": "Number of an earlier case of the same matter (重信重访) in the caller's area"})

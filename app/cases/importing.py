@@ -29,7 +29,7 @@ from app.cases.models import (
     Subject,
 )
 from app.cases.numbering import format_number, reserve_numbers
-from app.cases.rules import case_problems
+from app.cases.rules import case_problems, hold_for_screening, reported_unit_problems
 from app.cases.workflow_models import CaseEvent
 from app.core.errors import DomainError
 from app.core.imports import (
@@ -52,7 +52,7 @@ from app.core.imports.views import ImportView
 from app.deadlines.policy import load_policy
 from app.ledgers.importing import check_unit, people_problems, place_problems
 from app.org.directory import OrgDirectory
-from app.org.models import handles_place, place_mismatch_message
+from app.org.models import OrgKind, OrgUnit, handles_place, place_mismatch_message
 from app.portal.issuing import announce_registration
 from app.security.models import AppUser
 
@@ -87,6 +87,9 @@ class CaseImport(ImportSpec):
         ImportColumn("content", _l("Content"), text(20000), required=True, width=40),
         ImportColumn("demands", _l("Demands"), text(5000), width=30),
         ImportColumn("responsible_unit", _l("Responsible unit"), text(100)),
+        ImportColumn("reported_unit", _l("Reported unit"), text(100), width=20, options=lambda: _reported_options(),
+                     hint=_l("Reports and accusations (检举控告) only, and required for them: the unit reported on, "
+                             "or 不清楚 (the case is then held for the county petition office to name it)")),
     )
     key_columns = ("received_at", "petitioners", "township", "title")
 
@@ -123,6 +126,13 @@ class CaseImport(ImportSpec):
                 problems.append(DomainError(
                     gettext("No subject 「%(name)s」 in the dictionary", name=values["subject"]), field="subject"
                 ))
+        reported, not_sure = _reported_unit(values, ctx, problems)
+        if reported is not None or not values.get("reported_unit"):
+            # The registration form's rule (app/cases/rules.py): named, or 不清楚, for an accusation.
+            responsible = ctx.session.get(OrgUnit, unit.id) if unit is not None else None
+            problems += reported_unit_problems(category=values.get("category"), reported_unit=reported,
+                                               responsible_unit=responsible, actor_lineage=ctx.scope.lineage,
+                                               required=True, not_sure=not_sure)
         problems += people_problems(values, "petitioners")
         named = len(values.get("petitioners") or [])
         if values.get("people_count") is None:
@@ -141,6 +151,7 @@ class CaseImport(ImportSpec):
         values["_village_id"] = village.id if village else None
         values["_unit_id"] = unit.id if unit else None
         values["_subject_id"] = subject_id
+        values["_reported"] = _reported_columns(reported, not_sure, ctx)
         return problems
 
     def save(self, rows: list[ParsedRow], ctx: ImportContext) -> list[int]:
@@ -159,6 +170,7 @@ class CaseImport(ImportSpec):
                 "township_id": v["_township_id"],
                 "village_id": v["_village_id"],
                 "responsible_unit_id": v["_unit_id"],
+                **v["_reported"],
                 "category": v["category"],
                 "subject_id": v["_subject_id"],
                 "title": v["title"],
@@ -206,6 +218,57 @@ class CaseImport(ImportSpec):
         ):
             announce_registration(session, case, now=ctx.now)
         return ids
+
+
+def _not_sure_words() -> set[str]:
+    return {_norm("不清楚"), _norm(gettext("Not sure"))}
+
+
+def _reported_options() -> list[str]:
+    """The template's suggestions: 不清楚 and the county-level units (any other unit by its name)."""
+    from app.org.choices import org_choices
+    from app.org.scoping import scope_for_user
+
+    county_level = {name for _id, name in org_choices("reported", scope_for_user(None))}
+    return [gettext("Not sure"), *sorted(county_level)]
+
+
+def _reported_unit(values: dict[str, Any], ctx: ImportContext, problems: list[DomainError]) -> tuple[Any, bool]:
+    """The row's reported unit (an OrgUnit the importer may name, as in the form) and whether it
+    says 不清楚; an unknown name is a problem of the row."""
+    from app.org.choices import ORDER, choice_clause
+
+    name = values.get("reported_unit")
+    if not name:
+        return None, False
+    if _norm(name) in _not_sure_words():
+        return None, True
+    units = ctx.cache.get("reported_units")
+    if units is None:
+        units = ctx.cache["reported_units"] = {}
+        for unit in ctx.session.scalars(select(OrgUnit).where(choice_clause("reported", ctx.scope)).order_by(*ORDER)):
+            units.setdefault(_norm(unit.name), unit)
+    unit = units.get(_norm(name))
+    if unit is None:
+        problems.append(DomainError(gettext("No unit named 「%(name)s」 in the org tree", name=name),
+                                    field="reported_unit"))
+    return unit, False
+
+
+def _reported_columns(reported: Any, not_sure: bool, ctx: ImportContext) -> dict[str, Any]:
+    """The reported-unit columns of a row: the unit named, or — 不清楚 — held for screening as a
+    portal letter is (`hold_for_screening`, on a stand-in: the rows are inserted as plain values)."""
+    from types import SimpleNamespace
+
+    if not not_sure:  # the same keys in every row: the rows are inserted in one statement
+        return {"reported_unit_id": reported.id if reported is not None else None, "claimed_reported_unit_id": None}
+    county = ctx.cache.get("county")
+    if county is None:
+        county = ctx.cache["county"] = ctx.session.scalars(
+            select(OrgUnit).where(OrgUnit.kind == OrgKind.COUNTY.value).order_by(OrgUnit.id).limit(1)).one()
+    held = SimpleNamespace()
+    hold_for_screening(held, None, county)
+    return {"reported_unit_id": held.reported_unit_id, "claimed_reported_unit_id": held.claimed_reported_unit_id}
 
 
 def _ref_fingerprint(spec: ImportSpec, reference: str) -> str:

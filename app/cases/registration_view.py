@@ -11,7 +11,8 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.widgets import FormWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
+from wtforms import BooleanField
 
 from app.audit.record import record_personal_data_view
 from app.cases import workflow
@@ -22,6 +23,7 @@ from app.cases.notices import notice_context
 from app.cases.repeats import Person, find_repeats, people_of
 from app.cases.rules import (
     case_problems,
+    hold_for_screening,
     kept_accusation_problems,
     reported_unit_problems,
     still_screened,
@@ -64,9 +66,16 @@ class CaseRegistrationMixin:
     add_fieldsets = [
         (_l("Petition"), {"fields": ["channel", "received_at", "category", "subject", "title", "content", "demands"]}),
         (_l("Petitioners"), {"fields": ["petitioners", "people_count"]}),
+        (_l("Place and unit"), {"fields": ["township", "village", "responsible_unit", "reported_unit",
+                                           "reported_unit_not_sure", "skips_levels"]}),
+    ]
+    # "不清楚" is an answer at registration: afterwards only a clerk of the receiving office
+    # names the unit (app/cases/rules.py `hold_for_screening`).
+    edit_fieldsets = [
+        (_l("Petition"), {"fields": ["channel", "received_at", "category", "subject", "title", "content", "demands"]}),
+        (_l("Petitioners"), {"fields": ["petitioners", "people_count"]}),
         (_l("Place and unit"), {"fields": ["township", "village", "responsible_unit", "reported_unit", "skips_levels"]}),
     ]
-    edit_fieldsets = add_fieldsets
     show_fieldsets = [
         (
             _l("Petition"),
@@ -97,7 +106,14 @@ class CaseRegistrationMixin:
         "reported_unit": "reported",
     }
     default_township_column = "township"
-    add_form_extra_fields = {"petitioners": PetitionerRowsField()}
+    add_form_extra_fields = {
+        "petitioners": PetitionerRowsField(),
+        "reported_unit_not_sure": BooleanField(
+            _l("Reported unit not known"),
+            description=_l("Reports and accusations only, when the petitioner cannot say which unit: the case "
+                           "is then held for the county petition office to name it."),
+        ),
+    }
     edit_form_extra_fields = {"petitioners": PetitionerRowsField()}
     validators_columns = {
         "received_at": [NotInFuture()],
@@ -146,14 +162,24 @@ class CaseRegistrationMixin:
             responsible_unit_id=unit_id,
             responsible_unit=item.responsible_unit,
         )
-        problems += reported_unit_problems(
-            category=item.category,
-            reported_unit=item.reported_unit,
-            responsible_unit=item.responsible_unit,
-            actor_lineage=current_scope().lineage,
-        )
         if not is_new:
+            # A held case's empty select box is no decision: it stays held (checked first, so
+            # the rules below see the unit it is held under).
             still_screened(db.session, item)
+        # An accusation names its unit, or says 不清楚 — at registration, and when a case
+        # becomes one (left empty, the accused unit would see the accuser).
+        required = is_new or inspect(item).attrs.category.history.has_changes()
+        held = not is_new and item.reported_unit is not None and item.reported_unit.parent_id is None
+        if not held:
+            problems += reported_unit_problems(
+                category=item.category,
+                reported_unit=item.reported_unit,
+                responsible_unit=item.responsible_unit,
+                actor_lineage=current_scope().lineage,
+                required=required,
+                not_sure=bool(is_new and g.get("xf_reported_not_sure")),
+            )
+        if not is_new:
             problems += kept_accusation_problems(db.session, item)
         if problems:
             # The form shows one problem at a time, in the order the rules list them.
@@ -190,7 +216,19 @@ class CaseRegistrationMixin:
         if earlier is not None and earlier.status in OPEN_STATUSES:
             g.xf_open_repeat = earlier
 
+    def process_form(self, form, is_created: bool) -> None:
+        super().process_form(form, is_created)
+        # Not a column (populate_obj sets a plain attribute nobody saves): for validate_item and
+        # pre_commit.
+        field = getattr(form, "reported_unit_not_sure", None) if is_created else None
+        g.xf_reported_not_sure = bool(field is not None and field.data)
+
     def pre_commit(self, item: Case, is_new: bool) -> None:
+        if is_new and g.get("xf_reported_not_sure"):
+            # 不清楚: held as a portal letter is, until a clerk of the receiving office names it.
+            from app.portal.submission import county_unit
+
+            hold_for_screening(item, None, county_unit())
         if is_new:
             # The 查询码 and the petitioner's SMS, in the registration's transaction; the code
             # stays in this request only (g), to be shown once by post_add_redirect.
@@ -207,10 +245,22 @@ class CaseRegistrationMixin:
         saved = ("success", gettext("Saved."))
         session["_flashes"] = [f for f in session.get("_flashes", []) if tuple(f) != saved]
         flash(gettext("Case %(number)s has been registered.", number=case.number), "success")
+        if not self._may_open(case):
+            # Held for screening (不清楚): the county petition office names the unit first; the
+            # petitioner's query code went out by text message, if they gave a mobile phone.
+            flash(gettext("It is held for the county petition office to name the unit reported on; "
+                          "until then only that office and the discipline organs see it."), "info")
+            return redirect(url_for("CaseView.list"))
         if code is None:
             return redirect(url_for("CaseView.show", pk=case.id))
         # The new case's receipt: its number, the code once, the case and its notices a click away.
         return code_once_redirect(case, code, new_case=True)
+
+    @staticmethod
+    def _may_open(case: Case) -> bool:
+        from app.core.scoping import scope_clause
+
+        return db.session.execute(select(Case.id).where(Case.id == case.id, scope_clause(Case))).first() is not None
 
     @expose("/receipt/<pk>", methods=["GET"])
     @has_access

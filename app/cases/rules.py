@@ -96,20 +96,40 @@ def responsible_unit_problem(unit: Any, scope: Scope) -> DomainError | None:
 
 
 def reported_unit_problems(
-    *, category: str | None, reported_unit: Any, responsible_unit: Any, actor_lineage: frozenset[int]
+    *, category: str | None, reported_unit: Any, responsible_unit: Any, actor_lineage: frozenset[int],
+    required: bool = False, not_sure: bool = False,
 ) -> list[DomainError]:
     """The 被反映单位 of a 检举控告 (条例 Art. 30): named only for that category; never the
     registrar's own unit (or one above it: the case would vanish from their hands), and the
-    handling unit may not be the reported unit or inside it."""
-    from app.cases.models import Category
-    from app.org.scoping import org_lineage
+    handling unit may not be the reported unit or inside it.
 
-    if reported_unit is None:
-        return []
-    if category != Category.ACCUSATION.value:
+    `required` (a registration, whichever way it arrives, or a case becoming an accusation): an
+    accusation names the unit, or says "不清楚" (`not_sure`) and is then held for screening
+    (`hold_for_screening`) — left empty, the accused unit would see the accuser at once."""
+    from app.cases.models import Category
+
+    accusation = category == Category.ACCUSATION.value
+    if not_sure and not accusation:
         return [DomainError(
             gettext("Only a report or accusation names a reported unit."), field="reported_unit"
         )]
+    if not_sure and reported_unit is not None:
+        return [DomainError(
+            gettext("Choose the unit reported on or “Not sure”, not both."), field="reported_unit"
+        )]
+    if reported_unit is None:
+        if required and accusation and not not_sure:
+            return [DomainError(
+                gettext("A report or accusation names the unit reported on, or “Not sure”."),
+                field="reported_unit",
+            )]
+        return []
+    if not accusation:
+        return [DomainError(
+            gettext("Only a report or accusation names a reported unit."), field="reported_unit"
+        )]
+    from app.org.scoping import org_lineage
+
     problems: list[DomainError] = []
     if reported_unit.id in actor_lineage:
         problems.append(DomainError(

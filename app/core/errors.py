@@ -98,17 +98,41 @@ def _lost_race(exc: Any) -> bool:
     return any(words in str(exc.orig) for words in _RACE_WORDS)
 
 
+# What an unavailable database says. PostgreSQL by SQLSTATE: class 08 (connection exception),
+# 57P01-57P03 (shut down, crashed, not yet accepting connections), 53300 (too many connections),
+# 55P03 (lock not granted in time). Without a SQLSTATE (a connection that never opened, SQLite),
+# by its words. Any other OperationalError — SQLite's "no such column", "syntax error" — is a
+# fault of ours: a logged 500, not "try again later".
+_OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03", "53300", "55P03")
+_OUTAGE_SQLSTATE_CLASS = "08"
+_OUTAGE_WORDS = (
+    "database is locked", "database table is locked", "unable to open database file", "disk i/o error",
+    "connection refused", "could not connect", "connection failed", "connection timed out", "timeout expired",
+    "server closed the connection", "connection already closed", "connection is closed", "connection is lost",
+    "terminating connection", "the database system is", "too many connections", "lock timeout",
+    "could not obtain lock", "no route to host", "ssl connection has been closed", "broken pipe",
+)
+
+
 def is_outage(exc: BaseException) -> bool:
     """The database could not be reached or did not answer: a lost connection, a server that
     refuses connections, a full connection pool, a lock not granted in time. Answered 503."""
     from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    if is_conflict(exc):
-        return False
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, DisconnectionError | PoolTimeout):
         return True
-    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout)
+    if is_conflict(exc) or not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    if state:
+        return state.startswith(_OUTAGE_SQLSTATE_CLASS) or state in _OUTAGE_SQLSTATES
+    said = str(exc.orig).lower()
+    return any(words in said for words in _OUTAGE_WORDS)
 
 
 def outage_message() -> str:
@@ -199,6 +223,24 @@ def _forget_transaction() -> None:
         log.warning("Rolling back after a database outage failed as well", exc_info=True)
 
 
+def outage_response() -> tuple[Any, int, dict[str, str]]:
+    """The one answer to a database outage (the app's handler, and areas with error pages of
+    their own such as the portal): logged, the transaction dropped, 503 in Chinese."""
+    log.exception("Database unavailable on %s %s", request.method, request.path)
+    _forget_transaction()
+    # Nobody is signed in as far as this answer goes: loading the user (Flask-Login's
+    # template context does) would ask the database again.
+    g._login_user = current_app.login_manager.anonymous_user()
+    g.xf_database_out = True  # nor may a template's context processor (`database_out()`)
+    response, status = render_error(503, code="database_unavailable")
+    return response, status, {"Retry-After": "60"}
+
+
+def database_out() -> bool:
+    """Is this request being answered as a database outage (so nothing may ask the database)?"""
+    return bool(g.get("xf_database_out"))
+
+
 def init_error_pages(app: Flask) -> None:
     """Register the Chinese 4xx/5xx pages (JSON under /api/)."""
 
@@ -230,13 +272,7 @@ def init_error_pages(app: Flask) -> None:
             if app.config.get("PROPAGATE_EXCEPTIONS"):
                 raise exc
             return handle_unexpected(exc)
-        log.exception("Database unavailable on %s %s", request.method, request.path)
-        _forget_transaction()
-        # Nobody is signed in as far as this answer goes: loading the user (Flask-Login's
-        # template context does) would ask the database again.
-        g._login_user = current_app.login_manager.anonymous_user()
-        response, status = render_error(503, code="database_unavailable")
-        return response, status, {"Retry-After": "60"}
+        return outage_response()
 
     from sqlalchemy.exc import DBAPIError, DisconnectionError
     from sqlalchemy.exc import TimeoutError as PoolTimeout

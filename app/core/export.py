@@ -43,7 +43,7 @@ from sqlalchemy.orm.relationships import RelationshipProperty
 from app.core import clock
 from app.core.choices import Choices
 from app.core.display import display
-from app.core.privacy import MASKERS
+from app.core.privacy import MASKERS, free_text_columns, free_text_in_full, mask_free_text
 
 signals = Namespace()
 export_started = signals.signal("export-started")
@@ -60,6 +60,9 @@ class ExportColumn:
     expression: Any
     formatter: Callable[[Any], Any] | None = None
     personal: str | None = None  # "id_number" / "phone": masked unless the user may see it
+    # Sentences people write (the model's `free_text_columns`): the ID numbers and phones written
+    # into them are masked for roles that see masks, as on the list page.
+    free_text: bool = False
 
 
 # A cell whose text starts like this is read as a formula by Excel, WPS and LibreOffice when a
@@ -85,6 +88,7 @@ def export_columns(model: Any, names: Iterable[str], labels: dict[str, Any]) -> 
     Returns the columns and the outer joins the query needs, as (alias, on-clause) pairs.
     """
     mapper = sa_inspect(model)
+    prose = set(free_text_columns(model))
     columns: list[ExportColumn] = []
     joins: list[tuple[Any, Any]] = []
     for name in names:
@@ -96,7 +100,8 @@ def export_columns(model: Any, names: Iterable[str], labels: dict[str, Any]) -> 
             formatter = vocabulary.label_of if vocabulary and issubclass(vocabulary, Choices) else None
             # A column may say how its values are written, e.g. an id as the number people quote.
             formatter = column.info.get("export_format", formatter)
-            columns.append(ExportColumn(header, getattr(model, name), formatter, column.info.get("personal")))
+            columns.append(ExportColumn(header, getattr(model, name), formatter, column.info.get("personal"),
+                                        free_text=name in prose))
         elif isinstance(prop, RelationshipProperty) and not prop.uselist:
             target = prop.mapper.class_
             alias = aliased(target)
@@ -111,15 +116,19 @@ def export_columns(model: Any, names: Iterable[str], labels: dict[str, Any]) -> 
     return columns, joins
 
 
-def _converter(column: ExportColumn, unmasked: bool) -> Callable[[Any], Any]:
+def _converter(column: ExportColumn, unmasked: bool, text_in_full: bool = False) -> Callable[[Any], Any]:
     """How one column's raw values become cells — resolved once per export, not per cell.
 
     (Translating a vocabulary label per cell would dominate a million-row export.) Every
-    converter that can return text someone typed returns it through `neutralise`.
+    converter that can return text someone typed returns it through `neutralise`; a free-text
+    column's numbers are masked unless `text_in_full` (the viewer's rule, `free_text_in_full`).
     """
     mask = None if (unmasked or not column.personal) else MASKERS.get(column.personal)
     if mask is not None:
         return lambda v: neutralise(mask(v))  # "+86 1****5678" starts like a formula too
+    if column.free_text and not text_in_full:
+        inner = _converter(column, unmasked, text_in_full=True)
+        return lambda v: inner(mask_free_text(v) if isinstance(v, str) else v)
     fmt = column.formatter
     if fmt is not None:
         vocabulary = getattr(fmt, "__self__", None)
@@ -182,7 +191,8 @@ def rows_of(query: Any, columns: list[ExportColumn], unmasked: bool) -> NeutralR
     """
     from app.extensions import db
 
-    converters = [_converter(c, unmasked) for c in columns]
+    text_in_full = unmasked or free_text_in_full()  # settled now, in the view's request
+    converters = [_converter(c, unmasked, text_in_full) for c in columns]
     statement = query.statement
 
     def read() -> Iterator[list[Any]]:
@@ -239,8 +249,12 @@ class Download:
                          filters=self.filters, rows=self.rows, completed=completed)
 
 
-def _cells(export: Download, rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
-    """`rows` counted, every cell through `neutralise` (unless `rows_of` did it already)."""
+def _cells(export: Download, rows: Iterable[list[Any]], text_in_full: bool) -> Iterator[list[Any]]:
+    """`rows` counted, every cell through `neutralise` (unless `rows_of` did it already).
+
+    A report table's rows come with no column declarations: any text cell may be a sentence
+    someone wrote (an accountability reason, a case title), so each has the ID numbers and phones
+    in it masked unless the viewer sees free text in full — as on the report's page."""
     if isinstance(rows, NeutralRows):
         for row in rows:
             export.rows += 1
@@ -248,7 +262,10 @@ def _cells(export: Download, rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
         return
     for row in rows:
         export.rows += 1
-        yield [neutralise(value) for value in row]
+        if text_in_full:
+            yield [neutralise(value) for value in row]
+        else:
+            yield [neutralise(mask_free_text(value) if value.__class__ is str else value) for value in row]
 
 
 def _csv_chunks(headers: list[str], rows: Iterator[list[Any]]) -> Iterator[bytes]:
@@ -285,7 +302,7 @@ def download(sender: Any, title: str, fmt: str, headers: list[str], rows: Iterab
 
     export = Download(sender, title, fmt, user, dict(filters or {}), model)
     export_started.send(sender, download=export)
-    cells = _cells(export, rows)
+    cells = _cells(export, rows, free_text_in_full())
     chunks = _csv_chunks(headers, cells) if fmt == "csv" else xlsx.stream(title, headers, cells)
 
     def generate() -> Iterator[bytes]:

@@ -18,15 +18,14 @@ from app.core.scoping import current_actor
 from app.extensions import db
 
 
-class ListPage:
-    """The list and export endpoints of `ScopedModelView`. The rows, their count and the pages
-    come from the view's interface (app/core/paging.py) through FAB's own list widget."""
+class SortsByOfferedColumns:
+    """Any list view (ours or FAB's own, e.g. the security views): sorted only by a column it
+    offers. Every registered list view carries it (tests/core/test_sorting.py)."""
 
     def _get_list_widget(self, filters, order_column="", order_direction="", **kwargs):
-        """FAB's list widget, with the quick search among the filters and a checked sort order."""
         order_column, order_direction = self.sort_order(order_column, order_direction)
-        return super()._get_list_widget(self.quick_search_filters(filters), order_column=order_column,
-                                        order_direction=order_direction, **kwargs)
+        return super()._get_list_widget(filters, order_column=order_column, order_direction=order_direction,
+                                        **kwargs)
 
     def sort_order(self, column: str | None, direction: str | None) -> tuple[str, str]:
         """The order a list (and its export) is sorted by: one of the list's own sortable
@@ -36,6 +35,16 @@ class ListPage:
         if column and column in (self.order_columns or ()):
             return column, "desc" if direction == "desc" else "asc"
         return tuple(self.base_order) if self.base_order else ("", "")  # type: ignore[return-value]
+
+
+class ListPage(SortsByOfferedColumns):
+    """The list and export endpoints of `ScopedModelView`. The rows, their count and the pages
+    come from the view's interface (app/core/paging.py) through FAB's own list widget."""
+
+    def _get_list_widget(self, filters, order_column="", order_direction="", **kwargs):
+        """FAB's list widget, with the quick search among the filters (and the checked sort order)."""
+        return super()._get_list_widget(self.quick_search_filters(filters), order_column=order_column,
+                                        order_direction=order_direction, **kwargs)
 
     def ignored_filters(self) -> list[tuple[str, str]]:
         """(filter label, value) of the date filters this page could not use: a value that is not

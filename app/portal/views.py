@@ -32,7 +32,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.cases.models import Case, Category, Mailbox
 from app.core.database import reads_only
-from app.core.errors import DomainError, DomainErrors
+from app.core.errors import DomainError, DomainErrors, database_out, is_outage, outage_response
 from app.extensions import db
 from app.portal import progress, submission
 from app.portal.forms import LeaveForm, LookupForm, PetitionForm, RatingForm, SmsStopForm
@@ -72,7 +72,7 @@ def _int(value: str | None) -> int | None:
 
 @bp.context_processor
 def _site() -> dict[str, Any]:
-    county = submission.county_unit()
+    county = None if database_out() else submission.county_unit()
     if county is None:
         return {"site_name": gettext("Online petitions")}
     return {"site_name": gettext("%(county)s online petitions", county=county.name)}
@@ -183,10 +183,12 @@ def write():
     except DomainError as exc:
         db.session.rollback()
         return _write_page(form, _errors(exc), 422)
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
         db.session.rollback()
         if receipt is not None:
             receipt.discard_files()
+        if is_outage(exc):
+            raise  # the one outage answer (app/core/errors.py): 503, in Chinese, logged
         log.exception("Registering an online petition failed")
         return _write_page(form, {"_form": gettext("The letter could not be saved. Please try again.")}, 500)
     session[FORM_TOKENS] = [t for t in session.get(FORM_TOKENS, []) if t != token]
@@ -412,6 +414,10 @@ def _http_error(exc: HTTPException):
 
 @bp.errorhandler(Exception)
 def _unexpected_error(exc: Exception):
+    if is_outage(exc):
+        # The portal's own page would ask the database again (the county's name): the app's
+        # one outage answer instead.
+        return outage_response()
     if current_app.config.get("PROPAGATE_EXCEPTIONS"):
         raise exc  # tests and debugging see the real error, as on the admin pages
     log.exception("Unhandled error on %s %s", request.method, request.path)

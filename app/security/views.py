@@ -30,6 +30,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
 
 from app.core.errors import DomainError
+from app.core.listing import SortsByOfferedColumns
 from app.core.scoping import ScopeFilter, current_scope, get_scoped
 from app.core.views import ScopedModelView
 from app.extensions import db
@@ -315,7 +316,7 @@ class PersonalDataGrant(BaseView):
     base_permissions = ["can_handle_personal_data"]
 
 
-class ReadOnlyRoleView(RoleModelView):
+class ReadOnlyRoleView(SortsByOfferedColumns, RoleModelView):
     """FAB's raw view of roles and their permission pairs, for the 系统管理员 alone (the role
     editor, app/security/role_views.py, is where roles are read and changed)."""
 

@@ -203,7 +203,8 @@ def test_send_back_after_five_working_days_is_refused(client_as, db_session):
 def test_accusations_go_only_to_the_discipline_organs(client_as, db_session):
     clerk, leader = client_as("clerk"), client_as("leader")
     town, discipline = unit(db_session, "城关镇"), unit(db_session, "县纪委监委")
-    case = register(clerk, db_session, title="检举控告测试", category="accusation")
+    case = register(clerk, db_session, title="检举控告测试", category="accusation",
+                    reported_unit=str(unit(db_session, "县自然资源局").id))
     for client, code, fields in [
         (clerk, "accept", {}), (clerk, "propose", {"proposal": "转纪委"}),
         (leader, "instruct", {"text": "请纪委办理"}),

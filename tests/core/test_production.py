@@ -73,9 +73,14 @@ def test_production_init_loads_no_demo_and_refuses_to_be_asked(empty_database): 
     assert done.exit_code == 0, done.output
     assert user_count(app) == 0  # the schema and roles, no demo logins
     assert "demo" not in done.output
-    refused = runner.invoke(args=["seed", "demo", "--cases", "5"])
-    assert refused.exit_code != 0 and "生产环境不加载演示数据" in refused.output
+    for command in (["seed", "demo", "--cases", "5"], ["seed", "bulk", "--cases", "5"],
+                    ["seed", "notifications", "--count", "5"]):
+        refused = runner.invoke(args=command)
+        assert refused.exit_code != 0 and "生产环境不加载演示数据" in refused.output, command
     assert user_count(app) == 0
+    with database(app) as s:
+        assert s.execute(text("SELECT count(*) FROM petition_case")).scalar() == 0
+        assert s.execute(text("SELECT count(*) FROM notification")).scalar() == 0
     with app.app_context():
         from app.extensions import db
 

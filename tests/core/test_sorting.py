@@ -8,15 +8,26 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_appbuilder.baseviews import BaseCRUDView
 
+from app.core.listing import SortsByOfferedColumns
 from app.core.views import ScopedModelView
 from tests.support import DEMO_PASSWORD, login
 
-NOT_OFFERED = ("content", "created_by.password", "password", "no_such_column", "township.no_such", "id;drop")
+NOT_OFFERED = ("content", "created_by.password", "password", "no_such_column", "township.no_such", "id;drop",
+               "permissions")
 
 
-def list_views(app) -> list[ScopedModelView]:
-    return [v for v in app.appbuilder.baseviews if isinstance(v, ScopedModelView)]
+def list_views(app) -> list[BaseCRUDView]:
+    """Every registered view with a list page: ours (ScopedModelView) and FAB's own (the
+    security views) alike."""
+    return [v for v in app.appbuilder.baseviews if isinstance(v, BaseCRUDView)]
+
+
+def test_every_list_view_carries_the_one_sort_rule(module_app):
+    views = list_views(module_app)
+    assert any(not isinstance(v, ScopedModelView) for v in views)  # FAB's own are walked too
+    assert [type(v).__name__ for v in views if not isinstance(v, SortsByOfferedColumns)] == []
 
 
 def row_ids(response) -> list[str]:

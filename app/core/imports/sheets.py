@@ -53,7 +53,9 @@ def build_template(spec: ImportSpec) -> bytes:
                 if options_sheet is None:
                     options_sheet = book.add_worksheet(gettext("Options"))
                 for row, option in enumerate(options):
-                    options_sheet.write(row, options_col, option)
+                    # Options are names people typed (units, subjects): written as text, never
+                    # as a formula (`=HYPERLINK(…)` as a unit's name), as every export is.
+                    options_sheet.write_string(row, options_col, str(option))
                 letter = xlsxwriter.utility.xl_col_to_name(options_col)
                 source = f"='{options_sheet.get_name()}'!${letter}$1:${letter}${len(options)}"
                 options_col += 1
@@ -84,7 +86,7 @@ def build_template(spec: ImportSpec) -> bytes:
             how = (how + " " if how else "") + gettext("One of: %(values)s", values="、".join(allowed))
         guide.write(row, 0, str(column.header), wrap)
         guide.write(row, 1, gettext("Yes") if column.required else "", wrap)
-        guide.write(row, 2, how, wrap)
+        guide.write_string(row, 2, how, wrap)
         guide.write(row, 3, column.example, wrap)
     if options_sheet is not None:
         options_sheet.hide()
