@@ -187,7 +187,8 @@ def build_cases(org: dict[str, OrgUnit], subjects: dict[str, Subject], count: in
         named = 1 if people == 1 else min(people, rng.randint(1, 3))
         if subject_name in ACCUSATION_SUBJECTS and rng.random() < 0.2:
             category = Category.ACCUSATION
-            # 条例 Art. 30: reports of wrongdoing go to the discipline organs.
+            # 条例 Art. 30: reports of wrongdoing go to the discipline organs; the demo's letters
+            # report on their village's committee (the unit never sees them).
             responsible = org["县纪委监委"]
         elif rng.random() < 0.12:
             category = Category.SUGGESTION
@@ -204,6 +205,7 @@ def build_cases(org: dict[str, OrgUnit], subjects: dict[str, Subject], count: in
             township=township,
             village_id=village.id,
             responsible_unit_id=responsible.id,
+            reported_unit_id=village.id if category == Category.ACCUSATION else None,
             category=category.value,
             subject_id=subjects[subject_name].id,
             subject=subjects[subject_name],
