@@ -171,7 +171,7 @@ _TO_ASCII = str.maketrans("０１２３４５６７８９〇零一二三四五�
                           "0123456789001234567891" "2" "XXX")
 _SEPARATOR = r"[ \u3000\u00a0\t.\-－—–_·・/、()（）]"
 _NUMBER_RUN = re.compile(
-    rf"(?<![{_DIGIT}A-Za-z])[+＋(（]?[{_DIGIT}](?:{_SEPARATOR}{{0,3}}[{_DIGIT}])*"
+    rf"(?<![{_DIGIT}A-Za-z])[+＋(（]?[{_DIGIT}](?:{_SEPARATOR}{{0,3}}[{_DIGIT}]){{9,}}"
     rf"(?:{_SEPARATOR}{{0,3}}[XxＸｘ])?(?![{_DIGIT}A-Za-z])"
 )
 _ID_NUMBER = re.compile(r"\d{17}[\dX]|\d{15}")
@@ -181,6 +181,11 @@ _LANDLINE = re.compile(r"0[1-9]\d{8,14}")
 _AT = r"(?:\s*(?:@|＠)\s*|\s*[(（\[【{<]\s*(?:at|AT|At)\s*[)）\]】}>]\s*)"
 _DOT = r"(?:\s*(?:\.|．|。)\s*|\s*[(（\[【{<]\s*(?:dot|DOT|Dot)\s*[)）\]】}>]\s*)"
 _EMAIL = re.compile(rf"[A-Za-z0-9._%+\-]+{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}[A-Za-z]{{2,}}")
+# A number read as personal has at least 10 digits (a landline with its area code; a mobile 11, an
+# ID number 15 or 18): shorter runs ("一组", "3户") are never matched. An address needs its "@" or
+# a bracketed "at". One search in C tells a text with neither (most text) at once.
+_MAY_BE_EMAIL = re.compile(r"[@＠]|[(（\[【{<]\s*(?:at|AT|At)\s*[)）\]】}>]")
+_MAY_BE_PERSONAL = re.compile(f"{_NUMBER_RUN.pattern}|{_MAY_BE_EMAIL.pattern}")
 
 
 def _reading(run: str) -> tuple[str, str] | None:
@@ -203,9 +208,12 @@ def personal_spans(text: str | None) -> Iterator[tuple[int, int, str, str]]:
     in `text`, in order; `value` is the number's digits (or the address as written)."""
     if not text:
         return
+    if not _MAY_BE_PERSONAL.search(text):
+        return
     found: list[tuple[int, int, str, str]] = []
-    for match in _EMAIL.finditer(text):
-        found.append((match.start(), match.end(), "email", match.group()))
+    if _MAY_BE_EMAIL.search(text):
+        for match in _EMAIL.finditer(text):
+            found.append((match.start(), match.end(), "email", match.group()))
     taken = [(start, end) for start, end, _k, _v in found]
     for match in _NUMBER_RUN.finditer(text):
         start, end = match.span()
@@ -219,7 +227,7 @@ def personal_spans(text: str | None) -> Iterator[tuple[int, int, str, str]]:
 
 def replace_personal(text: str | None, replacement: Callable[[str, str], str]) -> str:
     """`text` with each of its `personal_spans` replaced by `replacement(kind, value)`."""
-    if not text:
+    if not text or not _MAY_BE_PERSONAL.search(text):
         return text or ""
     parts, last = [], 0
     for start, end, kind, value in personal_spans(text):
