@@ -52,6 +52,27 @@ DEFAULTS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     ),
 }
 
+# What the administrator reads for each template and placeholder on the templates page.
+LABELS: dict[str, Any] = {
+    "notification": _l("Message to staff (e-mail and text message of a notification)"),
+    "petition_registered": _l("To the petitioner: registered, with the query code"),
+    "petition_reissued": _l("To the petitioner: a new query code"),
+    "petition_accepted": _l("To the petitioner: accepted"),
+    "petition_refused": _l("To the petitioner: not accepted"),
+    "petition_extended": _l("To the petitioner: time extended"),
+    "petition_replied": _l("To the petitioner: answered, please rate"),
+}
+PLACEHOLDER_LABELS: dict[str, Any] = {
+    "title": _l("the notification's title"),
+    "link": _l("the link to the record"),
+    "kind": _l("the kind of notification"),
+    "number": _l("the case number"),
+    "code": _l("the query code"),
+    "portal": _l("where the petitioner follows the case"),
+    "stop": _l("how to stop the messages"),
+    "due": _l("the date of the answer"),
+}
+
 
 class _Keep(dict):
     def __missing__(self, key: str) -> str:

@@ -27,7 +27,7 @@ from app.notifications.models import (
     OutboxStatus,
 )
 from app.notifications.service import mark_read, may_open, openable, visible_notifications
-from app.notifications.templates import DEFAULTS
+from app.notifications.templates import DEFAULTS, LABELS, PLACEHOLDER_LABELS
 from app.portal.codes import mask_codes
 
 PAGE_SIZE = 50
@@ -298,13 +298,14 @@ class OutboxView(BaseView):
         for code, (subject, body, names) in DEFAULTS.items():
             row = stored.get(code)
             entries.append({
-                "code": code,
+                "code": code, "label": LABELS.get(code, code),
                 "subject": request.form.get("subject") if errors.get(code) else (row.subject if row and row.subject else (str(subject) if subject else "")),
                 "body": request.form.get("body") if errors.get(code) else (row.body if row else str(body)),
                 "has_subject": subject is not None,
                 "names": names, "error": errors.get(code, ""), "edited": row is not None,
             })
         return self.render_template("xf/notifications/templates.html", entries=entries,
+                                    placeholder_labels=PLACEHOLDER_LABELS,
                                     title=gettext("Message templates")), (422 if errors else 200)
 
 
