@@ -23,7 +23,7 @@ class HoldingNoteForm(FlaskForm):
 
 class EndHoldingForm(FlaskForm):
     status = SelectField(
-        _l("Outcome"),
+        _l("Holding outcome"),
         choices=lambda: [(c, label) for c, label in HoldingStatus.choices() if c != HoldingStatus.HOLDING.value],
         validate_choice=False,
     )
