@@ -74,6 +74,7 @@ def _write_everywhere(db_session) -> dict[str, str]:
     return {
         "holding": f"/leaders/holdings/show/{holding.id}",
         "order": f"/supervision/orders/show/{order.id}",
+        "answer files": f"/attachments/answer/{order.answers[0].id}",
         "accountability": f"/supervision/accountability/show/{record.id}",
         "meeting": f"/supervision/meetings/show/{meeting.id}",
         "coverage": "/leaders/coverage/",
@@ -95,7 +96,7 @@ def _csv(response) -> str:
 def test_numbers_in_free_text_are_masked_on_every_page_and_export_for_roles_that_see_masks(client_as, db_session):
     pages = _write_everywhere(db_session)
     # The town leader reads what concerns the town; a county order to a county bureau is not theirs.
-    hidden_from = {"leader": {"order": 404}}
+    hidden_from = {"leader": {"order": 404, "answer files": 404}}
     # …nor the county's proposals that a county leader take a case (the page opens, without them).
     not_listed = {("leader", "coverage")}
     for username in ("admin", "county_leader", "leader"):
